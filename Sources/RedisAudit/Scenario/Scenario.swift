@@ -1,0 +1,254 @@
+import RESP
+
+/// An application's Redis command script: variables, steps run in order, and the invariants
+/// its final state must satisfy.
+public struct Scenario: Sendable {
+    /// Short unique name (`login`).
+    public var name: String
+    /// One sentence on what the script does.
+    public var summary: String
+    /// Where the script comes from (a report section, a service's function).
+    public var source: String?
+    /// The file it was loaded from (a path, or the built-in scenario's file).
+    public var file: String
+    /// Variable definitions, in file order.
+    public var variables: [VariableDefinition]
+    /// The steps, run in order.
+    public var steps: [Step]
+    /// Checks on the endpoint's state after the last step.
+    public var invariants: [Invariant]
+
+    public init(
+        name: String, summary: String, source: String?, file: String,
+        variables: [VariableDefinition], steps: [Step], invariants: [Invariant]
+    ) {
+        self.name = name
+        self.summary = summary
+        self.source = source
+        self.file = file
+        self.variables = variables
+        self.steps = steps
+        self.invariants = invariants
+    }
+}
+
+/// A place in a scenario file, shown as `FILE:LINE` in errors and reports.
+public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+
+    public init(file: String, line: Int) {
+        self.file = file
+        self.line = line
+    }
+
+    public var description: String { "\(file):\(line)" }
+}
+
+/// A scenario variable: a literal or a generated value.
+public struct VariableDefinition: Hashable, Sendable {
+    /// How the value is obtained.
+    public enum Value: Hashable, Sendable {
+        /// A fixed text (numbers in YAML are kept as their text).
+        case literal(String)
+        /// A random value generated once per run, the same on every endpoint.
+        case random(RandomKind, length: Int)
+    }
+
+    /// Kinds of generated values.
+    public enum RandomKind: String, Hashable, Sendable {
+        case hex, uuid
+    }
+
+    public var name: String
+    public var value: Value
+    public var location: SourceLocation
+
+    public init(name: String, value: Value, location: SourceLocation) {
+        self.name = name
+        self.value = value
+        self.location = location
+    }
+}
+
+/// Text with `${name}` references, rendered with a run's variable values.
+/// Lone braces (Redis hash tags such as `{user123}`) are kept as they are.
+public struct Template: Hashable, Sendable, CustomStringConvertible {
+    /// The text as written in the scenario.
+    public var raw: String
+
+    public init(_ raw: String) { self.raw = raw }
+
+    public var description: String { raw }
+}
+
+/// A command as written in a scenario: the name and argument templates.
+public struct CommandTemplate: Hashable, Sendable {
+    public var arguments: [Template]
+    /// What the reply to this command should be, if the scenario says.
+    public var expect: Expectation?
+    public var location: SourceLocation
+
+    public init(arguments: [Template], expect: Expectation? = nil, location: SourceLocation) {
+        self.arguments = arguments
+        self.expect = expect
+        self.location = location
+    }
+
+    /// The command name as written, upper-cased.
+    public var name: String { arguments.first?.raw.uppercased() ?? "" }
+}
+
+/// An EVAL step: a Lua body with its KEYS and ARGV.
+public struct ScriptCall: Hashable, Sendable {
+    public var body: Template
+    public var keys: [Template]
+    public var args: [Template]
+    public var location: SourceLocation
+
+    public init(body: Template, keys: [Template], args: [Template], location: SourceLocation) {
+        self.body = body
+        self.keys = keys
+        self.args = args
+        self.location = location
+    }
+
+    /// The step as an `EVAL body numkeys keys... args...` command template.
+    public var evalCommand: CommandTemplate {
+        CommandTemplate(
+            arguments: [Template("EVAL"), body, Template(String(keys.count))] + keys + args,
+            location: location)
+    }
+}
+
+/// One step of a scenario.
+public struct Step: Hashable, Sendable {
+    /// What the step sends.
+    public enum Kind: Hashable, Sendable {
+        /// One command, one reply.
+        case command(CommandTemplate)
+        /// Commands sent back to back, replies read per command, no MULTI.
+        case pipeline([CommandTemplate])
+        /// MULTI, the commands, EXEC.
+        case transaction([CommandTemplate])
+        /// EVAL with KEYS and ARGV.
+        case script(ScriptCall, expect: Expectation?)
+    }
+
+    public var kind: Kind
+    /// What the application does when the step fails (an error reply or a lost connection).
+    public var onError: ErrorPolicy
+    /// Optional label shown in reports.
+    public var label: String?
+    public var location: SourceLocation
+
+    public init(kind: Kind, onError: ErrorPolicy = .abort, label: String? = nil, location: SourceLocation) {
+        self.kind = kind
+        self.onError = onError
+        self.label = label
+        self.location = location
+    }
+
+    /// The kind's name as written in scenario files.
+    public var kindName: String {
+        switch kind {
+        case .command: return "command"
+        case .pipeline: return "pipeline"
+        case .transaction: return "transaction"
+        case .script: return "script"
+        }
+    }
+
+    /// The commands the step sends, in order, with their expectations
+    /// (a transaction's MULTI and EXEC are added by the replay, not listed here).
+    public var commands: [CommandTemplate] {
+        switch kind {
+        case .command(let c): return [c]
+        case .pipeline(let cs), .transaction(let cs): return cs
+        case .script(let call, let expect):
+            var c = call.evalCommand
+            c.expect = expect
+            return [c]
+        }
+    }
+}
+
+/// What the application does when a step fails.
+public enum ErrorPolicy: Hashable, Sendable {
+    /// Stop the scenario (the application throws).
+    case abort
+    /// Ignore the failure and go on (the result is not checked).
+    case `continue`
+    /// Treat the failure as "not found": a nil reply (the report's error swallowing).
+    case asNull
+    /// Try the step again up to N times, then abort.
+    case retry(Int)
+}
+
+/// What a reply should look like; every field given must hold.
+public struct Expectation: Hashable, Sendable {
+    /// Reply type: `status`, `error`, `integer`, `bulk`, `nil`, `nil-array`, `array`.
+    public var type: String?
+    /// Exact text of a status, bulk or integer reply.
+    public var value: Template?
+    /// Integer bounds (inclusive), for integer replies or strings that parse as integers.
+    public var integerMin: Int64?
+    public var integerMax: Int64?
+    /// The array reply's elements, compared as a set.
+    public var set: [Template]?
+    /// The array reply's elements, in order.
+    public var array: [Template]?
+    /// The reply must be an error; a non-empty class (`WRONGTYPE`) must match its first word.
+    public var errorClass: String?
+    /// Severity of a failed expectation (default high).
+    public var severity: Severity?
+    public var location: SourceLocation
+
+    public init(
+        type: String? = nil, value: Template? = nil, integerMin: Int64? = nil, integerMax: Int64? = nil,
+        set: [Template]? = nil, array: [Template]? = nil, errorClass: String? = nil,
+        severity: Severity? = nil, location: SourceLocation
+    ) {
+        self.type = type
+        self.value = value
+        self.integerMin = integerMin
+        self.integerMax = integerMax
+        self.set = set
+        self.array = array
+        self.errorClass = errorClass
+        self.severity = severity
+        self.location = location
+    }
+}
+
+/// A check on the endpoint's state after the scenario has run.
+public struct Invariant: Hashable, Sendable {
+    /// What is checked.
+    public enum Check: Hashable, Sendable {
+        /// The key exists.
+        case exists(Template)
+        /// The key does not exist.
+        case missing(Template)
+        /// The key's TTL in seconds is within bounds; judged only when the key exists.
+        /// No expiry (-1) fails any `min`.
+        case ttl(Template, min: Int64?, max: Int64?)
+        /// The key has this Redis type (`string`, `set`, `hash`, ...).
+        case type(Template, String)
+        /// Every member of the set has a key; `key` uses `${member}`.
+        case membersHaveKeys(set: Template, key: Template)
+        /// The key holds an integer within bounds.
+        case value(Template, min: Int64?, max: Int64?)
+    }
+
+    public var check: Check
+    public var severity: Severity
+    public var why: String?
+    public var location: SourceLocation
+
+    public init(check: Check, severity: Severity = .high, why: String? = nil, location: SourceLocation) {
+        self.check = check
+        self.severity = severity
+        self.why = why
+        self.location = location
+    }
+}
