@@ -1,0 +1,166 @@
+import Foundation
+import RESP
+
+/// The key prefix that confines one run to its own keys: every key a scenario touches is
+/// sent as `redisaudit:<runID>:<key>`, so a run never reads or overwrites the application's data,
+/// and its keys are easy to find and delete afterwards.
+///
+/// The prefix contains no `{` or `}`: the first `{...}` of the original key (a Redis hash tag)
+/// still decides its cluster slot, so keys that shared a slot still do.
+public struct Namespace: Hashable, Sendable {
+    /// Identifies the run: lowercase letters, digits, `-`, `_` or `.`.
+    public let runID: String
+    /// `redisaudit:<runID>:`
+    public let prefix: String
+
+    /// The text every prefix starts with.
+    public static let root = "redisaudit:"
+
+    /// A namespace for a given run ID; nil if the ID is empty, longer than 64 characters, or
+    /// contains anything but ASCII letters, digits, `-`, `_` and `.` (no braces, glob or
+    /// separator characters).
+    public init?(runID: String) {
+        guard !runID.isEmpty, runID.utf8.count <= 64,
+            runID.utf8.allSatisfy({ b in
+                (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+                    || b == 0x2D || b == 0x5F || b == 0x2E
+            })
+        else { return nil }
+        self.runID = runID
+        self.prefix = Namespace.root + runID + ":"
+        prefixBytes = Array(prefix.utf8)
+    }
+
+    private let prefixBytes: [UInt8]
+
+    /// A fresh namespace: the run ID is 8 hex digits of the current time in seconds
+    /// followed by 4 random hex digits (12 lowercase hex characters), so runs sort by start time.
+    public static func generate() -> Namespace {
+        var generator = SystemRandomNumberGenerator()
+        return generate(seconds: UInt64(max(0, Date().timeIntervalSince1970)), using: &generator)
+    }
+
+    /// `generate()` with a given clock value and random source.
+    public static func generate(seconds: UInt64, using generator: inout some RandomNumberGenerator) -> Namespace {
+        let time = String(UInt32(truncatingIfNeeded: seconds), radix: 16)
+        let padded = String(repeating: "0", count: 8 - time.count) + time
+        let runID = padded + RandomValue.hex(count: 4, using: &generator)
+        guard let namespace = Namespace(runID: runID) else {
+            preconditionFailure("generated run ID \(runID) is not valid")
+        }
+        return namespace
+    }
+
+    // MARK: Keys
+
+    /// The key as sent: the prefix followed by the original key.
+    public func namespaced(_ key: [UInt8]) -> [UInt8] { prefixBytes + key }
+
+    /// `namespaced(_:)` for text.
+    public func namespaced(_ key: String) -> String { prefix + key }
+
+    /// The original key: the key without the prefix, or the key unchanged if it has none.
+    public func strip(_ key: [UInt8]) -> [UInt8] {
+        key.starts(with: prefixBytes) ? Array(key[prefixBytes.count...]) : key
+    }
+
+    /// A reply with every occurrence of the prefix removed from its strings, recursively,
+    /// so reports show `rt:user123:...` rather than the namespaced key.
+    public func strip(_ value: RESPValue) -> RESPValue {
+        switch value {
+        case .bulkString(let bytes): return .bulkString(removingPrefix(from: bytes))
+        case .simpleString(let text): return .simpleString(removingPrefix(from: text))
+        case .error(let text): return .error(removingPrefix(from: text))
+        case .array(let elements): return .array(elements.map(strip))
+        case .integer, .null, .nullArray: return value
+        }
+    }
+
+    private func removingPrefix(from text: String) -> String {
+        guard text.contains(prefix) else { return text }
+        return String(decoding: removingPrefix(from: Array(text.utf8)), as: UTF8.self)
+    }
+
+    private func removingPrefix(from bytes: [UInt8]) -> [UInt8] {
+        let p = prefixBytes
+        guard bytes.count >= p.count else { return bytes }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == p[0], i + p.count <= bytes.count, bytes[i..<(i + p.count)].elementsEqual(p) {
+                i += p.count
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return out
+    }
+
+    // MARK: Commands
+
+    /// Rewrites a command so that every key (and the glob of KEYS and SCAN MATCH) carries the
+    /// prefix. Throws for commands redisaudit does not send (see `CommandTable`).
+    public func rewrite(_ command: RESPCommand) throws(CommandRefusal) -> NamespacedCommand {
+        let strings = command.arguments.map { String(decoding: $0, as: UTF8.self) }
+        let spec = try CommandTable.check(strings: strings)
+        let positions = try CommandTable.keyPositions(of: spec, in: strings)
+        var arguments = command.arguments
+        var keys: [[UInt8]] = []
+        for position in positions {
+            arguments[position] = namespaced(arguments[position])
+            switch spec.keys {
+            case .pattern, .scanMatch: break
+            default: keys.append(arguments[position])
+            }
+        }
+        return NamespacedCommand(command: RESPCommand(arguments: arguments), keys: keys, spec: spec)
+    }
+
+    // MARK: Cluster slots
+
+    /// The Redis Cluster slot of a key: CRC16 (XMODEM) of the key, or of its hash tag
+    /// (the text between the first `{` and the next `}`, if not empty), modulo 16384.
+    public static func hashSlot(_ key: [UInt8]) -> Int {
+        var hashed = key[...]
+        if let open = key.firstIndex(of: UInt8(ascii: "{")),
+            let close = key[(open + 1)...].firstIndex(of: UInt8(ascii: "}")),
+            close > open + 1
+        {
+            hashed = key[(open + 1)..<close]
+        }
+        return Int(crc16(hashed) & 0x3FFF)
+    }
+
+    /// `hashSlot(_:)` for text.
+    public static func hashSlot(_ key: String) -> Int { hashSlot(Array(key.utf8)) }
+
+    /// CRC16-CCITT, XMODEM variant (polynomial 0x1021, initial value 0), as Redis Cluster uses.
+    static func crc16(_ bytes: ArraySlice<UInt8>) -> UInt16 {
+        var crc: UInt16 = 0
+        for byte in bytes {
+            crc ^= UInt16(byte) << 8
+            for _ in 0..<8 {
+                crc = crc & 0x8000 != 0 ? (crc << 1) ^ 0x1021 : crc << 1
+            }
+        }
+        return crc
+    }
+}
+
+/// A command rewritten into a run's namespace.
+public struct NamespacedCommand: Hashable, Sendable {
+    /// The command as sent: keys and key patterns prefixed.
+    public var command: RESPCommand
+    /// The namespaced keys it touches, in argument order (patterns are not keys and are not listed).
+    public var keys: [[UInt8]]
+    /// What the command table says about the command.
+    public var spec: CommandSpec
+
+    public init(command: RESPCommand, keys: [[UInt8]], spec: CommandSpec) {
+        self.command = command
+        self.keys = keys
+        self.spec = spec
+    }
+}
