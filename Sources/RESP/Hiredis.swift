@@ -1,9 +1,9 @@
 internal import CHiredis
 
-/// The one type that touches hiredis: owns a `redisReader` and the functions it builds replies with.
+/// The one type that touches hiredis: owns a `redisReader` and formats commands with it.
 ///
-/// Every C pointer of this module lives here and never leaves: callers get `RESPValue`s
-/// and Swift errors. Every hiredis return code goes through ``check(_:orThrow:)``,
+/// Every C pointer of this module lives here and never leaves: callers get `RESPValue`s,
+/// byte arrays and Swift errors. Every hiredis return code goes through ``check(_:orThrow:)``,
 /// and every reply tree hiredis hands out is converted and freed in ``nextReply()``.
 ///
 /// hiredis 0.14.1 builds replies through a table of five functions and says `$-1` and `*-1`
@@ -90,6 +90,42 @@ final class Hiredis {
         let count = min(self.reader.pointee.len - pos, Self.reportedByteCount)
         guard count > 0, let buf = self.reader.pointee.buf else { return [] }
         return Array(UnsafeRawBufferPointer(start: buf + pos, count: count))
+    }
+
+    /// Formats a command with `redisFormatCommandArgv` and lends the bytes to `body`.
+    static func formatCommand<Result>(
+        _ arguments: [[UInt8]],
+        _ body: (UnsafeRawBufferPointer) -> Result
+    ) throws(RESPEncodingError) -> Result {
+        guard !arguments.isEmpty else { throw .emptyCommand }
+        // hiredis counts the formatted length in an `int`: refuse anything it would overflow.
+        let formattedLength = RESPCommandEncoding.formattedLength(of: arguments)
+        guard formattedLength <= Int(Int32.max) else {
+            throw .commandTooLarge(byteCount: formattedLength)
+        }
+        // One contiguous copy gives every argument a stable address for the duration of the call;
+        // the trailing byte keeps the base address non-nil when all arguments are empty.
+        var joined: [UInt8] = []
+        joined.reserveCapacity(arguments.reduce(1) { $0 + $1.count })
+        var offsets: [Int] = []
+        offsets.reserveCapacity(arguments.count)
+        for argument in arguments {
+            offsets.append(joined.count)
+            joined.append(contentsOf: argument)
+        }
+        joined.append(0)
+        let lengths = arguments.map(\.count)
+
+        var target: UnsafeMutablePointer<CChar>?
+        let code = joined.withUnsafeBytes { raw in
+            let base = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
+            var argv: [UnsafePointer<CChar>?] = offsets.map { UnsafePointer(base + $0) }
+            return redisFormatCommandArgv(&target, Int32(arguments.count), &argv, lengths)
+        }
+        let length = try Self.check(code, orThrow: RESPEncodingError.formatterFailed)
+        guard let target else { throw .formatterFailed }
+        defer { redisFreeCommand(target) }
+        return body(UnsafeRawBufferPointer(start: target, count: length))
     }
 
     /// Every hiredis return code passes through here: REDIS_ERR (any negative code) throws
