@@ -1,0 +1,41 @@
+import NIOCore
+
+/// Deadlines and TLS settings for every connection to an endpoint.
+public struct ConnectionOptions: Sendable {
+    /// How long TCP connect, TLS handshake, AUTH and SELECT may take together.
+    public var connectTimeout: TimeAmount
+    /// How long any one command (or a whole pipeline) may wait for its replies.
+    public var commandTimeout: TimeAmount
+    /// TLS settings for `rediss://` endpoints.
+    public var tls: TLSOptions
+    /// Sent as `CLIENT SETNAME` so the connection is recognisable in `CLIENT LIST` (best effort).
+    public var clientName: String?
+
+    public init(
+        connectTimeout: TimeAmount = .seconds(5),
+        commandTimeout: TimeAmount = .seconds(5),
+        tls: TLSOptions = TLSOptions(),
+        clientName: String? = "redisaudit"
+    ) {
+        self.connectTimeout = connectTimeout
+        self.commandTimeout = commandTimeout
+        self.tls = tls
+        self.clientName = clientName
+    }
+}
+
+/// How a `rediss://` endpoint's certificate is checked.
+public struct TLSOptions: Sendable, Hashable {
+    /// A PEM file of trusted CA certificates; the system trust store when nil.
+    public var caFile: String?
+    /// The name to verify the certificate against (and to send as SNI); the host when nil.
+    public var serverName: String?
+    /// Skip certificate verification entirely (only when asked for).
+    public var insecure: Bool
+
+    public init(caFile: String? = nil, serverName: String? = nil, insecure: Bool = false) {
+        self.caFile = caFile
+        self.serverName = serverName
+        self.insecure = insecure
+    }
+}

@@ -1,0 +1,218 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import RESP
+
+/// One RESP2 connection to an endpoint: authenticated, on the right database, every
+/// command under a deadline.
+///
+/// ```
+///   socket ─▶ [TLS] ─▶ RESPValueDecoder ─▶ RedisCommandHandler ─▶ promises
+///   socket ◀─ [TLS] ◀─ RESPCommandEncoder ◀─ RedisCommandHandler ◀─ send(_:)
+/// ```
+public final class RedisConnection: Sendable {
+    /// The endpoint this connection talks to.
+    public let endpoint: Endpoint
+    /// The deadlines in force.
+    public let options: ConnectionOptions
+    private let channel: Channel
+    /// The first error that broke the connection, as the command handler saw it.
+    private let failure: NIOLockedValueBox<String?>
+
+    private init(endpoint: Endpoint, options: ConnectionOptions, channel: Channel, failure: NIOLockedValueBox<String?>) {
+        self.endpoint = endpoint
+        self.options = options
+        self.channel = channel
+        self.failure = failure
+    }
+
+    /// Opens, authenticates and selects the database, all within `options.connectTimeout`.
+    public static func connect(
+        to endpoint: Endpoint,
+        options: ConnectionOptions = ConnectionOptions(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(EndpointError) -> RedisConnection {
+        let sslContext = try makeSSLContext(endpoint: endpoint, options: options)
+        let serverHostname = tlsServerName(endpoint: endpoint, options: options)
+        let failure = NIOLockedValueBox<String?>(nil)
+        let bootstrap = ClientBootstrap(group: eventLoopGroup)
+            .connectTimeout(options.connectTimeout)
+            .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let sslContext {
+                        try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
+                    }
+                    try sync.addHandler(ByteToMessageHandler(RESPValueDecoder()))
+                    try sync.addHandler(MessageToByteHandler(RESPCommandEncoder()))
+                    try sync.addHandler(RedisCommandHandler(failure: failure))
+                }
+            }
+        let channel: Channel
+        do {
+            switch endpoint.address {
+            case .tcp(let host, let port):
+                channel = try await bootstrap.channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+                    .connect(host: host, port: port).get()
+            case .unix(let path):
+                channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
+            }
+        } catch {
+            throw EndpointError.unreachable(endpoint: endpoint.description, reason: describeConnectError(error))
+        }
+        let connection = RedisConnection(endpoint: endpoint, options: options, channel: channel, failure: failure)
+        do {
+            try await connection.handshake()
+        } catch {
+            await connection.close()
+            throw error
+        }
+        return connection
+    }
+
+    /// AUTH, SELECT, CLIENT SETNAME and a PING, under the connect deadline.
+    private func handshake() async throws(EndpointError) {
+        var commands: [RESPCommand] = []
+        var names: [String] = []
+        if let password = endpoint.password {
+            if let username = endpoint.username {
+                commands.append(RESPCommand("AUTH", username, password))
+            } else {
+                commands.append(RESPCommand("AUTH", password))
+            }
+            names.append("AUTH")
+        }
+        if endpoint.database != 0 {
+            commands.append(RESPCommand("SELECT", String(endpoint.database)))
+            names.append("SELECT \(endpoint.database)")
+        }
+        commands.append(RESPCommand("PING"))
+        names.append("PING")
+        let outcomes = await send(commands, timeout: options.connectTimeout)
+        for (name, outcome) in zip(names, outcomes) {
+            switch outcome {
+            case .failed(let failure):
+                throw EndpointError.unreachable(endpoint: endpoint.description, reason: describeHandshakeFailure(failure))
+            case .reply(let value):
+                guard case .error(let message) = value else { continue }
+                if message.hasPrefix("NOAUTH") {
+                    throw EndpointError.refused(
+                        endpoint: endpoint.description,
+                        reason: "the server requires a password (give it in the URL or in the endpoint's password environment variable)")
+                }
+                throw EndpointError.refused(endpoint: endpoint.description, reason: "\(name == "AUTH" ? "AUTH" : name): \(message)")
+            }
+        }
+        if let clientName = options.clientName {
+            // Best effort: managed hosts may refuse CLIENT.
+            _ = await send([RESPCommand("CLIENT", "SETNAME", clientName)], timeout: options.connectTimeout)
+        }
+    }
+
+    /// Sends the commands back to back and waits for every reply (or failure) within the
+    /// command timeout. Error replies are values, not thrown.
+    public func send(_ commands: [RESPCommand]) async -> [CommandOutcome] {
+        await send(commands, timeout: options.commandTimeout)
+    }
+
+    /// Sends the commands with an explicit deadline for the whole batch.
+    public func send(_ commands: [RESPCommand], timeout: TimeAmount) async -> [CommandOutcome] {
+        guard !commands.isEmpty else { return [] }
+        let loop = channel.eventLoop
+        let promises = commands.map { _ in loop.makePromise(of: RESPValue.self) }
+        // A channel that closed before the request reached the command handler fails the write,
+        // not the replies: fail them here, or they would wait forever.
+        let written = loop.makePromise(of: Void.self)
+        let failure = self.failure
+        written.futureResult.whenFailure { error in
+            let reason = failure.withLockedValue { $0 } ?? String(describing: error)
+            for promise in promises { promise.fail(TransportFailure.connectionClosed(reason)) }
+        }
+        channel.writeAndFlush(RedisRequest(commands: commands, promises: promises, timeout: timeout), promise: written)
+        var outcomes: [CommandOutcome] = []
+        outcomes.reserveCapacity(commands.count)
+        for promise in promises {
+            do {
+                outcomes.append(.reply(try await promise.futureResult.get()))
+            } catch let failure as TransportFailure {
+                outcomes.append(.failed(failure))
+            } catch {
+                outcomes.append(.failed(.connectionClosed(String(describing: error))))
+            }
+        }
+        return outcomes
+    }
+
+    /// Sends one command; throws a transport failure, returns error replies as values.
+    public func execute(_ command: RESPCommand) async throws(TransportFailure) -> RESPValue {
+        switch await send([command])[0] {
+        case .reply(let value): return value
+        case .failed(let failure): throw failure
+        }
+    }
+
+    /// Convenience: a command from text arguments.
+    public func execute(_ arguments: String...) async throws(TransportFailure) -> RESPValue {
+        try await execute(RESPCommand(strings: arguments))
+    }
+
+    /// True while the socket is open.
+    public var isActive: Bool { channel.isActive }
+
+    /// Closes the connection (idempotent).
+    public func close() async {
+        try? await channel.close().get()
+    }
+
+    private static func makeSSLContext(endpoint: Endpoint, options: ConnectionOptions) throws(EndpointError) -> NIOSSLContext? {
+        guard endpoint.tls else { return nil }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let caFile = options.tls.caFile {
+            do {
+                let certificates = try NIOSSLCertificate.fromPEMFile(caFile)
+                guard !certificates.isEmpty else { throw EndpointError.tlsConfiguration("no certificate in \(caFile)") }
+                configuration.trustRoots = .certificates(certificates)
+            } catch let error as EndpointError {
+                throw error
+            } catch {
+                throw EndpointError.tlsConfiguration("cannot read CA file \(caFile): \(error)")
+            }
+        }
+        if options.tls.insecure {
+            configuration.certificateVerification = .none
+        }
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw EndpointError.tlsConfiguration("\(error)")
+        }
+    }
+
+    private static func tlsServerName(endpoint: Endpoint, options: ConnectionOptions) -> String? {
+        if let name = options.tls.serverName { return name }
+        guard case .tcp(let host, _) = endpoint.address else { return nil }
+        // SNI must not be an IP literal; the certificate is then checked against the address.
+        let isIP = host.contains(":") || host.split(separator: ".").allSatisfy { Int($0) != nil }
+        return isIP ? nil : host
+    }
+}
+
+private func describeConnectError(_ error: Error) -> String {
+    if let channelError = error as? ChannelError, case .connectTimeout(let t) = channelError {
+        return "connect timed out after \(t.nanoseconds / 1_000_000) ms"
+    }
+    let text = String(describing: error)
+    if text.contains("Connection refused") || text.contains("connection refused") { return "connection refused" }
+    return text
+}
+
+private func describeHandshakeFailure(_ failure: TransportFailure) -> String {
+    let text = failure.description
+    if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") || text.contains("handshakeFailed") {
+        return "TLS handshake failed (certificate not trusted: check --tls-ca / --tls-server-name): \(text)"
+    }
+    if case .timeout = failure { return "no answer to the handshake within the connect timeout" }
+    return text
+}
