@@ -1,0 +1,108 @@
+/// One thing the audit found: what differs or breaks, where, the evidence, and the fix.
+public struct Finding: Codable, Sendable, Hashable {
+    /// Stable across runs, random variables and run namespaces: derived from what the
+    /// finding is about (category, scenario, step, subject), never from values.
+    public var id: String
+    public var severity: Severity
+    public var category: FindingCategory
+    public var title: String
+    /// The endpoints it concerns, by role (`A`, `B`).
+    public var endpoints: [String]
+    public var scenario: String?
+    /// Where in the scenario, e.g. `step 1 (pipeline), command 3: EXPIRE` and its file line.
+    public var step: String?
+    /// A MONITOR-style transcript and observations that show it.
+    public var evidence: [String]
+    /// Why it matters for the application.
+    public var why: String
+    /// The recommended fix.
+    public var fix: String
+    /// How many scenarios/steps/keys it affects (ranks findings of equal severity).
+    public var occurrences: Int
+
+    public init(
+        identity: String, severity: Severity, category: FindingCategory, title: String,
+        endpoints: [String], scenario: String? = nil, step: String? = nil, evidence: [String] = [],
+        why: String, fix: String, occurrences: Int = 1
+    ) {
+        self.id = Finding.stableID(category: category, identity: identity, scenario: scenario)
+        self.severity = severity
+        self.category = category
+        self.title = title
+        self.endpoints = endpoints
+        self.scenario = scenario
+        self.step = step
+        self.evidence = evidence
+        self.why = why
+        self.fix = fix
+        self.occurrences = occurrences
+    }
+
+    /// `RA-` and 10 hex digits of an FNV-1a hash of the finding's identity.
+    static func stableID(category: FindingCategory, identity: String, scenario: String?) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(category.rawValue)|\(scenario ?? "")|\(identity)".utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        let padded = String(repeating: "0", count: max(0, 16 - hex.count)) + hex
+        return "RA-" + padded.prefix(10)
+    }
+}
+
+/// What kind of difference or failure a finding reports.
+public enum FindingCategory: String, Codable, Sendable, CaseIterable {
+    case replyMismatch = "reply-mismatch"
+    case ttlMismatch = "ttl-mismatch"
+    case keyPattern = "key-pattern"
+    case pipelineResult = "pipeline-result"
+    case expectation
+    case invariant
+    case scenarioFlow = "scenario-flow"
+    case serverProfile = "server-profile"
+    case commandUnsupported = "command-unsupported"
+    case transport
+    case leftover = "namespace-leftover"
+}
+
+/// Orders findings: severity first, then how many places they affect, then the order
+/// in which the audit produced them (scenario and step order), so the ranking is stable.
+public enum FindingRanking {
+    public static func rank(_ findings: [Finding]) -> [Finding] {
+        findings.enumerated().sorted { lhs, rhs in
+            if lhs.element.severity != rhs.element.severity { return lhs.element.severity > rhs.element.severity }
+            if lhs.element.occurrences != rhs.element.occurrences { return lhs.element.occurrences > rhs.element.occurrences }
+            return lhs.offset < rhs.offset
+        }.map(\.element)
+    }
+}
+
+/// The `--fail-on` threshold: a severity, or `never`.
+public enum FailThreshold: Hashable, Sendable, CustomStringConvertible {
+    case severity(Severity)
+    case never
+
+    public init?(_ text: String) {
+        if text == "never" {
+            self = .never
+        } else if let severity = Severity(rawValue: text) {
+            self = .severity(severity)
+        } else {
+            return nil
+        }
+    }
+
+    /// True when the finding counts toward failing the run.
+    public func isMet(by finding: Finding) -> Bool {
+        guard case .severity(let threshold) = self else { return false }
+        return finding.severity >= threshold
+    }
+
+    public var description: String {
+        switch self {
+        case .severity(let s): return s.rawValue
+        case .never: return "never"
+        }
+    }
+}

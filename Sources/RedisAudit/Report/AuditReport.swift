@@ -1,0 +1,91 @@
+/// Everything a run produced, in the shape both the Markdown and the JSON reports take.
+public struct AuditReport: Codable, Sendable {
+    /// Bumped whenever the JSON shape changes incompatibly; see `docs/report-schema.json`.
+    public static let currentSchemaVersion = 1
+
+    public var schemaVersion: Int = AuditReport.currentSchemaVersion
+    /// The tool and its version.
+    public var tool: ToolInfo
+    /// The subcommand that produced it (`compare`).
+    public var command: String
+    public var summary: ReportSummary
+    /// Ranked: `findings[0]` matters most.
+    public var findings: [Finding]
+    /// Each endpoint's server profile, side by side in the Markdown report.
+    public var profiles: [ServerProfile]
+
+    public init(tool: ToolInfo, command: String, summary: ReportSummary, findings: [Finding], profiles: [ServerProfile]) {
+        self.tool = tool
+        self.command = command
+        self.summary = summary
+        self.findings = findings
+        self.profiles = profiles
+    }
+}
+
+/// Name and version of the tool that wrote a report.
+public struct ToolInfo: Codable, Sendable, Hashable {
+    public var name: String
+    public var version: String
+
+    public init(name: String = "redisaudit", version: String = RedisAuditVersion.current) {
+        self.name = name
+        self.version = version
+    }
+}
+
+/// The release of this tool.
+public enum RedisAuditVersion {
+    public static let current = "0.1.0"
+}
+
+/// The report's opening: verdict, counts per severity, endpoints, scenarios, duration.
+public struct ReportSummary: Codable, Sendable {
+    /// `pass` or `fail`, judged against `failOn`.
+    public var verdict: String
+    public var failOn: String
+    /// Findings at or above `failOn`.
+    public var failing: Int
+    /// Findings per severity, every severity present (0 when none).
+    public var counts: [String: Int]
+    public var endpoints: [EndpointSummary]
+    public var scenarios: [String]
+    public var startedAt: String
+    public var durationSeconds: Double
+    /// Notes on the run itself (namespace cleaned up, leftovers removed, ...).
+    public var notes: [String]
+
+    public init(
+        findings: [Finding], failOn: FailThreshold, endpoints: [EndpointSummary], scenarios: [String],
+        startedAt: String, durationSeconds: Double, notes: [String] = []
+    ) {
+        let failing = findings.filter { failOn.isMet(by: $0) }.count
+        self.verdict = failing > 0 ? "fail" : "pass"
+        self.failOn = failOn.description
+        self.failing = failing
+        var counts: [String: Int] = [:]
+        for severity in Severity.allCases { counts[severity.rawValue] = 0 }
+        for finding in findings { counts[finding.severity.rawValue, default: 0] += 1 }
+        self.counts = counts
+        self.endpoints = endpoints
+        self.scenarios = scenarios
+        self.startedAt = startedAt
+        self.durationSeconds = durationSeconds
+        self.notes = notes
+    }
+}
+
+/// An endpoint as the report names it: role, redacted URL, engine and version.
+public struct EndpointSummary: Codable, Sendable, Hashable {
+    public var role: String
+    public var url: String
+    public var engine: String
+    public var version: String
+
+    public init(role: String, url: String, engine: String, version: String) {
+        self.role = role
+        self.url = url
+        self.engine = engine
+        self.version = version
+    }
+}

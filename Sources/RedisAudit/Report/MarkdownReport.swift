@@ -1,0 +1,95 @@
+/// Renders a report as Markdown, readable in a terminal and as a CI job summary.
+public enum MarkdownReport {
+    public static func render(_ report: AuditReport) -> String {
+        var out: [String] = []
+        let s = report.summary
+        out.append("# redisaudit \(report.command) report")
+        out.append("")
+        let verdict = s.verdict == "pass" ? "PASS" : "FAIL"
+        out.append("**Verdict: \(verdict)**: \(s.failing) finding\(s.failing == 1 ? "" : "s") at or above `\(s.failOn)` (`--fail-on`).")
+        out.append("")
+        out.append("| Role | Endpoint | Engine | Version |")
+        out.append("|---|---|---|---|")
+        for e in s.endpoints {
+            out.append("| \(e.role) | `\(e.url)` | \(e.engine) | \(e.version) |")
+        }
+        out.append("")
+        out.append("| critical | high | medium | low | info |")
+        out.append("|---:|---:|---:|---:|---:|")
+        out.append("| " + Severity.allCases.map { String(s.counts[$0.rawValue] ?? 0) }.joined(separator: " | ") + " |")
+        out.append("")
+        out.append("Scenarios: \(s.scenarios.isEmpty ? "none" : s.scenarios.map { "`\($0)`" }.joined(separator: ", ")). "
+            + "Started \(s.startedAt), took \(formatSeconds(s.durationSeconds)).")
+        for note in s.notes {
+            out.append("")
+            out.append("> \(note)")
+        }
+        out.append("")
+        out.append("## Findings")
+        out.append("")
+        if report.findings.isEmpty {
+            out.append("No findings.")
+            out.append("")
+        }
+        for (index, f) in report.findings.enumerated() {
+            out.append("### \(index + 1). [\(f.severity.rawValue.uppercased())] \(f.title)")
+            out.append("")
+            var facts = ["`\(f.id)`", "\(f.category.rawValue)"]
+            if !f.endpoints.isEmpty { facts.append("endpoints: " + f.endpoints.joined(separator: ", ")) }
+            if f.occurrences > 1 { facts.append("\(f.occurrences) occurrences") }
+            out.append(facts.joined(separator: " · "))
+            out.append("")
+            if let scenario = f.scenario {
+                out.append("- **Scenario:** `\(scenario)`" + (f.step.map { ", \($0)" } ?? ""))
+            }
+            out.append("- **Why it matters:** \(f.why)")
+            out.append("- **Fix:** \(f.fix)")
+            if !f.evidence.isEmpty {
+                out.append("")
+                out.append("```")
+                out.append(contentsOf: f.evidence)
+                out.append("```")
+            }
+            out.append("")
+        }
+        if !report.profiles.isEmpty {
+            out.append(contentsOf: profileTable(report.profiles))
+        }
+        return out.joined(separator: "\n")
+    }
+
+    private static func profileTable(_ profiles: [ServerProfile]) -> [String] {
+        var out = ["## Server profile", ""]
+        out.append("| | " + profiles.map { $0.role }.joined(separator: " | ") + " |")
+        out.append("|---|" + profiles.map { _ in "---|" }.joined())
+        func row(_ name: String, _ value: (ServerProfile) -> String) {
+            let cells = profiles.map(value)
+            let marker = Set(cells).count > 1 ? " ≠" : ""
+            out.append("| \(name)\(marker) | " + cells.joined(separator: " | ") + " |")
+        }
+        row("engine") { "\($0.engine) \($0.version)" }
+        var names: [String] = []
+        for p in profiles { for s in p.settings where !names.contains(s.name) { names.append(s.name) } }
+        for name in names {
+            row(name) { p in p.setting(name).map { $0.isEmpty ? "\"\"" : $0 } ?? "n/a" }
+        }
+        row("lua (EVAL)") { p in p.lua.map { $0 ? "yes" : "no" } ?? "n/a" }
+        row("MULTI/EXEC") { p in p.multi.map { $0 ? "yes" : "no" } ?? "n/a" }
+        row("PING p50 / p99") { p in
+            guard let p50 = p.latencyP50Micros, let p99 = p.latencyP99Micros else { return "n/a" }
+            return "\(p50) µs / \(p99) µs"
+        }
+        row("commands missing") { p in
+            let names = p.commands.filter { $0.available == false }.map(\.name)
+            return names.isEmpty ? "none" : names.joined(separator: ", ")
+        }
+        out.append("")
+        return out
+    }
+
+    static func formatSeconds(_ seconds: Double) -> String {
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
+        let tenths = (seconds * 10).rounded() / 10
+        return "\(tenths) s"
+    }
+}
