@@ -1,0 +1,39 @@
+import RESP
+
+/// Keys that earlier, killed runs left in `redisaudit:` namespaces.
+public struct Leftovers: Sendable {
+    public var keys: Int
+    public var runs: [String]
+
+    /// Looks for leftover namespaces, on databases small enough to scan quickly
+    /// (`NamespaceCleaner.sweepLimit` keys); nil when there are none or the scan was skipped.
+    public static func find(connection: RedisConnection) async -> Leftovers? {
+        var session = ReplaySession(connection: connection, endpoint: connection.endpoint, options: connection.options)
+        guard let size = try? await session.send([RESPCommand("DBSIZE")])[0].reply?.integerValue,
+              size <= NamespaceCleaner.sweepLimit,
+              let keys = try? await NamespaceCleaner.scan(pattern: Array("redisaudit:*".utf8), session: &session),
+              !keys.isEmpty
+        else { return nil }
+        return Leftovers(keys: keys.count, runs: runIDs(keys))
+    }
+
+    /// The run ids found in namespaced keys, sorted.
+    static func runIDs(_ keys: [[UInt8]]) -> [String] {
+        var runs = Set<String>()
+        for key in keys {
+            let parts = key.split(separator: UInt8(ascii: ":"), maxSplits: 2, omittingEmptySubsequences: false)
+            if parts.count >= 2 { runs.insert(String(decoding: parts[1], as: UTF8.self)) }
+        }
+        return runs.sorted()
+    }
+
+    func finding(role: String) -> Finding {
+        Finding(
+            identity: "leftover|\(role)", severity: .low, category: .leftover,
+            title: "\(keys) key\(keys == 1 ? "" : "s") left by earlier interrupted runs on \(role)",
+            endpoints: [role],
+            evidence: ["SCAN MATCH redisaudit:* -> \(keys) keys", "runs: " + runs.prefix(10).joined(separator: ", ")],
+            why: "A run that was killed could not delete its namespace; the keys take memory and may carry no TTL.",
+            fix: "Run `redisaudit clean <endpoint>` to delete them.")
+    }
+}
