@@ -1,0 +1,103 @@
+import Foundation
+import RESP
+
+/// Everything `redisaudit compare` needs to know.
+public struct CompareConfiguration: Sendable {
+    public var endpointA: Endpoint
+    public var endpointB: Endpoint
+    public var connection: ConnectionOptions
+    public var scenarios: [Scenario]
+    /// `--var name=value` overrides.
+    public var overrides: [String: String]
+    /// Seconds two TTLs may differ.
+    public var ttlTolerance: Double
+    public var failOn: FailThreshold
+    /// PINGs sent to measure latency.
+    public var pings: Int
+
+    public init(
+        endpointA: Endpoint, endpointB: Endpoint, connection: ConnectionOptions, scenarios: [Scenario],
+        overrides: [String: String] = [:], ttlTolerance: Double = 2, failOn: FailThreshold = .severity(.high), pings: Int = 200
+    ) {
+        self.endpointA = endpointA
+        self.endpointB = endpointB
+        self.connection = connection
+        self.scenarios = scenarios
+        self.overrides = overrides
+        self.ttlTolerance = ttlTolerance
+        self.failOn = failOn
+        self.pings = pings
+    }
+}
+
+/// Runs the scenarios on both endpoints with identical variable values, compares
+/// everything, and returns the ranked report.
+public struct CompareAudit: Sendable {
+    public var configuration: CompareConfiguration
+    public var progress: @Sendable (String) -> Void
+    public var interruption: Interruption?
+
+    public init(configuration: CompareConfiguration, progress: @escaping @Sendable (String) -> Void = { _ in }, interruption: Interruption? = nil) {
+        self.configuration = configuration
+        self.progress = progress
+        self.interruption = interruption
+    }
+
+    public func run() async throws -> AuditReport {
+        let config = configuration
+        let clock = ContinuousClock()
+        let started = clock.now
+        let startedAt = ISO8601DateFormatter().string(from: Date())
+
+        progress("connecting to A \(config.endpointA) and B \(config.endpointB)")
+        async let connectA = RedisConnection.connect(to: config.endpointA, options: config.connection)
+        async let connectB = RedisConnection.connect(to: config.endpointB, options: config.connection)
+        let (connA, connB) = try await (connectA, connectB)
+        defer { Task { await connA.close(); await connB.close() } }
+
+        let commands = Set(config.scenarios.flatMap { $0.steps.flatMap { $0.commands.map(\.name) } })
+        let usesLua = commands.contains("EVAL") || commands.contains("EVALSHA")
+        let usesMulti = config.scenarios.contains { $0.steps.contains { if case .transaction = $0.kind { return true } else { return false } } }
+
+        progress("reading server profiles")
+        async let profileA = ServerProfiler.profile(role: "A", connection: connA, commands: Array(commands), pings: config.pings)
+        async let profileB = ServerProfiler.profile(role: "B", connection: connB, commands: Array(commands), pings: config.pings)
+        let profiles = await [profileA, profileB]
+
+        var findings: [Finding] = []
+        async let leftoversA = Leftovers.find(connection: connA)
+        async let leftoversB = Leftovers.find(connection: connB)
+        for (role, leftover) in await [("A", leftoversA), ("B", leftoversB)] {
+            if let leftover { findings.append(leftover.finding(role: role)) }
+        }
+
+        let runID = Namespace.generate().runID
+        var generator = SystemRandomNumberGenerator()
+        for (index, scenario) in config.scenarios.enumerated() {
+            if interruption?.isRequested == true { throw InterruptedError() }
+            progress("scenario \(index + 1)/\(config.scenarios.count): \(scenario.name)")
+            let known = Set(scenario.variableNames)
+            let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
+            guard let namespace = Namespace(runID: "\(runID)-\(index + 1)") else {
+                preconditionFailure("generated run ids are valid namespace ids")
+            }
+            let replayA = ScenarioReplayer(endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption)
+            let replayB = ScenarioReplayer(endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption)
+            async let runA = replayA.run(scenario, bindings: bindings, namespace: namespace)
+            async let runB = replayB.run(scenario, bindings: bindings, namespace: namespace)
+            let (a, b) = try await (runA, runB)
+            findings += ScenarioComparison(a: a, b: b, ttlTolerance: config.ttlTolerance).findings()
+        }
+        findings += ProfileComparison.findings(profiles[0], profiles[1], scenarioCommands: commands, usesLua: usesLua, usesMulti: usesMulti)
+
+        let ranked = FindingRanking.rank(findings)
+        let elapsed = clock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let summary = ReportSummary(
+            findings: ranked, failOn: config.failOn,
+            endpoints: profiles.map { EndpointSummary(role: $0.role, url: $0.endpoint, engine: $0.engine, version: $0.version) },
+            scenarios: config.scenarios.map(\.name), startedAt: startedAt, durationSeconds: seconds,
+            notes: ["Every key was written under the run namespace `redisaudit:\(runID)-N:` and deleted afterwards."])
+        return AuditReport(tool: ToolInfo(), command: "compare", summary: summary, findings: ranked, profiles: profiles)
+    }
+}

@@ -1,0 +1,269 @@
+import RESP
+
+/// Compares one scenario's runs on two endpoints: replies step by step (and command by
+/// command inside pipelines), pipeline results, key TTLs after every step, the final key
+/// patterns, expectations, invariants, and where the application stopped.
+public struct ScenarioComparison {
+    public var a: ScenarioRun
+    public var b: ScenarioRun
+    /// Seconds two TTLs may differ before they count as different.
+    public var ttlTolerance: Double
+
+    public init(a: ScenarioRun, b: ScenarioRun, ttlTolerance: Double) {
+        self.a = a
+        self.b = b
+        self.ttlTolerance = ttlTolerance
+    }
+
+    var scenario: String { a.scenario.name }
+    var roles: [String] { [a.role, b.role] }
+
+    public func findings() -> [Finding] {
+        var findings: [Finding] = []
+        findings += flow()
+        for (sa, sb) in zip(a.steps, b.steps) {
+            findings += replies(sa, sb)
+            findings += pipelineResults(sa, sb)
+        }
+        findings += ttls()
+        findings += keyPatterns()
+        findings += expectations()
+        findings += invariants()
+        return findings
+    }
+
+    // MARK: Flow
+
+    private func flow() -> [Finding] {
+        guard a.abortedAt != b.abortedAt else { return [] }
+        func describe(_ run: ScenarioRun) -> String {
+            run.abortedAt.map { "\(run.role): stopped at step \($0 + 1) (on_error: abort)" } ?? "\(run.role): completed all \(run.steps.count) steps"
+        }
+        let stoppedOn = [a, b].filter { $0.abortedAt != nil }.map(\.role)
+        let index = [a.abortedAt, b.abortedAt].compactMap { $0 }.min() ?? 0
+        let step = (a.steps.count > index ? a.steps[index] : b.steps[index])
+        return [Finding(
+            identity: "flow|\(index)", severity: .high, category: .scenarioFlow,
+            title: "The application stops on \(stoppedOn.joined(separator: " and ")) only, at step \(index + 1)",
+            endpoints: stoppedOn, scenario: scenario, step: Transcript.location(step: step, record: nil),
+            evidence: [describe(a), describe(b)],
+            why: "The same code takes a different path on each host: on one side the request fails where it succeeds on the other.",
+            fix: "Read the reply-mismatch finding at that step; make the failing command work on both hosts.")]
+    }
+
+    // MARK: Replies
+
+    private func replies(_ sa: StepRecord, _ sb: StepRecord) -> [Finding] {
+        var findings: [Finding] = []
+        let inner = sa.commands.compactMap { $0.position == nil ? nil : $0.specName }
+        for (ra, rb) in zip(sa.commands, sb.commands) {
+            let difference = ReplyComparison.compare(
+                ra.outcome, rb.outcome, command: ra.specName, inner: inner, toleranceSeconds: ttlTolerance)
+            guard difference != .none else { continue }
+            let severity: Severity
+            let title: String
+            let why: String
+            let fix: String
+            switch difference {
+            case .none: continue
+            case .messageOnly:
+                severity = .info
+                title = "\(ra.name) fails with the same error class but a different message"
+                why = "Only the wording differs; code that matches on the message text would notice."
+                fix = "Match errors by class (the first word), not by message."
+            case .errorClass:
+                severity = .medium
+                title = "\(ra.name) fails with different errors (\(ra.outcome.reply?.errorClass ?? "?") vs \(rb.outcome.reply?.errorClass ?? "?"))"
+                why = "Error handling that branches on the error class (NOSCRIPT, WRONGTYPE, ...) takes a different path."
+                fix = "Handle both error classes, or make the command valid on both hosts."
+            case .successVersusError:
+                let failing = ra.outcome.isFailure ? a.role : b.role
+                severity = .high
+                title = "\(ra.name) succeeds on \(failing == a.role ? b.role : a.role) but fails on \(failing)"
+                why = "The application behaves differently on each host: the command's effect is missing on \(failing), and unless every reply is checked the failure goes unnoticed."
+                fix = "Use only command forms both hosts support (check version-specific options such as EXPIRE NX/XX/GT/LT, GETEX, SET GET), and validate every reply."
+            case .value:
+                severity = .high
+                title = "\(ra.name) returns different values"
+                why = "The application reads different data from each host for the same script, so its decisions differ."
+                fix = "Find why the state or semantics differ (earlier steps, version differences) and align them."
+            case .transport:
+                severity = .high
+                title = "\(ra.name) got no reply on \(ra.outcome.reply == nil ? a.role : b.role)"
+                why = "A lost reply is an error the application must handle; here it happens on one host only."
+                fix = "Check the connection (timeouts, TLS, proxies) to that host and add a command timeout with retry."
+            }
+            var evidence = [Transcript.command(ra.display)]
+            evidence += Transcript.reply(a.role, ra.outcome)
+            evidence += Transcript.reply(b.role, rb.outcome)
+            findings.append(Finding(
+                identity: "reply|\(sa.index)|\(ra.position.map(String.init) ?? ra.name)", severity: severity, category: .replyMismatch,
+                title: title, endpoints: roles, scenario: scenario, step: Transcript.location(step: sa, record: ra),
+                evidence: evidence, why: why, fix: fix))
+        }
+        return findings
+    }
+
+    private func pipelineResults(_ sa: StepRecord, _ sb: StepRecord) -> [Finding] {
+        guard case .pipeline = sa.step.kind else { return [] }
+        let pattern = { (s: StepRecord) in s.commands.map { $0.outcome.isFailure ? "error" : "ok" } }
+        let pa = pattern(sa), pb = pattern(sb)
+        guard pa != pb else { return [] }
+        var evidence: [String] = []
+        for (i, (ra, rb)) in zip(sa.commands, sb.commands).enumerated() {
+            let ca = ra.outcome.isFailure ? "error" : "ok", cb = rb.outcome.isFailure ? "error" : "ok"
+            evidence.append("\(i + 1). \(ra.name): \(a.role) \(ca), \(b.role) \(cb)\(ca != cb ? "   <- differs" : "")")
+        }
+        evidence.append("\(a.role): \(pa.count) replies, \(b.role): \(pb.count) replies")
+        return [Finding(
+            identity: "pipeline|\(sa.index)", severity: .high, category: .pipelineResult,
+            title: "Pipeline partially fails on one side (\(pa.filter { $0 == "error" }.count) vs \(pb.filter { $0 == "error" }.count) failed commands)",
+            endpoints: roles, scenario: scenario, step: Transcript.location(step: sa, record: nil),
+            evidence: evidence,
+            why: "A pipeline is not a transaction: the commands that succeeded stay applied. Code that does not validate each pipeline reply treats partial success as success (the report's \"Pipeline Non-Atomicity\").",
+            fix: "Validate every pipeline reply and fail the operation on any error, or wrap the writes in MULTI/EXEC or a Lua script.")]
+    }
+
+    // MARK: TTLs and keys
+
+    private func ttls() -> [Finding] {
+        var findings: [Finding] = []
+        var keys: [String] = []
+        for step in a.steps { for key in step.keyStates.keys.sorted() where !keys.contains(key) { keys.append(key) } }
+        for key in keys {
+            var firstStep: StepRecord?
+            var first: (KeyState, KeyState)?
+            var worst: Severity?
+            var count = 0
+            for (sa, sb) in zip(a.steps, b.steps) {
+                let ka = sa.keyStates[key] ?? .missing, kb = sb.keyStates[key] ?? .missing
+                guard let severity = ttlDifference(ka, kb) else { continue }
+                // Existence that differs to the end is reported as a key-pattern finding.
+                if ka.exists != kb.exists, (a.finalKeys[key] != nil) != (b.finalKeys[key] != nil) { continue }
+                count += 1
+                if first == nil { first = (ka, kb); firstStep = sa }
+                worst = max(worst ?? severity, severity)
+            }
+            guard let (ka, kb) = first, let step = firstStep, let severity = worst else { continue }
+            let pattern = KeyPatterns.pattern(of: key, bindings: a.bindings)
+            findings.append(Finding(
+                identity: "ttl|\(pattern)", severity: severity, category: .ttlMismatch,
+                title: "TTL of \(pattern) differs: \(ka.ttlDescription) on \(a.role), \(kb.ttlDescription) on \(b.role)",
+                endpoints: roles, scenario: scenario, step: "after " + Transcript.location(step: step, record: nil),
+                evidence: ["PTTL \(key)", "\(a.role): \(ka.ttlDescription)", "\(b.role): \(kb.ttlDescription)",
+                           "differs after \(count) of \(min(a.steps.count, b.steps.count)) steps"],
+                why: ka.pttl == -1 || kb.pttl == -1
+                    ? "A key without TTL never expires: sessions or tokens stay valid forever on one host (the report's TTL -1 bug)."
+                    : "Keys expire at different times on each host, so users are logged out earlier on one of them.",
+                fix: "Set the TTL in the same command that writes the key (SET ... EX, SETEX) or in MULTI/EXEC, and check the TTL reply.",
+                occurrences: count))
+        }
+        return findings
+    }
+
+    /// The severity of a TTL difference between two key states, nil if within tolerance.
+    func ttlDifference(_ ka: KeyState, _ kb: KeyState) -> Severity? {
+        if ka.exists != kb.exists { return .high }
+        if !ka.exists { return nil }
+        if (ka.pttl == -1) != (kb.pttl == -1) { return .high }
+        if ka.pttl == -1 { return nil }
+        let ta = ka.pttlAtWrite ?? ka.pttl, tb = kb.pttlAtWrite ?? kb.pttl
+        return abs(Double(ta - tb)) / 1000 > ttlTolerance ? .medium : nil
+    }
+
+    private func keyPatterns() -> [Finding] {
+        var findings: [Finding] = []
+        let pa = KeyPatterns.summarize(a.finalKeys, bindings: a.bindings)
+        let pb = KeyPatterns.summarize(b.finalKeys, bindings: b.bindings)
+        for pattern in Set(pa.keys).union(pb.keys).sorted() {
+            let ta = pa[pattern], tb = pb[pattern]
+            if ta == tb { continue }
+            let onlyOn = ta == nil ? b.role : (tb == nil ? a.role : nil)
+            let title: String
+            if let onlyOn {
+                title = "Key \(pattern) exists on \(onlyOn) only"
+            } else {
+                title = "Key \(pattern) has type \(ta!.sorted().joined(separator: ",")) on \(a.role) but \(tb!.sorted().joined(separator: ",")) on \(b.role)"
+            }
+            findings.append(Finding(
+                identity: "pattern|\(pattern)", severity: .high, category: .keyPattern,
+                title: title, endpoints: onlyOn.map { [$0] } ?? roles, scenario: scenario, step: "after the last step",
+                evidence: ["\(a.role): \(ta.map { "\(pattern) (\($0.sorted().joined(separator: ",")))" } ?? "no such key")",
+                           "\(b.role): \(tb.map { "\(pattern) (\($0.sorted().joined(separator: ",")))" } ?? "no such key")"],
+                why: "After the same script the hosts hold different data: a lookup that succeeds on one fails on the other.",
+                fix: "Follow the reply-mismatch or flow findings of this scenario to the command that made the difference."))
+        }
+        return findings
+    }
+
+    // MARK: Expectations and invariants
+
+    private func expectations() -> [Finding] {
+        var findings: [Finding] = []
+        let maxSteps = max(a.steps.count, b.steps.count)
+        for index in 0..<maxSteps {
+            let sa = index < a.steps.count ? a.steps[index] : nil
+            let sb = index < b.steps.count ? b.steps[index] : nil
+            let count = max(sa?.commands.count ?? 0, sb?.commands.count ?? 0)
+            for c in 0..<count {
+                let ra = sa.flatMap { c < $0.commands.count ? $0.commands[c] : nil }
+                let rb = sb.flatMap { c < $0.commands.count ? $0.commands[c] : nil }
+                let fa = ra?.expectationFailure, fb = rb?.expectationFailure
+                guard fa != nil || fb != nil, let record = ra ?? rb, let step = sa ?? sb else { continue }
+                let failing = [fa.map { _ in a.role }, fb.map { _ in b.role }].compactMap { $0 }
+                let declared = record.template?.expect?.severity
+                let severity: Severity = failing.count == 2 ? (declared ?? .medium) : max(declared ?? .high, .high)
+                var evidence = [Transcript.command(record.display)]
+                if let ra { evidence += Transcript.reply(a.role, ra.outcome) }
+                if let rb { evidence += Transcript.reply(b.role, rb.outcome) }
+                if let fa { evidence.append("\(a.role): \(fa)") }
+                if let fb { evidence.append("\(b.role): \(fb)") }
+                findings.append(Finding(
+                    identity: "expect|\(index)|\(record.position.map(String.init) ?? record.name)", severity: severity, category: .expectation,
+                    title: "Expectation on \(record.name) fails on \(failing.joined(separator: " and "))",
+                    endpoints: failing, scenario: scenario, step: Transcript.location(step: step, record: record),
+                    evidence: evidence,
+                    why: failing.count == 2
+                        ? "The script's own assumption about this reply does not hold on either host."
+                        : "The script's assumption holds on one host only: code written against one host misbehaves on the other.",
+                    fix: "Make the command behave as the application expects on both hosts, or correct the expectation."))
+            }
+        }
+        return findings
+    }
+
+    private func invariants() -> [Finding] {
+        var findings: [Finding] = []
+        for (index, (ia, ib)) in zip(a.invariants, b.invariants).enumerated() {
+            guard !ia.holds || !ib.holds else { continue }
+            let failing = [ia.holds ? nil : a.role, ib.holds ? nil : b.role].compactMap { $0 }
+            let invariant = ia.invariant
+            findings.append(Finding(
+                identity: "invariant|\(index)", severity: invariant.severity, category: .invariant,
+                title: "Invariant fails on \(failing.joined(separator: " and ")): \(InvariantText.describe(invariant))",
+                endpoints: failing, scenario: scenario, step: "after the last step (\(Transcript.shortLocation(invariant.location)))",
+                evidence: ["\(a.role): \(ia.holds ? "holds" : "FAILS"): \(ia.observation)",
+                           "\(b.role): \(ib.holds ? "holds" : "FAILS"): \(ib.observation)"],
+                why: invariant.why ?? "The state the scenario leaves behind breaks a rule the application relies on.",
+                fix: "Make the writes that establish this rule atomic (MULTI/EXEC or a Lua script) and check their replies."))
+        }
+        return findings
+    }
+}
+
+/// Human-readable text of an invariant, as written in scenario files.
+enum InvariantText {
+    static func describe(_ invariant: Invariant) -> String {
+        func bounds(_ min: Int64?, _ max: Int64?) -> String {
+            [min.map { "min \($0)" }, max.map { "max \($0)" }].compactMap { $0 }.joined(separator: ", ")
+        }
+        switch invariant.check {
+        case .exists(let k): return "exists \(k)"
+        case .missing(let k): return "missing \(k)"
+        case .ttl(let k, let min, let max): return "ttl \(k) \(bounds(min, max))"
+        case .type(let k, let t): return "type \(k) is \(t)"
+        case .membersHaveKeys(let set, let key): return "members of \(set) have key \(key)"
+        case .value(let k, let min, let max): return "value \(k) \(bounds(min, max))"
+        }
+    }
+}

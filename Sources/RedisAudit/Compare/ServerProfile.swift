@@ -1,0 +1,60 @@
+/// What an endpoint is and how it is configured, as far as it lets us see.
+public struct ServerProfile: Codable, Sendable, Hashable {
+    /// `A` or `B`.
+    public var role: String
+    /// The redacted endpoint URL.
+    public var endpoint: String
+    /// Redis, Valkey, KeyDB, Dragonfly, ... (from INFO).
+    public var engine: String
+    public var version: String
+    /// Settings in a fixed order; a nil value means the host would not say.
+    public var settings: [ProfileSetting]
+    /// Availability of each command the scenarios use (nil: could not be checked).
+    public var commands: [CommandAvailability]
+    /// Whether EVAL runs a trivial script (nil: not checked).
+    public var lua: Bool?
+    /// Whether MULTI/EXEC runs a trivial transaction.
+    public var multi: Bool?
+    /// Round-trip latency of sequential PINGs, in microseconds.
+    public var latencyP50Micros: Int?
+    public var latencyP99Micros: Int?
+    /// What the host refused to tell (`CONFIG GET`, `INFO persistence`, ...).
+    public var refused: [String]
+
+    public init(role: String, endpoint: String) {
+        self.role = role
+        self.endpoint = endpoint
+        self.engine = "unknown"
+        self.version = "unknown"
+        self.settings = []
+        self.commands = []
+        self.refused = []
+    }
+
+    /// The value of a setting, if known.
+    public func setting(_ name: String) -> String? {
+        settings.first { $0.name == name }?.value
+    }
+}
+
+/// One named server setting and its value.
+public struct ProfileSetting: Codable, Sendable, Hashable {
+    public var name: String
+    public var value: String?
+
+    public init(name: String, value: String?) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// Whether the server knows a command.
+public struct CommandAvailability: Codable, Sendable, Hashable {
+    public var name: String
+    public var available: Bool?
+
+    public init(name: String, available: Bool?) {
+        self.name = name
+        self.available = available
+    }
+}
