@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RedisAudit
 
 /// The `redisaudit` command line: subcommands and exit codes.
@@ -6,6 +7,30 @@ import RedisAudit
 struct RedisAuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "redisaudit",
-        abstract: "Replay an application's Redis scripts on two endpoints and report what differs."
+        abstract: "Replay an application's Redis scripts on two endpoints and report what differs.",
+        discussion: """
+            Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it,
+            2 usage or scenario error, 3 an endpoint could not be reached or refused us,
+            130 interrupted (the run namespace is cleaned up first).
+            """,
+        version: RedisAuditVersion.current,
+        subcommands: [Compare.self, Scenarios.self, Clean.self]
     )
+
+    /// Parses, runs, and maps every error to a documented exit code.
+    static func main() async {
+        let code: Int32
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            code = 0
+        } catch {
+            code = ExitStatus.report(error)
+        }
+        Foundation.exit(code)
+    }
 }

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import RedisAudit
+
+/// `redisaudit compare A B`: replay the scenarios on both endpoints and report differences.
+struct Compare: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay scenarios on two endpoints and report every difference, ranked.",
+        discussion: """
+            Endpoints: redis://[user[:password]@]host[:port][/db], rediss://... (TLS), unix:///path.sock[?db=N].
+            Keep passwords out of shell history: leave them out of the URL and set
+            REDISAUDIT_PASSWORD_A / REDISAUDIT_PASSWORD_B (or REDISAUDIT_PASSWORD for both).
+
+            Example: redisaudit compare redis://127.0.0.1:6379 rediss://default@cache.example.com:6380 --scenario login
+            """
+    )
+
+    @Argument(help: "Endpoint A (the current host).")
+    var endpointA: String
+
+    @Argument(help: "Endpoint B (the new host).")
+    var endpointB: String
+
+    @Option(name: .customLong("scenario"), help: "A built-in scenario name or a scenario file (repeatable; default: all built-in).")
+    var scenarios: [String] = []
+
+    @Option(name: .customLong("var"), help: "Override a scenario variable: name=value (repeatable).")
+    var variables: [String] = []
+
+    @Option(help: "Seconds two TTLs may differ before they count as different.")
+    var ttlTolerance: Double = 2
+
+    @OptionGroup var connection: ConnectionFlags
+    @OptionGroup var report: ReportFlags
+
+    func validate() throws {
+        guard ttlTolerance >= 0 else { throw ValidationError("--ttl-tolerance must not be negative") }
+        _ = try VariableOverrides.parse(variables)
+    }
+
+    func run() async throws {
+        let a = try Endpoint.parse(endpointA, passwordEnvironment: ["REDISAUDIT_PASSWORD_A", "REDISAUDIT_PASSWORD"])
+        let b = try Endpoint.parse(endpointB, passwordEnvironment: ["REDISAUDIT_PASSWORD_B", "REDISAUDIT_PASSWORD"])
+        let loaded = try ScenarioSelection.load(scenarios)
+        let overrides = try VariableOverrides.parse(variables)
+        try VariableOverrides.check(overrides, against: loaded)
+        let configuration = CompareConfiguration(
+            endpointA: a, endpointB: b, connection: connection.options, scenarios: loaded,
+            overrides: overrides, ttlTolerance: ttlTolerance, failOn: report.threshold)
+        let interruption = Interruption()
+        let signals = SignalTrap.install(interruption, progress: report.progress)
+        defer { _ = signals }
+        let audit = CompareAudit(configuration: configuration, progress: report.progress, interruption: interruption)
+        let result = try await audit.run()
+        let code = try report.emit(result)
+        report.progress("\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)")
+        if code != ExitStatus.pass { throw ExitCode(code) }
+    }
+}
+
+/// Parsing `--var name=value` and checking the names exist.
+enum VariableOverrides {
+    static func parse(_ pairs: [String]) throws -> [String: String] {
+        do {
+            return try VariableBindings.parseOverrides(pairs)
+        } catch {
+            throw ValidationError("--var: \(error.message)")
+        }
+    }
+
+    static func check(_ overrides: [String: String], against scenarios: [Scenario]) throws {
+        let known = Set(scenarios.flatMap { $0.variables.map(\.name) })
+        for name in overrides.keys.sorted() where !known.contains(name) {
+            throw UsageError(message: "--var \(name): no selected scenario has a variable named '\(name)' (known: \(known.sorted().joined(separator: ", ")))")
+        }
+    }
+}
+
+/// Resolving `--scenario NAME|FILE` arguments.
+enum ScenarioSelection {
+    static func load(_ references: [String]) throws -> [Scenario] {
+        if references.isEmpty { return try BuiltinScenarios.all() }
+        return try references.map { try ScenarioLoader.resolve($0) }
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import NIOCore
+import RedisAudit
+
+/// Deadlines and TLS flags shared by every subcommand that connects to an endpoint.
+struct ConnectionFlags: ParsableArguments {
+    @Option(help: "Seconds allowed for TCP connect, TLS handshake, AUTH and SELECT.")
+    var connectTimeout: Double = 5
+
+    @Option(help: "Seconds allowed for any one command or pipeline to reply.")
+    var commandTimeout: Double = 5
+
+    @Option(name: .customLong("tls-ca"), help: "PEM file of CA certificates trusted for rediss:// (default: the system trust store).")
+    var tlsCA: String?
+
+    @Option(name: .customLong("tls-server-name"), help: "Name to verify the server certificate against (and send as SNI).")
+    var tlsServerName: String?
+
+    @Flag(name: .customLong("tls-insecure"), help: "Do not verify the server certificate (only for testing).")
+    var tlsInsecure = false
+
+    func validate() throws {
+        guard connectTimeout > 0, connectTimeout <= 600 else {
+            throw ValidationError("--connect-timeout must be between 0 and 600 seconds")
+        }
+        guard commandTimeout > 0, commandTimeout <= 3600 else {
+            throw ValidationError("--command-timeout must be between 0 and 3600 seconds")
+        }
+    }
+
+    var options: ConnectionOptions {
+        ConnectionOptions(
+            connectTimeout: .milliseconds(Int64(connectTimeout * 1000)),
+            commandTimeout: .milliseconds(Int64(commandTimeout * 1000)),
+            tls: TLSOptions(caFile: tlsCA, serverName: tlsServerName, insecure: tlsInsecure))
+    }
+}
+
+/// Where the report goes and when the run fails, shared by the audit subcommands.
+struct ReportFlags: ParsableArguments {
+    @Option(help: "Report format: markdown or json.")
+    var format: ReportFormat = .markdown
+
+    @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
+    var output: String?
+
+    @Option(help: "Also write the JSON report to this file (whatever --format says).")
+    var jsonOutput: String?
+
+    @Option(help: "Exit 1 when a finding is at or above this severity: critical, high, medium, low, info or never.")
+    var failOn: String = "high"
+
+    @Flag(name: .shortAndLong, help: "No progress or diagnostics on standard error.")
+    var quiet = false
+
+    func validate() throws {
+        guard FailThreshold(failOn) != nil else {
+            throw ValidationError("--fail-on must be one of critical, high, medium, low, info, never (got '\(failOn)')")
+        }
+    }
+
+    var threshold: FailThreshold { FailThreshold(failOn) ?? .severity(.high) }
+
+    /// Writes the rendered report and returns the exit code its verdict calls for.
+    func emit(_ report: AuditReport) throws -> Int32 {
+        let text: String
+        switch format {
+        case .markdown: text = MarkdownReport.render(report)
+        case .json: text = JSONReport.render(report)
+        }
+        if let output {
+            try write(text, to: output)
+        } else {
+            print(text)
+        }
+        if let jsonOutput {
+            try write(JSONReport.render(report), to: jsonOutput)
+        }
+        return report.summary.verdict == "pass" ? ExitStatus.pass : ExitStatus.findings
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw UsageError(message: "cannot write the report to \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Prints a progress line on standard error unless `--quiet`.
+    var progress: @Sendable (String) -> Void {
+        let quiet = self.quiet
+        return { line in
+            guard !quiet else { return }
+            FileHandle.standardError.write(Data(("redisaudit: " + line + "\n").utf8))
+        }
+    }
+}
+
+/// The report formats.
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case markdown, json
+}
+
+import Foundation

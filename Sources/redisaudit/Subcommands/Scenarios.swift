@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import RedisAudit
+
+/// `redisaudit scenarios list | show NAME | validate FILE...`.
+struct Scenarios: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List, show and validate scenarios.",
+        subcommands: [List.self, Show.self, Validate.self]
+    )
+
+    /// `scenarios list`: the built-in scenarios with their summaries.
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the built-in scenarios.")
+
+        func run() throws {
+            let scenarios = try BuiltinScenarios.all()
+            let width = scenarios.map(\.name.count).max() ?? 0
+            for scenario in scenarios {
+                print(scenario.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + scenario.summary)
+            }
+        }
+    }
+
+    /// `scenarios show NAME`: print a scenario's file.
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a built-in scenario (or a scenario file) as YAML.")
+
+        @Argument(help: "A built-in scenario name or a file.")
+        var name: String
+
+        func run() throws {
+            let scenario = try ScenarioLoader.resolve(name)
+            guard let text = try? String(contentsOfFile: scenario.file, encoding: .utf8) else {
+                throw UsageError(message: "cannot read \(scenario.file)")
+            }
+            print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+        }
+    }
+
+    /// `scenarios validate FILE...`: load files and report every error, touching no endpoint.
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check scenario files without touching any endpoint.")
+
+        @Argument(help: "Scenario files.")
+        var files: [String]
+
+        func validate() throws {
+            guard !files.isEmpty else { throw ValidationError("give at least one scenario file") }
+        }
+
+        func run() throws {
+            var failed = false
+            for file in files {
+                do {
+                    let scenario = try ScenarioLoader.load(contentsOf: file)
+                    print("\(file): ok (\(scenario.name): \(scenario.steps.count) steps, \(scenario.invariants.count) invariants)")
+                } catch {
+                    failed = true
+                    ExitStatus.printError(String(describing: error))
+                }
+            }
+            if failed { throw ExitCode(ExitStatus.usage) }
+        }
+    }
+}
