@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+@testable import RedisAudit
+
+/// The built binary, run as a user would: output, exit codes, and no secrets.
+@Suite("redisaudit command line")
+struct CommandLineTests {
+    @Test func unknownOptionIsAUsageError() async throws {
+        let run = try await Fixtures.run(["compare", "--no-such-flag", "redis://a", "redis://b"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("no-such-flag"))
+    }
+
+    @Test func badFailOnIsAUsageErrorThatSaysWhatIsAccepted() async throws {
+        let run = try await Fixtures.run(["compare", "redis://a", "redis://b", "--fail-on", "severe"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("critical, high, medium, low, info, never"))
+    }
+
+    @Test func badEndpointURLIsAUsageErrorWithoutThePassword() async throws {
+        let run = try await Fixtures.run(["compare", "http://user:leaky@host", "redis://b"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("expected redis://"))
+        #expect(!run.stderr.contains("leaky"))
+    }
+
+    @Test func scenarioErrorsAreFileLineAndExitTwo() async throws {
+        let path = try Fixtures.scenarioFile("""
+            name: broken
+            summary: refers to a variable nobody defined
+            steps:
+              - command: [GET, "rt:${nobody}"]
+            """)
+        let run = try await Fixtures.run(["scenarios", "validate", path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("\(path):4:"), "\(run.stderr)")
+        #expect(run.stderr.contains("nobody"))
+        let compare = try await Fixtures.run(["compare", "redis://127.0.0.1:1", "redis://127.0.0.1:2", "--scenario", path])
+        #expect(compare.status == 2, "scenario errors come before any connection attempt")
+    }
+
+    @Test func scenariosListShowsTheBuiltins() async throws {
+        let run = try await Fixtures.run(["scenarios", "list"])
+        #expect(run.status == 0)
+        for name in ["login", "refresh", "logout", "lockout", "blacklist"] {
+            #expect(run.stdout.contains(name))
+        }
+        let show = try await Fixtures.run(["scenarios", "show", "refresh"])
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("DEL"))
+    }
+
+    @Test func builtinScenariosAreFoundFromAnyDirectory() async throws {
+        let run = try await Fixtures.run(["scenarios", "list"], directory: "/")
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("login"))
+    }
+
+    @Test func unreachableEndpointIsExitThree() async throws {
+        let port = try TestServer.freePort()
+        let run = try await Fixtures.run(["compare", "redis://127.0.0.1:\(port)", "redis://127.0.0.1:\(port)", "--connect-timeout", "2"])
+        #expect(run.status == 3)
+        #expect(run.stderr.contains("cannot reach redis://127.0.0.1:\(port)"))
+        #expect(!run.stderr.contains("Fatal error"))
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func wrongPasswordIsExitThreeAndNeverPrinted() async throws {
+        let server = try await TestServer.start(.redis70, extraArguments: ["--requirepass", "the-real-one"])
+        let other = try await TestServer.start(.redis70)
+        defer { server.stop(); other.stop() }
+        let run = try await Fixtures.run(["compare", "redis://:N0tTh1sOne@127.0.0.1:\(server.port)", other.url, "--format", "json"])
+        #expect(run.status == 3)
+        #expect(!run.stdout.contains("N0tTh1sOne") && !run.stderr.contains("N0tTh1sOne"))
+        #expect(run.stderr.contains("redis://:***@127.0.0.1:\(server.port)"))
+        // The same password from the environment works, and is not printed either.
+        let ok = try await Fixtures.run(
+            ["compare", "redis://127.0.0.1:\(server.port)", other.url, "--scenario", "blacklist", "--format", "json"],
+            environment: ["REDISAUDIT_PASSWORD_A": "the-real-one"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(!ok.stdout.contains("the-real-one") && !ok.stderr.contains("the-real-one"))
+        #expect(ok.stdout.contains("\"schemaVersion\" : 1"))
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis62, .redis70)))
+    func findingsAboveTheThresholdAreExitOneAndNeverIsExitZero() async throws {
+        let a = try await TestServer.start(.redis62)
+        let b = try await TestServer.start(.redis70)
+        defer { a.stop(); b.stop() }
+        let path = try Fixtures.scenarioFile(CompareIntegrationTests.expireNX)
+        let failing = try await Fixtures.run(["compare", a.url, b.url, "--scenario", path, "--quiet"])
+        #expect(failing.status == 1)
+        #expect(failing.stdout.contains("**Verdict: FAIL**"))
+        #expect(failing.stderr.isEmpty, "--quiet keeps stderr empty: \(failing.stderr)")
+        let never = try await Fixtures.run(["compare", a.url, b.url, "--scenario", path, "--fail-on", "never", "--quiet"])
+        #expect(never.status == 0)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ra-out-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let md = directory.appendingPathComponent("r.md").path, json = directory.appendingPathComponent("r.json").path
+        let files = try await Fixtures.run(["compare", a.url, b.url, "--scenario", path, "--output", md, "--json-output", json, "--quiet"])
+        #expect(files.status == 1)
+        #expect(files.stdout.isEmpty)
+        let decoded = try JSONDecoder().decode(AuditReport.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+        #expect(decoded.findings.first?.severity == .high)
+        #expect(try String(contentsOfFile: md, encoding: .utf8).contains("reply-mismatch"))
+    }
+}

@@ -1,0 +1,92 @@
+import Testing
+@testable import RedisAudit
+
+@Suite("Endpoint URLs")
+struct EndpointTests {
+    @Test func plainURLWithDefaults() throws {
+        let e = try Endpoint.parse("redis://cache.internal")
+        #expect(e.address == .tcp(host: "cache.internal", port: 6379))
+        #expect(e.tls == false)
+        #expect(e.database == 0)
+        #expect(e.username == nil && e.password == nil)
+    }
+
+    @Test func userPasswordPortAndDatabase() throws {
+        let e = try Endpoint.parse("rediss://app:s3cr%40t@10.0.0.5:6380/3")
+        #expect(e.address == .tcp(host: "10.0.0.5", port: 6380))
+        #expect(e.tls)
+        #expect(e.username == "app")
+        #expect(e.password == "s3cr@t")
+        #expect(e.database == 3)
+        #expect(e.description == "rediss://app:***@10.0.0.5:6380/3")
+    }
+
+    @Test func passwordOnlyIsMasked() throws {
+        let e = try Endpoint.parse("redis://:hunter2@localhost:6379")
+        #expect(e.username == nil)
+        #expect(e.password == "hunter2")
+        #expect(e.description == "redis://:***@localhost:6379")
+        #expect(!e.description.contains("hunter2"))
+    }
+
+    @Test func ipv6Literal() throws {
+        let e = try Endpoint.parse("redis://[::1]:7000")
+        #expect(e.address == .tcp(host: "::1", port: 7000))
+        #expect(e.description == "redis://[::1]:7000")
+    }
+
+    @Test func unixSocketWithDatabase() throws {
+        let e = try Endpoint.parse("unix:///var/run/redis.sock?db=2")
+        #expect(e.address == .unix(path: "/var/run/redis.sock"))
+        #expect(e.database == 2)
+        #expect(e.description == "unix:///var/run/redis.sock?db=2")
+    }
+
+    @Test func hostPortShorthand() throws {
+        let e = try Endpoint.parse("127.0.0.1:6390")
+        #expect(e.address == .tcp(host: "127.0.0.1", port: 6390))
+    }
+
+    @Test func passwordFromEnvironmentWhenURLHasNone() throws {
+        let e = try Endpoint.parse(
+            "redis://default@h:1", passwordEnvironment: ["REDISAUDIT_PASSWORD_A", "REDISAUDIT_PASSWORD"],
+            environment: ["REDISAUDIT_PASSWORD": "fromenv"])
+        #expect(e.password == "fromenv")
+        #expect(e.description == "redis://default:***@h:1")
+        let specific = try Endpoint.parse(
+            "redis://h:1", passwordEnvironment: ["REDISAUDIT_PASSWORD_A", "REDISAUDIT_PASSWORD"],
+            environment: ["REDISAUDIT_PASSWORD": "general", "REDISAUDIT_PASSWORD_A": "specific"])
+        #expect(specific.password == "specific")
+        let inURL = try Endpoint.parse("redis://:url@h:1", passwordEnvironment: ["P"], environment: ["P": "env"])
+        #expect(inURL.password == "url")
+    }
+
+    @Test(arguments: [
+        ("http://host", "expected redis://"),
+        ("redis://host:99999", "port must be 1-65535"),
+        ("redis://host:abc", "port must be 1-65535"),
+        ("redis://host/notanumber", "database must be a number"),
+        ("redis://:pw@", "missing host"),
+        ("unix://relative.sock", "must be absolute"),
+        ("unix:///s.sock?db=x", "db must be a number"),
+    ])
+    func invalidURLsSayWhy(url: String, reason: String) {
+        do {
+            _ = try Endpoint.parse(url)
+            Issue.record("\(url) parsed")
+        } catch {
+            #expect(error.description.contains(reason), "\(error.description)")
+        }
+    }
+
+    @Test func errorsNeverCarryThePassword() {
+        do {
+            _ = try Endpoint.parse("redis://user:topsecret@host:notaport")
+            Issue.record("parsed")
+        } catch {
+            #expect(!error.description.contains("topsecret"))
+            #expect(error.description.contains("user:***@"))
+        }
+        #expect(Endpoint.redacted("unix:///s.sock?password=pw&db=1") == "unix:///s.sock?password=***&db=1")
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import RedisAudit
+
+/// Shared helpers for tests that run against real servers or the built binary.
+enum Fixtures {
+    /// True when a server kind can be started here, or must be (under `make test`).
+    static func available(_ kinds: TestServer.Kind...) -> Bool {
+        TestServer.serversRequired || kinds.allSatisfy { TestServer.binary($0) != nil }
+    }
+
+    /// Writes a scenario file into a fresh temporary directory and returns its path.
+    static func scenarioFile(_ yaml: String, name: String = "scenario.yaml") throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-scenario-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent(name).path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Connection options for tests: short deadlines so a broken test fails fast.
+    static let options = ConnectionOptions(connectTimeout: .seconds(3), commandTimeout: .seconds(3))
+
+    /// Runs `compare` in-process on two servers.
+    static func compare(_ a: TestServer, _ b: TestServer, scenarios: [Scenario], pings: Int = 20) async throws -> AuditReport {
+        var options = Fixtures.options
+        options.tls = TLSOptions(caFile: a.caFile ?? b.caFile)
+        let configuration = CompareConfiguration(
+            endpointA: a.endpoint, endpointB: b.endpoint, connection: options, scenarios: scenarios, pings: pings)
+        return try await CompareAudit(configuration: configuration).run()
+    }
+
+    /// The built `redisaudit` executable next to the test bundle.
+    static var binary: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var candidates = [beside.appendingPathComponent("redisaudit")]
+        var directory = beside
+        for _ in 0..<4 {
+            directory = directory.deletingLastPathComponent()
+            candidates.append(directory.appendingPathComponent("redisaudit"))
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug/redisaudit"))
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    /// What a run of the binary printed and how it exited.
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs the built binary with arguments and environment additions, with a deadline.
+    /// The wait happens on a Dispatch thread, not on the concurrency pool (two threads on a
+    /// 2-core machine): blocking it would stall every other test's network I/O.
+    static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil, timeout: Double = 60) async throws -> Run {
+        let process = try ChildProcess(binary.path, arguments, environment: environment, directory: directory)
+        let finished: Int32? = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: process.wait(timeout: timeout)) }
+        }
+        guard let status = finished else {
+            process.stop()
+            Issue.record("redisaudit \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+            return Run(status: -1, stdout: process.stdout, stderr: process.stderr)
+        }
+        return Run(status: status, stdout: process.stdout, stderr: process.stderr)
+    }
+}
