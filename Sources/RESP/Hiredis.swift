@@ -14,7 +14,8 @@ internal import CHiredis
 ///       |                    then the default
 ///       |  createNil     --> the default, then note the task's type (STRING or ARRAY)
 ///       |                    in the NIL reply's unused `integer` field
-///       |  createArray, createInteger, freeObject --> the defaults
+///       |  createArray   --> refuse more than `maximumArrayElements`, then the default
+///       |  createInteger, freeObject --> the defaults
 ///       v
 ///     redisReply tree --> RESPValue tree --> freeReplyObject
 ///
@@ -42,6 +43,7 @@ final class Hiredis {
         var table = self.defaults
         table.createString = { task, string, length in Hiredis.createString(task, string, length) }
         table.createNil = { task in Hiredis.createNil(task) }
+        table.createArray = { task, count in Hiredis.createArray(task, count) }
         self.functions = .allocate(capacity: 1)
         self.functions.initialize(to: table)
         reader.pointee.fn = self.functions
@@ -229,6 +231,19 @@ final class Hiredis {
             }
         }
         return owner.defaults.createString?(task, string, length)
+    }
+
+    /// The most elements an array reply may announce. hiredis allocates the element pointers
+    /// up front, so `*2147483647` from a broken or hostile server would reserve 16 GiB.
+    static let maximumArrayElements: Int32 = 1 << 24
+
+    private static func createArray(_ task: UnsafePointer<redisReadTask>?, _ count: Int32) -> UnsafeMutableRawPointer? {
+        guard let task, let owner = Self.owner(of: task) else { return nil }
+        if count > Self.maximumArrayElements {
+            owner.rejection = ("Array of \(count) elements exceeds the limit of \(Self.maximumArrayElements)", owner.resumedAt)
+            return nil  // hiredis reports "Out of memory"; failure() reports the rejection
+        }
+        return owner.defaults.createArray?(task, count)
     }
 
     private static func createNil(_ task: UnsafePointer<redisReadTask>?) -> UnsafeMutableRawPointer? {

@@ -105,6 +105,22 @@ private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
         #expect(throws: RESPDecodingError.nestingTooDeep) { try replies(bytes(nested(8, around: ninth)), chunkSize: 1) }
     }
 
+    @Test func refusesArraysAnnouncingMoreElementsThanItWillAllocate() throws {
+        // hiredis would reserve 16 GiB of element pointers for this header before any element arrives.
+        do {
+            _ = try replies("*2147483647\r\n:1\r\n")
+            Issue.record("a 2^31-1 element array header was accepted")
+        } catch {
+            guard case .protocolError(let message, _) = error else { Issue.record("\(error)"); return }
+            #expect(message == "Array of 2147483647 elements exceeds the limit of 16777216")
+        }
+        #expect(throws: RESPDecodingError.self) { try replies("*16777217\r\n") }
+        // Below it, an array header just waits for its elements.
+        let reader = RESPReader()
+        reader.feed(Array("*1000\r\n:1\r\n".utf8))
+        #expect(try reader.next() == nil)
+    }
+
     @Test func refusesDeepNestingInsideWideArrays() throws {
         let deep = nested(8, around: "*1\r\n:1\r\n")
         #expect(throws: RESPDecodingError.nestingTooDeep) { try replies("*2\r\n:1\r\n" + deep) }

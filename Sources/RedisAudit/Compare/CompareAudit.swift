@@ -78,13 +78,14 @@ public struct CompareAudit: Sendable {
             progress("scenario \(index + 1)/\(config.scenarios.count): \(scenario.name)")
             let known = Set(scenario.variableNames)
             let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
-            guard let namespace = Namespace(runID: "\(runID)-\(index + 1)") else {
-                preconditionFailure("generated run ids are valid namespace ids")
-            }
+            // One namespace per scenario and side: A and B may even be two databases of one server.
+            guard let namespaceA = Namespace(runID: "\(runID)-\(index + 1)a"),
+                  let namespaceB = Namespace(runID: "\(runID)-\(index + 1)b")
+            else { preconditionFailure("generated run ids are valid namespace ids") }
             let replayA = ScenarioReplayer(endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption)
             let replayB = ScenarioReplayer(endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption)
-            async let runA = replayA.run(scenario, bindings: bindings, namespace: namespace)
-            async let runB = replayB.run(scenario, bindings: bindings, namespace: namespace)
+            async let runA = replayA.run(scenario, bindings: bindings, namespace: namespaceA)
+            async let runB = replayB.run(scenario, bindings: bindings, namespace: namespaceB)
             let (a, b) = try await (runA, runB)
             findings += ScenarioComparison(a: a, b: b, ttlTolerance: config.ttlTolerance).findings()
         }
@@ -97,7 +98,7 @@ public struct CompareAudit: Sendable {
             findings: ranked, failOn: config.failOn,
             endpoints: profiles.map { EndpointSummary(role: $0.role, url: $0.endpoint, engine: $0.engine, version: $0.version) },
             scenarios: config.scenarios.map(\.name), startedAt: startedAt, durationSeconds: seconds,
-            notes: ["Every key was written under the run namespace `redisaudit:\(runID)-N:` and deleted afterwards."])
+            notes: ["Every key was written under the run namespaces `redisaudit:\(runID)-*:` and deleted afterwards."])
         return AuditReport(tool: ToolInfo(), command: "compare", summary: summary, findings: ranked, profiles: profiles)
     }
 }

@@ -56,6 +56,42 @@ struct CommandLineTests {
         #expect(run.stdout.contains("login"))
     }
 
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func tlsWithAWrongCAIsExitThreeAndSaysSo() async throws {
+        let server = try await TestServer.start(.redis70, tls: true)
+        defer { server.stop() }
+        let wrongCA = try TestCertificates.makeUnrelatedCA(in: server.directory)
+        let run = try await Fixtures.run(["compare", server.url, server.url, "--tls-ca", wrongCA, "--scenario", "login"])
+        #expect(run.status == 3)
+        #expect(run.stderr.contains("TLS handshake failed"), "\(run.stderr)")
+        let ok = try await Fixtures.run(["compare", server.url, server.url, "--tls-ca", server.caFile!, "--scenario", "login", "--quiet"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stdout.contains("**Verdict: PASS**"))
+    }
+
+    @Test func installedLayoutFindsScenariosBesideTheBinary() async throws {
+        // What `make install` creates: PREFIX/bin/redisaudit and PREFIX/share/redisaudit/scenarios.
+        let prefix = FileManager.default.temporaryDirectory.appendingPathComponent("ra-prefix-\(UUID().uuidString.prefix(6))")
+        let bin = prefix.appendingPathComponent("bin"), share = prefix.appendingPathComponent("share/redisaudit/scenarios")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: share, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: prefix) }
+        try FileManager.default.copyItem(at: Fixtures.binary, to: bin.appendingPathComponent("redisaudit"))
+        try """
+            name: installed-only
+            summary: Present only in the installed share directory.
+            steps:
+              - command: [PING]
+            """.write(to: share.appendingPathComponent("installed-only.yaml"), atomically: true, encoding: .utf8)
+        let process = try ChildProcess(bin.appendingPathComponent("redisaudit").path, ["scenarios", "list"], directory: "/")
+        let status: Int32? = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: process.wait(timeout: 30)) }
+        }
+        #expect(status == 0)
+        #expect(process.stdout.contains("installed-only"))
+        #expect(!process.stdout.contains("refresh"), "the installed directory wins over the source tree")
+    }
+
     @Test func unreachableEndpointIsExitThree() async throws {
         let port = try TestServer.freePort()
         let run = try await Fixtures.run(["compare", "redis://127.0.0.1:\(port)", "redis://127.0.0.1:\(port)", "--connect-timeout", "2"])

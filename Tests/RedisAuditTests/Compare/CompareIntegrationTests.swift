@@ -85,3 +85,30 @@ struct CompareIntegrationTests {
         #expect(memory.severity == .low)
     }
 }
+
+/// A managed host hides its configuration: compare says so and carries on.
+@Suite("compare against a host that refuses CONFIG and INFO")
+struct RestrictedHostTests {
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func refusedConfigAndInfoAreInfoFindingsNotFailures() async throws {
+        let a = try await TestServer.start(.redis70)
+        let b = try await TestServer.start(.redis70)
+        defer { a.stop(); b.stop() }
+        try await b.command("ACL", "SETUSER", "app", "on", ">app-secret", "~*", "+@all", "-config", "-info", "-command")
+        var options = Fixtures.options
+        options.clientName = nil
+        let configuration = CompareConfiguration(
+            endpointA: a.endpoint, endpointB: try Endpoint.parse("redis://app:app-secret@127.0.0.1:\(b.port)"),
+            connection: options, scenarios: [try #require(try BuiltinScenarios.named("login"))], pings: 5)
+        let report = try await CompareAudit(configuration: configuration).run()
+        let refused = try #require(report.findings.first { $0.title.hasPrefix("Endpoint B refuses") })
+        #expect(refused.severity == .info)
+        #expect(refused.title.contains("CONFIG GET"))
+        #expect(refused.title.contains("INFO server"))
+        #expect(report.profiles[1].setting("maxmemory-policy") == nil)
+        #expect(report.profiles[1].commands.allSatisfy { $0.available == nil })
+        #expect(report.findings.filter { $0.severity > .info }.isEmpty, "\(report.findings.map(\.title))")
+        #expect(!JSONReport.render(report).contains("app-secret"))
+        #expect(!MarkdownReport.render(report).contains("app-secret"))
+    }
+}

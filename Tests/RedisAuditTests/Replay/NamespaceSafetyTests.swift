@@ -81,3 +81,41 @@ struct NamespaceSafetyTests {
         #expect(try await a.command("KEYS", "*") == .array([.bulk("unrelated")]))
     }
 }
+
+/// Ctrl-C in the middle of a run: the namespace is cleaned before the process exits.
+@Suite("interrupted runs clean up")
+struct InterruptionTests {
+    static let slow = """
+        name: slow
+        summary: Writes two keys, then blocks on an empty list for a while.
+        steps:
+          - command: [SET, "session:1", "x"]
+          - command: [SADD, "sess:1", "t1"]
+          - command: [BLPOP, "queue:empty", 4]
+          - command: [SET, "never:written", "y"]
+        """
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func ctrlCDeletesTheNamespaceAndExits130() async throws {
+        let a = try await TestServer.start(.redis70)
+        let b = try await TestServer.start(.redis70)
+        defer { a.stop(); b.stop() }
+        let path = try Fixtures.scenarioFile(Self.slow)
+        let process = try ChildProcess(Fixtures.binary.path, ["compare", a.url, b.url, "--scenario", path, "--command-timeout", "10"])
+        // Wait until the run has written into its namespace, then interrupt it mid-BLPOP.
+        var written = false
+        for _ in 0..<100 {
+            if let keys = try await a.command("KEYS", "redisaudit:*").arrayElements, keys.count >= 2 { written = true; break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(written)
+        kill(process.pid, SIGINT)
+        let status: Int32? = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: process.wait(timeout: 20)) }
+        }
+        #expect(status == 130, "\(process.stderr)")
+        #expect(process.stderr.contains("interrupted"))
+        #expect(try await a.command("KEYS", "*") == .array([]))
+        #expect(try await b.command("KEYS", "*") == .array([]))
+    }
+}
