@@ -37,11 +37,14 @@ enum NamespaceCleaner {
             all.append(contentsOf: swept)
         }
         let prefix = Array(namespace.prefix.utf8)
-        let owned = all.filter { $0.starts(with: prefix) }
-        guard !owned.isEmpty else { return }
-        for chunk in stride(from: 0, to: owned.count, by: 500) {
-            let slice = owned[chunk..<min(chunk + 500, owned.count)]
-            _ = try? await session.send([RESPCommand(arguments: [Array("DEL".utf8)] + slice)])
+        try? await delete(all.filter { $0.starts(with: prefix) }, session: &session)
+    }
+
+    /// Deletes keys with DEL, 500 at a time.
+    static func delete(_ keys: [[UInt8]], session: inout ReplaySession) async throws {
+        for chunk in stride(from: 0, to: keys.count, by: 500) {
+            let slice = keys[chunk..<min(chunk + 500, keys.count)]
+            _ = try await session.send([RESPCommand(arguments: [Array("DEL".utf8)] + slice)])
         }
     }
 }

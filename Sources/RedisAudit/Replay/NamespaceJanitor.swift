@@ -15,10 +15,7 @@ public enum NamespaceJanitor {
         let pattern = runID.map { "redisaudit:\($0):*" } ?? "redisaudit:*"
         let keys = try await NamespaceCleaner.scan(pattern: Array(pattern.utf8), session: &session)
         if !dryRun {
-            for chunk in stride(from: 0, to: keys.count, by: 500) {
-                let slice = keys[chunk..<min(chunk + 500, keys.count)]
-                _ = try await session.send([RESPCommand(arguments: [Array("DEL".utf8)] + slice)])
-            }
+            try await NamespaceCleaner.delete(keys, session: &session)
         }
         return Result(keys: keys.count, runs: Leftovers.runIDs(keys))
     }

@@ -3,7 +3,7 @@ import RESP
 import Testing
 @testable import RedisAudit
 
-@Suite("connections to real servers: TLS, AUTH, deadlines")
+@Suite("connections to real servers: TLS, AUTH, deadlines", .timeLimit(.minutes(2)))
 struct ConnectionIntegrationTests {
     @Test(.enabled(if: Fixtures.available(.redis70)))
     func tlsEndpointWithTheRightCAWorks() async throws {

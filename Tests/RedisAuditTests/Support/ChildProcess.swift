@@ -8,6 +8,8 @@ final class ChildProcess: @unchecked Sendable {
     let stdoutPath: String
     let stderrPath: String
     private var status: Int32?
+    /// True when waitpid said the child was no longer ours to wait for.
+    private(set) var reapedElsewhere = false
 
     /// Starts `executable` with `arguments`; `environment` entries are added to ours.
     init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
@@ -56,6 +58,9 @@ final class ChildProcess: @unchecked Sendable {
             return false
         }
         if r == -1 {
+            if errno == EINTR { return true }
+            // ECHILD: something else reaped it (the status is lost). It has exited all the same.
+            reapedElsewhere = true
             status = status ?? -1
             return false
         }

@@ -207,8 +207,9 @@ enum TestCertificates {
 
     private static func run(_ arguments: [String]) throws {
         let process = try ChildProcess("/usr/bin/openssl", arguments)
-        guard process.wait(timeout: 30) == 0 else {
-            throw TestServerError.notReady("openssl \(arguments.first ?? "") failed")
+        let status = process.wait(timeout: 30)
+        guard status == 0 || (process.reapedElsewhere && process.stderr.isEmpty) else {
+            throw TestServerError.notReady("openssl \(arguments.first ?? "") failed (status \(status.map(String.init) ?? "none"), reaped elsewhere: \(process.reapedElsewhere)): \(process.stderr)")
         }
     }
 }
