@@ -110,17 +110,9 @@ public enum ServerProfiler {
 
     /// p50 and p99 of sequential PING round trips, in microseconds.
     static func latency(_ connection: RedisConnection, pings: Int) async -> (Int?, Int?) {
-        guard pings > 0 else { return (nil, nil) }
-        var samples: [Int] = []
-        samples.reserveCapacity(pings)
-        let clock = ContinuousClock()
-        for _ in 0..<pings {
-            let start = clock.now
-            guard case .reply(.simpleString) = await connection.send([RESPCommand("PING")])[0] else { return (nil, nil) }
-            let elapsed = clock.now - start
-            samples.append(Int(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
-        }
+        guard pings > 0, var samples = await connection.pingRoundTrips(pings), !samples.isEmpty else { return (nil, nil) }
         samples.sort()
-        return (samples[samples.count / 2], samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))])
+        let p50 = samples[samples.count / 2], p99 = samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))]
+        return (Int(p50 / 1000), Int(p99 / 1000))
     }
 }

@@ -158,6 +158,35 @@ public final class RedisConnection: Sendable {
         try await execute(RESPCommand(strings: arguments))
     }
 
+    /// Round-trip times of `count` sequential PINGs in nanoseconds, timed on the event loop
+    /// itself so the figure is the network and server, not the hop into Swift concurrency;
+    /// nil when a PING fails.
+    public func pingRoundTrips(_ count: Int) async -> [Int64]? {
+        guard count > 0 else { return [] }
+        let loop = channel.eventLoop
+        let channel = self.channel
+        let timeout = options.commandTimeout
+        let done = loop.makePromise(of: [Int64]?.self)
+        loop.execute {
+            let samples = NIOLoopBoundBox([Int64](), eventLoop: loop)
+            samples.value.reserveCapacity(count)
+            @Sendable func ping(_ remaining: Int) {
+                let start = NIODeadline.now()
+                let reply = loop.makePromise(of: RESPValue.self)
+                let written = loop.makePromise(of: Void.self)
+                written.futureResult.whenFailure { reply.fail($0) }
+                channel.writeAndFlush(RedisRequest(commands: [RESPCommand("PING")], promises: [reply], timeout: timeout), promise: written)
+                reply.futureResult.whenComplete { result in
+                    guard case .success(.simpleString) = result else { return done.succeed(nil) }
+                    samples.value.append((NIODeadline.now() - start).nanoseconds)
+                    if remaining > 1 { ping(remaining - 1) } else { done.succeed(samples.value) }
+                }
+            }
+            ping(count)
+        }
+        return try? await done.futureResult.get()
+    }
+
     /// True while the socket is open.
     public var isActive: Bool { channel.isActive }
 
