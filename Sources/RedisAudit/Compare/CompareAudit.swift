@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RESP
 
 /// Everything `redisaudit compare` needs to know.
@@ -34,12 +35,13 @@ public struct CompareConfiguration: Sendable {
 /// everything, and returns the ranked report.
 public struct CompareAudit: Sendable {
     public var configuration: CompareConfiguration
-    public var progress: @Sendable (String) -> Void
+    /// Progress at `info`, per-step detail at `debug`; never the report itself.
+    public var logger: Logger
     public var interruption: Interruption?
 
-    public init(configuration: CompareConfiguration, progress: @escaping @Sendable (String) -> Void = { _ in }, interruption: Interruption? = nil) {
+    public init(configuration: CompareConfiguration, logger: Logger = Logger(label: "redisaudit"), interruption: Interruption? = nil) {
         self.configuration = configuration
-        self.progress = progress
+        self.logger = logger
         self.interruption = interruption
     }
 
@@ -49,7 +51,7 @@ public struct CompareAudit: Sendable {
         let started = clock.now
         let startedAt = ISO8601DateFormatter().string(from: Date())
 
-        progress("connecting to A \(config.endpointA) and B \(config.endpointB)")
+        logger.info("connecting to A \(config.endpointA) and B \(config.endpointB)")
         async let connectA = RedisConnection.connect(to: config.endpointA, options: config.connection)
         async let connectB = RedisConnection.connect(to: config.endpointB, options: config.connection)
         let (connA, connB) = try await (connectA, connectB)
@@ -59,7 +61,7 @@ public struct CompareAudit: Sendable {
         let usesLua = commands.contains("EVAL") || commands.contains("EVALSHA")
         let usesMulti = config.scenarios.contains { $0.steps.contains { if case .transaction = $0.kind { return true } else { return false } } }
 
-        progress("reading server profiles")
+        logger.info("reading server profiles")
         async let profileA = ServerProfiler.profile(role: "A", connection: connA, commands: Array(commands), pings: config.pings)
         async let profileB = ServerProfiler.profile(role: "B", connection: connB, commands: Array(commands), pings: config.pings)
         let profiles = await [profileA, profileB]
@@ -75,7 +77,7 @@ public struct CompareAudit: Sendable {
         var generator = SystemRandomNumberGenerator()
         for (index, scenario) in config.scenarios.enumerated() {
             if interruption?.isRequested == true { throw InterruptedError() }
-            progress("scenario \(index + 1)/\(config.scenarios.count): \(scenario.name)")
+            logger.info("scenario \(index + 1)/\(config.scenarios.count): \(scenario.name)")
             let known = Set(scenario.variableNames)
             let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
             // One namespace per scenario and side: A and B may even be two databases of one server.
@@ -87,7 +89,9 @@ public struct CompareAudit: Sendable {
             async let runA = replayA.run(scenario, bindings: bindings, namespace: namespaceA)
             async let runB = replayB.run(scenario, bindings: bindings, namespace: namespaceB)
             let (a, b) = try await (runA, runB)
-            findings += ScenarioComparison(a: a, b: b, ttlTolerance: config.ttlTolerance).findings()
+            let scenarioFindings = ScenarioComparison(a: a, b: b, ttlTolerance: config.ttlTolerance).findings()
+            logger.debug("\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings")
+            findings += scenarioFindings
         }
         findings += ProfileComparison.findings(profiles[0], profiles[1], scenarioCommands: commands, usesLua: usesLua, usesMulti: usesMulti)
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns concrete keys back into the scenario's patterns (`rt:${userId}:${tokenHash}`) by
 /// replacing variable values with their names.
 enum KeyPatterns {
@@ -18,5 +20,3 @@ enum KeyPatterns {
         return patterns
     }
 }
-
-import Foundation

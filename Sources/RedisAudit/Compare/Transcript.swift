@@ -1,3 +1,4 @@
+import Foundation
 import RESP
 
 /// MONITOR-style lines for reports: `> EXPIRE sess:user123 604800 NX` then each side's reply.
@@ -62,5 +63,3 @@ enum Transcript {
         "\(URL(fileURLWithPath: location.file).lastPathComponent):\(location.line)"
     }
 }
-
-import Foundation

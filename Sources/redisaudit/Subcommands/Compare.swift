@@ -47,13 +47,14 @@ struct Compare: AsyncParsableCommand {
         let configuration = CompareConfiguration(
             endpointA: a, endpointB: b, connection: connection.options, scenarios: loaded,
             overrides: overrides, ttlTolerance: ttlTolerance, failOn: report.threshold)
+        let logger = report.makeLogger()
         let interruption = Interruption()
-        let signals = SignalTrap.install(interruption, progress: report.progress)
+        let signals = SignalTrap.install(interruption, logger: logger)
         defer { _ = signals }
-        let audit = CompareAudit(configuration: configuration, progress: report.progress, interruption: interruption)
+        let audit = CompareAudit(configuration: configuration, logger: logger, interruption: interruption)
         let result = try await audit.run()
         let code = try report.emit(result)
-        report.progress("\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)")
+        logger.info("\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)")
         if code != ExitStatus.pass { throw ExitCode(code) }
     }
 }

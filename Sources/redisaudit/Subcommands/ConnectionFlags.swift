@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Logging
 import NIOCore
 import RedisAudit
 
@@ -53,6 +55,9 @@ struct ReportFlags: ParsableArguments {
     @Flag(name: .shortAndLong, help: "No progress or diagnostics on standard error.")
     var quiet = false
 
+    @Flag(name: .shortAndLong, help: "More detail on standard error (per scenario and step).")
+    var verbose = false
+
     func validate() throws {
         guard FailThreshold(failOn) != nil else {
             throw ValidationError("--fail-on must be one of critical, high, medium, low, info, never (got '\(failOn)')")
@@ -87,13 +92,10 @@ struct ReportFlags: ParsableArguments {
         }
     }
 
-    /// Prints a progress line on standard error unless `--quiet`.
-    var progress: @Sendable (String) -> Void {
-        let quiet = self.quiet
-        return { line in
-            guard !quiet else { return }
-            FileHandle.standardError.write(Data(("redisaudit: " + line + "\n").utf8))
-        }
+    /// The logger for progress and diagnostics, on standard error at the level `--quiet`/`--verbose` ask for.
+    func makeLogger() -> Logger {
+        DiagnosticsLogHandler.bootstrap(quiet: quiet, verbose: verbose)
+        return Logger(label: "redisaudit")
     }
 }
 
@@ -102,4 +104,3 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     case markdown, json
 }
 
-import Foundation
