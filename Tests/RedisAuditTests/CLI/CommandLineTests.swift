@@ -39,6 +39,21 @@ struct CommandLineTests {
         #expect(compare.status == 2, "scenario errors come before any connection attempt")
     }
 
+    @Test func validScenarioFilesValidateAndUnknownVariablesAreRefused() async throws {
+        let path = try Fixtures.scenarioFile(CompareIntegrationTests.expireNX)
+        let ok = try await Fixtures.run(["scenarios", "validate", path])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("ok (expire-nx: 2 steps, 1 invariants)"))
+        let typo = try await Fixtures.run(["compare", "redis://127.0.0.1:1", "redis://127.0.0.1:2", "--scenario", path, "--var", "userID=u1"])
+        #expect(typo.status == 2)
+        #expect(typo.stderr.contains("no selected scenario has a variable named 'userID'"), "\(typo.stderr)")
+        let badForm = try await Fixtures.run(["compare", "redis://127.0.0.1:1", "redis://127.0.0.1:2", "--var", "novalue"])
+        #expect(badForm.status == 2)
+        let unknown = try await Fixtures.run(["compare", "redis://127.0.0.1:1", "redis://127.0.0.1:2", "--scenario", "no-such-scenario"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("login"), "the error lists the built-in names: \(unknown.stderr)")
+    }
+
     @Test func scenariosListShowsTheBuiltins() async throws {
         let run = try await Fixtures.run(["scenarios", "list"])
         #expect(run.status == 0)
