@@ -68,7 +68,7 @@ struct RESPFrameScannerTests {
         }
         #expect(frames.map(\.name) == ["PING", "GET", "DEL"])
         #expect(frames.map(\.argumentCount) == [1, 2, 2])
-        #expect(buffer.readableBytes == 12)
+        #expect(buffer.readableBytes == 10)
     }
 
     @Test func inlineCommandsSplitOnSpacesAndEndAtLF() throws {

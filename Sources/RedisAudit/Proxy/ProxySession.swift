@@ -126,6 +126,10 @@ final class ProxySession {
         switch side {
         case .client:
             finish(reset: false)
+            // The client's end is the session's last event: let go of the handlers, which
+            // hold the session in turn.
+            clientHandler = nil
+            serverHandler = nil
         case .server:
             // The server closed (QUIT, timeout, restart): the client gets what is held first.
             guard !finished else { return }

@@ -10,11 +10,13 @@ private struct ProxiedServer {
     let server: TestServer
     let proxy: FaultProxy
 
-    static func start(_ rules: String...) async throws -> ProxiedServer {
-        let server = try await TestServer.start(.redis70)
+    static func start(_ rules: String..., tls: Bool = false) async throws -> ProxiedServer {
+        let server = try await TestServer.start(.redis70, tls: tls)
+        var options = Fixtures.options
+        options.tls = TLSOptions(caFile: server.caFile)
         let proxy = try await FaultProxy.start(
             FaultProxyConfiguration(
-                listenPort: try TestServer.freePort(), upstream: server.endpoint, options: Fixtures.options,
+                listenPort: 0, upstream: server.endpoint, options: options,
                 rules: try rules.map { try FaultRule.parse($0) }))
         return ProxiedServer(server: server, proxy: proxy)
     }
@@ -65,6 +67,17 @@ struct FaultProxyTests {
             let expected: RESPValue = i % 2 == 0 ? .bulk("value-\(i)") : .integer(Int64(i / 2 + 1))
             #expect(outcome == .reply(expected), "command \(i)")
         }
+        await client.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func speaksTLSToARedissUpstreamWithFaultsApplied() async throws {
+        let proxied = try await ProxiedServer.start("drop:DEL:reply=-ERR lost", tls: true)
+        defer { Task { await proxied.stop() } }
+        let client = try await proxied.connect()
+        #expect(try await client.execute("SET", "k", "v") == .simpleString("OK"))
+        #expect(try await client.execute("DEL", "k") == .error("ERR lost"))
+        #expect(try await client.execute("GET", "k") == .bulk("v"))
         await client.close()
     }
 
@@ -196,7 +209,7 @@ struct FaultProxyTests {
     @Test func aDeadUpstreamGetsAnErrorAndTheProxyKeepsServing() async throws {
         let proxy = try await FaultProxy.start(
             FaultProxyConfiguration(
-                listenPort: try TestServer.freePort(),
+                listenPort: 0,
                 upstream: Endpoint(address: .tcp(host: "127.0.0.1", port: try TestServer.freePort())),
                 options: Fixtures.options))
         defer { Task { await proxy.stop() } }
