@@ -40,6 +40,10 @@ deps-bench:
 	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
 
+# Plain-proxy throughput and latency against haproxy (release build; several minutes).
+bench: deps-apt deps-bench
+	bench/proxy.sh
+
 build: deps-apt
 	$(SWIFT) build
 

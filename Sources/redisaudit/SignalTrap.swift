@@ -19,3 +19,39 @@ enum SignalTrap {
         }
     }
 }
+
+extension SignalTrap {
+    /// Returns once SIGINT or SIGTERM arrives (for commands that run until stopped).
+    static func waitForTermination() async {
+        let queue = DispatchQueue(label: "redisaudit.signals")
+        let signals = [SIGINT, SIGTERM]
+        let sources = signals.map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            return DispatchSource.makeSignalSource(signal: number, queue: queue)
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = ResumeOnce(continuation)
+            for source in sources {
+                source.setEventHandler { once.resume() }
+                source.resume()
+            }
+        }
+        for source in sources { source.cancel() }
+    }
+}
+
+/// Resumes a continuation the first time only.
+private final class ResumeOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Void, Never>?
+
+    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+
+    func resume() {
+        lock.lock()
+        let pending = continuation
+        continuation = nil
+        lock.unlock()
+        pending?.resume()
+    }
+}

@@ -195,7 +195,7 @@ public final class RedisConnection: Sendable {
         try? await channel.close().get()
     }
 
-    private static func makeSSLContext(endpoint: Endpoint, options: ConnectionOptions) throws(EndpointError) -> NIOSSLContext? {
+    static func makeSSLContext(endpoint: Endpoint, options: ConnectionOptions) throws(EndpointError) -> NIOSSLContext? {
         guard endpoint.tls else { return nil }
         var configuration = TLSConfiguration.makeClientConfiguration()
         if let caFile = options.tls.caFile {
@@ -219,7 +219,7 @@ public final class RedisConnection: Sendable {
         }
     }
 
-    private static func tlsServerName(endpoint: Endpoint, options: ConnectionOptions) -> String? {
+    static func tlsServerName(endpoint: Endpoint, options: ConnectionOptions) -> String? {
         if let name = options.tls.serverName { return name }
         guard case .tcp(let host, _) = endpoint.address else { return nil }
         // SNI must not be an IP literal; the certificate is then checked against the address.

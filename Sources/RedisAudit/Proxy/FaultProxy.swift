@@ -1,0 +1,100 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// Where a fault proxy listens, what it forwards to, and which faults it applies.
+public struct FaultProxyConfiguration: Sendable {
+    /// The address to listen on (loopback unless told otherwise).
+    public var listenHost: String
+    /// The port to listen on (0: any free port).
+    public var listenPort: Int
+    /// The server every client connection is forwarded to.
+    public var upstream: Endpoint
+    /// Connect deadline and TLS settings for the upstream connections.
+    public var options: ConnectionOptions
+    /// The faults, in the order given.
+    public var rules: [FaultRule]
+
+    public init(
+        listenHost: String = "127.0.0.1", listenPort: Int = 6380, upstream: Endpoint,
+        options: ConnectionOptions = ConnectionOptions(), rules: [FaultRule] = []
+    ) {
+        self.listenHost = listenHost
+        self.listenPort = listenPort
+        self.upstream = upstream
+        self.options = options
+        self.rules = rules
+    }
+}
+
+/// A RESP-aware TCP proxy in front of one Redis server that injects faults into chosen commands.
+///
+/// Every accepted client connection gets its own upstream connection, on the same event loop,
+/// glued together by a `ProxySession`. The proxy does not authenticate on anyone's behalf:
+/// clients send their own AUTH and SELECT, so the upstream URL's user, password and database
+/// are not used.
+public final class FaultProxy: Sendable {
+    /// The port the proxy listens on.
+    public let port: Int
+    /// How many times each rule fired.
+    public let counters: FaultCounters
+    private let listener: Channel
+
+    private init(port: Int, counters: FaultCounters, listener: Channel) {
+        self.port = port
+        self.counters = counters
+        self.listener = listener
+    }
+
+    /// Starts listening; throws `ProxyError` when the address cannot be bound, and
+    /// `EndpointError` when the TLS settings cannot be used.
+    public static func start(
+        _ configuration: FaultProxyConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> FaultProxy {
+        let counters = FaultCounters(rules: configuration.rules)
+        let upstream = ProxyUpstream(
+            endpoint: configuration.upstream,
+            sslContext: try RedisConnection.makeSSLContext(endpoint: configuration.upstream, options: configuration.options),
+            serverHostname: RedisConnection.tlsServerName(endpoint: configuration.upstream, options: configuration.options),
+            connectTimeout: configuration.options.connectTimeout,
+            counters: configuration.rules.isEmpty ? nil : counters)
+        let bootstrap = ServerBootstrap(group: eventLoopGroup)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let session = ProxySession(client: channel, upstream: upstream)
+                    let handler = ProxySideHandler(session: session, side: .client)
+                    session.clientHandler = handler
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+        let listener: Channel
+        do {
+            listener = try await bootstrap.bind(host: configuration.listenHost, port: configuration.listenPort).get()
+        } catch {
+            throw ProxyError.cannotListen(address: "\(configuration.listenHost):\(configuration.listenPort)", reason: "\(error)")
+        }
+        return FaultProxy(port: listener.localAddress?.port ?? configuration.listenPort, counters: counters, listener: listener)
+    }
+
+    /// Stops accepting connections (open ones run on until either side closes).
+    public func stop() async {
+        try? await listener.close().get()
+    }
+}
+
+/// Why the proxy could not start.
+public enum ProxyError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The listen address could not be bound.
+    case cannotListen(address: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotListen(let address, let reason): return "cannot listen on \(address): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,437 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import RESP
+
+/// What the proxy owes the client for one command it received, oldest first.
+enum OwedReply {
+    /// The server's reply, passed on after `delay`.
+    case server(delay: TimeAmount)
+    /// The server's reply never reaches the client: both connections close when it arrives.
+    case killAfter(reset: Bool)
+    /// A dropped command: this reply in its place (or none), after `delay`.
+    case fake(RESPValue?, delay: TimeAmount)
+}
+
+/// How every session of a proxy reaches the upstream server.
+struct ProxyUpstream: Sendable {
+    let endpoint: Endpoint
+    let sslContext: NIOSSLContext?
+    let serverHostname: String?
+    let connectTimeout: TimeAmount
+    /// nil when no rule is active: sessions then take the lean path.
+    let counters: FaultCounters?
+}
+
+/// One client connection glued to its upstream connection, with the faults applied between them.
+///
+/// Both channels live on the same event loop, so the session needs no locks.
+///
+/// ```
+///  client ─▶ ProxySideHandler(.client) ─▶ RESPFrameScanner.request ─▶ FaultSchedule ─┬─▶ HeldOutput ─▶ server
+///                                                                    (per command)   └─▶ owed: fake reply
+///  client ◀─ HeldOutput ◀─ owed.popFirst() ◀─ RESPFrameScanner.replyLength ◀─ ProxySideHandler(.server) ◀─ server
+/// ```
+///
+/// Without rules the session frames requests only (to refuse garbage) and passes replies on
+/// as they come: no reply framing, no fault checks, no per-command bookkeeping.
+final class ProxySession {
+    private let upstream: ProxyUpstream
+    private let client: Channel
+    private var server: Channel?
+    var clientHandler: ProxySideHandler?
+    private var serverHandler: ProxySideHandler?
+    private var schedule: FaultSchedule?
+    /// Request bytes not yet forming a whole command.
+    private var requests: ByteBuffer?
+    /// Reply bytes not yet forming a whole reply.
+    private var replies: ByteBuffer?
+    private var owed = CircularBuffer<OwedReply>()
+    private let toServer = HeldOutput()
+    private let toClient = HeldOutput()
+    private var serverNeedsFlush = false
+    private var clientNeedsFlush = false
+    /// Set once the session is being torn down: nothing more is read or forwarded.
+    private var finished = false
+    /// Set after the client got a final error: its input is read and discarded until it closes.
+    private var draining = false
+    /// Set when the client half-closed before the upstream connection was up.
+    private var clientInputClosed = false
+    /// Set once a close is held behind delayed replies: later input is never delivered.
+    private var closing = false
+
+    init(client: Channel, upstream: ProxyUpstream) {
+        self.client = client
+        self.upstream = upstream
+        schedule = upstream.counters.map { FaultSchedule(counters: $0) }
+    }
+
+    // MARK: - Events from the handlers
+
+    func active(_ side: ProxySide) {
+        if side == .client { connectUpstream() }
+    }
+
+    func canRead(_ side: ProxySide) -> Bool {
+        switch side {
+        case .client: return draining || (server?.isWritable ?? false)
+        case .server: return client.isWritable
+        }
+    }
+
+    func becameWritable(_ side: ProxySide) {
+        switch side {
+        case .client: serverHandler?.resumeReading()
+        case .server: clientHandler?.resumeReading()
+        }
+    }
+
+    func read(_ buffer: ByteBuffer, from side: ProxySide) {
+        guard !finished, !closing else { return }
+        switch side {
+        case .client:
+            if var pending = requests {
+                requests = nil
+                var incoming = buffer
+                pending.writeBuffer(&incoming)
+                consumeRequests(&pending)
+            } else {
+                var incoming = buffer
+                consumeRequests(&incoming)
+            }
+        case .server:
+            guard schedule != nil else {
+                client.write(buffer, promise: nil)
+                clientNeedsFlush = true
+                return
+            }
+            if var pending = replies {
+                replies = nil
+                var incoming = buffer
+                pending.writeBuffer(&incoming)
+                consumeReplies(&pending)
+            } else {
+                var incoming = buffer
+                consumeReplies(&incoming)
+            }
+        }
+    }
+
+    func readComplete(from side: ProxySide) {
+        flush()
+    }
+
+    func inactive(_ side: ProxySide) {
+        switch side {
+        case .client:
+            finish(reset: false)
+            // The client's end is the session's last event: let go of the handlers, which
+            // hold the session in turn.
+            clientHandler = nil
+            serverHandler = nil
+        case .server:
+            // The server closed (QUIT, timeout, restart): the client gets what is held first.
+            guard !finished else { return }
+            if toClient.isEmpty {
+                finish(reset: false)
+            } else {
+                closing = true
+                if let deadline = toClient.hold(.close(reset: false), for: .zero) {
+                    scheduleRelease(toClient, at: deadline)
+                }
+            }
+        }
+    }
+
+    func inputClosed(_ side: ProxySide) {
+        // The client will send nothing more: tell the server, and let its replies come back.
+        guard side == .client, !finished else { return }
+        guard let server else {
+            clientInputClosed = true
+            return
+        }
+        flush()
+        server.close(mode: .output).whenFailure { [client] _ in
+            server.close(promise: nil)
+            client.close(promise: nil)
+        }
+    }
+
+    func failed(_ side: ProxySide, _ error: Error) {
+        finish(reset: false)
+    }
+
+    // MARK: - Upstream
+
+    private func connectUpstream() {
+        let bound = NIOLoopBound(self, eventLoop: client.eventLoop)
+        let upstream = self.upstream
+        let bootstrap = ClientBootstrap(group: client.eventLoop)
+            .connectTimeout(upstream.connectTimeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let sslContext = upstream.sslContext {
+                        try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: upstream.serverHostname))
+                    }
+                    let handler = ProxySideHandler(session: bound.value, side: .server)
+                    bound.value.serverHandler = handler
+                    try sync.addHandler(handler)
+                }
+            }
+        let connecting: EventLoopFuture<Channel>
+        switch upstream.endpoint.address {
+        case .tcp(let host, let port):
+            connecting = bootstrap.channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1).connect(host: host, port: port)
+        case .unix(let path):
+            connecting = bootstrap.connect(unixDomainSocketPath: path)
+        }
+        connecting.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let channel):
+                self.upstreamConnected(channel)
+            case .failure:
+                self.upstreamUnreachable()
+            }
+        }
+    }
+
+    private func upstreamConnected(_ channel: Channel) {
+        guard !finished else {
+            channel.close(promise: nil)
+            return
+        }
+        server = channel
+        // A client that sent everything and half-closed before we were connected: its bytes
+        // arrived with the end of its input, without a read of ours.
+        if var early = requests {
+            requests = nil
+            consumeRequests(&early)
+            flush()
+        }
+        if clientInputClosed {
+            inputClosed(.client)
+        } else {
+            clientHandler?.resumeReading()
+        }
+    }
+
+    private func upstreamUnreachable() {
+        guard !finished else { return }
+        refuse("ERR redisaudit proxy: upstream unreachable")
+    }
+
+    /// Sends the client a last error and closes: our side first, then, once the client has
+    /// closed too (or after a second), the socket. Closing with the client's bytes unread
+    /// would send an RST that can destroy the error before the client reads it.
+    private func refuse(_ message: String) {
+        flush()
+        finish(reset: false, keepingClient: true)
+        draining = true
+        let client = self.client
+        client.writeAndFlush(ByteBuffer(bytes: RESPReplyEncoding.bytes(.error(message))), promise: nil)
+        client.close(mode: .output, promise: nil)
+        clientHandler?.resumeReading()
+        client.eventLoop.scheduleTask(in: .seconds(1)) { client.close(promise: nil) }
+    }
+
+    // MARK: - Requests
+
+    private func consumeRequests(_ buffer: inout ByteBuffer) {
+        guard let server else {
+            requests = buffer
+            return
+        }
+        if schedule == nil {
+            // The lean path: find where the last whole command ends and forward up to there.
+            let scanned: Result<Int, RESPFrameError> = buffer.withUnsafeReadableBytes { bytes in
+                var offset = 0
+                do throws(RESPFrameError) {
+                    while offset < bytes.count,
+                        let frame = try RESPFrameScanner.request(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                    {
+                        offset += frame.length
+                    }
+                } catch {
+                    return .failure(error)
+                }
+                return .success(offset)
+            }
+            switch scanned {
+            case .failure(let error):
+                protocolError(error)
+                return
+            case .success(let length):
+                if length > 0, let whole = buffer.readSlice(length: length) {
+                    server.write(whole, promise: nil)
+                    serverNeedsFlush = true
+                }
+            }
+        } else {
+            while true {
+                let frame: RESPRequestFrame
+                do throws(RESPFrameError) {
+                    guard let next = try RESPFrameScanner.request(in: buffer) else { break }
+                    frame = next
+                } catch {
+                    protocolError(error)
+                    return
+                }
+                let bytes = buffer.readSlice(length: frame.length)!
+                // An empty request gets no reply from the server: nothing is owed.
+                guard frame.argumentCount > 0 else {
+                    send(bytes, toServerAfter: .zero)
+                    continue
+                }
+                let decision = schedule!.decide(frame.name)
+                switch decision.effect {
+                case .killBefore(let reset):
+                    flush()
+                    finish(reset: reset)
+                    return
+                case .drop(let reply):
+                    owed.append(.fake(reply, delay: decision.replyDelay))
+                    settleFakeReplies()
+                case .killAfter(let reset):
+                    send(bytes, toServerAfter: decision.requestDelay)
+                    owed.append(.killAfter(reset: reset))
+                case .delayRequest, .delayReply, nil:
+                    send(bytes, toServerAfter: decision.requestDelay)
+                    owed.append(.server(delay: decision.replyDelay))
+                }
+            }
+        }
+        if buffer.readableBytes > 0 { requests = buffer }
+    }
+
+    private func send(_ bytes: ByteBuffer, toServerAfter delay: TimeAmount) {
+        if delay == .zero && toServer.isEmpty {
+            server?.write(bytes, promise: nil)
+            serverNeedsFlush = true
+        } else if let deadline = toServer.hold(.bytes(bytes), for: delay) {
+            scheduleRelease(toServer, at: deadline)
+        }
+    }
+
+    /// Garbage from the client: tell it, as Redis does, and close this client only.
+    private func protocolError(_ error: RESPFrameError) {
+        refuse("ERR redisaudit proxy: protocol error: \(error.reason)")
+    }
+
+    // MARK: - Replies
+
+    private func consumeReplies(_ buffer: inout ByteBuffer) {
+        while !finished {
+            let length: Int
+            do {
+                guard let next = try RESPFrameScanner.replyLength(in: buffer) else { break }
+                length = next
+            } catch {
+                // Not RESP from the server: nothing after this can be paired with a command.
+                flush()
+                finish(reset: false)
+                return
+            }
+            let bytes = buffer.readSlice(length: length)!
+            switch owed.popFirst() {
+            case .none:
+                // Nothing asked for it (a push message): pass it on.
+                send(bytes, toClientAfter: .zero)
+            case .server(let delay):
+                send(bytes, toClientAfter: delay)
+            case .killAfter(let reset):
+                if toClient.isEmpty {
+                    flush()
+                    finish(reset: reset)
+                } else {
+                    closing = true
+                    if let deadline = toClient.hold(.close(reset: reset), for: .zero) {
+                        scheduleRelease(toClient, at: deadline)
+                    }
+                }
+                // Whatever follows is never delivered.
+                owed.removeAll()
+                return
+            case .fake(let reply, let delay):
+                if let reply { send(ByteBuffer(bytes: RESPReplyEncoding.bytes(reply)), toClientAfter: delay) }
+            }
+            settleFakeReplies()
+        }
+        if buffer.readableBytes > 0 { replies = buffer }
+    }
+
+    /// Sends the fake replies of dropped commands that are next in line.
+    private func settleFakeReplies() {
+        while case .fake(let reply, let delay) = owed.first {
+            owed.removeFirst()
+            if let reply { send(ByteBuffer(bytes: RESPReplyEncoding.bytes(reply)), toClientAfter: delay) }
+        }
+    }
+
+    private func send(_ bytes: ByteBuffer, toClientAfter delay: TimeAmount) {
+        if delay == .zero && toClient.isEmpty {
+            client.write(bytes, promise: nil)
+            clientNeedsFlush = true
+        } else if let deadline = toClient.hold(.bytes(bytes), for: delay) {
+            scheduleRelease(toClient, at: deadline)
+        }
+    }
+
+    // MARK: - Held output, flushing, closing
+
+    private func scheduleRelease(_ queue: HeldOutput, at deadline: NIODeadline) {
+        queue.timer = client.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            self.release(queue)
+        }
+    }
+
+    private func release(_ queue: HeldOutput) {
+        guard !finished else { return }
+        let channel = queue === toServer ? server : client
+        let (items, next) = queue.due(at: .now())
+        queue.timer = nil
+        for item in items {
+            switch item {
+            case .bytes(let bytes):
+                channel?.write(bytes, promise: nil)
+            case .close(let reset):
+                flush()
+                channel?.flush()
+                finish(reset: reset)
+                return
+            }
+        }
+        channel?.flush()
+        if let next { scheduleRelease(queue, at: next) }
+    }
+
+    private func flush() {
+        if serverNeedsFlush {
+            serverNeedsFlush = false
+            server?.flush()
+        }
+        if clientNeedsFlush {
+            clientNeedsFlush = false
+            client.flush()
+        }
+    }
+
+    /// Closes both connections (with a TCP RST when `reset`), dropping whatever is held.
+    private func finish(reset: Bool, keepingClient: Bool = false) {
+        guard !finished else { return }
+        // What was already passed on goes out first: a server that closes right after its last
+        // reply (QUIT, or after the client's half-close) may close before the read completes.
+        flush()
+        finished = true
+        toServer.cancel()
+        toClient.cancel()
+        owed.removeAll()
+        for channel in [keepingClient ? nil : client, server].compactMap({ $0 }) {
+            if reset, let socket = channel as? SocketOptionProvider {
+                _ = socket.setSoLinger(linger(l_onoff: 1, l_linger: 0))
+            }
+            channel.close(promise: nil)
+        }
+    }
+}

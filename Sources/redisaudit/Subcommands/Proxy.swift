@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import RedisAudit
+
+/// `redisaudit proxy`: a RESP-aware fault proxy in front of one server, until Ctrl-C.
+struct Proxy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a RESP-aware TCP proxy in front of one Redis server, injecting faults into chosen commands.",
+        discussion: FaultRule.syntax + "\n\nRuns until Ctrl-C or SIGTERM, then prints how many times each rule fired."
+    )
+
+    @Option(help: "Address to listen on, HOST:PORT (loopback by default).")
+    var listen: String = "127.0.0.1:6380"
+
+    @Option(help: "The server to forward to: redis://host:port or rediss://host:port.")
+    var upstream: String
+
+    @Option(name: .customLong("fault"), help: "A fault rule, KIND[:COMMAND][:param=value,...] (repeatable).")
+    var faults: [String] = []
+
+    @Option(help: "Also write the per-rule counters as JSON to this file on exit.")
+    var stats: String?
+
+    @OptionGroup var connection: ConnectionFlags
+
+    func validate() throws {
+        _ = try listenAddress()
+        for fault in faults {
+            do {
+                _ = try FaultRule.parse(fault)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+
+    /// `HOST:PORT`, the host possibly a bracketed IPv6 literal.
+    private func listenAddress() throws -> (host: String, port: Int) {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+            (0...65535).contains(port), colon > listen.startIndex
+        else {
+            throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:6380 (got '\(listen)')")
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+
+    func run() async throws {
+        let rules = try faults.map { rule throws(FaultRuleError) in try FaultRule.parse(rule) }
+        let endpoint = try Endpoint.parse(upstream)
+        let (host, port) = try listenAddress()
+        let proxy: FaultProxy
+        do {
+            proxy = try await FaultProxy.start(
+                FaultProxyConfiguration(listenHost: host, listenPort: port, upstream: endpoint, options: connection.options, rules: rules))
+        } catch let error as ProxyError {
+            throw UsageError(message: error.description)
+        }
+        let ruleCount = rules.isEmpty ? "no faults" : rules.count == 1 ? "1 fault rule" : "\(rules.count) fault rules"
+        printToStandardError("redisaudit: proxying \(host):\(proxy.port) -> \(endpoint) with \(ruleCount); Ctrl-C stops")
+        await SignalTrap.waitForTermination()
+        await proxy.stop()
+        let counts = proxy.counters.snapshot
+        for (rule, fired) in counts {
+            printToStandardError("redisaudit: \(rule): fired \(fired) time\(fired == 1 ? "" : "s")")
+        }
+        if let stats {
+            let document = ProxyStats(upstream: endpoint.description, rules: counts.map { .init(rule: $0.rule, fired: $0.fired) })
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            do {
+                try encoder.encode(document).write(to: URL(fileURLWithPath: stats))
+            } catch {
+                throw UsageError(message: "cannot write the counters to \(stats): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    private func printToStandardError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// The `--stats` file: how many times each rule fired.
+private struct ProxyStats: Encodable {
+    /// One rule's counter.
+    struct Rule: Encodable {
+        var rule: String
+        var fired: Int
+    }
+
+    var upstream: String
+    var rules: [Rule]
+}

@@ -1,0 +1,103 @@
+import NIOCore
+import RESP
+import Testing
+@testable import RedisAudit
+
+@Suite("fault rules: syntax, targets, schedules")
+struct FaultRuleTests {
+    @Test func killAfterACommand() throws {
+        let rule = try FaultRule.parse("kill-after:expire")
+        #expect(rule.fault is KillAfter)
+        #expect(rule.target.command == "EXPIRE")
+        #expect(rule.target.nth == nil && rule.target.probability == nil)
+    }
+
+    @Test func nthWithoutACommand() throws {
+        let rule = try FaultRule.parse("kill-before:nth=3")
+        #expect(rule.fault is KillBefore)
+        #expect(rule.target.command == nil)
+        #expect(rule.target.nth == 3)
+    }
+
+    @Test func dropRepliesKeepTheirColonsSpacesAndCommas() throws {
+        #expect((try FaultRule.parse("drop:DEL:reply=:1").fault as? Drop)?.reply == .integer(1))
+        #expect((try FaultRule.parse("drop:DEL:reply=+OK").fault as? Drop)?.reply == .simpleString("OK"))
+        #expect((try FaultRule.parse("drop:DEL:reply=-ERR lost").fault as? Drop)?.reply == .error("ERR lost"))
+        #expect((try FaultRule.parse("drop:DEL:reply=-ERR a, b,nth=2").fault as? Drop)?.reply == .error("ERR a, b"))
+        #expect(try FaultRule.parse("drop:DEL:reply=-ERR a, b,nth=2").target.nth == 2)
+        #expect((try FaultRule.parse("drop:DEL").fault as? Drop)?.reply == nil)
+    }
+
+    @Test func delayAndLatencyParameters() throws {
+        let delay = try #require(try FaultRule.parse("delay:GET:ms=1500").fault as? Delay)
+        #expect(delay.duration == .milliseconds(1500) && !delay.holdsRequest)
+        let write = try #require(try FaultRule.parse("delay:SET:ms=10,direction=request").fault as? Delay)
+        #expect(write.holdsRequest)
+        let latency = try #require(try FaultRule.parse("latency:ms=20,jitter=5").fault as? Latency)
+        #expect(latency.milliseconds == 20 && latency.jitter == 5)
+    }
+
+    @Test func resetWithProbabilityAndSeed() throws {
+        let rule = try FaultRule.parse("reset:SREM:probability=0.2,seed=7")
+        #expect(rule.target.command == "SREM")
+        #expect(rule.target.probability == 0.2 && rule.target.seed == 7)
+        #expect((rule.fault as? Reset)?.afterCommand == false)
+        #expect((try FaultRule.parse("reset:SREM:when=after").fault as? Reset)?.afterCommand == true)
+    }
+
+    @Test(arguments: [
+        ("", "empty rule"),
+        ("explode:GET", "unknown fault kind 'explode'"),
+        ("delay:GET", "delay needs ms=MILLISECONDS"),
+        ("delay:GET:ms=soon", "ms must be a whole number"),
+        ("latency:ms=-4", "ms must be a whole number"),
+        ("kill-after:EXPIRE:color=red", "kill-after has no parameter 'color'"),
+        ("kill-before:nth=0", "nth must be a whole number from 1"),
+        ("reset:probability=2", "probability must be a number from 0 to 1"),
+        ("delay:GET:ms=1,ms=2", "given twice"),
+        ("delay:GET:ms=1,direction=sideways", "direction must be reply or request"),
+        ("kill-after:EX PIRE", "is not a command name"),
+        ("drop:DEL:oops", "'oops' is not param=value"),
+    ])
+    func badRulesSayWhatIsWrongAndShowTheSyntax(rule: String, reason: String) {
+        do {
+            _ = try FaultRule.parse(rule)
+            Issue.record("'\(rule)' was accepted")
+        } catch {
+            #expect(error.reason.contains(reason), "\(error.reason)")
+            #expect(error.description.contains("KIND[:COMMAND][:param=value,...]"))
+            #expect(error.description.contains("kill-after"))
+        }
+    }
+
+    @Test func nthCountsOnlyMatchingCommandsAndFiresOnce() throws {
+        let counters = FaultCounters(rules: [try FaultRule.parse("kill-after:INCR:nth=2")])
+        var schedule = FaultSchedule(counters: counters)
+        let effects = ["INCR", "GET", "INCR", "INCR"].map { schedule.decide($0).effect }
+        #expect(effects == [nil, nil, .killAfter(reset: false), nil])
+        #expect(counters.snapshot.map(\.fired) == [1])
+    }
+
+    @Test func probabilityIsReproducibleWithASeed() throws {
+        func firings() throws -> [Bool] {
+            let counters = FaultCounters(rules: [try FaultRule.parse("drop:probability=0.3,seed=42")])
+            var schedule = FaultSchedule(counters: counters)
+            return (0..<200).map { _ in schedule.decide("GET").effect != nil }
+        }
+        let first = try firings()
+        #expect(first == (try firings()))
+        let count = first.filter { $0 }.count
+        #expect(count > 30 && count < 90, "\(count) of 200 at p=0.3")
+    }
+
+    @Test func killWinsOverDelaysAndDelaysAddUp() throws {
+        let rules = try ["latency:ms=10", "kill-after:EXPIRE", "delay:EXPIRE:ms=5"].map { try FaultRule.parse($0) }
+        let counters = FaultCounters(rules: rules)
+        var schedule = FaultSchedule(counters: counters)
+        let decision = schedule.decide("EXPIRE")
+        #expect(decision.effect == .killAfter(reset: false))
+        #expect(decision.replyDelay == .milliseconds(15))
+        #expect(schedule.decide("GET").effect == nil)
+        #expect(counters.snapshot.map(\.fired) == [2, 1, 1])
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import RESP
+import Testing
+@testable import RedisAudit
+
+/// A proxy in front of a real server, started in-process on a free port.
+private struct ProxiedServer {
+    let server: TestServer
+    let proxy: FaultProxy
+
+    static func start(_ rules: String..., tls: Bool = false) async throws -> ProxiedServer {
+        let server = try await TestServer.start(.redis70, tls: tls)
+        var options = Fixtures.options
+        options.tls = TLSOptions(caFile: server.caFile)
+        let proxy = try await FaultProxy.start(
+            FaultProxyConfiguration(
+                listenPort: 0, upstream: server.endpoint, options: options,
+                rules: try rules.map { try FaultRule.parse($0) }))
+        return ProxiedServer(server: server, proxy: proxy)
+    }
+
+    /// A client connection through the proxy.
+    func connect(commandTimeout: TimeAmount = .seconds(3)) async throws -> RedisConnection {
+        try await RedisConnection.connect(
+            to: Endpoint(address: .tcp(host: "127.0.0.1", port: proxy.port)),
+            // No CLIENT SETNAME: the handshake is exactly one PING, the connection's first command.
+            options: ConnectionOptions(connectTimeout: .seconds(3), commandTimeout: commandTimeout, clientName: nil))
+    }
+
+    func stop() async {
+        await proxy.stop()
+        server.stop()
+    }
+}
+
+/// Sends raw bytes to a port (then half-closes, if asked) and returns everything received
+/// until the peer closes.
+private func exchangeUntilClosed(port: Int, sending bytes: String, halfClose: Bool = false) async throws -> String {
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .connect(host: "127.0.0.1", port: port) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                    wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+            }
+        }
+    return try await channel.executeThenClose { inbound, outbound in
+        if !bytes.isEmpty { try await outbound.write(ByteBuffer(string: bytes)) }
+        if halfClose { outbound.finish() }
+        var received = ""
+        for try await chunk in inbound { received += String(buffer: chunk) }
+        return received
+    }
+}
+
+@Suite("fault proxy against a real Redis", .timeLimit(.minutes(2)))
+struct FaultProxyTests {
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func forwardsAThousandPipelinedCommandsWithRepliesInOrder() async throws {
+        let proxied = try await ProxiedServer.start()
+        defer { Task { await proxied.stop() } }
+        let client = try await proxied.connect()
+        let commands = (0..<1000).map { i in i % 2 == 0 ? RESPCommand("ECHO", "value-\(i)") : RESPCommand("INCR", "counter") }
+        let outcomes = await client.send(commands)
+        for (i, outcome) in outcomes.enumerated() {
+            let expected: RESPValue = i % 2 == 0 ? .bulk("value-\(i)") : .integer(Int64(i / 2 + 1))
+            #expect(outcome == .reply(expected), "command \(i)")
+        }
+        await client.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func speaksTLSToARedissUpstreamWithFaultsApplied() async throws {
+        let proxied = try await ProxiedServer.start("drop:DEL:reply=-ERR lost", tls: true)
+        defer { Task { await proxied.stop() } }
+        let client = try await proxied.connect()
+        #expect(try await client.execute("SET", "k", "v") == .simpleString("OK"))
+        #expect(try await client.execute("DEL", "k") == .error("ERR lost"))
+        #expect(try await client.execute("GET", "k") == .bulk("v"))
+        await client.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func killAfterLetsTheServerApplyTheCommandButTheClientGetsNoReply() async throws {
+        let proxied = try await ProxiedServer.start("kill-after:INCR")
+        defer { Task { await proxied.stop() } }
+        let client = try await proxied.connect()
+        #expect(try await client.execute("GET", "counter") == .null)
+        await #expect(throws: TransportFailure.self) { try await client.execute("INCR", "counter") }
+        #expect(try await proxied.server.command("GET", "counter") == .bulk("1"))
+        #expect(proxied.proxy.counters.snapshot.map(\.fired) == [1])
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func killBeforeKeepsTheCommandFromTheServer() async throws {
+        let proxied = try await ProxiedServer.start("kill-before:INCR")
+        defer { Task { await proxied.stop() } }
+        let client = try await proxied.connect()
+        await #expect(throws: TransportFailure.self) { try await client.execute("INCR", "counter") }
+        #expect(!client.isActive)
+        #expect(try await proxied.server.command("GET", "counter") == .null)
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func resetEndsTheConnectionBeforeTheCommandRuns() async throws {
+        let proxied = try await ProxiedServer.start("reset:INCR")
+        defer { Task { await proxied.stop() } }
+        let client = try await proxied.connect()
+        await #expect(throws: TransportFailure.self) { try await client.execute("INCR", "counter") }
+        #expect(try await proxied.server.command("GET", "counter") == .null)
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func dropWithAFakeSuccessLeavesTheKey() async throws {
+        let proxied = try await ProxiedServer.start("drop:DEL:reply=:1")
+        defer { Task { await proxied.stop() } }
+        try await proxied.server.command("SET", "rt:old", "token")
+        let client = try await proxied.connect()
+        let outcomes = await client.send([RESPCommand("GET", "rt:old"), RESPCommand("DEL", "rt:old"), RESPCommand("EXISTS", "rt:old")])
+        #expect(outcomes == [.reply(.bulk("token")), .reply(.integer(1)), .reply(.integer(1))])
+        #expect(try await proxied.server.command("EXISTS", "rt:old") == .integer(1))
+        await client.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func dropWithAnErrorIsAVisibleLoss() async throws {
+        let proxied = try await ProxiedServer.start("drop:DEL:reply=-ERR lost")
+        defer { Task { await proxied.stop() } }
+        try await proxied.server.command("SET", "rt:old", "token")
+        let client = try await proxied.connect()
+        #expect(try await client.execute("DEL", "rt:old") == .error("ERR lost"))
+        #expect(try await client.execute("EXISTS", "rt:old") == .integer(1))
+        await client.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func dropWithoutAReplyLeavesTheClientWaitingUntilItsTimeout() async throws {
+        let proxied = try await ProxiedServer.start("drop:DEL")
+        defer { Task { await proxied.stop() } }
+        try await proxied.server.command("SET", "rt:old", "token")
+        let client = try await proxied.connect(commandTimeout: .milliseconds(300))
+        do {
+            _ = try await client.execute("DEL", "rt:old")
+            Issue.record("DEL got a reply")
+        } catch {
+            #expect(error == .timeout(milliseconds: 300))
+        }
+        #expect(try await proxied.server.command("EXISTS", "rt:old") == .integer(1))
+        await client.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func delayHoldsTheReply() async throws {
+        let proxied = try await ProxiedServer.start("delay:GET:ms=300")
+        defer { Task { await proxied.stop() } }
+        try await proxied.server.command("SET", "k", "v")
+        let client = try await proxied.connect()
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(try await client.execute("GET", "k") == .bulk("v"))
+        #expect(clock.now - start >= .milliseconds(300))
+        await client.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func delayedRequestReachesTheServerLate() async throws {
+        let proxied = try await ProxiedServer.start("delay:SET:ms=300,direction=request")
+        defer { Task { await proxied.stop() } }
+        let client = try await proxied.connect()
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(try await client.execute("SET", "k", "v") == .simpleString("OK"))
+        #expect(clock.now - start >= .milliseconds(300))
+        await client.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func nthHitsExactlyTheThirdCommandOfTheConnection() async throws {
+        let proxied = try await ProxiedServer.start("drop:nth=3,reply=+DROPPED")
+        defer { Task { await proxied.stop() } }
+        // The connection's handshake PING is its first command.
+        let client = try await proxied.connect()
+        let outcomes = await client.send((2...6).map { RESPCommand("ECHO", "command-\($0)") })
+        #expect(outcomes.map(\.reply) == [.bulk("command-2"), .simpleString("DROPPED"), .bulk("command-4"), .bulk("command-5"), .bulk("command-6")])
+        #expect(proxied.proxy.counters.snapshot.map(\.fired) == [1])
+        await client.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func garbageClosesOnlyTheClientThatSentIt() async throws {
+        let proxied = try await ProxiedServer.start()
+        defer { Task { await proxied.stop() } }
+        let healthy = try await proxied.connect()
+        let answer = try await exchangeUntilClosed(port: proxied.proxy.port, sending: "*1\r\n:oops\r\n")
+        #expect(answer.hasPrefix("-ERR redisaudit proxy: protocol error"), "\(answer)")
+        #expect(try await healthy.execute("PING") == .simpleString("PONG"))
+        await healthy.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func aClientThatHalfClosesAtOnceStillGetsEveryReply() async throws {
+        let proxied = try await ProxiedServer.start()
+        defer { Task { await proxied.stop() } }
+        let answer = try await exchangeUntilClosed(port: proxied.proxy.port, sending: "PING\r\nECHO a\r\n", halfClose: true)
+        #expect(answer == "+PONG\r\n$1\r\na\r\n")
+    }
+
+    @Test func aDeadUpstreamGetsAnErrorAndTheProxyKeepsServing() async throws {
+        let proxy = try await FaultProxy.start(
+            FaultProxyConfiguration(
+                listenPort: 0,
+                upstream: Endpoint(address: .tcp(host: "127.0.0.1", port: try TestServer.freePort())),
+                options: Fixtures.options))
+        defer { Task { await proxy.stop() } }
+        for _ in 0..<2 {
+            let answer = try await exchangeUntilClosed(port: proxy.port, sending: "")
+            #expect(answer == "-ERR redisaudit proxy: upstream unreachable\r\n")
+        }
+    }
+}

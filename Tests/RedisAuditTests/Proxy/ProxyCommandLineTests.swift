@@ -1,0 +1,51 @@
+import Foundation
+import RESP
+import Testing
+@testable import RedisAudit
+
+@Suite("redisaudit proxy command line", .timeLimit(.minutes(2)))
+struct ProxyCommandLineTests {
+    @Test func aBadFaultRuleIsAUsageErrorThatShowsTheSyntax() async throws {
+        let run = try await Fixtures.run(["proxy", "--upstream", "redis://127.0.0.1:1", "--fault", "kill-after:EXPIRE:when=later"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("kill-after has no parameter 'when'"), "\(run.stderr)")
+        #expect(run.stderr.contains("KIND[:COMMAND][:param=value,...]"))
+    }
+
+    @Test func aBadListenAddressIsAUsageError() async throws {
+        let run = try await Fixtures.run(["proxy", "--upstream", "redis://127.0.0.1:1", "--listen", "6380"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("--listen must be HOST:PORT"))
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func runsUntilInterruptedThenReportsTheCounters() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let port = try TestServer.freePort()
+        let stats = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-stats-\(UUID().uuidString.prefix(8)).json").path
+        let process = try ChildProcess(
+            Fixtures.binary.path,
+            ["proxy", "--listen", "127.0.0.1:\(port)", "--upstream", server.url, "--fault", "kill-after:INCR", "--stats", stats])
+        defer { process.stop(grace: 0) }
+        let endpoint = Endpoint(address: .tcp(host: "127.0.0.1", port: port))
+        var client: RedisConnection?
+        for _ in 0..<100 where client == nil {
+            client = try? await RedisConnection.connect(to: endpoint, options: Fixtures.options)
+            if client == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let connection = try #require(client)
+        await #expect(throws: TransportFailure.self) { try await connection.execute("INCR", "counter") }
+        #expect(try await server.command("GET", "counter") == .bulk("1"))
+
+        kill(process.pid, SIGINT)
+        let status: Int32? = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: process.wait(timeout: 30)) }
+        }
+        #expect(status == 0)
+        #expect(process.stderr.contains("kill-after:INCR: fired 1 time"), "\(process.stderr)")
+        let json = try String(contentsOfFile: stats, encoding: .utf8)
+        #expect(json.contains("\"fired\" : 1"), "\(json)")
+        #expect(json.contains("\"rule\" : \"kill-after:INCR\""), "\(json)")
+    }
+}
