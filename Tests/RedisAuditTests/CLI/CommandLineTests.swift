@@ -91,16 +91,32 @@ struct CommandLineTests {
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: share, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: prefix) }
-        try FileManager.default.copyItem(at: Fixtures.binary, to: bin.appendingPathComponent("redisaudit"))
+        // A hard link, not a copy: a copied file can still be open for writing in a child that
+        // another test's spawn forked at that moment, and exec then fails with ETXTBSY.
+        do {
+            try FileManager.default.linkItem(at: Fixtures.binary, to: bin.appendingPathComponent("redisaudit"))
+        } catch {
+            try FileManager.default.copyItem(at: Fixtures.binary, to: bin.appendingPathComponent("redisaudit"))
+        }
         try """
             name: installed-only
             summary: Present only in the installed share directory.
             steps:
               - command: [PING]
             """.write(to: share.appendingPathComponent("installed-only.yaml"), atomically: true, encoding: .utf8)
-        let process = try ChildProcess(bin.appendingPathComponent("redisaudit").path, ["scenarios", "list"], directory: "/")
-        let status: Int32? = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: process.wait(timeout: 30)) }
+        var process = try ChildProcess(bin.appendingPathComponent("redisaudit").path, ["scenarios", "list"], directory: "/")
+        var status: Int32?
+        for attempt in 0..<5 {
+            if attempt > 0 {
+                // 126: the file was still busy (see above); try again shortly.
+                try await Task.sleep(for: .milliseconds(200))
+                process = try ChildProcess(bin.appendingPathComponent("redisaudit").path, ["scenarios", "list"], directory: "/")
+            }
+            let child = process
+            status = await withCheckedContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(returning: child.wait(timeout: 30)) }
+            }
+            if status != 126 { break }
         }
         #expect(status == 0)
         #expect(process.stdout.contains("installed-only"))

@@ -98,6 +98,8 @@ struct FaultProxyTests {
         defer { Task { await proxied.stop() } }
         let client = try await proxied.connect()
         await #expect(throws: TransportFailure.self) { try await client.execute("INCR", "counter") }
+        // The reply fails as soon as the reset is seen; the channel finishes closing just after.
+        for _ in 0..<100 where client.isActive { try await Task.sleep(for: .milliseconds(10)) }
         #expect(!client.isActive)
         #expect(try await proxied.server.command("GET", "counter") == .null)
     }
