@@ -23,11 +23,11 @@ public struct ScenarioReplayer: Sendable {
     /// Runs the scenario in `namespace` and always cleans the namespace afterwards,
     /// also when the run fails or is interrupted.
     public func run(_ scenario: Scenario, bindings: VariableBindings, namespace: Namespace) async throws -> ScenarioRun {
-        let tracker = KeyTracker()
+        var tracker = KeyTracker()
         let connection = try await RedisConnection.connect(to: endpoint, options: options)
         var session = ReplaySession(connection: connection, endpoint: endpoint, options: options)
         do {
-            let run = try await replay(scenario, bindings: bindings, namespace: namespace, session: &session, tracker: tracker)
+            let run = try await replay(scenario, bindings: bindings, namespace: namespace, session: &session, tracker: &tracker)
             await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &session)
             await session.close()
             return run
@@ -40,7 +40,7 @@ public struct ScenarioReplayer: Sendable {
 
     private func replay(
         _ scenario: Scenario, bindings: VariableBindings, namespace: Namespace,
-        session: inout ReplaySession, tracker: KeyTracker
+        session: inout ReplaySession, tracker: inout KeyTracker
     ) async throws -> ScenarioRun {
         var records: [StepRecord] = []
         var abortedAt: Int?
@@ -68,7 +68,7 @@ public struct ScenarioReplayer: Sendable {
                 break
             }
         }
-        let finalKeys = try await finalState(namespace: namespace, tracker: tracker, session: &session)
+        let finalKeys = try await finalState(namespace: namespace, tracker: &tracker, session: &session)
         let invariants = try await InvariantCheck.evaluate(
             scenario.invariants, bindings: bindings, namespace: namespace, session: &session)
         return ScenarioRun(
@@ -180,7 +180,7 @@ public struct ScenarioReplayer: Sendable {
 
     /// Every key in the namespace after the last step: the keys the commands named, plus
     /// any other key found in the namespace (a script may create keys it was not given).
-    private func finalState(namespace: Namespace, tracker: KeyTracker, session: inout ReplaySession) async throws -> [String: KeyState] {
+    private func finalState(namespace: Namespace, tracker: inout KeyTracker, session: inout ReplaySession) async throws -> [String: KeyState] {
         for key in try await NamespaceCleaner.scan(namespace: namespace, session: &session) { tracker.add(key) }
         let states = try await keyStates(tracker.keys, namespace: namespace, session: &session)
         return states.filter { $0.value.exists }
@@ -188,12 +188,11 @@ public struct ScenarioReplayer: Sendable {
 }
 
 /// The keys a run has touched, in first-seen order.
-final class KeyTracker: @unchecked Sendable {
-    // Used by one replay task at a time; never shared across tasks.
+struct KeyTracker {
     private(set) var keys: [[UInt8]] = []
     private var seen: Set<[UInt8]> = []
 
-    func add(_ key: [UInt8]) {
+    mutating func add(_ key: [UInt8]) {
         if seen.insert(key).inserted { keys.append(key) }
     }
 }

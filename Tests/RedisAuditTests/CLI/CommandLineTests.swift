@@ -112,10 +112,7 @@ struct CommandLineTests {
                 try await Task.sleep(for: .milliseconds(200))
                 process = try ChildProcess(bin.appendingPathComponent("redisaudit").path, ["scenarios", "list"], directory: "/")
             }
-            let child = process
-            status = await withCheckedContinuation { continuation in
-                DispatchQueue.global().async { continuation.resume(returning: child.wait(timeout: 30)) }
-            }
+            status = await process.finish(timeout: 30)
             if status != 126 { break }
         }
         #expect(status == 0)

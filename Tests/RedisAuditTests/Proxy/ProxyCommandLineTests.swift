@@ -39,9 +39,7 @@ struct ProxyCommandLineTests {
         #expect(try await server.command("GET", "counter") == .bulk("1"))
 
         kill(process.pid, SIGINT)
-        let status: Int32? = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: process.wait(timeout: 30)) }
-        }
+        let status = await process.finish(timeout: 30)
         #expect(status == 0)
         #expect(process.stderr.contains("kill-after:INCR: fired 1 time"), "\(process.stderr)")
         let json = try String(contentsOfFile: stats, encoding: .utf8)

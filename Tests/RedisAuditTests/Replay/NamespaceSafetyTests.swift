@@ -110,9 +110,7 @@ struct InterruptionTests {
         }
         #expect(written)
         kill(process.pid, SIGINT)
-        let status: Int32? = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: process.wait(timeout: 20)) }
-        }
+        let status = await process.finish(timeout: 20)
         #expect(status == 130, "\(process.stderr)")
         #expect(process.stderr.contains("interrupted"))
         #expect(try await a.command("KEYS", "*") == .array([]))

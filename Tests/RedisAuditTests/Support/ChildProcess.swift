@@ -78,6 +78,14 @@ final class ChildProcess: @unchecked Sendable {
         return status
     }
 
+    /// `wait(timeout:)` from async code: the polling happens on a Dispatch thread, not on the
+    /// concurrency pool (two threads on a 2-core machine), which other tests' I/O needs.
+    func finish(timeout: Double) async -> Int32? {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: self.wait(timeout: timeout)) }
+        }
+    }
+
     /// SIGTERM, then SIGKILL if it has not exited within `grace` seconds (at once for 0); always reaps it.
     func stop(grace: Double = 5) {
         guard isRunning else { return }

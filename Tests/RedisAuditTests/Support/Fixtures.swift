@@ -53,14 +53,9 @@ enum Fixtures {
     }
 
     /// Runs the built binary with arguments and environment additions, with a deadline.
-    /// The wait happens on a Dispatch thread, not on the concurrency pool (two threads on a
-    /// 2-core machine): blocking it would stall every other test's network I/O.
     static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil, timeout: Double = 60) async throws -> Run {
         let process = try ChildProcess(binary.path, arguments, environment: environment, directory: directory)
-        let finished: Int32? = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: process.wait(timeout: timeout)) }
-        }
-        guard let status = finished else {
+        guard let status = await process.finish(timeout: timeout) else {
             process.stop()
             Issue.record("redisaudit \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
             return Run(status: -1, stdout: process.stdout, stderr: process.stderr)
