@@ -14,6 +14,12 @@ public struct Delay: Fault {
     /// True to hold the command on its way to the server.
     public var holdsRequest: Bool
 
+    /// A delay of `duration` on the reply, or on the command itself when `holdsRequest`.
+    public init(duration: TimeAmount, holdsRequest: Bool) {
+        self.duration = duration
+        self.holdsRequest = holdsRequest
+    }
+
     public init(parameters: [String: String]) throws(FaultRuleError) {
         let reader = FaultParameterReader(kind: Self.kind, values: parameters)
         duration = .milliseconds(try reader.milliseconds("ms", required: true))

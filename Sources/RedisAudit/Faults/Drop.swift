@@ -11,6 +11,11 @@ public struct Drop: Fault {
     /// What the client gets instead of the server's reply; nil: nothing.
     public var reply: RESPValue?
 
+    /// A drop answered with `reply` (any value, arrays included), or never answered when nil.
+    public init(reply: RESPValue?) {
+        self.reply = reply
+    }
+
     public init(parameters: [String: String]) throws(FaultRuleError) {
         reply = parameters["reply"].map { RESPValue(shortForm: $0) }
     }

@@ -14,7 +14,8 @@ public struct FaultRule: Sendable, CustomStringConvertible {
 
     /// Targeting parameters every kind accepts.
     public static let targetParameters: KeyValuePairs<String, String> = [
-        "nth": "only the N-th matching command on each connection (1 = the first)",
+        "nth": "only the N-th matching command on each connection (1 = the first), or in the run with scope=run",
+        "scope": "what nth counts over: connection (default, each connection on its own) or run (every connection of the proxy)",
         "probability": "each matching command with this probability, 0 to 1",
         "seed": "seed of the probability's random numbers (default: random), for reproducible runs",
     ]
@@ -24,7 +25,7 @@ public struct FaultRule: Sendable, CustomStringConvertible {
         var lines = [
             "rule syntax: KIND[:COMMAND][:param=value,...], e.g. kill-after:EXPIRE, kill-before:nth=3,",
             "  drop:DEL:reply=:1, drop:DEL:reply=-ERR lost, delay:GET:ms=1500, latency:ms=20,jitter=5,",
-            "  reset:SREM:probability=0.2",
+            "  reset:SREM:probability=0.2, kill-after:SADD:nth=2,scope=run",
             "kinds:",
         ]
         for kind in kinds {
@@ -43,6 +44,13 @@ public struct FaultRule: Sendable, CustomStringConvertible {
     public let target: FaultTarget
 
     public var description: String { text }
+
+    /// A rule built in code; `text` is what counters and reports show for it.
+    public init(text: String, fault: any Fault, target: FaultTarget) {
+        self.text = text
+        self.fault = fault
+        self.target = target
+    }
 
     /// Parses a rule; the error explains what is wrong and shows the syntax.
     public static func parse(_ text: String) throws(FaultRuleError) -> FaultRule {
@@ -94,22 +102,51 @@ public struct FaultRule: Sendable, CustomStringConvertible {
     }
 }
 
+/// What a rule's `nth` counts over.
+public enum FaultScope: String, Sendable, Hashable {
+    /// Each connection counts its own commands.
+    case connection
+    /// One count over every connection of the proxy: the N-th matching command of the run.
+    case run
+}
+
 /// Which commands a rule hits: a command name, the N-th match on a connection, a probability.
 public struct FaultTarget: Sendable, Hashable {
     /// Only commands with this (upper-cased) name; nil: every command.
     public var command: String?
-    /// Only the N-th matching command on each connection.
+    /// Only the N-th matching command (on each connection, or in the run, as `scope` says).
     public var nth: Int?
+    /// What `nth` counts over.
+    public var scope: FaultScope
     /// Each matching command with this probability.
     public var probability: Double?
     /// Seed of the random numbers behind `probability` and jitter.
     public var seed: UInt64
+
+    /// A target built in code; `command` is upper-cased.
+    public init(
+        command: String?, nth: Int? = nil, scope: FaultScope = .connection, probability: Double? = nil, seed: UInt64 = 0
+    ) {
+        self.command = command?.uppercased()
+        self.nth = nth
+        self.scope = scope
+        self.probability = probability
+        self.seed = seed
+    }
 
     init(command: String?, parameters: [String: String]) throws(FaultRuleError) {
         self.command = command
         if let text = parameters["nth"] {
             guard let n = Int(text), n >= 1 else { throw FaultRuleError("nth must be a whole number from 1 (got '\(text)')") }
             nth = n
+        }
+        if let text = parameters["scope"] {
+            guard let value = FaultScope(rawValue: text) else {
+                throw FaultRuleError("scope must be connection or run (got '\(text)')")
+            }
+            scope = value
+        } else {
+            scope = .connection
         }
         if let text = parameters["probability"] {
             guard let p = Double(text), p >= 0, p <= 1 else {
@@ -149,10 +186,21 @@ public final class FaultCounters: Sendable {
     /// The rules, in the order given.
     public let rules: [FaultRule]
     private let counts: NIOLockedValueBox<[Int]>
+    /// Matching commands so far over every connection, for the rules with `scope=run`.
+    private let runMatches: NIOLockedValueBox<[Int]>
 
     public init(rules: [FaultRule]) {
         self.rules = rules
         counts = NIOLockedValueBox(Array(repeating: 0, count: rules.count))
+        runMatches = NIOLockedValueBox(Array(repeating: 0, count: rules.count))
+    }
+
+    /// Counts one more command matching rule `index` in the run; returns the count so far.
+    func matchedInRun(_ index: Int) -> Int {
+        runMatches.withLockedValue { matches in
+            matches[index] += 1
+            return matches[index]
+        }
     }
 
     /// Counts one firing of rule `index` (the lock is taken only when a fault fires).
@@ -167,7 +215,8 @@ public final class FaultCounters: Sendable {
     }
 }
 
-/// The rules as one connection applies them: per-connection `nth` counts and random numbers.
+/// The rules as one connection applies them: per-connection `nth` counts and random numbers
+/// (`scope=run` counts are shared through the counters).
 struct FaultSchedule {
     /// What the faults decided for one command.
     struct Decision {
@@ -198,7 +247,10 @@ struct FaultSchedule {
             let target = rules[index].target
             if let command = target.command, command != name { continue }
             matches[index] += 1
-            if let nth = target.nth, matches[index] != nth { continue }
+            if let nth = target.nth {
+                let count = target.scope == .run ? counters.matchedInRun(index) : matches[index]
+                guard count == nth else { continue }
+            }
             if let probability = target.probability, !(randoms[index].unit() < probability) { continue }
             let effect = rules[index].fault.effect(random: &randoms[index])
             switch effect {

@@ -4,6 +4,8 @@ public struct KillAfter: Fault {
     public static let summary = "forward the command, then close both connections before its reply reaches the client"
     public static let parameters: KeyValuePairs<String, String> = [:]
 
+    public init() {}
+
     public init(parameters: [String: String]) throws(FaultRuleError) {}
 
     public func effect(random: inout FaultRandom) -> FaultEffect { .killAfter(reset: false) }

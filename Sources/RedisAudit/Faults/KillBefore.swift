@@ -4,6 +4,8 @@ public struct KillBefore: Fault {
     public static let summary = "close the client and server connections before the command reaches the server"
     public static let parameters: KeyValuePairs<String, String> = [:]
 
+    public init() {}
+
     public init(parameters: [String: String]) throws(FaultRuleError) {}
 
     public func effect(random: inout FaultRandom) -> FaultEffect { .killBefore(reset: false) }

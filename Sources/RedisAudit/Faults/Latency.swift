@@ -14,6 +14,12 @@ public struct Latency: Fault {
     /// The spread either side, in milliseconds.
     public var jitter: Int64
 
+    /// A latency of `milliseconds`, plus or minus up to `jitter`.
+    public init(milliseconds: Int64, jitter: Int64 = 0) {
+        self.milliseconds = milliseconds
+        self.jitter = jitter
+    }
+
     public init(parameters: [String: String]) throws(FaultRuleError) {
         let reader = FaultParameterReader(kind: Self.kind, values: parameters)
         milliseconds = try reader.milliseconds("ms", required: true)

@@ -9,6 +9,11 @@ public struct Reset: Fault {
     /// True when the command is forwarded and the reset replaces its reply.
     public var afterCommand: Bool
 
+    /// A reset before the command runs, or after it when `afterCommand`.
+    public init(afterCommand: Bool = false) {
+        self.afterCommand = afterCommand
+    }
+
     public init(parameters: [String: String]) throws(FaultRuleError) {
         switch parameters["when"] ?? "before" {
         case "before": afterCommand = false

@@ -39,12 +39,17 @@ public final class FaultProxy: Sendable {
     /// How many times each rule fired.
     public let counters: FaultCounters
     private let listener: Channel
+    private let sessions: ProxySessions
 
-    private init(port: Int, counters: FaultCounters, listener: Channel) {
+    private init(port: Int, counters: FaultCounters, listener: Channel, sessions: ProxySessions) {
         self.port = port
         self.counters = counters
         self.listener = listener
+        self.sessions = sessions
     }
+
+    /// How many client connections are open (each with its upstream connection).
+    public var openSessions: Int { sessions.count }
 
     /// Starts listening; throws `ProxyError` when the address cannot be bound, and
     /// `EndpointError` when the TLS settings cannot be used.
@@ -59,6 +64,7 @@ public final class FaultProxy: Sendable {
             serverHostname: RedisConnection.tlsServerName(endpoint: configuration.upstream, options: configuration.options),
             connectTimeout: configuration.options.connectTimeout,
             counters: configuration.rules.isEmpty ? nil : counters)
+        let sessions = ProxySessions()
         let bootstrap = ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -66,7 +72,7 @@ public final class FaultProxy: Sendable {
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let session = ProxySession(client: channel, upstream: upstream)
+                    let session = ProxySession(client: channel, upstream: upstream, sessions: sessions)
                     let handler = ProxySideHandler(session: session, side: .client)
                     session.clientHandler = handler
                     try channel.pipeline.syncOperations.addHandler(handler)
@@ -78,12 +84,24 @@ public final class FaultProxy: Sendable {
         } catch {
             throw ProxyError.cannotListen(address: "\(configuration.listenHost):\(configuration.listenPort)", reason: "\(error)")
         }
-        return FaultProxy(port: listener.localAddress?.port ?? configuration.listenPort, counters: counters, listener: listener)
+        return FaultProxy(
+            port: listener.localAddress?.port ?? configuration.listenPort, counters: counters, listener: listener,
+            sessions: sessions)
     }
 
-    /// Stops accepting connections (open ones run on until either side closes).
+    /// Stops accepting connections and closes every open one; returns once they are closed.
     public func stop() async {
         try? await listener.close().get()
+        // A connection accepted just before the listener closed registers a moment later.
+        repeat {
+            sessions.terminateAll()
+        } while !(await sessions.settle(timeout: .milliseconds(200), timerLoop: listener.eventLoop))
+    }
+
+    /// Waits until no session is open any more (every client has closed, both connections of
+    /// each session are closed and nothing is held for them): true, or false after `timeout`.
+    public func settle(timeout: TimeAmount) async -> Bool {
+        await sessions.settle(timeout: timeout, timerLoop: listener.eventLoop)
     }
 }
 

@@ -6,6 +6,8 @@ final class HeldOutput {
     /// What is released.
     enum Item {
         case bytes(ByteBuffer)
+        /// Half-close: the client sent everything before it.
+        case closeOutput
         case close(reset: Bool)
     }
 

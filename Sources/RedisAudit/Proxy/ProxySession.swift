@@ -12,6 +12,8 @@ enum OwedReply {
     case killAfter(reset: Bool)
     /// A dropped command: this reply in its place (or none), after `delay`.
     case fake(RESPValue?, delay: TimeAmount)
+    /// A command sent in another's place: its reply is swallowed and this one sent instead.
+    case replaced(RESPValue, delay: TimeAmount)
 }
 
 /// How every session of a proxy reaches the upstream server.
@@ -36,10 +38,22 @@ struct ProxyUpstream: Sendable {
 ///
 /// Without rules the session frames requests only (to refuse garbage) and passes replies on
 /// as they come: no reply framing, no fault checks, no per-command bookkeeping.
+///
+/// A kill models the connection dying at a byte position: what the client sent before it
+/// reaches the server (held request bytes included, as TCP delivers what was sent), nothing
+/// after it does. The session stays registered with the proxy until both channels are closed.
 final class ProxySession {
+    /// What a poisoned transaction's EXEC is replaced with, and what the client gets for it.
+    private static let discard = ByteBuffer(string: "*1\r\n$7\r\nDISCARD\r\n")
+    private static let execAbort = RESPValue.error("EXECABORT Transaction discarded because of previous errors.")
+
     private let upstream: ProxyUpstream
+    private let sessions: ProxySessions
     private let client: Channel
     private var server: Channel?
+    private var clientClosed = false
+    /// Set once there is no upstream channel to wait for: it closed, or never connected.
+    private var serverClosed = false
     var clientHandler: ProxySideHandler?
     private var serverHandler: ProxySideHandler?
     private var schedule: FaultSchedule?
@@ -60,11 +74,36 @@ final class ProxySession {
     private var clientInputClosed = false
     /// Set once a close is held behind delayed replies: later input is never delivered.
     private var closing = false
+    /// Set once a kill cut the request stream: nothing the client sends later is forwarded.
+    private var requestsCut = false
+    /// Inside MULTI: MULTI was forwarded, EXEC or DISCARD not yet.
+    private var inTransaction = false
+    /// A command of the transaction was dropped with an error: its EXEC becomes a DISCARD.
+    private var transactionPoisoned = false
 
-    init(client: Channel, upstream: ProxyUpstream) {
+    init(client: Channel, upstream: ProxyUpstream, sessions: ProxySessions) {
         self.client = client
         self.upstream = upstream
+        self.sessions = sessions
         schedule = upstream.counters.map { FaultSchedule(counters: $0) }
+        sessions.opened(self, on: client.eventLoop)
+        client.closeFuture.assumeIsolated().whenComplete { _ in
+            self.clientClosed = true
+            self.leaveIfClosed()
+        }
+    }
+
+    /// Closes both connections now, dropping everything held (the proxy is stopping).
+    func terminate() {
+        toServer.cancel()
+        finish(reset: false)
+        client.close(promise: nil)
+        server?.close(promise: nil)
+    }
+
+    private func leaveIfClosed() {
+        guard clientClosed, serverClosed else { return }
+        sessions.closed(self)
     }
 
     // MARK: - Events from the handlers
@@ -88,7 +127,7 @@ final class ProxySession {
     }
 
     func read(_ buffer: ByteBuffer, from side: ProxySide) {
-        guard !finished, !closing else { return }
+        guard !finished, !closing, side == .server || !requestsCut else { return }
         switch side {
         case .client:
             if var pending = requests {
@@ -145,13 +184,23 @@ final class ProxySession {
     }
 
     func inputClosed(_ side: ProxySide) {
-        // The client will send nothing more: tell the server, and let its replies come back.
+        // The client will send nothing more: tell the server (after what is held for it), and
+        // let its replies come back.
         guard side == .client, !finished else { return }
-        guard let server else {
+        guard server != nil else {
             clientInputClosed = true
             return
         }
         flush()
+        if toServer.isEmpty {
+            closeServerOutput()
+        } else if let deadline = toServer.hold(.closeOutput, for: .zero) {
+            scheduleRelease(toServer, at: deadline)
+        }
+    }
+
+    private func closeServerOutput() {
+        guard let server else { return }
         server.close(mode: .output).whenFailure { [client] _ in
             server.close(promise: nil)
             client.close(promise: nil)
@@ -192,12 +241,18 @@ final class ProxySession {
             case .success(let channel):
                 self.upstreamConnected(channel)
             case .failure:
+                self.serverClosed = true
                 self.upstreamUnreachable()
+                self.leaveIfClosed()
             }
         }
     }
 
     private func upstreamConnected(_ channel: Channel) {
+        channel.closeFuture.assumeIsolated().whenComplete { _ in
+            self.serverClosed = true
+            self.leaveIfClosed()
+        }
         guard !finished else {
             channel.close(promise: nil)
             return
@@ -287,22 +342,51 @@ final class ProxySession {
                 let decision = schedule!.decide(frame.name)
                 switch decision.effect {
                 case .killBefore(let reset):
+                    // The connection dies just before this command: it and everything after
+                    // it are lost.
+                    requestsCut = true
                     flush()
                     finish(reset: reset)
                     return
                 case .drop(let reply):
+                    // A command that fails to queue poisons the transaction, as on a server.
+                    if inTransaction, reply?.isError == true { transactionPoisoned = true }
                     owed.append(.fake(reply, delay: decision.replyDelay))
                     settleFakeReplies()
                 case .killAfter(let reset):
+                    // The connection dies just after this command: it runs, nothing after it
+                    // is forwarded, and it closes when the reply comes.
                     send(bytes, toServerAfter: decision.requestDelay)
                     owed.append(.killAfter(reset: reset))
+                    requestsCut = true
+                    flush()
+                    return
                 case .delayRequest, .delayReply, nil:
-                    send(bytes, toServerAfter: decision.requestDelay)
-                    owed.append(.server(delay: decision.replyDelay))
+                    if transactionPoisoned, frame.name == "EXEC" {
+                        send(Self.discard, toServerAfter: decision.requestDelay)
+                        owed.append(.replaced(Self.execAbort, delay: decision.replyDelay))
+                    } else {
+                        send(bytes, toServerAfter: decision.requestDelay)
+                        owed.append(.server(delay: decision.replyDelay))
+                    }
+                    trackTransaction(frame.name)
                 }
             }
         }
         if buffer.readableBytes > 0 { requests = buffer }
+    }
+
+    /// Follows MULTI, EXEC and DISCARD forwarded to the server.
+    private func trackTransaction(_ name: String) {
+        switch name {
+        case "MULTI":
+            inTransaction = true
+        case "EXEC", "DISCARD":
+            inTransaction = false
+            transactionPoisoned = false
+        default:
+            break
+        }
     }
 
     private func send(_ bytes: ByteBuffer, toServerAfter delay: TimeAmount) {
@@ -355,6 +439,8 @@ final class ProxySession {
                 return
             case .fake(let reply, let delay):
                 if let reply { send(ByteBuffer(bytes: RESPReplyEncoding.bytes(reply)), toClientAfter: delay) }
+            case .replaced(let reply, let delay):
+                send(ByteBuffer(bytes: RESPReplyEncoding.bytes(reply)), toClientAfter: delay)
             }
             settleFakeReplies()
         }
@@ -387,7 +473,8 @@ final class ProxySession {
     }
 
     private func release(_ queue: HeldOutput) {
-        guard !finished else { return }
+        // Once the session is finished only request bytes already sent on their way go on.
+        guard !finished || queue === toServer else { return }
         let channel = queue === toServer ? server : client
         let (items, next) = queue.due(at: .now())
         queue.timer = nil
@@ -395,10 +482,17 @@ final class ProxySession {
             switch item {
             case .bytes(let bytes):
                 channel?.write(bytes, promise: nil)
-            case .close(let reset):
-                flush()
+            case .closeOutput:
                 channel?.flush()
-                finish(reset: reset)
+                closeServerOutput()
+            case .close(let reset):
+                channel?.flush()
+                if finished {
+                    close(channel, reset: reset)
+                } else {
+                    flush()
+                    finish(reset: reset)
+                }
                 return
             }
         }
@@ -417,21 +511,31 @@ final class ProxySession {
         }
     }
 
-    /// Closes both connections (with a TCP RST when `reset`), dropping whatever is held.
+    /// Closes both connections (with a TCP RST when `reset`), dropping the replies held.
+    /// Request bytes held for a still open server go out first, then the server's connection
+    /// closes: the client sent them before it died.
     private func finish(reset: Bool, keepingClient: Bool = false) {
         guard !finished else { return }
         // What was already passed on goes out first: a server that closes right after its last
         // reply (QUIT, or after the client's half-close) may close before the read completes.
         flush()
         finished = true
-        toServer.cancel()
         toClient.cancel()
         owed.removeAll()
-        for channel in [keepingClient ? nil : client, server].compactMap({ $0 }) {
-            if reset, let socket = channel as? SocketOptionProvider {
-                _ = socket.setSoLinger(linger(l_onoff: 1, l_linger: 0))
-            }
-            channel.close(promise: nil)
+        if !keepingClient { close(client, reset: reset) }
+        if let server, server.isActive, !toServer.isEmpty {
+            _ = toServer.hold(.close(reset: reset), for: .zero)
+        } else {
+            toServer.cancel()
+            close(server, reset: reset)
         }
+    }
+
+    private func close(_ channel: Channel?, reset: Bool) {
+        guard let channel else { return }
+        if reset, let socket = channel as? SocketOptionProvider {
+            _ = socket.setSoLinger(linger(l_onoff: 1, l_linger: 0))
+        }
+        channel.close(promise: nil)
     }
 }

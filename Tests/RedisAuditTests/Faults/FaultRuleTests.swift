@@ -58,6 +58,7 @@ struct FaultRuleTests {
         ("delay:GET:ms=1,direction=sideways", "direction must be reply or request"),
         ("kill-after:EX PIRE", "is not a command name"),
         ("drop:DEL:oops", "'oops' is not param=value"),
+        ("kill-after:SADD:nth=2,scope=process", "scope must be connection or run"),
     ])
     func badRulesSayWhatIsWrongAndShowTheSyntax(rule: String, reason: String) {
         do {
@@ -99,5 +100,47 @@ struct FaultRuleTests {
         #expect(decision.replyDelay == .milliseconds(15))
         #expect(schedule.decide("GET").effect == nil)
         #expect(counters.snapshot.map(\.fired) == [2, 1, 1])
+    }
+
+    @Test func runScopeParsesAndDefaultsToConnection() throws {
+        #expect(try FaultRule.parse("kill-after:SADD:nth=2,scope=run").target.scope == .run)
+        #expect(try FaultRule.parse("kill-after:SADD:nth=2,scope=connection").target.scope == .connection)
+        #expect(try FaultRule.parse("kill-after:SADD:nth=2").target.scope == .connection)
+        #expect(FaultRule.syntax.contains("scope"))
+    }
+
+    @Test func runScopeCountsOverEveryConnectionOfTheProxy() throws {
+        let counters = FaultCounters(rules: [try FaultRule.parse("kill-after:SADD:nth=2,scope=run")])
+        var first = FaultSchedule(counters: counters)
+        var second = FaultSchedule(counters: counters)
+        #expect(first.decide("SADD").effect == nil)
+        #expect(second.decide("SADD").effect == .killAfter(reset: false))
+        #expect(first.decide("SADD").effect == nil)
+        #expect(second.decide("SADD").effect == nil)
+        #expect(counters.snapshot.map(\.fired) == [1])
+    }
+
+    @Test func rulesBuiltInCodeApplyLikeParsedOnes() throws {
+        let rules = [
+            FaultRule(
+                text: "drop EXPIRE", fault: Drop(reply: .array([.integer(1), .bulk("x")])),
+                target: FaultTarget(command: "expire", nth: 2)),
+            FaultRule(
+                text: "slow SET", fault: Delay(duration: .milliseconds(7), holdsRequest: true),
+                target: FaultTarget(command: "SET")),
+            FaultRule(text: "kill GET", fault: KillBefore(), target: FaultTarget(command: "GET", probability: 1, seed: 3)),
+            FaultRule(text: "after", fault: KillAfter(), target: FaultTarget(command: "INCR", nth: 1, scope: .run)),
+            FaultRule(text: "rst", fault: Reset(afterCommand: true), target: FaultTarget(command: "DECR")),
+        ]
+        let counters = FaultCounters(rules: rules)
+        var schedule = FaultSchedule(counters: counters)
+        #expect(schedule.decide("EXPIRE").effect == nil)
+        #expect(schedule.decide("EXPIRE").effect == .drop(reply: .array([.integer(1), .bulk("x")])))
+        #expect(schedule.decide("SET").requestDelay == .milliseconds(7))
+        #expect(schedule.decide("GET").effect == .killBefore(reset: false))
+        #expect(schedule.decide("INCR").effect == .killAfter(reset: false))
+        #expect(schedule.decide("DECR").effect == .killAfter(reset: true))
+        #expect(counters.snapshot.map(\.rule) == ["drop EXPIRE", "slow SET", "kill GET", "after", "rst"])
+        #expect(counters.snapshot.map(\.fired) == [1, 1, 1, 1, 1])
     }
 }

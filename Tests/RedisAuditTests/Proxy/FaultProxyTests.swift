@@ -54,6 +54,22 @@ private func exchangeUntilClosed(port: Int, sending bytes: String, halfClose: Bo
     }
 }
 
+/// Sends raw bytes to a port and closes at once, without reading anything.
+private func sendAndClose(port: Int, sending bytes: String) async throws {
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .connect(host: "127.0.0.1", port: port) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+            }
+        }
+    try await channel.executeThenClose { _, outbound in
+        try await outbound.write(ByteBuffer(string: bytes))
+    }
+}
+
+/// `INCR a`, `INCR b`, `INCR c` as one pipelined write.
+private let threeIncrements = ["a", "b", "c"].map { "*2\r\n$4\r\nINCR\r\n$1\r\n\($0)\r\n" }.joined()
+
 @Suite("fault proxy against a real Redis", .timeLimit(.minutes(2)))
 struct FaultProxyTests {
     @Test(.enabled(if: Fixtures.available(.redis70)))
@@ -119,7 +135,9 @@ struct FaultProxyTests {
         defer { Task { await proxied.stop() } }
         try await proxied.server.command("SET", "rt:old", "token")
         let client = try await proxied.connect()
-        let outcomes = await client.send([RESPCommand("GET", "rt:old"), RESPCommand("DEL", "rt:old"), RESPCommand("EXISTS", "rt:old")])
+        let outcomes = await client.send([
+            RESPCommand("GET", "rt:old"), RESPCommand("DEL", "rt:old"), RESPCommand("EXISTS", "rt:old"),
+        ])
         #expect(outcomes == [.reply(.bulk("token")), .reply(.integer(1)), .reply(.integer(1))])
         #expect(try await proxied.server.command("EXISTS", "rt:old") == .integer(1))
         await client.close()
@@ -184,7 +202,10 @@ struct FaultProxyTests {
         // The connection's handshake PING is its first command.
         let client = try await proxied.connect()
         let outcomes = await client.send((2...6).map { RESPCommand("ECHO", "command-\($0)") })
-        #expect(outcomes.map(\.reply) == [.bulk("command-2"), .simpleString("DROPPED"), .bulk("command-4"), .bulk("command-5"), .bulk("command-6")])
+        #expect(
+            outcomes.map(\.reply) == [
+                .bulk("command-2"), .simpleString("DROPPED"), .bulk("command-4"), .bulk("command-5"), .bulk("command-6"),
+            ])
         #expect(proxied.proxy.counters.snapshot.map(\.fired) == [1])
         await client.close()
     }
@@ -206,6 +227,119 @@ struct FaultProxyTests {
         defer { Task { await proxied.stop() } }
         let answer = try await exchangeUntilClosed(port: proxied.proxy.port, sending: "PING\r\nECHO a\r\n", halfClose: true)
         #expect(answer == "+PONG\r\n$1\r\na\r\n")
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func killAfterInAPipelineForwardsNothingAfterTheCommand() async throws {
+        let proxied = try await ProxiedServer.start("kill-after:INCR:nth=2")
+        defer { Task { await proxied.stop() } }
+        let answer = try await exchangeUntilClosed(port: proxied.proxy.port, sending: threeIncrements)
+        #expect(answer == ":1\r\n")
+        #expect(await proxied.proxy.settle(timeout: .seconds(5)))
+        #expect(try await proxied.server.command("GET", "a") == .bulk("1"))
+        #expect(try await proxied.server.command("GET", "b") == .bulk("1"))
+        #expect(try await proxied.server.command("GET", "c") == .null)
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)), arguments: ["kill-before:INCR:nth=2", "reset:INCR:nth=2"])
+    func killBeforeInAPipelineForwardsOnlyWhatCameBefore(rule: String) async throws {
+        let proxied = try await ProxiedServer.start(rule)
+        defer { Task { await proxied.stop() } }
+        // A reset may surface as an error instead of an end of stream.
+        _ = try? await exchangeUntilClosed(port: proxied.proxy.port, sending: threeIncrements)
+        #expect(await proxied.proxy.settle(timeout: .seconds(5)))
+        #expect(try await proxied.server.command("GET", "a") == .bulk("1"))
+        #expect(try await proxied.server.command("GET", "b") == .null)
+        #expect(try await proxied.server.command("GET", "c") == .null)
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func anErrorDropInsideMultiAbortsTheTransaction() async throws {
+        let proxied = try await ProxiedServer.start("drop:INCR:nth=1,reply=-ERR lost")
+        defer { Task { await proxied.stop() } }
+        let client = try await proxied.connect()
+        let outcomes = await client.send([
+            RESPCommand("MULTI"), RESPCommand("INCR", "a"), RESPCommand("INCR", "b"), RESPCommand("EXEC"),
+        ])
+        #expect(
+            outcomes.map(\.reply) == [
+                .simpleString("OK"), .error("ERR lost"), .simpleString("QUEUED"),
+                .error("EXECABORT Transaction discarded because of previous errors."),
+            ])
+        #expect(try await client.execute("PING") == .simpleString("PONG"))
+        #expect(try await proxied.server.command("GET", "a") == .null)
+        #expect(try await proxied.server.command("GET", "b") == .null)
+        // The connection is out of the transaction: the next one runs.
+        #expect(
+            await client.send([RESPCommand("MULTI"), RESPCommand("INCR", "b"), RESPCommand("EXEC")]).last?.reply
+                == .array([.integer(1)]))
+        await client.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func aSilentDropInsideMultiLeavesTheRestOfTheTransactionToRun() async throws {
+        let proxied = try await ProxiedServer.start("drop:INCR:nth=1,reply=+QUEUED")
+        defer { Task { await proxied.stop() } }
+        let client = try await proxied.connect()
+        let outcomes = await client.send([
+            RESPCommand("MULTI"), RESPCommand("INCR", "a"), RESPCommand("INCR", "b"), RESPCommand("EXEC"),
+        ])
+        #expect(
+            outcomes.map(\.reply) == [
+                .simpleString("OK"), .simpleString("QUEUED"), .simpleString("QUEUED"), .array([.integer(1)]),
+            ])
+        #expect(try await proxied.server.command("GET", "a") == .null)
+        #expect(try await proxied.server.command("GET", "b") == .bulk("1"))
+        await client.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func nthWithRunScopeCountsOverEveryConnection() async throws {
+        let proxied = try await ProxiedServer.start("drop:INCR:nth=2,scope=run,reply=+DROPPED")
+        defer { Task { await proxied.stop() } }
+        let first = try await proxied.connect()
+        let second = try await proxied.connect()
+        #expect(try await first.execute("INCR", "x") == .integer(1))
+        #expect(try await second.execute("INCR", "x") == .simpleString("DROPPED"))
+        #expect(try await first.execute("INCR", "x") == .integer(2))
+        #expect(try await second.execute("INCR", "x") == .integer(3))
+        #expect(proxied.proxy.counters.snapshot.map(\.fired) == [1])
+        await first.close()
+        await second.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func settleWaitsForEveryClientToClose() async throws {
+        let proxied = try await ProxiedServer.start()
+        defer { Task { await proxied.stop() } }
+        let client = try await proxied.connect()
+        #expect(proxied.proxy.openSessions == 1)
+        #expect(await proxied.proxy.settle(timeout: .milliseconds(100)) == false)
+        await client.close()
+        #expect(await proxied.proxy.settle(timeout: .seconds(5)))
+        #expect(proxied.proxy.openSessions == 0)
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func stopClosesTheOpenSessions() async throws {
+        let proxied = try await ProxiedServer.start("delay:GET:ms=60000")
+        let client = try await proxied.connect()
+        #expect(try await client.execute("SET", "k", "v") == .simpleString("OK"))
+        async let held = client.send([RESPCommand("GET", "k")])
+        for _ in 0..<100 where proxied.proxy.counters.snapshot[0].fired == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        await proxied.proxy.stop()
+        #expect(proxied.proxy.openSessions == 0)
+        #expect(await held.first?.reply == nil)
+        proxied.server.stop()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func requestBytesHeldWhenTheClientClosesStillReachTheServer() async throws {
+        let proxied = try await ProxiedServer.start("delay:SET:ms=300,direction=request")
+        defer { Task { await proxied.stop() } }
+        try await sendAndClose(port: proxied.proxy.port, sending: "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")
+        #expect(await proxied.proxy.settle(timeout: .seconds(5)))
+        #expect(try await proxied.server.command("GET", "k") == .bulk("v"))
     }
 
     @Test func aDeadUpstreamGetsAnErrorAndTheProxyKeepsServing() async throws {
