@@ -45,25 +45,19 @@ public struct ScenarioReplayer: Sendable {
         var records: [StepRecord] = []
         var abortedAt: Int?
         var lastWrite: [[UInt8]: ContinuousClock.Instant] = [:]
+        let executor = StepExecutor(bindings: bindings, namespace: namespace)
         for (index, step) in scenario.steps.enumerated() {
             if interruption?.isRequested == true { throw InterruptedError() }
-            let prepared = try prepare(step, bindings: bindings, namespace: namespace)
+            let prepared = try executor.prepare(step)
             for key in prepared.flatMap(\.keys) { tracker.add(key) }
-            var attempts = 0
-            var commands: [CommandRecord]
-            var failed: Bool
-            repeat {
-                attempts += 1
-                commands = try await send(step, prepared: prepared, namespace: namespace, bindings: bindings, session: &session)
-                failed = StepOutcome.failed(step: step, commands: commands)
-            } while failed && attempts <= retries(step.onError)
+            let execution = try await executor.execute(step, prepared: prepared, session: &session)
             let stepEnd = ContinuousClock.now
             for command in prepared where command.setsTTL {
                 for key in command.keys { lastWrite[key] = stepEnd }
             }
             let states = try await keyStates(tracker.keys, namespace: namespace, session: &session, lastWrite: lastWrite)
-            records.append(StepRecord(index: index, step: step, commands: commands, failed: failed, attempts: attempts, keyStates: states))
-            if failed, step.onError == .abort || isRetry(step.onError) {
+            records.append(execution.record(index: index, step: step, keyStates: states))
+            if execution.stops {
                 abortedAt = index
                 break
             }
@@ -74,81 +68,6 @@ public struct ScenarioReplayer: Sendable {
         return ScenarioRun(
             scenario: scenario, role: role, steps: records, abortedAt: abortedAt, finalKeys: finalKeys,
             invariants: invariants, bindings: bindings.values)
-    }
-
-    private func retries(_ policy: ErrorPolicy) -> Int {
-        if case .retry(let n) = policy { return n }
-        return 0
-    }
-
-    private func isRetry(_ policy: ErrorPolicy) -> Bool {
-        if case .retry = policy { return true }
-        return false
-    }
-
-    /// A command rendered and rewritten into the namespace, with its template.
-    struct PreparedCommand {
-        var template: CommandTemplate
-        var command: RESPCommand
-        var keys: [[UInt8]]
-        var specName: String
-        var setsTTL: Bool
-    }
-
-    /// Commands that set, replace or remove a key's TTL (most writes keep it: INCR, SADD, HSET...).
-    static let ttlSetting: Set<String> = [
-        "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "PERSIST", "SET", "SETEX", "PSETEX", "SETNX", "GETEX",
-        "GETSET", "GETDEL", "MSET", "MSETNX", "DEL", "UNLINK", "RENAME", "RENAMENX", "COPY", "RESTORE",
-        "EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO",
-    ]
-
-    private func prepare(_ step: Step, bindings: VariableBindings, namespace: Namespace) throws -> [PreparedCommand] {
-        try step.commands.map { template in
-            let rewritten = try namespace.rewrite(try template.render(bindings))
-            return PreparedCommand(
-                template: template, command: rewritten.command, keys: rewritten.keys, specName: rewritten.spec.name,
-                setsTTL: Self.ttlSetting.contains(rewritten.spec.name))
-        }
-    }
-
-    private func send(
-        _ step: Step, prepared: [PreparedCommand], namespace: Namespace, bindings: VariableBindings,
-        session: inout ReplaySession
-    ) async throws -> [CommandRecord] {
-        var wire = prepared.map(\.command)
-        var positions: [Int?] = Array(prepared.indices)
-        if case .transaction = step.kind {
-            wire = [RESPCommand("MULTI")] + wire + [RESPCommand("EXEC")]
-            positions = [nil] + positions + [nil]
-        }
-        let outcomes = try await session.send(wire)
-        var records: [CommandRecord] = []
-        records.reserveCapacity(wire.count)
-        for (i, outcome) in outcomes.enumerated() {
-            let position = positions[i]
-            let template = position.map { prepared[$0].template }
-            let stripped: CommandOutcome
-            switch outcome {
-            case .reply(let value): stripped = .reply(namespace.strip(value))
-            case .failed: stripped = outcome
-            }
-            var record = CommandRecord(
-                position: position, name: wire[i].name, specName: position.map { prepared[$0].specName } ?? wire[i].name,
-                display: wire[i].arguments.map { namespace.strip($0) },
-                outcome: stripped, expectationFailure: nil, template: template)
-            if case .transaction = step.kind {
-                // Inside MULTI the real reply is the EXEC element; judge expectations there.
-                if let position, let exec = outcomes.last?.reply?.arrayElements, position < exec.count,
-                   let expect = template?.expect {
-                    record.expectationFailure = ExpectationCheck.failure(
-                        of: expect, outcome: .reply(namespace.strip(exec[position])), bindings: bindings)
-                }
-            } else if let expect = template?.expect {
-                record.expectationFailure = ExpectationCheck.failure(of: expect, outcome: stripped, bindings: bindings)
-            }
-            records.append(record)
-        }
-        return records
     }
 
     private func keyStates(
@@ -194,18 +113,6 @@ struct KeyTracker {
 
     mutating func add(_ key: [UInt8]) {
         if seen.insert(key).inserted { keys.append(key) }
-    }
-}
-
-/// Whether a step failed, by the application's reading of its replies.
-enum StepOutcome {
-    static func failed(step: Step, commands: [CommandRecord]) -> Bool {
-        if commands.contains(where: { $0.outcome.isFailure }) { return true }
-        if case .transaction = step.kind, let exec = commands.last?.outcome.reply {
-            if exec == .nullArray { return true }
-            if let elements = exec.arrayElements, elements.contains(where: \.isError) { return true }
-        }
-        return false
     }
 }
 

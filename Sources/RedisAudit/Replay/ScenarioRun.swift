@@ -7,7 +7,7 @@ public struct ScenarioRun: Sendable {
     /// `A` or `B`.
     public var role: String
     public var steps: [StepRecord]
-    /// Set when an `abort` step failed: the application stopped there.
+    /// Set when a failed step stopped the application (see `ErrorPolicy.stops(after:)`).
     public var abortedAt: Int?
     /// Keys in the run namespace after the last step (namespace stripped).
     public var finalKeys: [String: KeyState]
@@ -25,8 +25,12 @@ public struct StepRecord: Sendable {
     public var commands: [CommandRecord]
     /// True when the step counted as failed (an error reply or a lost connection).
     public var failed: Bool
+    /// How it failed, if it did.
+    public var failure: StepFailure?
     /// How many attempts a `retry` policy made (1 without retries).
     public var attempts: Int
+    /// True when an earlier attempt got no reply, so the command may have run before the retry.
+    public var retriedAfterTransportFailure: Bool
     /// Key states after the step, by key without namespace.
     public var keyStates: [String: KeyState]
 }

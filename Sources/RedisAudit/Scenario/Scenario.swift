@@ -140,12 +140,25 @@ public struct Step: Hashable, Sendable {
     public var onError: ErrorPolicy
     /// Optional label shown in reports.
     public var label: String?
+    /// True for a step that only establishes what the flow under test starts from (a user who
+    /// is already logged in): `inject` injects no fault into it, and the state after the last
+    /// setup step is "the state before the run" a stopped request must leave behind.
+    public var setup: Bool
+    /// True for a step after which the application may stop and leave a consistent state: the
+    /// end of one request in a scenario that replays several (five failed logins). `inject` does
+    /// not call a stop at such a state a partial apply.
+    public var checkpoint: Bool
     public var location: SourceLocation
 
-    public init(kind: Kind, onError: ErrorPolicy = .abort, label: String? = nil, location: SourceLocation) {
+    public init(
+        kind: Kind, onError: ErrorPolicy = .abort, label: String? = nil, setup: Bool = false, checkpoint: Bool = false,
+        location: SourceLocation
+    ) {
         self.kind = kind
         self.onError = onError
         self.label = label
+        self.setup = setup
+        self.checkpoint = checkpoint
         self.location = location
     }
 
@@ -174,15 +187,59 @@ public struct Step: Hashable, Sendable {
 }
 
 /// What the application does when a step fails.
+///
+/// A step fails with an error reply (`-ERR ...`, an aborted transaction) or with a transport
+/// failure (the connection was lost, no reply within the timeout). Every Redis client throws
+/// on a transport failure, so only code that catches it (`as-null`) or retries it goes on:
+///
+/// | policy     | error reply          | lost connection / timeout |
+/// |------------|----------------------|---------------------------|
+/// | `abort`    | stops                | stops                     |
+/// | `continue` | goes on (unchecked)  | stops (the call throws)   |
+/// | `as-null`  | goes on, reply nil   | goes on, reply nil        |
+/// | `retry: N` | up to N more tries, then stops                   |
 public enum ErrorPolicy: Hashable, Sendable {
     /// Stop the scenario (the application throws).
     case abort
-    /// Ignore the failure and go on (the result is not checked).
+    /// Ignore the result and go on; a transport failure still throws and stops the scenario.
     case `continue`
     /// Treat the failure as "not found": a nil reply (the report's error swallowing).
     case asNull
     /// Try the step again up to N times, then abort.
     case retry(Int)
+
+    /// How many extra attempts the policy makes.
+    public var retries: Int {
+        if case .retry(let n) = self { return n }
+        return 0
+    }
+
+    /// True when a step that failed this way (after its retries) stops the application.
+    public func stops(after failure: StepFailure) -> Bool {
+        switch self {
+        case .abort, .retry: return true
+        case .continue: return failure == .transport
+        case .asNull: return false
+        }
+    }
+
+    /// The policy as written in scenario files.
+    public var name: String {
+        switch self {
+        case .abort: return "abort"
+        case .continue: return "continue"
+        case .asNull: return "as-null"
+        case .retry(let n): return "retry: \(n)"
+        }
+    }
+}
+
+/// How a step failed.
+public enum StepFailure: String, Hashable, Sendable, Codable {
+    /// A reply arrived and it is an error (or an aborted transaction).
+    case reply
+    /// No reply: the connection was lost or the command timed out.
+    case transport
 }
 
 /// What a reply should look like; every field given must hold.

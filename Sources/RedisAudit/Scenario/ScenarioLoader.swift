@@ -99,7 +99,7 @@ private struct ScenarioReader {
 
     static let topLevelKeys = ["name", "summary", "source", "vars", "steps", "invariants"]
     static let stepKinds = ["command", "pipeline", "transaction", "script"]
-    static let stepModifiers = ["expect", "on_error", "label"]
+    static let stepModifiers = ["expect", "on_error", "label", "setup", "checkpoint"]
     static let expectKeys = ["type", "value", "integer", "set", "array", "error", "severity"]
     static let replyTypes = ["status", "error", "integer", "bulk", "nil", "nil-array", "array"]
     static let invariantChecks = ["exists", "missing", "ttl", "type", "members_have_keys", "value"]
@@ -141,7 +141,14 @@ private struct ScenarioReader {
         }
         var steps: [Step] = []
         for node in stepNodes {
-            steps.append(try step(node))
+            let next = try step(node)
+            if next.setup, let last = steps.last, !last.setup {
+                throw fail("setup steps come first: this one follows a step of the flow itself", node)
+            }
+            steps.append(next)
+        }
+        if !steps.isEmpty, steps.allSatisfy(\.setup) {
+            throw fail("every step is a setup step: mark only the steps that prepare the flow", stepsNode)
         }
 
         var invariants: [Invariant] = []
@@ -275,7 +282,9 @@ private struct ScenarioReader {
 
         let onError = try value("on_error").map { n throws(ScenarioError) in try errorPolicy(n) } ?? .abort
         let label = try value("label").map { n throws(ScenarioError) in try text(n, "label") }
-        return Step(kind: kind, onError: onError, label: label, location: location(node))
+        let setup = try value("setup").map { n throws(ScenarioError) in try boolean(n, "setup") } ?? false
+        let checkpoint = try value("checkpoint").map { n throws(ScenarioError) in try boolean(n, "checkpoint") } ?? false
+        return Step(kind: kind, onError: onError, label: label, setup: setup, checkpoint: checkpoint, location: location(node))
     }
 
     /// A pipeline or transaction entry: `[..]` or `{ command: [..], expect: {..} }`.
@@ -639,6 +648,14 @@ private struct ScenarioReader {
             throw fail("\(what) has no value", node)
         }
         return scalar.string
+    }
+
+    func boolean(_ node: Node, _ what: String) throws(ScenarioError) -> Bool {
+        switch try text(node, what) {
+        case "true", "yes": return true
+        case "false", "no": return false
+        case let other: throw fail("\(what) is true or false, not '\(other)'", node)
+        }
     }
 
     func integer(_ node: Node, _ what: String) throws(ScenarioError) -> Int64 {

@@ -280,6 +280,15 @@ func loadError(_ yaml: String, file: String = "test.yaml") -> ScenarioError? {
         #expect(zero?.description == "test.yaml:4: bad retry count '0': a whole number from 1 to 100")
     }
 
+    @Test func setupStepsComeFirstAndAreNotAll() {
+        let late = loadError("name: x\nsteps:\n  - command: [GET, k]\n  - command: [SET, k, v]\n    setup: true\n")
+        #expect(late?.description == "test.yaml:4: setup steps come first: this one follows a step of the flow itself")
+        let all = loadError("name: x\nsteps:\n  - command: [GET, k]\n    setup: true\n")
+        #expect(all?.description == "test.yaml:3: every step is a setup step: mark only the steps that prepare the flow")
+        let word = loadError("name: x\nsteps:\n  - command: [GET, k]\n    setup: maybe\n  - command: [GET, k]\n")
+        #expect(word?.description == "test.yaml:4: setup is true or false, not 'maybe'")
+    }
+
     @Test func badExpectations() {
         func message(_ expect: String) -> String? {
             loadError("name: x\nsteps:\n  - command: [GET, k]\n    expect: \(expect)\n")?.message

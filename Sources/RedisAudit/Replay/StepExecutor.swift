@@ -1,0 +1,132 @@
+import RESP
+
+/// Sends one step the way the application does: renders it into the run namespace, sends its
+/// commands back to back (a transaction inside MULTI/EXEC), tries it again as a `retry` policy
+/// says, and decides whether the application goes on.
+///
+/// ```
+///   step ─render ${vars}─▶ rewrite keys ─▶ send ─▶ failed? ─retry─▶ send ... ─▶ stops or goes on
+/// ```
+struct StepExecutor {
+    let bindings: VariableBindings
+    let namespace: Namespace
+
+    /// A command rendered and rewritten into the namespace, with its template.
+    struct PreparedCommand {
+        var template: CommandTemplate
+        var command: RESPCommand
+        var keys: [[UInt8]]
+        var specName: String
+        var setsTTL: Bool
+    }
+
+    /// What sending a step came to.
+    struct Execution {
+        /// The last attempt's commands (MULTI and EXEC included for a transaction).
+        var commands: [CommandRecord]
+        /// How the last attempt failed, if it did.
+        var failure: StepFailure?
+        var attempts: Int
+        /// True when an earlier attempt got no reply (the command may have run before it was retried).
+        var retriedAfterTransportFailure: Bool
+        /// True when the application stops at this step.
+        var stops: Bool
+
+        func record(index: Int, step: Step, keyStates: [String: KeyState]) -> StepRecord {
+            StepRecord(
+                index: index, step: step, commands: commands, failed: failure != nil, failure: failure,
+                attempts: attempts, retriedAfterTransportFailure: retriedAfterTransportFailure, keyStates: keyStates)
+        }
+    }
+
+    /// Commands that set, replace or remove a key's TTL (most writes keep it: INCR, SADD, HSET...).
+    static let ttlSetting: Set<String> = [
+        "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "PERSIST", "SET", "SETEX", "PSETEX", "SETNX", "GETEX",
+        "GETSET", "GETDEL", "MSET", "MSETNX", "DEL", "UNLINK", "RENAME", "RENAMENX", "COPY", "RESTORE",
+        "EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO",
+    ]
+
+    func prepare(_ step: Step) throws -> [PreparedCommand] {
+        try step.commands.map { template in
+            let rewritten = try namespace.rewrite(try template.render(bindings))
+            return PreparedCommand(
+                template: template, command: rewritten.command, keys: rewritten.keys, specName: rewritten.spec.name,
+                setsTTL: Self.ttlSetting.contains(rewritten.spec.name))
+        }
+    }
+
+    /// The commands as they go on the wire: a transaction's inside MULTI and EXEC.
+    static func wire(_ step: Step, _ prepared: [PreparedCommand]) -> [RESPCommand] {
+        let commands = prepared.map(\.command)
+        if case .transaction = step.kind { return [RESPCommand("MULTI")] + commands + [RESPCommand("EXEC")] }
+        return commands
+    }
+
+    /// Sends the step, retrying as its policy says.
+    func execute(_ step: Step, prepared: [PreparedCommand], session: inout ReplaySession) async throws -> Execution {
+        var attempts = 0
+        var commands: [CommandRecord]
+        var failure: StepFailure?
+        var retriedAfterTransport = false
+        repeat {
+            if failure == .transport { retriedAfterTransport = true }
+            attempts += 1
+            commands = try await send(step, prepared: prepared, session: &session)
+            failure = Self.failure(of: step, commands: commands)
+        } while failure != nil && attempts <= step.onError.retries
+        let stops = failure.map { step.onError.stops(after: $0) } ?? false
+        return Execution(
+            commands: commands, failure: failure, attempts: attempts,
+            retriedAfterTransportFailure: retriedAfterTransport, stops: stops)
+    }
+
+    /// How a step failed by the application's reading of its replies: a lost connection or
+    /// timeout anywhere is a transport failure, else an error reply (or a transaction that
+    /// was discarded or had a failing command) is a reply failure.
+    static func failure(of step: Step, commands: [CommandRecord]) -> StepFailure? {
+        if commands.contains(where: { if case .failed = $0.outcome { return true } else { return false } }) {
+            return .transport
+        }
+        if commands.contains(where: { $0.outcome.isFailure }) { return .reply }
+        if case .transaction = step.kind, let exec = commands.last?.outcome.reply {
+            if exec == .nullArray { return .reply }
+            if let elements = exec.arrayElements, elements.contains(where: \.isError) { return .reply }
+        }
+        return nil
+    }
+
+    private func send(_ step: Step, prepared: [PreparedCommand], session: inout ReplaySession) async throws -> [CommandRecord] {
+        let wire = Self.wire(step, prepared)
+        var positions: [Int?] = Array(prepared.indices)
+        if case .transaction = step.kind { positions = [nil] + positions + [nil] }
+        let outcomes = try await session.send(wire)
+        var records: [CommandRecord] = []
+        records.reserveCapacity(wire.count)
+        for (i, outcome) in outcomes.enumerated() {
+            let position = positions[i]
+            let template = position.map { prepared[$0].template }
+            let stripped: CommandOutcome
+            switch outcome {
+            case .reply(let value): stripped = .reply(namespace.strip(value))
+            case .failed: stripped = outcome
+            }
+            var record = CommandRecord(
+                position: position, name: wire[i].name, specName: position.map { prepared[$0].specName } ?? wire[i].name,
+                display: wire[i].arguments.map { namespace.strip($0) },
+                outcome: stripped, expectationFailure: nil, template: template)
+            if case .transaction = step.kind {
+                // Inside MULTI the real reply is the EXEC element; judge expectations there.
+                if let position, let exec = outcomes.last?.reply?.arrayElements, position < exec.count,
+                    let expect = template?.expect
+                {
+                    record.expectationFailure = ExpectationCheck.failure(
+                        of: expect, outcome: .reply(namespace.strip(exec[position])), bindings: bindings)
+                }
+            } else if let expect = template?.expect {
+                record.expectationFailure = ExpectationCheck.failure(of: expect, outcome: stripped, bindings: bindings)
+            }
+            records.append(record)
+        }
+        return records
+    }
+}
