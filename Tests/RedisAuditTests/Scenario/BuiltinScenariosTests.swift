@@ -5,7 +5,7 @@ import Testing
 @testable import RedisAudit
 
 @Suite struct BuiltinScenariosTests {
-    static let expectedNames = ["blacklist", "lockout", "login", "logout", "refresh"]
+    static let expectedNames = ["blacklist", "lockout", "login", "login-multi", "logout", "refresh", "refresh-lua"]
 
     @Test func findsTheScenarioDirectory() throws {
         let directory = try #require(BuiltinScenarios.directory())
@@ -70,6 +70,7 @@ import Testing
         let refresh = try #require(try BuiltinScenarios.named("refresh"))
         let setup = refresh.steps[0]
         #expect(setup.label?.hasPrefix("setup") == true)
+        #expect(setup.setup)
         #expect(names(setup.commands) == ["SETEX", "SADD", "EXPIRE"])
         let flow = Array(refresh.steps.dropFirst())
         #expect(names(flow.flatMap(\.commands)) == ["GET", "SETEX", "SADD", "EXPIRE", "DEL", "SREM", "TTL"])
@@ -90,6 +91,29 @@ import Testing
         #expect(missingOld.why == "a rotated-out refresh token must not stay valid")
         #expect(refresh.invariants.contains { $0.check == .exists(Template("rt:${userId}:${newHash}")) })
         #expect(refresh.invariants.contains { $0.check == .ttl(Template("sess:${userId}"), min: 1, max: nil) })
+    }
+
+    @Test func theFixedVariantsAreAtomic() throws {
+        let multi = try #require(try BuiltinScenarios.named("login-multi"))
+        guard case .transaction(let writes) = multi.steps[0].kind else {
+            Issue.record("login-multi's first step is not a transaction")
+            return
+        }
+        #expect(names(writes) == ["SETEX", "SADD", "EXPIRE", "SMEMBERS"])
+        #expect(multi.steps[0].onError == .abort)
+        let login = try #require(try BuiltinScenarios.named("login"))
+        #expect(multi.invariants.map(\.check) == login.invariants.map(\.check))
+
+        let lua = try #require(try BuiltinScenarios.named("refresh-lua"))
+        #expect(lua.steps.map(\.setup) == [true, false, false])
+        guard case .script(let call, let expect) = lua.steps[1].kind else {
+            Issue.record("refresh-lua's rotation is not a script")
+            return
+        }
+        #expect(call.keys.map(\.raw) == ["rt:${userId}:${oldHash}", "rt:${userId}:${newHash}", "sess:${userId}"])
+        #expect(expect?.integerMin == 1)
+        let refresh = try #require(try BuiltinScenarios.named("refresh"))
+        #expect(lua.invariants.map(\.check) == refresh.invariants.map(\.check))
     }
 
     @Test func logoutLockoutBlacklistUseTheReportsKeys() throws {
@@ -131,7 +155,7 @@ import Testing
         } catch {
             #expect(
                 error.description
-                    == "no scenario file or built-in scenario named 'logn' (built-in scenarios: blacklist, lockout, login, logout, refresh)")
+                    == "no scenario file or built-in scenario named 'logn' (built-in scenarios: blacklist, lockout, login, login-multi, logout, refresh, refresh-lua)")
         }
     }
 
