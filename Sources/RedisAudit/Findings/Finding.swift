@@ -64,6 +64,22 @@ public enum FindingCategory: String, Codable, Sendable, CaseIterable {
     case commandUnsupported = "command-unsupported"
     case transport
     case leftover = "namespace-leftover"
+    /// `inject`: the application went on and an invariant fails.
+    case silentCorruption = "silent-corruption"
+    /// `inject`: an error was read as "not found".
+    case errorSwallowed = "error-swallowed"
+    /// `inject`: a retry applied a non-idempotent command twice.
+    case doubleApply = "double-apply"
+    /// `inject`: the application stopped half-way and left a partial write.
+    case partialApply = "partial-apply"
+    /// `inject`: a step blocked for the whole command timeout.
+    case hang
+    /// `inject --lost-writes`: an acknowledged write was lost.
+    case lostWrite = "lost-write"
+    /// `inject` on two endpoints: the same fault ends differently.
+    case faultParity = "fault-parity"
+    /// `inject`: what a restart or a server-side fault did to the endpoint's keys, or why it was skipped.
+    case durability
 }
 
 /// Orders findings: severity first, then how many places they affect, then the order

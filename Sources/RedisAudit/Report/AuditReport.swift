@@ -13,13 +13,50 @@ public struct AuditReport: Codable, Sendable {
     public var findings: [Finding]
     /// Each endpoint's server profile, side by side in the Markdown report.
     public var profiles: [ServerProfile]
+    /// `inject`: every fault point tried and how each trial ended.
+    public var coverage: [FaultCoverage]?
 
-    public init(tool: ToolInfo, command: String, summary: ReportSummary, findings: [Finding], profiles: [ServerProfile]) {
+    public init(
+        tool: ToolInfo, command: String, summary: ReportSummary, findings: [Finding], profiles: [ServerProfile],
+        coverage: [FaultCoverage]? = nil
+    ) {
         self.tool = tool
         self.command = command
         self.summary = summary
         self.findings = findings
         self.profiles = profiles
+        self.coverage = coverage
+    }
+}
+
+/// How one scenario's trials on one endpoint ended: a row per fault point, a column per fault kind.
+public struct FaultCoverage: Codable, Sendable, Hashable {
+    /// One fault point and how each kind of fault tried there ended (`""` where the kind does not apply).
+    public struct Row: Codable, Sendable, Hashable {
+        public var point: String
+        public var outcomes: [String]
+    }
+
+    public var scenario: String
+    /// `A` or `B`.
+    public var endpoint: String
+    /// The column headers: the fault kinds tried.
+    public var faults: [String]
+    public var rows: [Row]
+    /// Trials run, and how many of them the application survived cleanly.
+    public var trials: Int
+    public var survived: Int
+    /// Trials whose fault never fired (the point was not reached).
+    public var notReached: Int
+
+    public init(scenario: String, endpoint: String, faults: [String], rows: [Row], trials: Int, survived: Int, notReached: Int) {
+        self.scenario = scenario
+        self.endpoint = endpoint
+        self.faults = faults
+        self.rows = rows
+        self.trials = trials
+        self.survived = survived
+        self.notReached = notReached
     }
 }
 

@@ -52,10 +52,30 @@ public enum MarkdownReport {
             }
             out.append("")
         }
+        if let coverage = report.coverage, !coverage.isEmpty {
+            out.append(contentsOf: coverageTables(coverage))
+        }
         if !report.profiles.isEmpty {
             out.append(contentsOf: profileTable(report.profiles))
         }
         return out.joined(separator: "\n")
+    }
+
+    private static func coverageTables(_ coverage: [FaultCoverage]) -> [String] {
+        var out = ["## Fault coverage", ""]
+        for table in coverage {
+            var heading = "### `\(table.scenario)` on \(table.endpoint): \(table.trials) trials, \(table.survived) survived"
+            if table.notReached > 0 { heading += ", \(table.notReached) not reached" }
+            out.append(heading)
+            out.append("")
+            out.append("| fault point | " + table.faults.joined(separator: " | ") + " |")
+            out.append("|---|" + table.faults.map { _ in "---|" }.joined())
+            for row in table.rows {
+                out.append("| \(row.point) | " + row.outcomes.map { $0.isEmpty ? "" : $0 }.joined(separator: " | ") + " |")
+            }
+            out.append("")
+        }
+        return out
     }
 
     private static func profileTable(_ profiles: [ServerProfile]) -> [String] {

@@ -1,0 +1,278 @@
+import Foundation
+import Logging
+import NIOCore
+
+/// Everything `redisaudit inject` needs to know.
+public struct InjectConfiguration: Sendable {
+    /// One endpoint, or two to compare how each survives the same faults.
+    public var endpoints: [Endpoint]
+    /// Deadlines and TLS for the direct connections (and the proxies' upstream connections).
+    public var connection: ConnectionOptions
+    public var scenarios: [Scenario]
+    /// `--var name=value` overrides.
+    public var overrides: [String: String]
+    /// The user's own rules; empty: explore every fault point.
+    public var rules: [FaultRule]
+    /// Also try silent drops (acknowledged writes lost).
+    public var lostWrites: Bool
+    /// The application's command timeout inside a trial; a delay fault holds a reply longer.
+    public var trialTimeout: TimeAmount
+    /// How many trials run at once.
+    public var jobs: Int
+    public var failOn: FailThreshold
+    /// A shell command that restarts each endpoint (nil: no restart check), by endpoint.
+    public var restartCommands: [String?]
+
+    public init(
+        endpoints: [Endpoint], connection: ConnectionOptions, scenarios: [Scenario], overrides: [String: String] = [:],
+        rules: [FaultRule] = [], lostWrites: Bool = false, trialTimeout: TimeAmount = .milliseconds(500), jobs: Int = 4,
+        failOn: FailThreshold = .severity(.high), restartCommands: [String?] = []
+    ) {
+        self.endpoints = endpoints
+        self.connection = connection
+        self.scenarios = scenarios
+        self.overrides = overrides
+        self.rules = rules
+        self.lostWrites = lostWrites
+        self.trialTimeout = trialTimeout
+        self.jobs = jobs
+        self.failOn = failOn
+        self.restartCommands = restartCommands
+    }
+}
+
+/// Replays each scenario once per fault point and fault kind, each trial in a fresh namespace
+/// behind a proxy of its own, judges every trial, and reports one finding per distinct failure.
+///
+/// ```
+///   scenario ─▶ fault-free trial (baseline) ─▶ fault points × kinds ─▶ trials (in parallel)
+///            ─▶ verdicts ─▶ findings per distinct failure + coverage ─▶ A vs B ─▶ report
+/// ```
+public struct InjectAudit: Sendable {
+    public var configuration: InjectConfiguration
+    public var logger: Logger
+    public var interruption: Interruption?
+
+    public init(configuration: InjectConfiguration, logger: Logger = Logger(label: "redisaudit"), interruption: Interruption? = nil) {
+        self.configuration = configuration
+        self.logger = logger
+        self.interruption = interruption
+    }
+
+    /// Roles in endpoint order.
+    static let roles = ["A", "B"]
+
+    public func run() async throws -> AuditReport {
+        let config = configuration
+        let clock = ContinuousClock()
+        let started = clock.now
+        let startedAt = ISO8601DateFormatter().string(from: Date())
+        let roles = Array(Self.roles.prefix(config.endpoints.count))
+
+        var profiles: [ServerProfile] = []
+        var findings: [Finding] = []
+        let commands = Set(config.scenarios.flatMap { $0.steps.flatMap { $0.commands.map(\.name) } })
+        for (role, endpoint) in zip(roles, config.endpoints) {
+            logger.info("connecting to \(role) \(endpoint)")
+            let connection = try await RedisConnection.connect(to: endpoint, options: config.connection)
+            profiles.append(await ServerProfiler.profile(role: role, connection: connection, commands: Array(commands), pings: 20))
+            if let leftover = await Leftovers.find(connection: connection) { findings.append(leftover.finding(role: role)) }
+            await connection.close()
+        }
+
+        let runID = Namespace.generate().runID
+        var generator = SystemRandomNumberGenerator()
+        var coverage: [FaultCoverage] = []
+        var trialCount = 0
+        var bound: [(Scenario, VariableBindings)] = []
+        for (index, scenario) in config.scenarios.enumerated() {
+            if interruption?.isRequested == true { throw InterruptedError() }
+            let known = Set(scenario.variableNames)
+            let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
+            bound.append((scenario, bindings))
+            var judgedByRole: [[InjectFindings.Judged]] = []
+            for (role, endpoint) in zip(roles, config.endpoints) {
+                let explored = try await explore(
+                    scenario, bindings: bindings, endpoint: endpoint, role: role,
+                    runID: "\(runID)-\(index + 1)", progress: (index + 1, config.scenarios.count))
+                trialCount += explored.judged.count + 1
+                findings += explored.findings
+                judgedByRole.append(explored.judged)
+                if let table = explored.coverage { coverage.append(table) }
+            }
+            if judgedByRole.count == 2 {
+                findings += InjectFindings.parity(judgedByRole[0], judgedByRole[1], scenario: scenario, roles: (roles[0], roles[1]))
+            }
+        }
+
+        var restarts: [(role: String, lost: Int)] = []
+        for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
+            guard i < config.restartCommands.count, let command = config.restartCommands[i] else { continue }
+            if interruption?.isRequested == true { throw InterruptedError() }
+            logger.info("restarting \(role) with the restart command, then checking what survived")
+            let check = RestartCheck(
+                endpoint: endpoint, role: role, command: command, options: config.connection, trialTimeout: config.trialTimeout)
+            let survivals = try await check.run(bound, runID: runID)
+            let lost = survivals.reduce(0) { $0 + $1.lost.count }
+            restarts.append((role, lost))
+            if let finding = RestartCheck.finding(survivals, role: role, profile: profiles.first { $0.role == role }) {
+                findings.append(finding)
+            }
+        }
+        if restarts.count == 2, (restarts[0].lost == 0) != (restarts[1].lost == 0) {
+            let keeps = restarts.first { $0.lost == 0 }!.role
+            let loses = restarts.first { $0.lost > 0 }!.role
+            findings.append(Finding(
+                identity: "restart|parity", severity: .high, category: .faultParity,
+                title: "\(keeps) keeps the scenarios' keys across a restart, \(loses) loses them",
+                endpoints: [keeps, loses], scenario: nil, step: "after the restart command",
+                evidence: restarts.map { "\($0.role): \($0.lost) keys lost" },
+                why: "The same restart that the current host survives logs every user out on the other: moving hosts changes durability.",
+                fix: "Give \(loses) the persistence \(keeps) has (appendonly / RDB), or plan for an empty cache after every restart."))
+        }
+
+        let ranked = FindingRanking.rank(findings)
+        let elapsed = clock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let mode = config.rules.isEmpty ? "explored every fault point" : "applied the given fault rules"
+        let summary = ReportSummary(
+            findings: ranked, failOn: config.failOn,
+            endpoints: profiles.map { EndpointSummary(role: $0.role, url: $0.endpoint, engine: $0.engine, version: $0.version) },
+            scenarios: config.scenarios.map(\.name), startedAt: startedAt, durationSeconds: seconds,
+            notes: [
+                "\(trialCount) trials \(mode); each ran in its own namespace `redisaudit:\(runID)-*:` behind its own fault proxy and was deleted afterwards."
+            ])
+        return AuditReport(tool: ToolInfo(), command: "inject", summary: summary, findings: ranked, profiles: profiles, coverage: coverage)
+    }
+
+    /// What exploring one scenario on one endpoint produced.
+    struct Exploration {
+        var judged: [InjectFindings.Judged]
+        var findings: [Finding]
+        var coverage: FaultCoverage?
+    }
+
+    private func explore(
+        _ scenario: Scenario, bindings: VariableBindings, endpoint: Endpoint, role: String, runID: String,
+        progress: (Int, Int)
+    ) async throws -> Exploration {
+        let config = configuration
+        let replayer = TrialReplayer(endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout)
+        func namespace(_ trial: Int) -> Namespace {
+            guard let namespace = Namespace(runID: "\(runID)-\(trial)\(role.lowercased())") else {
+                preconditionFailure("generated run ids are valid namespace ids")
+            }
+            return namespace
+        }
+        let baseline = try await replayer.run(
+            scenario, bindings: bindings, namespace: namespace(0), plan: TrialPlan(point: nil, fault: nil, rules: []))
+        if let problem = Self.baselineProblem(baseline) {
+            logger.info("scenario \(progress.0)/\(progress.1): \(scenario.name) on \(role) fails without any fault; not explored")
+            return Exploration(judged: [], findings: [baselineFinding(scenario, role: role, problem: problem, trial: baseline)], coverage: nil)
+        }
+
+        var plans: [TrialPlan] = []
+        if config.rules.isEmpty {
+            for fault in ExploredFault.explored(lostWrites: config.lostWrites) {
+                for point in FaultPoints.points(of: scenario, for: fault) {
+                    if let plan = try TrialPlan.plan(
+                        fault, at: point, baseline: baseline, handshake: TrialPlan.handshake(of: endpoint), delay: replayer.delay)
+                    {
+                        plans.append(plan)
+                    }
+                }
+            }
+        } else {
+            plans = [TrialPlan(point: nil, fault: nil, rules: config.rules)]
+        }
+        logger.info("scenario \(progress.0)/\(progress.1): \(scenario.name) on \(role): \(plans.count) trials")
+
+        let interruption = self.interruption
+        let logger = self.logger
+        var trials: [Trial?] = Array(repeating: nil, count: plans.count)
+        var failing = 0
+        let namespaces = plans.indices.map { namespace($0 + 1) }
+        try await withThrowingTaskGroup(of: (Int, Trial).self) { group in
+            var next = 0
+            var done = 0
+            while next < plans.count || done < next {
+                while next < plans.count, next - done < max(1, config.jobs) {
+                    let index = next
+                    let plan = plans[index]
+                    group.addTask {
+                        if interruption?.isRequested == true { throw InterruptedError() }
+                        return (index, try await replayer.run(scenario, bindings: bindings, namespace: namespaces[index], plan: plan))
+                    }
+                    next += 1
+                }
+                guard let (index, trial) = try await group.next() else { break }
+                trials[index] = trial
+                done += 1
+                let verdict = TrialVerdict.judge(trial, baseline: baseline)
+                if verdict.outcome != .survived && verdict.outcome != .notReached { failing += 1 }
+                logger.debug("\(scenario.name) on \(role): \(InjectFindings.describe(trial.plan)) -> \(verdict.summary)")
+                if done % 10 == 0 || done == plans.count {
+                    logger.info("  trial \(done) of \(plans.count) on \(role), \(failing) failing so far")
+                }
+            }
+        }
+        let judged = trials.compactMap { $0 }.map { ($0, TrialVerdict.judge($0, baseline: baseline)) }
+        let findings = InjectFindings.findings(judged, scenario: scenario, role: role, endpoint: endpoint)
+        return Exploration(judged: judged, findings: findings, coverage: Self.coverage(judged, scenario: scenario, role: role))
+    }
+
+    /// Why the fault-free run cannot serve as the reference, if it cannot.
+    static func baselineProblem(_ trial: Trial) -> String? {
+        if let stopped = trial.abortedAt { return "the application stops at step \(stopped + 1)" }
+        let failing = trial.invariants.filter { !$0.holds }
+        if !failing.isEmpty {
+            return failing.map { "\(InvariantText.describe($0.invariant)): \($0.observation)" }.joined(separator: "; ")
+        }
+        return nil
+    }
+
+    private func baselineFinding(_ scenario: Scenario, role: String, problem: String, trial: Trial) -> Finding {
+        var evidence: [String] = []
+        for step in trial.steps {
+            for record in step.commands {
+                evidence.append(Transcript.command(record.display))
+                evidence += Transcript.reply(role, record.outcome)
+            }
+        }
+        return Finding(
+            identity: "inject|\(role)|baseline", severity: .high, category: .invariant,
+            title: "`\(scenario.name)` fails on \(role) with no fault injected, so it was not explored: \(problem)",
+            endpoints: [role], scenario: scenario.name, step: nil, evidence: evidence,
+            why: "Faults are judged against the scenario's invariants; a scenario that breaks them without any fault on this "
+                + "endpoint says nothing about faults (run `redisaudit compare` to see why it fails).",
+            fix: "Make the scenario pass on this endpoint first (a missing command, a refused script, a different reply).")
+    }
+
+    /// The coverage table: a row per fault point, a column per kind.
+    static func coverage(_ judged: [InjectFindings.Judged], scenario: Scenario, role: String) -> FaultCoverage {
+        let kinds = Array(Set(judged.compactMap(\.trial.plan.fault))).sorted()
+        var rows: [(point: FaultPoint?, label: String, cells: [String: String])] = []
+        for entry in judged {
+            let point = entry.trial.plan.point
+            let label = point.map { Self.shortLabel($0) } ?? entry.trial.plan.reproducer.joined(separator: " + ")
+            if let i = rows.firstIndex(where: { $0.label == label }) {
+                rows[i].cells[entry.trial.plan.fault?.rawValue ?? "faults"] = entry.verdict.summary
+            } else {
+                rows.append((point, label, [entry.trial.plan.fault?.rawValue ?? "faults": entry.verdict.summary]))
+            }
+        }
+        rows.sort { ($0.point ?? .origin) < ($1.point ?? .origin) }
+        let columns = kinds.isEmpty ? ["faults"] : kinds.map(\.rawValue)
+        return FaultCoverage(
+            scenario: scenario.name, endpoint: role, faults: columns,
+            rows: rows.map { row in FaultCoverage.Row(point: row.label, outcomes: columns.map { row.cells[$0] ?? "" }) },
+            trials: judged.count, survived: judged.filter { $0.verdict.outcome == .survived }.count,
+            notReached: judged.filter { $0.verdict.outcome == .notReached }.count)
+    }
+
+    /// `step 1, command 2: SADD` (a whole transaction: `step 2, transaction`).
+    static func shortLabel(_ point: FaultPoint) -> String {
+        if point.wholeTransaction { return "step \(point.step + 1): MULTI ... EXEC" }
+        return "step \(point.step + 1) #\(point.wireIndex + 1): \(point.command)"
+    }
+}

@@ -1,0 +1,217 @@
+/// Turns judged trials into findings: one per distinct failure, not one per trial, with how many
+/// fault points trigger it, the shortest reproducer, its transcript, and the fix.
+enum InjectFindings {
+    /// A trial with its verdict.
+    typealias Judged = (trial: Trial, verdict: TrialVerdict)
+
+    /// The findings of one scenario's exploration on one endpoint.
+    static func findings(_ judged: [Judged], scenario: Scenario, role: String, endpoint: Endpoint) -> [Finding] {
+        let reached = judged.filter { $0.verdict.outcome != .notReached }
+        var groups: [String: [Judged]] = [:]
+        var order: [String] = []
+        for entry in reached where entry.verdict.outcome != .survived {
+            let lines = entry.verdict.broken.map { String($0.invariant.location.line) }.joined(separator: ",")
+            let key = "\(entry.verdict.outcome.rawValue)|\(lines)"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(entry)
+        }
+        var findings = order.map { key in
+            finding(for: groups[key]!, total: reached.count, scenario: scenario, role: role, endpoint: endpoint, identity: key)
+        }
+        let hung = reached.filter(\.verdict.hang)
+        if !hung.isEmpty {
+            findings.append(hangFinding(hung, total: reached.count, scenario: scenario, role: role, endpoint: endpoint))
+        }
+        return findings
+    }
+
+    private static func finding(
+        for group: [Judged], total: Int, scenario: Scenario, role: String, endpoint: Endpoint, identity: String
+    ) -> Finding {
+        let sorted = group.sorted { lhs, rhs in
+            let l = lhs.trial.plan.point.map { ($0.step, $0.wireIndex) } ?? (0, 0)
+            let r = rhs.trial.plan.point.map { ($0.step, $0.wireIndex) } ?? (0, 0)
+            if l != r { return l < r }
+            return (lhs.trial.plan.fault ?? .killBefore) < (rhs.trial.plan.fault ?? .killBefore)
+        }
+        let first = sorted[0]
+        let outcome = first.verdict.outcome
+        let command = first.trial.plan.point?.command ?? "command"
+        let invariant = first.verdict.broken.first?.invariant
+        let rule = invariant.map { $0.why ?? InvariantText.describe($0) } ?? ""
+        let title: String
+        let why: String
+        let fix: String
+        switch outcome {
+        case .partialApply:
+            title = "A failure at \(command) stops `\(scenario.name)` half-way and leaves a partial write" + (rule.isEmpty ? "" : ": \(rule)")
+            why = "The step's commands are not atomic: the connection died after some of them ran, the application stopped with "
+                + "an error, and what it wrote first stays behind without the rest (the report's pipeline non-atomicity)."
+            fix = "Make the writes atomic (MULTI/EXEC or one Lua script), and validate every reply of a pipeline instead of "
+                + "ignoring exec()'s results."
+        case .silentCorruption:
+            title = "`\(scenario.name)` goes on after a failed \(command) and leaves a broken state: \(rule)"
+            why = "The application carried on as if the step had worked: its result was not checked, and the state it leaves "
+                + "breaks an invariant that nothing reports."
+            fix = "Check the step's reply (e.g. that DEL returned 1, or re-check with EXISTS) and fail or retry when it did not "
+                + "succeed; do not ignore a write's result."
+        case .errorSwallowed:
+            title = "`\(scenario.name)` treats a failed \(command) as \"not found\""
+            why = "A Redis error was caught and returned as null: the application cannot tell a failure from a missing key, so a "
+                + "healthy user is treated as unknown (the report's error swallowing: the user is logged out)."
+            fix = "Let the error propagate, or retry it; return null only for a reply that really is nil."
+        case .doubleApply:
+            title = "A retried \(command) is applied twice in `\(scenario.name)`" + (rule.isEmpty ? "" : ": \(rule)")
+            why = "The first attempt ran on the server but its reply was lost; the retry ran it again, and the command is not "
+                + "idempotent."
+            fix = "Make the retried write idempotent (SET a value instead of INCR, a Lua script that records a request id), or "
+                + "check the state before retrying a write whose reply was lost."
+        case .lostWrite:
+            title = "A lost acknowledged \(command) breaks `\(scenario.name)`: \(rule)"
+            why = "The host acknowledged the write and then lost it, as an asynchronous replica promoted in a failover does. No "
+                + "command structure (pipeline, MULTI/EXEC, Lua) protects against that."
+            fix = "For writes that must survive a failover, follow them with WAIT numreplicas timeout (and fail when too few "
+                + "replicas acknowledged), or use a host with synchronous replication or durable writes."
+        case .survived, .notReached:
+            title = "`\(scenario.name)`: \(outcome.rawValue)"
+            why = ""
+            fix = ""
+        }
+        let severity = group.map(\.verdict.severity).max() ?? outcome.baseSeverity
+        return Finding(
+            identity: "inject|\(role)|\(identity)", severity: severity, category: category(outcome), title: title,
+            endpoints: [role], scenario: scenario.name, step: first.trial.plan.point?.location ?? "the given faults",
+            evidence: evidence(sorted, total: total, role: role, endpoint: endpoint),
+            why: why, fix: fix, occurrences: group.count)
+    }
+
+    private static func hangFinding(_ hung: [Judged], total: Int, scenario: Scenario, role: String, endpoint: Endpoint) -> Finding {
+        let sorted = hung.sorted { ($0.trial.plan.point ?? .origin) < ($1.trial.plan.point ?? .origin) }
+        let timeout = sorted.first?.trial.steps.lazy.flatMap(\.commands).compactMap { record -> Int64? in
+            if case .failed(.timeout(let ms)) = record.outcome { return ms }
+            return nil
+        }.first
+        let waited = timeout.map { "\($0) ms" } ?? "the command timeout"
+        return Finding(
+            identity: "inject|\(role)|hang", severity: .medium, category: .hang,
+            title: "A slow reply blocks `\(scenario.name)` for the whole command timeout (\(waited))",
+            endpoints: [role], scenario: scenario.name, step: sorted.first?.trial.plan.point?.location,
+            evidence: evidence(sorted, total: total, role: role, endpoint: endpoint),
+            why: "The step waited \(waited) for a reply that came late and then failed; without a client-side command timeout "
+                + "it would wait as long as the server takes (the report's read timeout: the request hangs).",
+            fix: "Give every Redis call a timeout shorter than the request's own budget (the report's Fix #5: commandTimeout), "
+                + "and decide what the step does when it fires: retry an idempotent read, fail the request otherwise.",
+            occurrences: hung.count)
+    }
+
+    /// The points that trigger it, the shortest reproducer and its transcript.
+    private static func evidence(_ sorted: [Judged], total: Int, role: String, endpoint: Endpoint) -> [String] {
+        var lines = ["Triggered by \(sorted.count) of \(total) fault points on \(role):"]
+        for entry in sorted.prefix(8) {
+            lines.append("  \(describe(entry.trial.plan)) -> \(entry.verdict.summary)")
+        }
+        if sorted.count > 8 { lines.append("  ... and \(sorted.count - 8) more") }
+        let first = sorted[0]
+        let trial = first.trial
+        let lastStep = trial.plan.point.map { max($0.step, trial.abortedAt ?? $0.step) } ?? (trial.steps.count - 1)
+        lines.append("")
+        lines.append("Shortest reproducer: steps 1 to \(lastStep + 1) of `\(trial.scenario.name)` with \(describe(trial.plan)):")
+        let rules = trial.plan.rules.map { "--fault '\($0.text)'" }.joined(separator: " ")
+        lines.append("  redisaudit inject \(endpoint) --scenario \(trial.scenario.name) \(rules)")
+        lines.append("")
+        for step in trial.steps {
+            for record in step.commands {
+                lines.append(Transcript.command(record.display))
+                lines += Transcript.reply(role, record.outcome)
+            }
+        }
+        if let stopped = trial.abortedAt, stopped < trial.steps.count {
+            let step = trial.steps[stopped]
+            let how = step.failure == .transport ? "no reply" : "an error reply"
+            lines.append("The application stopped at step \(stopped + 1): \(how), on_error: \(step.step.onError.name).")
+        } else {
+            let absorbed = trial.steps.filter(\.failed).map { "step \($0.index + 1) (on_error: \($0.step.onError.name))" }
+            lines.append(
+                "The application went on to the end" + (absorbed.isEmpty ? "." : ", past the failure of " + absorbed.joined(separator: ", ") + "."))
+        }
+        if trial.steps.contains(where: \.step.setup) {
+            lines.append("State after the setup steps:")
+            lines += trial.before.lines.map { "  " + $0 }
+        }
+        lines.append("State once the fault settled:")
+        lines += trial.after.lines.map { "  " + $0 }
+        if !trial.wentOn {
+            let changed = trial.after.differences(from: trial.before)
+            if !changed.isEmpty {
+                lines.append("Changed by the stopped request:")
+                lines += changed.map { "  " + $0 }
+            }
+        }
+        if !first.verdict.failing.isEmpty {
+            lines.append("Failing invariants:")
+            for result in first.verdict.failing {
+                lines.append("  \(InvariantText.describe(result.invariant)) (\(Transcript.shortLocation(result.invariant.location))): \(result.observation)")
+            }
+        }
+        return lines
+    }
+
+    /// `kill-after at step 1 (pipeline), command 2: SADD (login.yaml:15)`.
+    static func describe(_ plan: TrialPlan) -> String {
+        guard let fault = plan.fault, let point = plan.point else {
+            return plan.rules.map(\.text).joined(separator: " + ")
+        }
+        return "\(fault.rawValue) at \(point.location)"
+    }
+
+    /// Where the same fault ends differently on two endpoints.
+    static func parity(_ a: [Judged], _ b: [Judged], scenario: Scenario, roles: (String, String)) -> [Finding] {
+        func key(_ plan: TrialPlan) -> String { "\(plan.fault?.rawValue ?? "")|\(plan.point?.location ?? plan.reproducer.joined())" }
+        let onB = Dictionary(b.map { (key($0.trial.plan), $0) }, uniquingKeysWith: { first, _ in first })
+        var differing: [(Judged, Judged)] = []
+        for entry in a {
+            guard let other = onB[key(entry.trial.plan)] else { continue }
+            let outcomes = (entry.verdict.outcome, other.verdict.outcome)
+            guard outcomes.0 != .notReached, outcomes.1 != .notReached, outcomes.0 != outcomes.1 else { continue }
+            differing.append((entry, other))
+        }
+        guard !differing.isEmpty else { return [] }
+        var evidence = ["Under the same fault, \(differing.count) fault point\(differing.count == 1 ? "" : "s") end differently:"]
+        for (x, y) in differing.prefix(12) {
+            evidence.append("  \(describe(x.trial.plan)): \(roles.0) \(x.verdict.summary), \(roles.1) \(y.verdict.summary)")
+        }
+        if differing.count > 12 { evidence.append("  ... and \(differing.count - 12) more") }
+        let first = differing[0]
+        evidence.append("")
+        evidence.append("\(roles.0) once the fault settled:")
+        evidence += first.0.trial.after.lines.map { "  " + $0 }
+        evidence.append("\(roles.1) once the fault settled:")
+        evidence += first.1.trial.after.lines.map { "  " + $0 }
+        return [Finding(
+            identity: "inject|parity", severity: .high, category: .faultParity,
+            title: "`\(scenario.name)` survives the same faults differently on \(roles.0) and \(roles.1)",
+            endpoints: [roles.0, roles.1], scenario: scenario.name, step: first.0.trial.plan.point?.location,
+            evidence: evidence,
+            why: "A failure the application survives on one host corrupts or loses its state on the other: moving hosts changes "
+                + "what a dropped connection or a lost reply costs.",
+            fix: "Read the two endpoints' findings for this scenario; fix the scenario's weak step on both, and compare the "
+                + "hosts' persistence and replication settings.",
+            occurrences: differing.count)]
+    }
+
+    static func category(_ outcome: TrialOutcome) -> FindingCategory {
+        switch outcome {
+        case .silentCorruption: return .silentCorruption
+        case .errorSwallowed: return .errorSwallowed
+        case .doubleApply: return .doubleApply
+        case .partialApply: return .partialApply
+        case .lostWrite: return .lostWrite
+        case .survived, .notReached: return .transport
+        }
+    }
+}
+
+extension FaultPoint {
+    /// Sorts before every real point (for trials with the user's own rules).
+    static let origin = FaultPoint(step: -1, wireIndex: -1, command: "", location: "", wholeTransaction: false)
+}

@@ -1,0 +1,129 @@
+import NIOCore
+import RESP
+
+/// One run of a scenario with faults injected: what the application was told, where it
+/// stopped, and the endpoint's state before the flow and after the faults settled.
+public struct Trial: Sendable {
+    public var scenario: Scenario
+    /// `A` or `B`.
+    public var role: String
+    public var plan: TrialPlan
+    /// True when at least one of the plan's rules fired (a point never reached leaves it false).
+    public var fired: Bool
+    public var steps: [StepRecord]
+    /// The step where the application stopped, if it did.
+    public var abortedAt: Int?
+    /// The namespace after the setup steps (empty without setup steps).
+    public var before: NamespaceState
+    /// The invariants as they stood at that point: a fault breaks only those that held.
+    public var invariantsBefore: [InvariantResult]
+    /// The namespace after each checkpoint step the trial completed.
+    public var checkpoints: [NamespaceState]
+    /// The namespace once the faults settled, read directly from the endpoint.
+    public var after: NamespaceState
+    public var invariants: [InvariantResult]
+
+    /// True when the application went on to the end.
+    public var wentOn: Bool { abortedAt == nil }
+}
+
+/// Runs trials: the scenario's commands go through a fault proxy of the trial's own, the state
+/// is read on a direct connection, and the namespace is deleted afterwards.
+///
+/// ```
+///   application ──▶ FaultProxy (the trial's rules) ──▶ endpoint ◀── observer (direct):
+///                                                       state after setup, after settling,
+///                                                       invariants, cleanup
+/// ```
+struct TrialReplayer: Sendable {
+    let endpoint: Endpoint
+    let role: String
+    /// Deadlines for the observer's connection (and the proxy's upstream connections).
+    let options: ConnectionOptions
+    /// The application's command timeout inside a trial.
+    let trialTimeout: TimeAmount
+    /// How long a delay fault holds a reply: beyond the trial timeout.
+    var delay: TimeAmount { trialTimeout + .milliseconds(max(100, trialTimeout.nanoseconds / 2_000_000)) }
+
+    /// Runs one trial; with `keepKeys` the namespace is left for the caller to read and delete.
+    func run(
+        _ scenario: Scenario, bindings: VariableBindings, namespace: Namespace, plan: TrialPlan, keepKeys: Bool = false
+    ) async throws -> Trial {
+        let proxy = try await FaultProxy.start(
+            FaultProxyConfiguration(listenHost: "127.0.0.1", listenPort: 0, upstream: endpoint, options: options, rules: plan.rules))
+        var observer = ReplaySession(connection: try await RedisConnection.connect(to: endpoint, options: options), endpoint: endpoint, options: options)
+        var tracker = KeyTracker()
+        do {
+            let trial = try await replay(scenario, bindings: bindings, namespace: namespace, plan: plan, proxy: proxy, observer: &observer, tracker: &tracker)
+            if !keepKeys { await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &observer) }
+            await observer.close()
+            return trial
+        } catch {
+            await proxy.stop()
+            await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &observer)
+            await observer.close()
+            throw error
+        }
+    }
+
+    private func replay(
+        _ scenario: Scenario, bindings: VariableBindings, namespace: Namespace, plan: TrialPlan, proxy: FaultProxy,
+        observer: inout ReplaySession, tracker: inout KeyTracker
+    ) async throws -> Trial {
+        let through = Endpoint(
+            address: .tcp(host: "127.0.0.1", port: proxy.port), tls: false, username: endpoint.username,
+            password: endpoint.password, database: endpoint.database)
+        // No CLIENT SETNAME: the handshake is what TrialPlan counts.
+        let appOptions = ConnectionOptions(connectTimeout: options.connectTimeout, commandTimeout: trialTimeout, clientName: nil)
+        var application = ReplaySession(
+            connection: try await RedisConnection.connect(to: through, options: appOptions), endpoint: through, options: appOptions)
+        let executor = StepExecutor(bindings: bindings, namespace: namespace)
+        var records: [StepRecord] = []
+        var abortedAt: Int?
+        var before = NamespaceState.empty
+        var invariantsBefore: [InvariantResult] = []
+        var checkpoints: [NamespaceState] = []
+        for (index, step) in scenario.steps.enumerated() {
+            if !step.setup, index == 0 || scenario.steps[index - 1].setup {
+                before = try await NamespaceState.read(namespace: namespace, known: tracker.keys, session: &observer)
+                invariantsBefore = try await InvariantCheck.evaluate(
+                    scenario.invariants, bindings: bindings, namespace: namespace, session: &observer)
+            }
+            let prepared = try executor.prepare(step)
+            for key in prepared.flatMap(\.keys) { tracker.add(key) }
+            let execution: StepExecutor.Execution
+            do {
+                execution = try await executor.execute(step, prepared: prepared, session: &application)
+            } catch let error as EndpointError {
+                // The proxy refused the reconnection (a `down` fault): the call fails like a lost connection.
+                let failed = prepared.map { _ in CommandOutcome.failed(.connectionClosed(error.description)) }
+                execution = StepExecutor.Execution(
+                    commands: zip(prepared, failed).enumerated().map { i, pair in
+                        CommandRecord(
+                            position: i, name: pair.0.command.name, specName: pair.0.specName,
+                            display: pair.0.command.arguments.map { namespace.strip($0) }, outcome: pair.1,
+                            expectationFailure: nil, template: pair.0.template)
+                    }, failure: .transport, attempts: 1, retriedAfterTransportFailure: false,
+                    stops: step.onError.stops(after: .transport))
+            }
+            records.append(execution.record(index: index, step: step, keyStates: [:]))
+            if execution.stops {
+                abortedAt = index
+                break
+            }
+            if step.checkpoint {
+                checkpoints.append(try await NamespaceState.read(namespace: namespace, known: tracker.keys, session: &observer))
+            }
+        }
+        await application.close()
+        // Judge only what the faults leave once nothing is held or in flight any more.
+        _ = await proxy.settle(timeout: delay + options.connectTimeout)
+        await proxy.stop()
+        let fired = proxy.counters.snapshot.contains { $0.fired > 0 }
+        let after = try await NamespaceState.read(namespace: namespace, known: tracker.keys, session: &observer)
+        let invariants = try await InvariantCheck.evaluate(scenario.invariants, bindings: bindings, namespace: namespace, session: &observer)
+        return Trial(
+            scenario: scenario, role: role, plan: plan, fired: fired, steps: records, abortedAt: abortedAt,
+            before: before, invariantsBefore: invariantsBefore, checkpoints: checkpoints, after: after, invariants: invariants)
+    }
+}

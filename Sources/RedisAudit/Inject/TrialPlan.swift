@@ -1,0 +1,90 @@
+import NIOCore
+import RESP
+
+/// The fault rules one trial installs on its own proxy: a fault kind aimed at one fault point.
+///
+/// Rules count commands over the whole trial (`nth=N,scope=run`), so the N-th SADD is the
+/// N-th SADD the application sends, across reconnections. N is counted on the fault-free run:
+/// the connection's handshake, every step before the point as often as it was sent, then the
+/// point's own step up to the point.
+public struct TrialPlan: Sendable {
+    public var point: FaultPoint?
+    public var fault: ExploredFault?
+    public var rules: [FaultRule]
+
+    /// The rules as `--fault` arguments, to repeat the trial by hand.
+    public var reproducer: [String] { rules.map(\.text) }
+
+    /// What the application's first connection sends before any step, by name.
+    static func handshake(of endpoint: Endpoint) -> [String] {
+        var names: [String] = []
+        if endpoint.password != nil { names.append("AUTH") }
+        if endpoint.database != 0 { names.append("SELECT") }
+        names.append("PING")
+        return names
+    }
+
+    /// Plans `fault` at `point`; nil when the fault-free run never reached the point.
+    static func plan(
+        _ fault: ExploredFault, at point: FaultPoint, baseline: Trial, handshake: [String], delay: TimeAmount
+    ) throws(FaultRuleError) -> TrialPlan? {
+        guard point.step < baseline.steps.count else { return nil }
+        var sent = handshake
+        for record in baseline.steps.prefix(point.step) {
+            for _ in 0..<record.attempts { sent += record.commands.map(\.name) }
+        }
+        let stepCommands = baseline.steps[point.step].commands
+        guard point.wireIndex < stepCommands.count else { return nil }
+        func nth(_ wireIndex: Int) -> (name: String, n: Int) {
+            let name = stepCommands[wireIndex].name
+            let before = sent + stepCommands.prefix(wireIndex + 1).map(\.name)
+            return (name, before.filter { $0 == name }.count)
+        }
+        func target(_ wireIndex: Int) -> FaultTarget {
+            let (name, n) = nth(wireIndex)
+            return FaultTarget(command: name, nth: n, scope: .run)
+        }
+        func text(_ kind: String, _ wireIndex: Int, _ extra: String = "") -> String {
+            let (name, n) = nth(wireIndex)
+            return "\(kind):\(name):\(extra)nth=\(n),scope=run"
+        }
+        let index = point.wireIndex
+        var rules: [FaultRule]
+        switch fault {
+        case .killBefore:
+            rules = [try FaultRule.parse(text("kill-before", index))]
+        case .killAfter:
+            rules = [try FaultRule.parse(text("kill-after", index))]
+        case .delay:
+            rules = [try FaultRule.parse(text("delay", index, "ms=\(delay.nanoseconds / 1_000_000),"))]
+        case .dropError:
+            // Inside a transaction the proxy poisons it: EXEC answers EXECABORT, nothing runs.
+            rules = [try FaultRule.parse(text("drop", index) + ",reply=-ERR redisaudit: injected failure")]
+        case .dropSilent:
+            func fake(_ wireIndex: Int, _ reply: RESPValue) -> FaultRule {
+                FaultRule(
+                    text: text("drop", wireIndex) + ",reply=\(reply.redisCLIDescription.split(separator: "\n").first ?? "")",
+                    fault: Drop(reply: reply), target: target(wireIndex))
+            }
+            if point.wholeTransaction {
+                // MULTI, every queued command and EXEC are swallowed; the client is told what the
+                // fault-free run was told.
+                rules = stepCommands.indices.map { i in
+                    let reply: RESPValue
+                    if i == 0 {
+                        reply = .simpleString("OK")
+                    } else if i == stepCommands.count - 1 {
+                        reply = stepCommands[i].outcome.reply ?? .nullArray
+                    } else {
+                        reply = .simpleString("QUEUED")
+                    }
+                    return fake(i, reply)
+                }
+            } else {
+                guard let reply = stepCommands[index].outcome.reply else { return nil }
+                rules = [fake(index, reply)]
+            }
+        }
+        return TrialPlan(point: point, fault: fault, rules: rules)
+    }
+}

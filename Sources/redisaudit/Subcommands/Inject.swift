@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import RedisAudit
+
+/// `redisaudit inject ENDPOINT [ENDPOINT_B]`: replay scenarios with faults injected and judge the state they leave.
+struct Inject: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay scenarios with faults injected at every point, and judge the state each fault leaves.",
+        discussion: """
+            Without --fault, every command of every scenario (each pipeline command, each command of a
+            transaction and its EXEC, each script) is tried with kill-before, kill-after, drop-error and
+            a delay beyond the trial timeout, one trial each, in a fresh namespace behind a fault proxy
+            of the trial's own; --lost-writes adds drop-silent. With --fault, each scenario runs once
+            with those rules. Each trial is judged by what the application did (went on or stopped) and
+            the state read directly from the endpoint: silent corruption, error swallowed as not-found,
+            double apply, partial apply, hang, or survived.
+
+            Example: redisaudit inject redis://127.0.0.1:6379 --scenario login --scenario refresh
+            """
+    )
+
+    @Argument(help: "The endpoint to inject faults against.")
+    var endpoint: String
+
+    @Argument(help: "A second endpoint: the same exploration runs there too, and differences are findings.")
+    var endpointB: String?
+
+    @Option(name: .customLong("scenario"), help: "A built-in scenario name or a scenario file (repeatable; default: all built-in).")
+    var scenarios: [String] = []
+
+    @Option(name: .customLong("var"), help: "Override a scenario variable: name=value (repeatable).")
+    var variables: [String] = []
+
+    @Option(name: .customLong("fault"), help: "Run each scenario once with this fault rule, KIND[:COMMAND][:param=value,...] (repeatable).")
+    var faults: [String] = []
+
+    @Flag(help: "Try every fault kind at every fault point (the default when no --fault is given).")
+    var explore = false
+
+    @Flag(help: "Also try drop-silent: acknowledged writes that are lost, as in a failover.")
+    var lostWrites = false
+
+    @Option(help: "Seconds the application waits for a reply inside a trial; a delay fault holds a reply longer.")
+    var trialTimeout: Double = 0.5
+
+    @Option(help: "How many trials run at once.")
+    var jobs: Int = 4
+
+    @Option(help: "A shell command that restarts the endpoint; afterwards each scenario's keys are checked.")
+    var restartCommand: String?
+
+    @Option(help: "The same for the second endpoint.")
+    var restartCommandB: String?
+
+    @OptionGroup var connection: ConnectionFlags
+    @OptionGroup var report: ReportFlags
+
+    func validate() throws {
+        _ = try VariableOverrides.parse(variables)
+        guard !(explore && !faults.isEmpty) else { throw ValidationError("--explore tries every fault itself; leave out --fault, or --explore") }
+        guard !(lostWrites && !faults.isEmpty) else { throw ValidationError("--lost-writes belongs to the exploration; it cannot be combined with --fault") }
+        guard trialTimeout > 0, trialTimeout <= 60 else { throw ValidationError("--trial-timeout must be between 0 and 60 seconds") }
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
+        guard restartCommandB == nil || endpointB != nil else { throw ValidationError("--restart-command-b needs a second endpoint") }
+        for fault in faults {
+            do {
+                _ = try FaultRule.parse(fault)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+
+    func run() async throws {
+        var endpoints = [try Endpoint.parse(endpoint, passwordEnvironment: ["REDISAUDIT_PASSWORD_A", "REDISAUDIT_PASSWORD"])]
+        if let endpointB {
+            endpoints.append(try Endpoint.parse(endpointB, passwordEnvironment: ["REDISAUDIT_PASSWORD_B", "REDISAUDIT_PASSWORD"]))
+        }
+        let loaded = try ScenarioSelection.load(scenarios)
+        let overrides = try VariableOverrides.parse(variables)
+        try VariableOverrides.check(overrides, against: loaded)
+        let rules = try faults.map { rule throws(FaultRuleError) in try FaultRule.parse(rule) }
+        let configuration = InjectConfiguration(
+            endpoints: endpoints, connection: connection.options, scenarios: loaded, overrides: overrides, rules: rules,
+            lostWrites: lostWrites, trialTimeout: .milliseconds(Int64(trialTimeout * 1000)), jobs: jobs,
+            failOn: report.threshold, restartCommands: [restartCommand, restartCommandB])
+        let logger = report.makeLogger()
+        let interruption = Interruption()
+        let signals = SignalTrap.install(interruption, logger: logger)
+        defer { _ = signals }
+        let audit = InjectAudit(configuration: configuration, logger: logger, interruption: interruption)
+        let result = try await audit.run()
+        let code = try report.emit(result)
+        logger.info("\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)")
+        if code != ExitStatus.pass { throw ExitCode(code) }
+    }
+}
