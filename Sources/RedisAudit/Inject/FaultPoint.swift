@@ -7,6 +7,8 @@ public struct FaultPoint: Hashable, Sendable, Comparable, CustomStringConvertibl
     public var wireIndex: Int
     /// The command's name on the wire, upper-cased (`SADD`, `EXEC`, `EVAL`).
     public var command: String
+    /// Its position among the step's commands as the scenario lists them (nil for EXEC).
+    public var position: Int?
     /// Where it sits: `step 1 (pipeline), command 2: SADD (login.yaml:14)`.
     public var location: String
     /// True when the point stands for a whole transaction (a visible or silent loss of all of it).
@@ -79,7 +81,8 @@ public enum FaultPoints {
                     location += ", \(name)"
                 }
                 location += " (\(Transcript.shortLocation(line)))"
-                return FaultPoint(step: index, wireIndex: wireIndex, command: name, location: location, wholeTransaction: whole)
+                return FaultPoint(
+                    step: index, wireIndex: wireIndex, command: name, position: position, location: location, wholeTransaction: whole)
             }
             let isTransaction: Bool
             if case .transaction = step.kind { isTransaction = true } else { isTransaction = false }

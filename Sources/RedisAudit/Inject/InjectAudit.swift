@@ -270,9 +270,10 @@ public struct InjectAudit: Sendable {
             notReached: judged.filter { $0.verdict.outcome == .notReached }.count)
     }
 
-    /// `step 1, command 2: SADD` (a whole transaction: `step 2, transaction`).
+    /// `step 1 #2: SADD`, `step 1: EXEC`, `step 1: MULTI ... EXEC` (the whole transaction).
     static func shortLabel(_ point: FaultPoint) -> String {
         if point.wholeTransaction { return "step \(point.step + 1): MULTI ... EXEC" }
-        return "step \(point.step + 1) #\(point.wireIndex + 1): \(point.command)"
+        guard let position = point.position else { return "step \(point.step + 1): \(point.command)" }
+        return "step \(point.step + 1) #\(position + 1): \(point.command)"
     }
 }

@@ -213,5 +213,5 @@ enum InjectFindings {
 
 extension FaultPoint {
     /// Sorts before every real point (for trials with the user's own rules).
-    static let origin = FaultPoint(step: -1, wireIndex: -1, command: "", location: "", wholeTransaction: false)
+    static let origin = FaultPoint(step: -1, wireIndex: -1, command: "", position: nil, location: "", wholeTransaction: false)
 }

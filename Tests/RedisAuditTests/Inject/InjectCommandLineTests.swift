@@ -1,0 +1,66 @@
+import Foundation
+import RESP
+import Testing
+@testable import RedisAudit
+
+@Suite("redisaudit inject command line", .timeLimit(.minutes(2)))
+struct InjectCommandLineTests {
+    @Test func badRulesAndContradictoryFlagsAreUsageErrors() async throws {
+        let rule = try await Fixtures.run(["inject", "redis://127.0.0.1:1", "--fault", "kill-after:EXPIRE:when=later"])
+        #expect(rule.status == 2)
+        #expect(rule.stderr.contains("kill-after has no parameter 'when'"), "\(rule.stderr)")
+        #expect(rule.stderr.contains("KIND[:COMMAND][:param=value,...]"))
+        let both = try await Fixtures.run(["inject", "redis://127.0.0.1:1", "--explore", "--fault", "kill-after:EXPIRE"])
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("--explore tries every fault itself"))
+        let lost = try await Fixtures.run(["inject", "redis://127.0.0.1:1", "--lost-writes", "--fault", "kill-after:EXPIRE"])
+        #expect(lost.status == 2)
+        let timeout = try await Fixtures.run(["inject", "redis://127.0.0.1:1", "--trial-timeout", "0"])
+        #expect(timeout.status == 2)
+    }
+
+    @Test func anUnreachableEndpointIsExitThreeWithoutThePassword() async throws {
+        let port = try TestServer.freePort()
+        let run = try await Fixtures.run(["inject", "redis://default:hunter2@127.0.0.1:\(port)", "--scenario", "login"])
+        #expect(run.status == 3)
+        #expect(run.stderr.contains("cannot reach redis://default:***@127.0.0.1:\(port)"), "\(run.stderr)")
+        #expect(!run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"))
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func exploringLoginFailsTheGateAndWritesTheCoverage() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-inject-\(UUID().uuidString.prefix(8)).json").path
+        let run = try await Fixtures.run(
+            ["inject", server.url, "--scenario", "login", "--trial-timeout", "0.2", "--json-output", json])
+        #expect(run.status == 1, "a partial apply is high: \(run.stderr)")
+        #expect(run.stdout.hasPrefix("# redisaudit inject report"))
+        #expect(run.stdout.contains("## Fault coverage"))
+        #expect(run.stdout.contains("| step 1 #2: SADD | partial-apply | partial-apply | silent-corruption | stopped, complete, hang |"))
+        #expect(run.stderr.contains("trial 20 of 20 on A"), "progress on stderr: \(run.stderr)")
+        let report = try JSONDecoder().decode(AuditReport.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+        #expect(report.command == "inject")
+        #expect(report.coverage?.first?.trials == 20)
+        #expect(report.findings.contains { $0.category == .partialApply })
+        let quietPass = try await Fixtures.run(
+            ["inject", server.url, "--scenario", "login-multi", "--trial-timeout", "0.2", "--quiet", "--format", "json"])
+        #expect(quietPass.status == 0, "login-multi has only a medium hang finding: \(quietPass.stdout)")
+        #expect(quietPass.stderr.isEmpty)
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func givenRulesRunEachScenarioOnceWithThem() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let run = try await Fixtures.run(
+            ["inject", server.url, "--scenario", "refresh", "--fault", "drop:DEL:nth=1,reply=-ERR lost", "--format", "json", "--quiet"])
+        #expect(run.status == 1)
+        let report = try JSONDecoder().decode(AuditReport.self, from: Data(run.stdout.utf8))
+        let corruption = try #require(report.findings.first { $0.category == .silentCorruption })
+        #expect(corruption.severity == .critical)
+        #expect(corruption.step == "the given faults")
+        #expect(report.coverage?.first?.rows.map(\.point) == ["drop:DEL:nth=1,reply=-ERR lost"])
+        #expect(try await server.command("DBSIZE") == .integer(0))
+    }
+}
