@@ -217,7 +217,7 @@ public struct InjectAudit: Sendable {
             }
         }
         let judged = trials.compactMap { $0 }.map { ($0, TrialVerdict.judge($0, baseline: baseline)) }
-        let findings = InjectFindings.findings(judged, scenario: scenario, role: role, endpoint: endpoint)
+        let findings = InjectFindings.findings(judged, baseline: baseline, scenario: scenario, role: role, endpoint: endpoint)
         return Exploration(judged: judged, findings: findings, coverage: Self.coverage(judged, scenario: scenario, role: role))
     }
 

@@ -5,7 +5,7 @@ enum InjectFindings {
     typealias Judged = (trial: Trial, verdict: TrialVerdict)
 
     /// The findings of one scenario's exploration on one endpoint.
-    static func findings(_ judged: [Judged], scenario: Scenario, role: String, endpoint: Endpoint) -> [Finding] {
+    static func findings(_ judged: [Judged], baseline: Trial, scenario: Scenario, role: String, endpoint: Endpoint) -> [Finding] {
         let reached = judged.filter { $0.verdict.outcome != .notReached }
         var groups: [String: [Judged]] = [:]
         var order: [String] = []
@@ -16,7 +16,9 @@ enum InjectFindings {
             groups[key, default: []].append(entry)
         }
         var findings = order.map { key in
-            finding(for: groups[key]!, total: reached.count, scenario: scenario, role: role, endpoint: endpoint, identity: key)
+            finding(
+                for: groups[key]!, total: reached.count, baseline: baseline, scenario: scenario, role: role, endpoint: endpoint,
+                identity: key)
         }
         let hung = reached.filter(\.verdict.hang)
         if !hung.isEmpty {
@@ -26,7 +28,7 @@ enum InjectFindings {
     }
 
     private static func finding(
-        for group: [Judged], total: Int, scenario: Scenario, role: String, endpoint: Endpoint, identity: String
+        for group: [Judged], total: Int, baseline: Trial, scenario: Scenario, role: String, endpoint: Endpoint, identity: String
     ) -> Finding {
         let sorted = group.sorted { lhs, rhs in
             let l = lhs.trial.plan.point.map { ($0.step, $0.wireIndex) } ?? (0, 0)
@@ -44,7 +46,8 @@ enum InjectFindings {
         let fix: String
         switch outcome {
         case .partialApply:
-            title = "A failure at \(command) stops `\(scenario.name)` half-way and leaves a partial write" + (rule.isEmpty ? "" : ": \(rule)")
+            let part = rule.isEmpty ? partialWrite(first.trial, complete: baseline.after) : rule
+            title = "A failure at \(command) stops `\(scenario.name)` half-way and leaves a partial write" + (part.isEmpty ? "" : ": \(part)")
             why = "The step's commands are not atomic: the connection died after some of them ran, the application stopped with "
                 + "an error, and what it wrote first stays behind without the rest (the report's pipeline non-atomicity)."
             fix = "Make the writes atomic (MULTI/EXEC or one Lua script), and validate every reply of a pipeline instead of "
@@ -154,6 +157,21 @@ enum InjectFindings {
             }
         }
         return lines
+    }
+
+    /// `lock:${email} changed, locktime:${email} not`: which of the keys the complete request
+    /// changes the stopped one changed, as the scenario's key patterns.
+    static func partialWrite(_ trial: Trial, complete: NamespaceState) -> String {
+        let keys = Set(trial.before.keys.keys).union(trial.after.keys.keys).union(complete.keys.keys)
+        let changed = keys.filter { trial.after.keys[$0] != trial.before.keys[$0] }
+        let needed = keys.filter { complete.keys[$0] != trial.before.keys[$0] }
+        func patterns(_ keys: Set<String>) -> String {
+            Set(keys.map { KeyPatterns.pattern(of: $0, bindings: trial.bindings) }).sorted().joined(separator: ", ")
+        }
+        let written = changed.intersection(needed)
+        let missing = needed.subtracting(changed)
+        guard !written.isEmpty, !missing.isEmpty else { return "" }
+        return "\(patterns(written)) changed, \(patterns(missing)) not"
     }
 
     /// `kill-after at step 1 (pipeline), command 2: SADD (login.yaml:15)`.

@@ -22,6 +22,8 @@ public struct Trial: Sendable {
     /// The namespace once the faults settled, read directly from the endpoint.
     public var after: NamespaceState
     public var invariants: [InvariantResult]
+    /// The variable values used (the same in every trial of a scenario).
+    public var bindings: [String: String]
 
     /// True when the application went on to the end.
     public var wentOn: Bool { abortedAt == nil }
@@ -124,6 +126,7 @@ struct TrialReplayer: Sendable {
         let invariants = try await InvariantCheck.evaluate(scenario.invariants, bindings: bindings, namespace: namespace, session: &observer)
         return Trial(
             scenario: scenario, role: role, plan: plan, fired: fired, steps: records, abortedAt: abortedAt,
-            before: before, invariantsBefore: invariantsBefore, checkpoints: checkpoints, after: after, invariants: invariants)
+            before: before, invariantsBefore: invariantsBefore, checkpoints: checkpoints, after: after, invariants: invariants,
+            bindings: bindings.values)
     }
 }
