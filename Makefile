@@ -72,4 +72,4 @@ lint:
 	$(SWIFT) format lint --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build report.md report.json .demo
+	rm -rf .build report.md report.json inject-report.md inject-report.json .demo

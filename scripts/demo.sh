@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a local Redis 7.0 and Valkey 9.1 (persistence off, free loopback ports), runs
-# `redisaudit compare` with every built-in scenario, writes report.md and report.json,
-# prints the Markdown report, and stops both servers.
+# `redisaudit compare` with every built-in scenario (report.md, report.json), then
+# `redisaudit inject` exploring every fault point of every built-in scenario on both
+# (inject-report.md, inject-report.json), prints both Markdown reports, and stops the servers.
 set -euo pipefail
 bin=${1:?usage: demo.sh PATH_TO_REDISAUDIT}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,4 +41,14 @@ status=0
 if [ "$status" -ge 2 ]; then echo "demo: compare failed with exit code $status" >&2; exit "$status"; fi
 cat "$root/report.md"
 echo
+
+echo "demo: exploring every fault point of every built-in scenario on A and B (redisaudit inject)" >&2
+inject_status=0
+"$bin" inject "redis://127.0.0.1:$port_a" "redis://127.0.0.1:$port_b" --trial-timeout 0.2 --jobs 8 \
+  --output "$root/inject-report.md" --json-output "$root/inject-report.json" || inject_status=$?
+if [ "$inject_status" -ge 2 ]; then echo "demo: inject failed with exit code $inject_status" >&2; exit "$inject_status"; fi
+cat "$root/inject-report.md"
+echo
 echo "demo: wrote report.md and report.json (compare exit code $status: 0 pass, 1 findings at or above --fail-on)" >&2
+echo "demo: wrote inject-report.md and inject-report.json (inject exit code $inject_status: the built-in scenarios" \
+  "replay the report's bugs, so findings are expected; login-multi and refresh-lua show the fixes)" >&2

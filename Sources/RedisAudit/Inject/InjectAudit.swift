@@ -90,18 +90,29 @@ public struct InjectAudit: Sendable {
             let known = Set(scenario.variableNames)
             let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
             bound.append((scenario, bindings))
-            var judgedByRole: [[InjectFindings.Judged]] = []
-            for (role, endpoint) in zip(roles, config.endpoints) {
-                let explored = try await explore(
-                    scenario, bindings: bindings, endpoint: endpoint, role: role,
-                    runID: "\(runID)-\(index + 1)", progress: (index + 1, config.scenarios.count))
-                trialCount += explored.judged.count + 1
-                findings += explored.findings
-                judgedByRole.append(explored.judged)
-                if let table = explored.coverage { coverage.append(table) }
+            // Both endpoints are explored at once, each with its own trials and namespaces.
+            let explorations = try await withThrowingTaskGroup(of: (Int, Exploration).self) { group in
+                for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
+                    group.addTask {
+                        let explored = try await self.explore(
+                            scenario, bindings: bindings, endpoint: endpoint, role: role,
+                            runID: "\(runID)-\(index + 1)", progress: (index + 1, config.scenarios.count))
+                        return (i, explored)
+                    }
+                }
+                var results: [(Int, Exploration)] = []
+                for try await result in group { results.append(result) }
+                return results.sorted { $0.0 < $1.0 }.map(\.1)
             }
+            let judgedByRole = explorations.map(\.judged)
+            let findingsByRole = explorations.map(\.findings)
+            trialCount += explorations.reduce(0) { $0 + $1.judged.count + 1 }
+            coverage += explorations.compactMap(\.coverage)
             if judgedByRole.count == 2 {
+                findings += InjectFindings.merge(findingsByRole[0], findingsByRole[1], roles: (roles[0], roles[1]))
                 findings += InjectFindings.parity(judgedByRole[0], judgedByRole[1], scenario: scenario, roles: (roles[0], roles[1]))
+            } else {
+                findings += findingsByRole.flatMap { $0 }
             }
         }
 

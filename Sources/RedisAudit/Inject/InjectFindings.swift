@@ -38,7 +38,7 @@ enum InjectFindings {
         }
         let first = sorted[0]
         let outcome = first.verdict.outcome
-        let command = first.trial.plan.point?.command ?? "command"
+        let command = first.trial.plan.point.map { $0.wholeTransaction ? "MULTI/EXEC transaction" : $0.command } ?? "command"
         let invariant = first.verdict.broken.first?.invariant
         let rule = invariant.map { $0.why ?? InvariantText.describe($0) } ?? ""
         let title: String
@@ -180,6 +180,28 @@ enum InjectFindings {
             return plan.rules.map(\.text).joined(separator: " + ")
         }
         return "\(fault.rawValue) at \(point.location)"
+    }
+
+    /// Findings of one scenario on two endpoints, with a failure both have (the same title and
+    /// the same number of fault points) reported once for both.
+    static func merge(_ a: [Finding], _ b: [Finding], roles: (String, String)) -> [Finding] {
+        var rest = b
+        var merged: [Finding] = []
+        for finding in a {
+            guard let i = rest.firstIndex(where: {
+                $0.category == finding.category && $0.title == finding.title && $0.occurrences == finding.occurrences
+            }) else {
+                merged.append(finding)
+                continue
+            }
+            rest.remove(at: i)
+            var both = finding
+            both.endpoints = [roles.0, roles.1]
+            both.id = Finding.stableID(category: finding.category, identity: "inject|both|\(finding.title)", scenario: finding.scenario)
+            both.evidence = ["The same on \(roles.0) and \(roles.1); as seen on \(roles.0):"] + finding.evidence
+            merged.append(both)
+        }
+        return merged + rest
     }
 
     /// Where the same fault ends differently on two endpoints.

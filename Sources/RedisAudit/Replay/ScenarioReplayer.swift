@@ -119,6 +119,7 @@ struct KeyTracker {
 /// A connection that is reopened when a transport failure closed it.
 struct ReplaySession {
     private var connection: RedisConnection?
+    private var lastSendFailed = false
     let endpoint: Endpoint
     let options: ConnectionOptions
 
@@ -128,13 +129,17 @@ struct ReplaySession {
         self.options = options
     }
 
-    /// Sends on the current connection, reconnecting first if the last one died.
+    /// Sends on the current connection, reconnecting first if the last one died or a command
+    /// on it got no reply (a timed-out connection is being closed: it must not be reused, as a
+    /// client library would not).
     mutating func send(_ commands: [RESPCommand]) async throws(EndpointError) -> [CommandOutcome] {
-        if connection?.isActive != true {
+        if connection?.isActive != true || lastSendFailed {
             await connection?.close()
             connection = try await RedisConnection.connect(to: endpoint, options: options)
         }
-        return await connection!.send(commands)
+        let outcomes = await connection!.send(commands)
+        lastSendFailed = outcomes.contains { if case .failed = $0 { return true } else { return false } }
+        return outcomes
     }
 
     mutating func close() async {
