@@ -78,8 +78,10 @@ public enum FindingCategory: String, Codable, Sendable, CaseIterable {
     case lostWrite = "lost-write"
     /// `inject` on two endpoints: the same fault ends differently.
     case faultParity = "fault-parity"
-    /// `inject`: what a restart or a server-side fault did to the endpoint's keys, or why it was skipped.
+    /// `inject`: what a restart did to the endpoint's keys.
     case durability
+    /// `inject --server-faults`: a server-side fault the host refuses, skipped.
+    case serverFault = "server-fault"
 }
 
 /// Orders findings: severity first, then how many places they affect, then the order

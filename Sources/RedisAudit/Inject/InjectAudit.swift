@@ -22,12 +22,15 @@ public struct InjectConfiguration: Sendable {
     public var failOn: FailThreshold
     /// A shell command that restarts each endpoint (nil: no restart check), by endpoint.
     public var restartCommands: [String?]
+    /// Also try the server-side faults the endpoint allows (they affect all its clients).
+    public var serverFaults: Bool
 
     public init(
         endpoints: [Endpoint], connection: ConnectionOptions, scenarios: [Scenario], overrides: [String: String] = [:],
         rules: [FaultRule] = [], lostWrites: Bool = false, trialTimeout: TimeAmount = .milliseconds(500), jobs: Int = 4,
-        failOn: FailThreshold = .severity(.high), restartCommands: [String?] = []
+        failOn: FailThreshold = .severity(.high), restartCommands: [String?] = [], serverFaults: Bool = false
     ) {
+        self.serverFaults = serverFaults
         self.endpoints = endpoints
         self.connection = connection
         self.scenarios = scenarios
@@ -71,12 +74,24 @@ public struct InjectAudit: Sendable {
 
         var profiles: [ServerProfile] = []
         var findings: [Finding] = []
+        var serverFaults: [[ServerFault]] = []
         let commands = Set(config.scenarios.flatMap { $0.steps.flatMap { $0.commands.map(\.name) } })
         for (role, endpoint) in zip(roles, config.endpoints) {
             logger.info("connecting to \(role) \(endpoint)")
             let connection = try await RedisConnection.connect(to: endpoint, options: config.connection)
             profiles.append(await ServerProfiler.profile(role: role, connection: connection, commands: Array(commands), pings: 20))
             if let leftover = await Leftovers.find(connection: connection) { findings.append(leftover.finding(role: role)) }
+            var allowed: [ServerFault] = []
+            if config.serverFaults && config.rules.isEmpty {
+                for (fault, refusal) in await ServerFault.probe(connection).sorted(by: { $0.key < $1.key }) {
+                    if let refusal {
+                        findings.append(ServerFault.skipped(fault, role: role, refusal: refusal))
+                    } else {
+                        allowed.append(fault)
+                    }
+                }
+            }
+            serverFaults.append(allowed)
             await connection.close()
         }
 
@@ -91,11 +106,12 @@ public struct InjectAudit: Sendable {
             let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
             bound.append((scenario, bindings))
             // Both endpoints are explored at once, each with its own trials and namespaces.
+            let allowed = serverFaults
             let explorations = try await withThrowingTaskGroup(of: (Int, Exploration).self) { group in
                 for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
                     group.addTask {
                         let explored = try await self.explore(
-                            scenario, bindings: bindings, endpoint: endpoint, role: role,
+                            scenario, bindings: bindings, endpoint: endpoint, role: role, serverFaults: allowed[i],
                             runID: "\(runID)-\(index + 1)", progress: (index + 1, config.scenarios.count))
                         return (i, explored)
                     }
@@ -164,8 +180,8 @@ public struct InjectAudit: Sendable {
     }
 
     private func explore(
-        _ scenario: Scenario, bindings: VariableBindings, endpoint: Endpoint, role: String, runID: String,
-        progress: (Int, Int)
+        _ scenario: Scenario, bindings: VariableBindings, endpoint: Endpoint, role: String, serverFaults: [ServerFault],
+        runID: String, progress: (Int, Int)
     ) async throws -> Exploration {
         let config = configuration
         let replayer = TrialReplayer(endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout)
@@ -193,6 +209,11 @@ public struct InjectAudit: Sendable {
                     }
                 }
             }
+            for fault in serverFaults {
+                for step in scenario.steps.indices where !scenario.steps[step].setup && step < baseline.steps.count {
+                    plans.append(TrialPlan.plan(fault, atStep: step, of: scenario))
+                }
+            }
         } else {
             plans = [TrialPlan(point: nil, fault: nil, rules: config.rules)]
         }
@@ -207,7 +228,11 @@ public struct InjectAudit: Sendable {
             var next = 0
             var done = 0
             while next < plans.count || done < next {
+                // A server fault pauses or blocks every client of the endpoint, other trials'
+                // too: it runs alone, once the trials before it are done.
                 while next < plans.count, next - done < max(1, config.jobs) {
+                    if plans[next].serverFault != nil, next > done { break }
+                    if next > done, plans[next - 1].serverFault != nil { break }
                     let index = next
                     let plan = plans[index]
                     group.addTask {
@@ -261,19 +286,27 @@ public struct InjectAudit: Sendable {
 
     /// The coverage table: a row per fault point, a column per kind.
     static func coverage(_ judged: [InjectFindings.Judged], scenario: Scenario, role: String) -> FaultCoverage {
-        let kinds = Array(Set(judged.compactMap(\.trial.plan.fault))).sorted()
+        let kinds = Array(Set(judged.compactMap(\.trial.plan.fault))).sorted().map(\.rawValue)
+            + Array(Set(judged.compactMap(\.trial.plan.serverFault))).sorted().map(\.rawValue)
         var rows: [(point: FaultPoint?, label: String, cells: [String: String])] = []
         for entry in judged {
-            let point = entry.trial.plan.point
-            let label = point.map { Self.shortLabel($0) } ?? entry.trial.plan.reproducer.joined(separator: " + ")
-            if let i = rows.firstIndex(where: { $0.label == label }) {
-                rows[i].cells[entry.trial.plan.fault?.rawValue ?? "faults"] = entry.verdict.summary
+            let plan = entry.trial.plan
+            let point = plan.point
+            let label: String
+            if plan.serverFault != nil, let point {
+                label = "step \(point.step + 1): before the step"
             } else {
-                rows.append((point, label, [entry.trial.plan.fault?.rawValue ?? "faults": entry.verdict.summary]))
+                label = point.map { Self.shortLabel($0) } ?? plan.reproducer.joined(separator: " + ")
+            }
+            let column = plan.fault?.rawValue ?? plan.serverFault?.rawValue ?? "faults"
+            if let i = rows.firstIndex(where: { $0.label == label }) {
+                rows[i].cells[column] = entry.verdict.summary
+            } else {
+                rows.append((point, label, [column: entry.verdict.summary]))
             }
         }
         rows.sort { ($0.point ?? .origin) < ($1.point ?? .origin) }
-        let columns = kinds.isEmpty ? ["faults"] : kinds.map(\.rawValue)
+        let columns = kinds.isEmpty ? ["faults"] : kinds
         return FaultCoverage(
             scenario: scenario.name, endpoint: role, faults: columns,
             rows: rows.map { row in FaultCoverage.Row(point: row.label, outcomes: columns.map { row.cells[$0] ?? "" }) },

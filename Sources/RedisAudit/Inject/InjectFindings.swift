@@ -34,6 +34,7 @@ enum InjectFindings {
             let l = lhs.trial.plan.point.map { ($0.step, $0.wireIndex) } ?? (0, 0)
             let r = rhs.trial.plan.point.map { ($0.step, $0.wireIndex) } ?? (0, 0)
             if l != r { return l < r }
+            if lhs.trial.plan.serverFault != rhs.trial.plan.serverFault { return rhs.trial.plan.serverFault != nil }
             return (lhs.trial.plan.fault ?? .killBefore) < (rhs.trial.plan.fault ?? .killBefore)
         }
         let first = sorted[0]
@@ -119,8 +120,10 @@ enum InjectFindings {
         let lastStep = trial.plan.point.map { max($0.step, trial.abortedAt ?? $0.step) } ?? (trial.steps.count - 1)
         lines.append("")
         lines.append("Shortest reproducer: steps 1 to \(lastStep + 1) of `\(trial.scenario.name)` with \(describe(trial.plan)):")
-        let rules = trial.plan.rules.map { "--fault '\($0.text)'" }.joined(separator: " ")
-        lines.append("  redisaudit inject \(endpoint) --scenario \(trial.scenario.name) \(rules)")
+        if trial.plan.serverFault == nil {
+            let rules = trial.plan.rules.map { "--fault '\($0.text)'" }.joined(separator: " ")
+            lines.append("  redisaudit inject \(endpoint) --scenario \(trial.scenario.name) \(rules)")
+        }
         lines.append("")
         for step in trial.steps {
             for record in step.commands {
@@ -176,6 +179,7 @@ enum InjectFindings {
 
     /// `kill-after at step 1 (pipeline), command 2: SADD (login.yaml:15)`.
     static func describe(_ plan: TrialPlan) -> String {
+        if let server = plan.serverFault, let point = plan.point { return "\(server.rawValue) before \(point.location)" }
         guard let fault = plan.fault, let point = plan.point else {
             return plan.rules.map(\.text).joined(separator: " + ")
         }
@@ -206,7 +210,9 @@ enum InjectFindings {
 
     /// Where the same fault ends differently on two endpoints.
     static func parity(_ a: [Judged], _ b: [Judged], scenario: Scenario, roles: (String, String)) -> [Finding] {
-        func key(_ plan: TrialPlan) -> String { "\(plan.fault?.rawValue ?? "")|\(plan.point?.location ?? plan.reproducer.joined())" }
+        func key(_ plan: TrialPlan) -> String {
+            "\(plan.fault?.rawValue ?? plan.serverFault?.rawValue ?? "")|\(plan.point?.location ?? plan.reproducer.joined())"
+        }
         let onB = Dictionary(b.map { (key($0.trial.plan), $0) }, uniquingKeysWith: { first, _ in first })
         var differing: [(Judged, Judged)] = []
         for entry in a {

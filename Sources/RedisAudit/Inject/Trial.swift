@@ -75,8 +75,15 @@ struct TrialReplayer: Sendable {
         let through = Endpoint(
             address: .tcp(host: "127.0.0.1", port: proxy.port), tls: false, username: endpoint.username,
             password: endpoint.password, database: endpoint.database)
-        // No CLIENT SETNAME: the handshake is what TrialPlan counts.
-        let appOptions = ConnectionOptions(connectTimeout: options.connectTimeout, commandTimeout: trialTimeout, clientName: nil)
+        // No CLIENT SETNAME under proxy rules: the handshake is what TrialPlan counts. A server
+        // fault finds the application's connections by their name instead.
+        let clientName = "redisaudit-trial-\(namespace.runID)"
+        let appOptions = ConnectionOptions(
+            connectTimeout: options.connectTimeout, commandTimeout: trialTimeout,
+            clientName: plan.serverFault == nil ? nil : clientName)
+        var control: RedisConnection?
+        if plan.serverFault != nil { control = try await RedisConnection.connect(to: endpoint, options: options) }
+        var pending: ServerFaultInjection.Pending?
         var application = ReplaySession(
             connection: try await RedisConnection.connect(to: through, options: appOptions), endpoint: through, options: appOptions)
         let executor = StepExecutor(bindings: bindings, namespace: namespace)
@@ -93,6 +100,9 @@ struct TrialReplayer: Sendable {
             }
             let prepared = try executor.prepare(step)
             for key in prepared.flatMap(\.keys) { tracker.add(key) }
+            if let fault = plan.serverFault, let control, index == plan.point?.step {
+                pending = await ServerFaultInjection(fault: fault, control: control, duration: delay, clientName: clientName).begin()
+            }
             let execution: StepExecutor.Execution
             do {
                 execution = try await executor.execute(step, prepared: prepared, session: &application)
@@ -119,9 +129,11 @@ struct TrialReplayer: Sendable {
         }
         await application.close()
         // Judge only what the faults leave once nothing is held or in flight any more.
+        await pending?.settle()
+        await control?.close()
         _ = await proxy.settle(timeout: delay + options.connectTimeout)
         await proxy.stop()
-        let fired = proxy.counters.snapshot.contains { $0.fired > 0 }
+        let fired = proxy.counters.snapshot.contains { $0.fired > 0 } || pending != nil
         let after = try await NamespaceState.read(namespace: namespace, known: tracker.keys, session: &observer)
         let invariants = try await InvariantCheck.evaluate(scenario.invariants, bindings: bindings, namespace: namespace, session: &observer)
         return Trial(

@@ -11,6 +11,27 @@ public struct TrialPlan: Sendable {
     public var point: FaultPoint?
     public var fault: ExploredFault?
     public var rules: [FaultRule]
+    /// A fault the server injects at the point's step instead of the proxy.
+    public var serverFault: ServerFault?
+
+    public init(point: FaultPoint?, fault: ExploredFault?, rules: [FaultRule], serverFault: ServerFault? = nil) {
+        self.point = point
+        self.fault = fault
+        self.rules = rules
+        self.serverFault = serverFault
+    }
+
+    /// A server fault just before one step of the flow.
+    static func plan(_ fault: ServerFault, atStep step: Int, of scenario: Scenario) -> TrialPlan {
+        let definition = scenario.steps[step]
+        var location = "step \(step + 1) (\(definition.kindName)"
+        if let label = definition.label { location += " \"\(label)\"" }
+        location += ") (\(Transcript.shortLocation(definition.location)))"
+        let point = FaultPoint(
+            step: step, wireIndex: -1, command: definition.commands.first?.name ?? "", position: nil, location: location,
+            wholeTransaction: false)
+        return TrialPlan(point: point, fault: nil, rules: [], serverFault: fault)
+    }
 
     /// The rules as `--fault` arguments, to repeat the trial by hand.
     public var reproducer: [String] { rules.map(\.text) }

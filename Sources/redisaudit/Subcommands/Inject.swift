@@ -41,6 +41,9 @@ struct Inject: AsyncParsableCommand {
     @Flag(help: "Also try drop-silent: acknowledged writes that are lost, as in a failover.")
     var lostWrites = false
 
+    @Flag(help: "Also try server-side faults where the host allows them (CLIENT PAUSE, DEBUG SLEEP, CLIENT KILL); they affect every client of the endpoint.")
+    var serverFaults = false
+
     @Option(help: "Seconds the application waits for a reply inside a trial; a delay fault holds a reply longer.")
     var trialTimeout: Double = 0.5
 
@@ -60,6 +63,7 @@ struct Inject: AsyncParsableCommand {
         _ = try VariableOverrides.parse(variables)
         guard !(explore && !faults.isEmpty) else { throw ValidationError("--explore tries every fault itself; leave out --fault, or --explore") }
         guard !(lostWrites && !faults.isEmpty) else { throw ValidationError("--lost-writes belongs to the exploration; it cannot be combined with --fault") }
+        guard !(serverFaults && !faults.isEmpty) else { throw ValidationError("--server-faults belongs to the exploration; it cannot be combined with --fault") }
         guard trialTimeout > 0, trialTimeout <= 60 else { throw ValidationError("--trial-timeout must be between 0 and 60 seconds") }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
         guard restartCommandB == nil || endpointB != nil else { throw ValidationError("--restart-command-b needs a second endpoint") }
@@ -84,7 +88,7 @@ struct Inject: AsyncParsableCommand {
         let configuration = InjectConfiguration(
             endpoints: endpoints, connection: connection.options, scenarios: loaded, overrides: overrides, rules: rules,
             lostWrites: lostWrites, trialTimeout: .milliseconds(Int64(trialTimeout * 1000)), jobs: jobs,
-            failOn: report.threshold, restartCommands: [restartCommand, restartCommandB])
+            failOn: report.threshold, restartCommands: [restartCommand, restartCommandB], serverFaults: serverFaults)
         let logger = report.makeLogger()
         let interruption = Interruption()
         let signals = SignalTrap.install(interruption, logger: logger)

@@ -6,11 +6,12 @@ import Testing
 
 /// Explores scenarios in-process against real servers.
 private func explore(
-    _ servers: [TestServer], _ scenarios: [Scenario], lostWrites: Bool = false, restartCommands: [String?] = []
+    _ servers: [TestServer], _ scenarios: [Scenario], lostWrites: Bool = false, restartCommands: [String?] = [],
+    serverFaults: Bool = false
 ) async throws -> AuditReport {
     let configuration = InjectConfiguration(
         endpoints: servers.map(\.endpoint), connection: Fixtures.options, scenarios: scenarios, lostWrites: lostWrites,
-        trialTimeout: .milliseconds(200), jobs: 4, restartCommands: restartCommands)
+        trialTimeout: .milliseconds(200), jobs: 4, restartCommands: restartCommands, serverFaults: serverFaults)
     return try await InjectAudit(configuration: configuration).run()
 }
 
@@ -181,5 +182,33 @@ struct InjectIntegrationTests {
         #expect(report.findings.filter { $0.category == .faultParity }.count == 1)
         #expect(report.coverage?.map(\.endpoint) == ["A", "B"])
         #expect(try await durable.command("DBSIZE") == .integer(0))
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func serverFaultsRunWhereTheHostAllowsThemAndAreSkippedWhereItRefuses() async throws {
+        let open = try await TestServer.start(.redis70, extraArguments: ["--enable-debug-command", "yes"])
+        let managed = try await TestServer.start(.redis70)
+        defer {
+            open.stop()
+            managed.stop()
+        }
+        let report = try await explore([open, managed], try builtin("login"), serverFaults: true)
+        let tables = try #require(report.coverage)
+        let onA = try #require(tables.first { $0.endpoint == "A" })
+        #expect(onA.faults.suffix(3) == ["server-pause", "server-sleep", "server-kill"])
+        let column = { (name: String) in onA.faults.firstIndex(of: name)! }
+        let beforeLogin = try #require(onA.rows.first { $0.point == "step 1: before the step" })
+        // A write pause holds the pipeline's writes until the client gives up: the server drops them.
+        #expect(beforeLogin.outcomes[column("server-pause")] == "stopped, unchanged, hang")
+        // A sleeping server runs what it was sent once it wakes, though the client gave up.
+        #expect(beforeLogin.outcomes[column("server-sleep")] == "stopped, complete, hang")
+        // A connection killed under a held write: nothing of the pipeline ran.
+        #expect(beforeLogin.outcomes[column("server-kill")] == "stopped, unchanged")
+        let skipped = report.findings.filter { $0.category == .serverFault }
+        #expect(skipped.map(\.title) == ["server-sleep skipped on B: the host refuses DEBUG SLEEP"])
+        #expect(skipped.first?.severity == .info)
+        let onB = try #require(tables.first { $0.endpoint == "B" })
+        #expect(onB.faults.suffix(2) == ["server-pause", "server-kill"])
+        #expect(try await open.command("DBSIZE") == .integer(0))
     }
 }
