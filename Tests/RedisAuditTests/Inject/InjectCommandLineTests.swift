@@ -63,4 +63,24 @@ struct InjectCommandLineTests {
         #expect(report.coverage?.first?.rows.map(\.point) == ["drop:DEL:nth=1,reply=-ERR lost"])
         #expect(try await server.command("DBSIZE") == .integer(0))
     }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func ctrlCStopsTheExplorationAndDeletesEveryTrialNamespace() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        // Long trials (a 3 s trial timeout) so the interrupt lands while trials hold keys.
+        let process = try ChildProcess(
+            Fixtures.binary.path, ["inject", server.url, "--scenario", "refresh", "--trial-timeout", "3", "--jobs", "8"])
+        var written = false
+        for _ in 0..<200 {
+            if let keys = try await server.command("KEYS", "redisaudit:*").arrayElements, keys.count >= 4 { written = true; break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        #expect(written)
+        kill(process.pid, SIGINT)
+        let status = await process.finish(timeout: 30)
+        #expect(status == 130, "\(process.stderr)")
+        #expect(process.stderr.contains("interrupted"))
+        #expect(try await server.command("KEYS", "*") == .array([]))
+    }
 }
