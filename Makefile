@@ -1,5 +1,5 @@
 # redisaudit: build, test, demo and install.
-#   make demo   start a local Redis 7.0 and Valkey 9.1, compare them, print the report
+#   make demo   start a local Redis 7.0 and Valkey 9.1, compare them, explore faults on both, print the reports
 #   make test   install what is missing, run every test against real servers
 
 PREFIX ?= /usr/local
