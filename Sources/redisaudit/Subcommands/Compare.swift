@@ -47,15 +47,9 @@ struct Compare: AsyncParsableCommand {
         let configuration = CompareConfiguration(
             endpointA: a, endpointB: b, connection: connection.options, scenarios: loaded,
             overrides: overrides, ttlTolerance: ttlTolerance, failOn: report.threshold)
-        let logger = report.makeLogger()
-        let interruption = Interruption()
-        let signals = SignalTrap.install(interruption, logger: logger)
-        defer { _ = signals }
-        let audit = CompareAudit(configuration: configuration, logger: logger, interruption: interruption)
-        let result = try await audit.run()
-        let code = try report.emit(result)
-        logger.info("\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)")
-        if code != ExitStatus.pass { throw ExitCode(code) }
+        try await report.run { logger, interruption in
+            try await CompareAudit(configuration: configuration, logger: logger, interruption: interruption).run()
+        }
     }
 }
 

@@ -92,6 +92,19 @@ struct ReportFlags: ParsableArguments {
         }
     }
 
+    /// Runs an audit with progress on standard error and the first Ctrl-C turned into a clean
+    /// stop, writes its report, and exits 1 when the verdict is a failure.
+    func run(_ audit: (Logger, Interruption) async throws -> AuditReport) async throws {
+        let logger = makeLogger()
+        let interruption = Interruption()
+        let signals = SignalTrap.install(interruption, logger: logger)
+        defer { _ = signals }
+        let result = try await audit(logger, interruption)
+        let code = try emit(result)
+        logger.info("\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)")
+        if code != ExitStatus.pass { throw ExitCode(code) }
+    }
+
     /// The logger for progress and diagnostics, on standard error at the level `--quiet`/`--verbose` ask for.
     func makeLogger() -> Logger {
         DiagnosticsLogHandler.bootstrap(quiet: quiet, verbose: verbose)

@@ -89,14 +89,8 @@ struct Inject: AsyncParsableCommand {
             endpoints: endpoints, connection: connection.options, scenarios: loaded, overrides: overrides, rules: rules,
             lostWrites: lostWrites, trialTimeout: .milliseconds(Int64(trialTimeout * 1000)), jobs: jobs,
             failOn: report.threshold, restartCommands: [restartCommand, restartCommandB], serverFaults: serverFaults)
-        let logger = report.makeLogger()
-        let interruption = Interruption()
-        let signals = SignalTrap.install(interruption, logger: logger)
-        defer { _ = signals }
-        let audit = InjectAudit(configuration: configuration, logger: logger, interruption: interruption)
-        let result = try await audit.run()
-        let code = try report.emit(result)
-        logger.info("\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)")
-        if code != ExitStatus.pass { throw ExitCode(code) }
+        try await report.run { logger, interruption in
+            try await InjectAudit(configuration: configuration, logger: logger, interruption: interruption).run()
+        }
     }
 }
