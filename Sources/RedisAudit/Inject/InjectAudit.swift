@@ -184,7 +184,8 @@ public struct InjectAudit: Sendable {
         runID: String, progress: (Int, Int)
     ) async throws -> Exploration {
         let config = configuration
-        let replayer = TrialReplayer(endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout)
+        let replayer = TrialReplayer(
+            endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout, interruption: interruption)
         func namespace(_ trial: Int) -> Namespace {
             guard let namespace = Namespace(runID: "\(runID)-\(trial)\(role.lowercased())") else {
                 preconditionFailure("generated run ids are valid namespace ids")

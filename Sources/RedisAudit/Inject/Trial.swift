@@ -44,6 +44,8 @@ struct TrialReplayer: Sendable {
     let options: ConnectionOptions
     /// The application's command timeout inside a trial.
     let trialTimeout: TimeAmount
+    /// Checked between steps: a stopped run still cleans the trial's namespace.
+    var interruption: Interruption? = nil
     /// How long a delay fault holds a reply: beyond the trial timeout.
     var delay: TimeAmount { trialTimeout + .milliseconds(max(100, trialTimeout.nanoseconds / 2_000_000)) }
 
@@ -93,6 +95,11 @@ struct TrialReplayer: Sendable {
         var invariantsBefore: [InvariantResult] = []
         var checkpoints: [NamespaceState] = []
         for (index, step) in scenario.steps.enumerated() {
+            if interruption?.isRequested == true {
+                await application.close()
+                await control?.close()
+                throw InterruptedError()
+            }
             if !step.setup, index == 0 || scenario.steps[index - 1].setup {
                 before = try await NamespaceState.read(namespace: namespace, known: tracker.keys, session: &observer)
                 invariantsBefore = try await InvariantCheck.evaluate(

@@ -33,7 +33,7 @@ struct InjectCommandLineTests {
         defer { server.stop() }
         let json = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-inject-\(UUID().uuidString.prefix(8)).json").path
         let run = try await Fixtures.run(
-            ["inject", server.url, "--scenario", "login", "--trial-timeout", "0.2", "--json-output", json])
+            ["inject", server.url, "--scenario", "login", "--trial-timeout", "1", "--json-output", json])
         #expect(run.status == 1, "a partial apply is high: \(run.stderr)")
         #expect(run.stdout.hasPrefix("# redisaudit inject report"))
         #expect(run.stdout.contains("## Fault coverage"))
@@ -44,7 +44,7 @@ struct InjectCommandLineTests {
         #expect(report.coverage?.first?.trials == 20)
         #expect(report.findings.contains { $0.category == .partialApply })
         let quietPass = try await Fixtures.run(
-            ["inject", server.url, "--scenario", "login-multi", "--trial-timeout", "0.2", "--quiet", "--format", "json"])
+            ["inject", server.url, "--scenario", "login-multi", "--trial-timeout", "1", "--quiet", "--format", "json"])
         #expect(quietPass.status == 0, "login-multi has only a medium hang finding: \(quietPass.stdout)")
         #expect(quietPass.stderr.isEmpty)
     }

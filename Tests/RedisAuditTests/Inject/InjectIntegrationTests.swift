@@ -11,7 +11,9 @@ private func explore(
 ) async throws -> AuditReport {
     let configuration = InjectConfiguration(
         endpoints: servers.map(\.endpoint), connection: Fixtures.options, scenarios: scenarios, lostWrites: lostWrites,
-        trialTimeout: .milliseconds(200), jobs: 4, restartCommands: restartCommands, serverFaults: serverFaults)
+        // Generous: the whole suite runs at once on two cores, and a trial whose reply is merely
+        // late would be judged as if a delay fault had hit it.
+        trialTimeout: .milliseconds(1000), jobs: 4, restartCommands: restartCommands, serverFaults: serverFaults)
     return try await InjectAudit(configuration: configuration).run()
 }
 
