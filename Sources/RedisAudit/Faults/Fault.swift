@@ -4,9 +4,9 @@ import RESP
 /// One kind of fault: how a command it targets is disturbed.
 ///
 /// To add a kind: a struct in its own file in `Faults/` conforming to `Fault`, and a line in
-/// `FaultRule.kinds`. Targeting (command name, `nth`, `probability`, `seed`) is common to every
-/// kind and handled by `FaultTarget`; a kind only reads its own parameters and says what
-/// happens to one targeted command.
+/// `FaultRule.kinds`. Targeting (command name, `nth`, `scope`, `probability`, `seed`) is common
+/// to every kind and handled by `FaultTarget`; a kind only reads its own parameters and says
+/// what happens to one targeted command.
 public protocol Fault: Sendable {
     /// The rule's first word, e.g. `kill-after`.
     static var kind: String { get }
@@ -18,6 +18,56 @@ public protocol Fault: Sendable {
     init(parameters: [String: String]) throws(FaultRuleError)
     /// What happens to one targeted command.
     func effect(random: inout FaultRandom) -> FaultEffect
+    /// When a rule of this kind that names no command, `nth` or probability fires.
+    static var untargeted: UntargetedFiring { get }
+}
+
+extension Fault {
+    public static var untargeted: UntargetedFiring { .everyCommand }
+}
+
+/// When a rule that targets nothing in particular fires.
+public enum UntargetedFiring: Sendable, Hashable {
+    /// On every command.
+    case everyCommand
+    /// Once per connection, as it opens (a toxic on the whole stream).
+    case connectionStart
+    /// Once in the run, on its first command.
+    case firstCommandOfRun
+}
+
+/// Which way bytes flow, for the faults that act on the byte stream.
+public enum StreamDirection: String, Sendable, Hashable {
+    /// From the server to the client (toxiproxy's downstream).
+    case reply
+    /// From the client to the server (toxiproxy's upstream).
+    case request
+
+    /// Reads `direction=` (default `reply`).
+    init(parameter: String?) throws(FaultRuleError) {
+        guard let parameter else {
+            self = .reply
+            return
+        }
+        guard let direction = StreamDirection(rawValue: parameter) else {
+            throw FaultRuleError("direction must be reply or request (got '\(parameter)')")
+        }
+        self = direction
+    }
+}
+
+/// A change to a connection's byte stream that lasts from the moment it fires (toxiproxy's toxics).
+public enum StreamToxic: Sendable, Hashable {
+    /// At most this many bytes a second.
+    case bandwidth(bytesPerSecond: Int, direction: StreamDirection)
+    /// Chunks of about `size` bytes (± `variation`), `delay` apart; `seed` drives the sizes.
+    case slicer(size: Int, variation: Int, delay: TimeAmount, seed: UInt64, direction: StreamDirection)
+    /// Close both connections once this many bytes have passed.
+    case limitData(bytes: Int, direction: StreamDirection)
+    /// Nothing passes either way any more; both connections close after this long (nil: never).
+    case timeout(TimeAmount?)
+    /// When either side closes, the other closes this much later.
+    case slowClose(TimeAmount)
 }
 
 /// What the proxy does to one command a fault targets.
@@ -32,6 +82,10 @@ public enum FaultEffect: Sendable, Hashable {
     case delayRequest(TimeAmount)
     /// Hold the command's reply this long before the client gets it (and everything behind it).
     case delayReply(TimeAmount)
+    /// Close every connection of the proxy and refuse new ones this long (the command is lost).
+    case down(TimeAmount)
+    /// Change the connection's byte stream from this command on.
+    case stream(StreamToxic)
 }
 
 /// A small seeded random generator (SplitMix64), so `probability=` faults are reproducible.
@@ -66,6 +120,19 @@ struct FaultParameterReader {
         }
         guard let number = Int64(text), number >= 0, number <= 3_600_000 else {
             throw FaultRuleError("\(name) must be a whole number of milliseconds between 0 and 3600000 (got '\(text)')")
+        }
+        return number
+    }
+
+    /// A whole number in `range`, or `value` when not given.
+    func count(_ name: String, in range: ClosedRange<Int>, default value: Int? = nil) throws(FaultRuleError) -> Int {
+        guard let text = values[name] else {
+            if let value { return value }
+            throw FaultRuleError("\(kind) needs \(name)=N")
+        }
+        guard let number = Int(text), range.contains(number) else {
+            throw FaultRuleError(
+                "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound) (got '\(text)')")
         }
         return number
     }

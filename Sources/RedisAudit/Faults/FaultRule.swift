@@ -9,7 +9,8 @@ import NIOCore
 public struct FaultRule: Sendable, CustomStringConvertible {
     /// Every known kind, in the order the README lists them.
     public static let kinds: [any Fault.Type] = [
-        KillBefore.self, KillAfter.self, Reset.self, Drop.self, Delay.self, Latency.self,
+        KillBefore.self, KillAfter.self, Reset.self, Drop.self, Delay.self, Latency.self, Down.self,
+        Bandwidth.self, Slicer.self, LimitData.self, Timeout.self, SlowClose.self,
     ]
 
     /// Targeting parameters every kind accepts.
@@ -25,7 +26,10 @@ public struct FaultRule: Sendable, CustomStringConvertible {
         var lines = [
             "rule syntax: KIND[:COMMAND][:param=value,...], e.g. kill-after:EXPIRE, kill-before:nth=3,",
             "  drop:DEL:reply=:1, drop:DEL:reply=-ERR lost, delay:GET:ms=1500, latency:ms=20,jitter=5,",
-            "  reset:SREM:probability=0.2, kill-after:SADD:nth=2,scope=run",
+            "  reset:SREM:probability=0.2, kill-after:SADD:nth=2,scope=run, down:EXEC:ms=2000,",
+            "  bandwidth:rate=64, slicer:size=16,delay_us=500, limit-data:bytes=4096, timeout:ms=0",
+            "untargeted, down fires on the run's first command; bandwidth, slicer, limit-data, timeout and",
+            "  slow-close apply from each connection's start (targeted: from the command that fires them)",
             "kinds:",
         ]
         for kind in kinds {
@@ -64,7 +68,7 @@ public struct FaultRule: Sendable, CustomStringConvertible {
         var rest = kindEnd < trimmed.endIndex ? trimmed[trimmed.index(after: kindEnd)...] : ""
         var command: String?
         let segmentEnd = rest.firstIndex(of: ":") ?? rest.endIndex
-        if !rest[..<segmentEnd].contains("=") {
+        if !rest.isEmpty, !rest[..<segmentEnd].contains("=") {
             let name = String(rest[..<segmentEnd]).uppercased()
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "|" }) else {
                 throw FaultRuleError("'\(rest[..<segmentEnd])' is not a command name", rule: text)
@@ -226,6 +230,8 @@ struct FaultSchedule {
         var requestDelay: TimeAmount = .zero
         /// Total reply delay of the delay and latency rules that fired.
         var replyDelay: TimeAmount = .zero
+        /// Stream toxics that start with this command.
+        var toxics: [StreamToxic] = []
     }
 
     private let rules: [FaultRule]
@@ -240,12 +246,39 @@ struct FaultSchedule {
         randoms = rules.map { FaultRandom(seed: $0.target.seed) }
     }
 
+    /// The stream toxics of the untargeted rules that apply from the connection's start.
+    mutating func connectionStarted() -> [StreamToxic] {
+        var toxics: [StreamToxic] = []
+        for index in rules.indices where firing(index) == .connectionStart {
+            if case .stream(let toxic) = rules[index].fault.effect(random: &randoms[index]) {
+                toxics.append(toxic)
+                counters.fired(index)
+            }
+        }
+        return toxics
+    }
+
+    /// How rule `index` fires: as targeted, or as its kind says when it targets nothing.
+    private func firing(_ index: Int) -> UntargetedFiring? {
+        let target = rules[index].target
+        guard target.command == nil, target.nth == nil, target.probability == nil else { return nil }
+        return type(of: rules[index].fault).untargeted
+    }
+
     /// Decides what happens to the next command on the connection, named `name`.
     mutating func decide(_ name: String) -> Decision {
         var decision = Decision()
         for index in rules.indices {
             let target = rules[index].target
             if let command = target.command, command != name { continue }
+            switch firing(index) {
+            case .connectionStart:
+                continue
+            case .firstCommandOfRun:
+                guard counters.matchedInRun(index) == 1 else { continue }
+            case .everyCommand, nil:
+                break
+            }
             matches[index] += 1
             if let nth = target.nth {
                 let count = target.scope == .run ? counters.matchedInRun(index) : matches[index]
@@ -258,7 +291,9 @@ struct FaultSchedule {
                 decision.requestDelay = decision.requestDelay + amount
             case .delayReply(let amount):
                 decision.replyDelay = decision.replyDelay + amount
-            case .killBefore, .killAfter, .drop:
+            case .stream(let toxic):
+                decision.toxics.append(toxic)
+            case .killBefore, .killAfter, .drop, .down:
                 guard decision.effect == nil else { continue }
                 decision.effect = effect
             }

@@ -38,10 +38,10 @@ public final class FaultProxy: Sendable {
     public let port: Int
     /// How many times each rule fired.
     public let counters: FaultCounters
-    private let listener: Channel
+    private let listener: ProxyListener
     private let sessions: ProxySessions
 
-    private init(port: Int, counters: FaultCounters, listener: Channel, sessions: ProxySessions) {
+    private init(port: Int, counters: FaultCounters, listener: ProxyListener, sessions: ProxySessions) {
         self.port = port
         self.counters = counters
         self.listener = listener
@@ -65,33 +65,35 @@ public final class FaultProxy: Sendable {
             connectTimeout: configuration.options.connectTimeout,
             counters: configuration.rules.isEmpty ? nil : counters)
         let sessions = ProxySessions()
-        let bootstrap = ServerBootstrap(group: eventLoopGroup)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(ChannelOptions.backlog, value: 256)
-            .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
-            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let session = ProxySession(client: channel, upstream: upstream, sessions: sessions)
-                    let handler = ProxySideHandler(session: session, side: .client)
-                    session.clientHandler = handler
-                    try channel.pipeline.syncOperations.addHandler(handler)
+        let listener = ProxyListener(host: configuration.listenHost, sessions: sessions, eventLoop: eventLoopGroup.next()) {
+            listener in
+            ServerBootstrap(group: eventLoopGroup)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(ChannelOptions.backlog, value: 256)
+                .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+                .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let session = ProxySession(client: channel, upstream: upstream, sessions: sessions, listener: listener)
+                        let handler = ProxySideHandler(session: session, side: .client)
+                        session.clientHandler = handler
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
                 }
-            }
-        let listener: Channel
+        }
         do {
-            listener = try await bootstrap.bind(host: configuration.listenHost, port: configuration.listenPort).get()
+            try await listener.bind(port: configuration.listenPort)
         } catch {
             throw ProxyError.cannotListen(address: "\(configuration.listenHost):\(configuration.listenPort)", reason: "\(error)")
         }
         return FaultProxy(
-            port: listener.localAddress?.port ?? configuration.listenPort, counters: counters, listener: listener,
+            port: listener.port, counters: counters, listener: listener,
             sessions: sessions)
     }
 
     /// Stops accepting connections and closes every open one; returns once they are closed.
     public func stop() async {
-        try? await listener.close().get()
+        await listener.stop()
         // A connection accepted just before the listener closed registers a moment later.
         repeat {
             sessions.terminateAll()
@@ -99,7 +101,8 @@ public final class FaultProxy: Sendable {
     }
 
     /// Waits until no session is open any more (every client has closed, both connections of
-    /// each session are closed and nothing is held for them): true, or false after `timeout`.
+    /// each session are closed and nothing is held for them) and no `down` period lasts: true,
+    /// or false after `timeout`.
     public func settle(timeout: TimeAmount) async -> Bool {
         await sessions.settle(timeout: timeout, timerLoop: listener.eventLoop)
     }

@@ -28,6 +28,15 @@ final class HeldOutput {
         return items.count == 1 ? release : nil
     }
 
+    /// Holds `item` until `spacing` after the previous item's release (or after now, if that
+    /// is later): how a throttled stream is paced. Returns the release time as `hold` does.
+    func hold(_ item: Item, spacedBy spacing: TimeAmount) -> NIODeadline? {
+        let release = max(NIODeadline.now(), lastRelease) + spacing
+        lastRelease = release
+        items.append((item, release))
+        return items.count == 1 ? release : nil
+    }
+
     /// Removes the items due by `now`; returns them and when the next one is due.
     func due(at now: NIODeadline) -> (items: [Item], next: NIODeadline?) {
         var released: [Item] = []

@@ -36,6 +36,9 @@ struct ProxyUpstream: Sendable {
 ///  client ◀─ HeldOutput ◀─ owed.popFirst() ◀─ RESPFrameScanner.replyLength ◀─ ProxySideHandler(.server) ◀─ server
 /// ```
 ///
+/// Stream toxics (bandwidth, slicer, limit-data) sit last on each way out: what leaves a
+/// `HeldOutput` is cut by `StreamShaping` into spaced pieces, held in a second, paced queue.
+///
 /// Without rules the session frames requests only (to refuse garbage) and passes replies on
 /// as they come: no reply framing, no fault checks, no per-command bookkeeping.
 ///
@@ -49,6 +52,7 @@ final class ProxySession {
 
     private let upstream: ProxyUpstream
     private let sessions: ProxySessions
+    private let listener: ProxyListener
     private let client: Channel
     private var server: Channel?
     private var clientClosed = false
@@ -64,6 +68,17 @@ final class ProxySession {
     private var owed = CircularBuffer<OwedReply>()
     private let toServer = HeldOutput()
     private let toClient = HeldOutput()
+    /// Pieces cut by the stream toxics, on their way out.
+    private let pacedToServer = HeldOutput()
+    private let pacedToClient = HeldOutput()
+    private var requestShaping = StreamShaping()
+    private var replyShaping = StreamShaping()
+    /// Set once a limit-data close is on its way: later bytes are dropped.
+    private var limitReached = false
+    /// Set by `timeout`: nothing passes either way any more.
+    private var blackHole = false
+    /// Set by `slow-close`: how late a close is passed on to the other side.
+    private var slowClose: TimeAmount?
     private var serverNeedsFlush = false
     private var clientNeedsFlush = false
     /// Set once the session is being torn down: nothing more is read or forwarded.
@@ -72,6 +87,9 @@ final class ProxySession {
     private var draining = false
     /// Set when the client half-closed before the upstream connection was up.
     private var clientInputClosed = false
+    /// Set when the client closed before the upstream connection was up: what it sent is
+    /// forwarded once connected, then the session ends.
+    private var clientGoneBeforeUpstream = false
     /// Set once a close is held behind delayed replies: later input is never delivered.
     private var closing = false
     /// Set once a kill cut the request stream: nothing the client sends later is forwarded.
@@ -81,21 +99,27 @@ final class ProxySession {
     /// A command of the transaction was dropped with an error: its EXEC becomes a DISCARD.
     private var transactionPoisoned = false
 
-    init(client: Channel, upstream: ProxyUpstream, sessions: ProxySessions) {
+    init(client: Channel, upstream: ProxyUpstream, sessions: ProxySessions, listener: ProxyListener) {
         self.client = client
         self.upstream = upstream
         self.sessions = sessions
-        schedule = upstream.counters.map { FaultSchedule(counters: $0) }
+        self.listener = listener
         sessions.opened(self, on: client.eventLoop)
         client.closeFuture.assumeIsolated().whenComplete { _ in
             self.clientClosed = true
             self.leaveIfClosed()
         }
+        if var schedule = upstream.counters.map({ FaultSchedule(counters: $0) }) {
+            let toxics = schedule.connectionStarted()
+            self.schedule = schedule
+            for toxic in toxics { apply(toxic) }
+        }
     }
 
-    /// Closes both connections now, dropping everything held (the proxy is stopping).
+    /// Closes both connections now, dropping everything held (the proxy stops or goes down).
     func terminate() {
         toServer.cancel()
+        pacedToServer.cancel()
         finish(reset: false)
         client.close(promise: nil)
         server?.close(promise: nil)
@@ -127,7 +151,7 @@ final class ProxySession {
     }
 
     func read(_ buffer: ByteBuffer, from side: ProxySide) {
-        guard !finished, !closing, side == .server || !requestsCut else { return }
+        guard !finished, !closing, !blackHole, side == .server || !requestsCut else { return }
         switch side {
         case .client:
             if var pending = requests {
@@ -164,21 +188,36 @@ final class ProxySession {
     func inactive(_ side: ProxySide) {
         switch side {
         case .client:
-            finish(reset: false)
+            if server == nil, !serverClosed, !finished {
+                clientGoneBeforeUpstream = true
+            } else if let slowClose, !finished {
+                client.eventLoop.assumeIsolated().scheduleTask(in: slowClose) { self.finish(reset: false) }
+            } else {
+                finish(reset: false)
+            }
             // The client's end is the session's last event: let go of the handlers, which
             // hold the session in turn.
             clientHandler = nil
             serverHandler = nil
         case .server:
-            // The server closed (QUIT, timeout, restart): the client gets what is held first.
             guard !finished else { return }
-            if toClient.isEmpty {
-                finish(reset: false)
+            if let slowClose {
+                client.eventLoop.assumeIsolated().scheduleTask(in: slowClose) { self.serverWentAway() }
             } else {
-                closing = true
-                if let deadline = toClient.hold(.close(reset: false), for: .zero) {
-                    scheduleRelease(toClient, at: deadline)
-                }
+                serverWentAway()
+            }
+        }
+    }
+
+    /// The server closed (QUIT, timeout, restart): the client gets what is held first.
+    private func serverWentAway() {
+        guard !finished else { return }
+        if toClient.isEmpty && pacedToClient.isEmpty {
+            finish(reset: false)
+        } else {
+            closing = true
+            if let deadline = toClient.hold(.close(reset: false), for: .zero) {
+                scheduleRelease(toClient, at: deadline)
             }
         }
     }
@@ -265,7 +304,9 @@ final class ProxySession {
             consumeRequests(&early)
             flush()
         }
-        if clientInputClosed {
+        if clientGoneBeforeUpstream {
+            finish(reset: false)
+        } else if clientInputClosed {
             inputClosed(.client)
         } else {
             clientHandler?.resumeReading()
@@ -274,6 +315,10 @@ final class ProxySession {
 
     private func upstreamUnreachable() {
         guard !finished else { return }
+        guard !clientGoneBeforeUpstream else {
+            finish(reset: false)
+            return
+        }
         refuse("ERR redisaudit proxy: upstream unreachable")
     }
 
@@ -340,6 +385,9 @@ final class ProxySession {
                     continue
                 }
                 let decision = schedule!.decide(frame.name)
+                for toxic in decision.toxics { apply(toxic) }
+                // A timeout swallows the command that fired it, and everything after.
+                guard !blackHole else { return }
                 switch decision.effect {
                 case .killBefore(let reset):
                     // The connection dies just before this command: it and everything after
@@ -347,6 +395,12 @@ final class ProxySession {
                     requestsCut = true
                     flush()
                     finish(reset: reset)
+                    return
+                case .down(let duration):
+                    // The server "restarts" before this command: every connection closes.
+                    requestsCut = true
+                    flush()
+                    listener.down(for: duration)
                     return
                 case .drop(let reply):
                     // A command that fails to queue poisons the transaction, as on a server.
@@ -361,7 +415,7 @@ final class ProxySession {
                     requestsCut = true
                     flush()
                     return
-                case .delayRequest, .delayReply, nil:
+                case .delayRequest, .delayReply, .stream, nil:
                     if transactionPoisoned, frame.name == "EXEC" {
                         send(Self.discard, toServerAfter: decision.requestDelay)
                         owed.append(.replaced(Self.execAbort, delay: decision.replyDelay))
@@ -391,8 +445,7 @@ final class ProxySession {
 
     private func send(_ bytes: ByteBuffer, toServerAfter delay: TimeAmount) {
         if delay == .zero && toServer.isEmpty {
-            server?.write(bytes, promise: nil)
-            serverNeedsFlush = true
+            deliver(bytes, to: .server)
         } else if let deadline = toServer.hold(.bytes(bytes), for: delay) {
             scheduleRelease(toServer, at: deadline)
         }
@@ -457,10 +510,62 @@ final class ProxySession {
 
     private func send(_ bytes: ByteBuffer, toClientAfter delay: TimeAmount) {
         if delay == .zero && toClient.isEmpty {
-            client.write(bytes, promise: nil)
-            clientNeedsFlush = true
+            deliver(bytes, to: .client)
         } else if let deadline = toClient.hold(.bytes(bytes), for: delay) {
             scheduleRelease(toClient, at: deadline)
+        }
+    }
+
+    // MARK: - Stream toxics
+
+    private func apply(_ toxic: StreamToxic) {
+        switch toxic {
+        case .bandwidth(_, let direction), .slicer(_, _, _, _, let direction), .limitData(_, let direction):
+            if direction == .request {
+                requestShaping.add(toxic)
+            } else {
+                replyShaping.add(toxic)
+            }
+        case .timeout(let duration):
+            blackHole = true
+            for queue in [toServer, toClient, pacedToServer, pacedToClient] { queue.cancel() }
+            owed.removeAll()
+            if let duration {
+                client.eventLoop.assumeIsolated().scheduleTask(in: duration) { self.finish(reset: false) }
+            }
+        case .slowClose(let duration):
+            slowClose = duration
+        }
+    }
+
+    /// Writes bytes that are due to one side, through its stream toxics if any apply.
+    private func deliver(_ bytes: ByteBuffer, to side: ProxySide) {
+        guard !blackHole, !limitReached else { return }
+        let cut: (pieces: [StreamShaping.Piece], limitReached: Bool)
+        switch side {
+        case .server:
+            guard requestShaping.isActive else {
+                server?.write(bytes, promise: nil)
+                serverNeedsFlush = true
+                return
+            }
+            cut = requestShaping.cut(bytes)
+        case .client:
+            guard replyShaping.isActive else {
+                client.write(bytes, promise: nil)
+                clientNeedsFlush = true
+                return
+            }
+            cut = replyShaping.cut(bytes)
+        }
+        let queue = side == .server ? pacedToServer : pacedToClient
+        for piece in cut.pieces {
+            if let deadline = queue.hold(.bytes(piece.bytes), spacedBy: piece.spacing) { scheduleRelease(queue, at: deadline) }
+        }
+        if cut.limitReached {
+            // Both connections close once the last byte allowed is out.
+            limitReached = true
+            if let deadline = queue.hold(.close(reset: false), spacedBy: .zero) { scheduleRelease(queue, at: deadline) }
         }
     }
 
@@ -473,21 +578,32 @@ final class ProxySession {
     }
 
     private func release(_ queue: HeldOutput) {
+        let side: ProxySide = queue === toServer || queue === pacedToServer ? .server : .client
+        let paced = queue === pacedToServer || queue === pacedToClient
         // Once the session is finished only request bytes already sent on their way go on.
-        guard !finished || queue === toServer else { return }
-        let channel = queue === toServer ? server : client
+        guard !finished || side == .server else { return }
+        let channel = side == .server ? server : client
         let (items, next) = queue.due(at: .now())
         queue.timer = nil
         for item in items {
             switch item {
             case .bytes(let bytes):
-                channel?.write(bytes, promise: nil)
+                if paced {
+                    channel?.write(bytes, promise: nil)
+                } else {
+                    deliver(bytes, to: side)
+                    flush()
+                }
             case .closeOutput:
                 channel?.flush()
                 closeServerOutput()
             case .close(let reset):
                 channel?.flush()
-                if finished {
+                let pacedQueue = side == .server ? pacedToServer : pacedToClient
+                if !paced, !pacedQueue.isEmpty {
+                    // Pieces cut by a toxic are still on their way: the close goes after them.
+                    _ = pacedQueue.hold(.close(reset: reset), spacedBy: .zero)
+                } else if finished {
                     close(channel, reset: reset)
                 } else {
                     flush()
@@ -521,12 +637,16 @@ final class ProxySession {
         flush()
         finished = true
         toClient.cancel()
+        pacedToClient.cancel()
         owed.removeAll()
         if !keepingClient { close(client, reset: reset) }
         if let server, server.isActive, !toServer.isEmpty {
             _ = toServer.hold(.close(reset: reset), for: .zero)
+        } else if let server, server.isActive, !pacedToServer.isEmpty {
+            _ = pacedToServer.hold(.close(reset: reset), spacedBy: .zero)
         } else {
             toServer.cancel()
+            pacedToServer.cancel()
             close(server, reset: reset)
         }
     }

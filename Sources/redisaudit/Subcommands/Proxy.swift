@@ -18,6 +18,9 @@ struct Proxy: AsyncParsableCommand {
     @Option(name: .customLong("fault"), help: "A fault rule, KIND[:COMMAND][:param=value,...] (repeatable).")
     var faults: [String] = []
 
+    @Option(help: "A YAML file of fault rules, faults: [RULE, ...]; they come before the --fault rules.")
+    var plan: String?
+
     @Option(help: "Also write the per-rule counters as JSON to this file on exit.")
     var stats: String?
 
@@ -25,6 +28,13 @@ struct Proxy: AsyncParsableCommand {
 
     func validate() throws {
         _ = try listenAddress()
+        if let plan {
+            do {
+                _ = try FaultPlan.load(contentsOf: plan)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
         for fault in faults {
             do {
                 _ = try FaultRule.parse(fault)
@@ -47,13 +57,15 @@ struct Proxy: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let rules = try faults.map { rule throws(FaultRuleError) in try FaultRule.parse(rule) }
+        let planned = try plan.map { path throws(FaultPlanError) in try FaultPlan.load(contentsOf: path) } ?? []
+        let rules = try planned + faults.map { rule throws(FaultRuleError) in try FaultRule.parse(rule) }
         let endpoint = try Endpoint.parse(upstream)
         let (host, port) = try listenAddress()
         let proxy: FaultProxy
         do {
             proxy = try await FaultProxy.start(
-                FaultProxyConfiguration(listenHost: host, listenPort: port, upstream: endpoint, options: connection.options, rules: rules))
+                FaultProxyConfiguration(
+                    listenHost: host, listenPort: port, upstream: endpoint, options: connection.options, rules: rules))
         } catch let error as ProxyError {
             throw UsageError(message: error.description)
         }

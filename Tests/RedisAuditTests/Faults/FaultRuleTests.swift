@@ -12,6 +12,12 @@ struct FaultRuleTests {
         #expect(rule.target.nth == nil && rule.target.probability == nil)
     }
 
+    @Test func aKindAloneTargetsEveryCommand() throws {
+        let rule = try FaultRule.parse("kill-after")
+        #expect(rule.fault is KillAfter)
+        #expect(rule.target.command == nil && rule.target.nth == nil)
+    }
+
     @Test func nthWithoutACommand() throws {
         let rule = try FaultRule.parse("kill-before:nth=3")
         #expect(rule.fault is KillBefore)
@@ -59,6 +65,17 @@ struct FaultRuleTests {
         ("kill-after:EX PIRE", "is not a command name"),
         ("drop:DEL:oops", "'oops' is not param=value"),
         ("kill-after:SADD:nth=2,scope=process", "scope must be connection or run"),
+        ("down:EXEC", "down needs ms=MILLISECONDS"),
+        ("bandwidth", "bandwidth needs rate=N"),
+        ("bandwidth:rate=0", "rate must be a whole number from 1"),
+        ("bandwidth:rate=10,direction=up", "direction must be reply or request"),
+        ("slicer:delay_us=10", "slicer needs size=N"),
+        ("slicer:size=10,variation=10", "variation must be less than size"),
+        ("slicer:size=10,delay_us=soon", "delay_us must be a whole number"),
+        ("limit-data:bytes=-1", "bytes must be a whole number from 0"),
+        ("timeout", "timeout needs ms=MILLISECONDS"),
+        ("slow-close:GET:ms=x", "ms must be a whole number"),
+        ("timeout:ms=10,direction=reply", "timeout has no parameter 'direction'"),
     ])
     func badRulesSayWhatIsWrongAndShowTheSyntax(rule: String, reason: String) {
         do {
@@ -142,5 +159,50 @@ struct FaultRuleTests {
         #expect(schedule.decide("DECR").effect == .killAfter(reset: true))
         #expect(counters.snapshot.map(\.rule) == ["drop EXPIRE", "slow SET", "kill GET", "after", "rst"])
         #expect(counters.snapshot.map(\.fired) == [1, 1, 1, 1, 1])
+    }
+
+    @Test func streamFaultParameters() throws {
+        #expect((try FaultRule.parse("down:EXEC:ms=2000").fault as? Down)?.duration == .milliseconds(2000))
+        let bandwidth = try #require(try FaultRule.parse("bandwidth:rate=64,direction=request").fault as? Bandwidth)
+        #expect(bandwidth.kilobytesPerSecond == 64 && bandwidth.direction == .request)
+        #expect((try FaultRule.parse("bandwidth:GET:rate=1").fault as? Bandwidth)?.direction == .reply)
+        let slicer = try #require(try FaultRule.parse("slicer:size=16,variation=4,delay_us=500").fault as? Slicer)
+        #expect(slicer.size == 16 && slicer.variation == 4 && slicer.delay == .microseconds(500))
+        let limit = try #require(try FaultRule.parse("limit-data:bytes=4096,direction=request").fault as? LimitData)
+        #expect(limit.bytes == 4096 && limit.direction == .request)
+        #expect((try FaultRule.parse("timeout:ms=0").fault as? Timeout)?.duration == nil)
+        #expect((try FaultRule.parse("timeout:GET:ms=300").fault as? Timeout)?.duration == .milliseconds(300))
+        #expect((try FaultRule.parse("slow-close:ms=50").fault as? SlowClose)?.duration == .milliseconds(50))
+        for kind in ["down", "bandwidth", "slicer", "limit-data", "timeout", "slow-close", "delay_us", "variation"] {
+            #expect(FaultRule.syntax.contains(kind), "\(kind)")
+        }
+    }
+
+    @Test func untargetedStreamFaultsApplyFromTheConnectionsStartOnly() throws {
+        let rules = try ["bandwidth:rate=8", "limit-data:GET:bytes=10", "slow-close:ms=5"].map { try FaultRule.parse($0) }
+        let counters = FaultCounters(rules: rules)
+        var schedule = FaultSchedule(counters: counters)
+        #expect(
+            schedule.connectionStarted() == [.bandwidth(bytesPerSecond: 8000, direction: .reply), .slowClose(.milliseconds(5))])
+        #expect(schedule.decide("SET").toxics == [])
+        #expect(schedule.decide("GET").toxics == [.limitData(bytes: 10, direction: .reply)])
+        #expect(counters.snapshot.map(\.fired) == [1, 1, 1])
+    }
+
+    @Test func untargetedDownFiresOnceInTheRun() throws {
+        let counters = FaultCounters(rules: [try FaultRule.parse("down:ms=100")])
+        var first = FaultSchedule(counters: counters)
+        var second = FaultSchedule(counters: counters)
+        #expect(first.connectionStarted() == [])
+        #expect(first.decide("PING").effect == .down(.milliseconds(100)))
+        #expect(first.decide("PING").effect == nil)
+        #expect(second.decide("PING").effect == nil)
+        #expect(counters.snapshot.map(\.fired) == [1])
+        // Targeted, it fires on every match.
+        var targeted = FaultSchedule(counters: FaultCounters(rules: [try FaultRule.parse("down:EXEC:ms=100")]))
+        #expect(
+            [targeted.decide("EXEC").effect, targeted.decide("GET").effect, targeted.decide("EXEC").effect] == [
+                .down(.milliseconds(100)), nil, .down(.milliseconds(100)),
+            ])
     }
 }

@@ -235,7 +235,7 @@ struct FaultProxyTests {
         defer { Task { await proxied.stop() } }
         let answer = try await exchangeUntilClosed(port: proxied.proxy.port, sending: threeIncrements)
         #expect(answer == ":1\r\n")
-        #expect(await proxied.proxy.settle(timeout: .seconds(5)))
+        #expect(await proxied.proxy.settle(timeout: .seconds(20)))
         #expect(try await proxied.server.command("GET", "a") == .bulk("1"))
         #expect(try await proxied.server.command("GET", "b") == .bulk("1"))
         #expect(try await proxied.server.command("GET", "c") == .null)
@@ -247,7 +247,7 @@ struct FaultProxyTests {
         defer { Task { await proxied.stop() } }
         // A reset may surface as an error instead of an end of stream.
         _ = try? await exchangeUntilClosed(port: proxied.proxy.port, sending: threeIncrements)
-        #expect(await proxied.proxy.settle(timeout: .seconds(5)))
+        #expect(await proxied.proxy.settle(timeout: .seconds(20)))
         #expect(try await proxied.server.command("GET", "a") == .bulk("1"))
         #expect(try await proxied.server.command("GET", "b") == .null)
         #expect(try await proxied.server.command("GET", "c") == .null)
@@ -316,7 +316,7 @@ struct FaultProxyTests {
         #expect(proxied.proxy.openSessions == 1)
         #expect(await proxied.proxy.settle(timeout: .milliseconds(100)) == false)
         await client.close()
-        #expect(await proxied.proxy.settle(timeout: .seconds(5)))
+        #expect(await proxied.proxy.settle(timeout: .seconds(20)))
         #expect(proxied.proxy.openSessions == 0)
     }
 
@@ -326,7 +326,7 @@ struct FaultProxyTests {
         let client = try await proxied.connect()
         #expect(try await client.execute("SET", "k", "v") == .simpleString("OK"))
         async let held = client.send([RESPCommand("GET", "k")])
-        for _ in 0..<100 where proxied.proxy.counters.snapshot[0].fired == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<500 where proxied.proxy.counters.snapshot[0].fired == 0 { try await Task.sleep(for: .milliseconds(10)) }
         await proxied.proxy.stop()
         #expect(proxied.proxy.openSessions == 0)
         #expect(await held.first?.reply == nil)
@@ -338,7 +338,7 @@ struct FaultProxyTests {
         let proxied = try await ProxiedServer.start("delay:SET:ms=300,direction=request")
         defer { Task { await proxied.stop() } }
         try await sendAndClose(port: proxied.proxy.port, sending: "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")
-        #expect(await proxied.proxy.settle(timeout: .seconds(5)))
+        #expect(await proxied.proxy.settle(timeout: .seconds(20)))
         #expect(try await proxied.server.command("GET", "k") == .bulk("v"))
     }
 
@@ -353,5 +353,186 @@ struct FaultProxyTests {
             let answer = try await exchangeUntilClosed(port: proxy.port, sending: "")
             #expect(answer == "-ERR redisaudit proxy: upstream unreachable\r\n")
         }
+    }
+}
+
+/// Sends raw bytes to a port and returns the chunks received, as read, until `total` bytes came.
+private func chunksReceived(port: Int, sending bytes: String, until total: Int) async throws -> [String] {
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .connect(host: "127.0.0.1", port: port) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+            }
+        }
+    return try await channel.executeThenClose { inbound, outbound in
+        try await outbound.write(ByteBuffer(string: bytes))
+        var chunks: [String] = []
+        var received = 0
+        for try await chunk in inbound {
+            chunks.append(String(buffer: chunk))
+            received += chunk.readableBytes
+            if received >= total { break }
+        }
+        return chunks
+    }
+}
+
+/// Encodes one command as a RESP array of bulk strings.
+private func encoded(_ arguments: String...) -> String {
+    "*\(arguments.count)\r\n" + arguments.map { "$\($0.utf8.count)\r\n\($0)\r\n" }.joined()
+}
+
+@Suite("stream faults and down against a real Redis", .timeLimit(.minutes(2)))
+struct StreamFaultProxyTests {
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func downClosesEveryConnectionAndRefusesNewOnesForAWhile() async throws {
+        let proxied = try await ProxiedServer.start("down:INCR:nth=1,scope=run,ms=3000")
+        defer { Task { await proxied.stop() } }
+        let bystander = try await proxied.connect()
+        let client = try await proxied.connect()
+        let clock = ContinuousClock()
+        let start = clock.now
+        await #expect(throws: TransportFailure.self) { try await client.execute("INCR", "a") }
+        // Refused while down (a busy machine may take a moment to close the socket: poll).
+        var refused = false
+        for _ in 0..<100 where !refused {
+            do {
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connect(host: "127.0.0.1", port: proxied.proxy.port).get()
+                try await channel.close()
+                try await Task.sleep(for: .milliseconds(20))
+            } catch {
+                refused = true
+            }
+        }
+        #expect(refused)
+        for _ in 0..<1000 where bystander.isActive { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(!bystander.isActive)
+        #expect(try await proxied.server.command("GET", "a") == .null)
+        #expect(await proxied.proxy.settle(timeout: .seconds(10)))
+        #expect(clock.now - start >= .milliseconds(3000))
+        #expect(proxied.proxy.openSessions == 0)
+        let again = try await proxied.connect()
+        #expect(try await again.execute("INCR", "a") == .integer(1))
+        #expect(proxied.proxy.counters.snapshot.map(\.fired) == [1])
+        await again.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func bandwidthThrottlesRepliesFromTheTargetedCommandOn() async throws {
+        let proxied = try await ProxiedServer.start("bandwidth:GET:rate=20")
+        defer { Task { await proxied.stop() } }
+        let value = String(repeating: "x", count: 10_000)
+        try await proxied.server.command("SET", "big", value)
+        let client = try await proxied.connect()
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(try await client.execute("GET", "big") == .bulk(value))
+        // 10 KB at 20 KB a second.
+        #expect(clock.now - start >= .milliseconds(450))
+        await client.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func bandwidthOnRequestsThrottlesWhatTheServerReceives() async throws {
+        let proxied = try await ProxiedServer.start("bandwidth:SET:rate=20,direction=request")
+        defer { Task { await proxied.stop() } }
+        let value = String(repeating: "y", count: 10_000)
+        let client = try await proxied.connect()
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(try await client.execute("SET", "big", value) == .simpleString("OK"))
+        #expect(clock.now - start >= .milliseconds(450))
+        #expect(try await proxied.server.command("GET", "big") == .bulk(value))
+        await client.close()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func slicerDeliversTheReplyInSmallChunks() async throws {
+        let proxied = try await ProxiedServer.start("slicer:size=10,delay_us=100000")
+        defer { Task { await proxied.stop() } }
+        let payload = String(repeating: "z", count: 60)
+        let expected = "$60\r\n\(payload)\r\n"
+        let chunks = try await chunksReceived(
+            port: proxied.proxy.port, sending: encoded("ECHO", payload), until: expected.utf8.count)
+        #expect(chunks.joined() == expected)
+        // Seven slices 100 ms apart: even a busy reader cannot merge them all.
+        #expect(chunks.count >= 3, "\(chunks)")
+        #expect(chunks.allSatisfy { $0.utf8.count <= 60 }, "\(chunks)")
+        #expect(proxied.proxy.counters.snapshot.map(\.fired) == [1])
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func limitDataClosesOnceTheBytesHavePassed() async throws {
+        let proxied = try await ProxiedServer.start("limit-data:bytes=10")
+        defer { Task { await proxied.stop() } }
+        let answer = try await exchangeUntilClosed(
+            port: proxied.proxy.port, sending: encoded("ECHO", String(repeating: "a", count: 20)))
+        #expect(answer == "$20\r\naaaaa")
+        #expect(await proxied.proxy.settle(timeout: .seconds(20)))
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func limitDataOnRequestsCutsWhatTheServerReceives() async throws {
+        let proxied = try await ProxiedServer.start("limit-data:bytes=40,direction=request")
+        defer { Task { await proxied.stop() } }
+        // 27 bytes each: the first arrives whole, the second cut after 13 bytes.
+        _ = try? await exchangeUntilClosed(port: proxied.proxy.port, sending: encoded("SET", "a", "1") + encoded("SET", "b", "2"))
+        #expect(await proxied.proxy.settle(timeout: .seconds(20)))
+        #expect(try await proxied.server.command("GET", "a") == .bulk("1"))
+        #expect(try await proxied.server.command("GET", "b") == .null)
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func timeoutSwallowsEverythingThenCloses() async throws {
+        let proxied = try await ProxiedServer.start("timeout:INCR:ms=300")
+        defer { Task { await proxied.stop() } }
+        let client = try await proxied.connect(commandTimeout: .seconds(20))
+        #expect(try await client.execute("SET", "k", "v") == .simpleString("OK"))
+        do {
+            _ = try await client.execute("INCR", "a")
+            Issue.record("INCR got a reply")
+        } catch {
+            #expect(error != .timeout(milliseconds: 20000), "the proxy closes before the client gives up")
+        }
+        #expect(await proxied.proxy.settle(timeout: .seconds(20)))
+        #expect(try await proxied.server.command("GET", "a") == .null)
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func timeoutWithoutADeadlineIsABlackHole() async throws {
+        let proxied = try await ProxiedServer.start("timeout:INCR:ms=0")
+        defer { Task { await proxied.stop() } }
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: proxied.proxy.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        try await channel.executeThenClose { _, outbound in
+            try await outbound.write(ByteBuffer(string: encoded("INCR", "a")))
+            for _ in 0..<500 where proxied.proxy.counters.snapshot[0].fired == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(proxied.proxy.counters.snapshot[0].fired == 1)
+            #expect(await proxied.proxy.settle(timeout: .milliseconds(300)) == false)
+            #expect(proxied.proxy.openSessions == 1)
+            #expect(try await proxied.server.command("GET", "a") == .null)
+        }
+        #expect(await proxied.proxy.settle(timeout: .seconds(20)))
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func slowCloseKeepsTheOtherSideOpenForAWhile() async throws {
+        let proxied = try await ProxiedServer.start("slow-close:ms=600")
+        defer { Task { await proxied.stop() } }
+        // The server closes after QUIT: the client sees the close only later.
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(try await exchangeUntilClosed(port: proxied.proxy.port, sending: "QUIT\r\n") == "+OK\r\n")
+        #expect(clock.now - start >= .milliseconds(600))
+        // The client closes: the upstream connection stays open a while.
+        let client = try await proxied.connect()
+        await client.close()
+        #expect(await proxied.proxy.settle(timeout: .milliseconds(200)) == false)
+        #expect(await proxied.proxy.settle(timeout: .seconds(20)))
     }
 }

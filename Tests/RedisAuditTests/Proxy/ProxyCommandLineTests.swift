@@ -6,7 +6,9 @@ import Testing
 @Suite("redisaudit proxy command line", .timeLimit(.minutes(2)))
 struct ProxyCommandLineTests {
     @Test func aBadFaultRuleIsAUsageErrorThatShowsTheSyntax() async throws {
-        let run = try await Fixtures.run(["proxy", "--upstream", "redis://127.0.0.1:1", "--fault", "kill-after:EXPIRE:when=later"])
+        let run = try await Fixtures.run([
+            "proxy", "--upstream", "redis://127.0.0.1:1", "--fault", "kill-after:EXPIRE:when=later",
+        ])
         #expect(run.status == 2)
         #expect(run.stderr.contains("kill-after has no parameter 'when'"), "\(run.stderr)")
         #expect(run.stderr.contains("KIND[:COMMAND][:param=value,...]"))
@@ -23,7 +25,9 @@ struct ProxyCommandLineTests {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
         let port = try TestServer.freePort()
-        let stats = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-stats-\(UUID().uuidString.prefix(8)).json").path
+        let stats = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "redisaudit-stats-\(UUID().uuidString.prefix(8)).json"
+        ).path
         let process = try ChildProcess(
             Fixtures.binary.path,
             ["proxy", "--listen", "127.0.0.1:\(port)", "--upstream", server.url, "--fault", "kill-after:INCR", "--stats", stats])
@@ -45,5 +49,46 @@ struct ProxyCommandLineTests {
         let json = try String(contentsOfFile: stats, encoding: .utf8)
         #expect(json.contains("\"fired\" : 1"), "\(json)")
         #expect(json.contains("\"rule\" : \"kill-after:INCR\""), "\(json)")
+    }
+
+    @Test func aBadPlanIsAUsageErrorThatSaysWhere() async throws {
+        let plan = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID().uuidString.prefix(8)).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: plan) }
+        try "faults:\n  - kill-after:INCR\n  - drop:DEL:color=red\n".write(toFile: plan, atomically: true, encoding: .utf8)
+        let run = try await Fixtures.run(["proxy", "--upstream", "redis://127.0.0.1:1", "--plan", plan])
+        #expect(run.status == 2)
+        #expect(
+            run.stderr.contains("\(plan):3: invalid fault rule 'drop:DEL:color=red': drop has no parameter 'color'"),
+            "\(run.stderr)")
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func planRulesComeBeforeFaultRules() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let plan = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID().uuidString.prefix(8)).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: plan) }
+        try "# planned\nfaults:\n  - drop:INCR:reply=+PLANNED  # first\n".write(toFile: plan, atomically: true, encoding: .utf8)
+        let port = try TestServer.freePort()
+        let process = try ChildProcess(
+            Fixtures.binary.path,
+            ["proxy", "--listen", "127.0.0.1:\(port)", "--upstream", server.url, "--fault", "kill-after:INCR", "--plan", plan])
+        defer { process.stop(grace: 0) }
+        let endpoint = Endpoint(address: .tcp(host: "127.0.0.1", port: port))
+        var client: RedisConnection?
+        for _ in 0..<100 where client == nil {
+            client = try? await RedisConnection.connect(to: endpoint, options: Fixtures.options)
+            if client == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let connection = try #require(client)
+        // The plan's drop comes first and decides the command's fate: the kill never fires.
+        #expect(try await connection.execute("INCR", "counter") == .simpleString("PLANNED"))
+        #expect(try await server.command("GET", "counter") == .null)
+        kill(process.pid, SIGINT)
+        #expect(await process.finish(timeout: 30) == 0)
+        let lines = process.stderr.split(separator: "\n").filter { $0.contains("fired") }
+        #expect(
+            lines == ["redisaudit: drop:INCR:reply=+PLANNED: fired 1 time", "redisaudit: kill-after:INCR: fired 0 times"],
+            "\(process.stderr)")
     }
 }
