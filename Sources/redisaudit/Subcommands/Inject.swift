@@ -35,7 +35,10 @@ struct Inject: AsyncParsableCommand {
     @Option(name: .customLong("fault"), help: "Run each scenario once with this fault rule, KIND[:COMMAND][:param=value,...] (repeatable).")
     var faults: [String] = []
 
-    @Flag(help: "Try every fault kind at every fault point (the default when no --fault is given).")
+    @Option(help: "A YAML file of fault rules, faults: [RULE, ...], used like --fault (they come first).")
+    var plan: String?
+
+    @Flag(help: "Try every fault kind at every fault point (the default when no --fault or --plan is given).")
     var explore = false
 
     @Flag(help: "Also try drop-silent: acknowledged writes that are lost, as in a failover.")
@@ -61,9 +64,17 @@ struct Inject: AsyncParsableCommand {
 
     func validate() throws {
         _ = try VariableOverrides.parse(variables)
-        guard !(explore && !faults.isEmpty) else { throw ValidationError("--explore tries every fault itself; leave out --fault, or --explore") }
-        guard !(lostWrites && !faults.isEmpty) else { throw ValidationError("--lost-writes belongs to the exploration; it cannot be combined with --fault") }
-        guard !(serverFaults && !faults.isEmpty) else { throw ValidationError("--server-faults belongs to the exploration; it cannot be combined with --fault") }
+        let given = !faults.isEmpty || plan != nil
+        guard !(explore && given) else { throw ValidationError("--explore tries every fault itself; leave out --fault and --plan, or --explore") }
+        guard !(lostWrites && given) else { throw ValidationError("--lost-writes belongs to the exploration; it cannot be combined with --fault or --plan") }
+        guard !(serverFaults && given) else { throw ValidationError("--server-faults belongs to the exploration; it cannot be combined with --fault or --plan") }
+        if let plan {
+            do {
+                _ = try FaultPlan.load(contentsOf: plan)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
         guard trialTimeout > 0, trialTimeout <= 60 else { throw ValidationError("--trial-timeout must be between 0 and 60 seconds") }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
         guard restartCommandB == nil || endpointB != nil else { throw ValidationError("--restart-command-b needs a second endpoint") }
@@ -84,7 +95,8 @@ struct Inject: AsyncParsableCommand {
         let loaded = try ScenarioSelection.load(scenarios)
         let overrides = try VariableOverrides.parse(variables)
         try VariableOverrides.check(overrides, against: loaded)
-        let rules = try faults.map { rule throws(FaultRuleError) in try FaultRule.parse(rule) }
+        let planned = try plan.map { path throws(FaultPlanError) in try FaultPlan.load(contentsOf: path) } ?? []
+        let rules = try planned + faults.map { rule throws(FaultRuleError) in try FaultRule.parse(rule) }
         let configuration = InjectConfiguration(
             endpoints: endpoints, connection: connection.options, scenarios: loaded, overrides: overrides, rules: rules,
             lostWrites: lostWrites, trialTimeout: .milliseconds(Int64(trialTimeout * 1000)), jobs: jobs,

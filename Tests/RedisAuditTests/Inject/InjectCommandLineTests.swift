@@ -62,6 +62,17 @@ struct InjectCommandLineTests {
         #expect(corruption.step == "the given faults")
         #expect(report.coverage?.first?.rows.map(\.point) == ["drop:DEL:nth=1,reply=-ERR lost"])
         #expect(try await server.command("DBSIZE") == .integer(0))
+
+        // The same rule from a plan file; a bad plan is a usage error that points at its line.
+        let plan = try Fixtures.scenarioFile("# the report's dropped delete\nfaults:\n  - drop:DEL:nth=1,reply=-ERR lost\n", name: "plan.yaml")
+        let planned = try await Fixtures.run(["inject", server.url, "--scenario", "refresh", "--plan", plan, "--format", "json", "--quiet"])
+        #expect(planned.status == 1)
+        let fromPlan = try JSONDecoder().decode(AuditReport.self, from: Data(planned.stdout.utf8))
+        #expect(fromPlan.findings.map(\.id) == report.findings.map(\.id))
+        let bad = try Fixtures.scenarioFile("faults:\n  - kill-after:DEL\n  - explode:GET\n", name: "plan.yaml")
+        let refused = try await Fixtures.run(["inject", server.url, "--plan", bad])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("\(bad):3:"), "\(refused.stderr)")
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70)))
