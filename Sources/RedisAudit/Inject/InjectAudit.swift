@@ -27,7 +27,7 @@ public struct InjectConfiguration: Sendable {
 
     public init(
         endpoints: [Endpoint], connection: ConnectionOptions, scenarios: [Scenario], overrides: [String: String] = [:],
-        rules: [FaultRule] = [], lostWrites: Bool = false, trialTimeout: TimeAmount = .milliseconds(500), jobs: Int = 4,
+        rules: [FaultRule] = [], lostWrites: Bool = false, trialTimeout: TimeAmount = .milliseconds(500), jobs: Int = 8,
         failOn: FailThreshold = .severity(.high), restartCommands: [String?] = [], serverFaults: Bool = false
     ) {
         self.serverFaults = serverFaults

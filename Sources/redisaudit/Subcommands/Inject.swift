@@ -51,7 +51,7 @@ struct Inject: AsyncParsableCommand {
     var trialTimeout: Double = 0.5
 
     @Option(help: "How many trials run at once.")
-    var jobs: Int = 4
+    var jobs: Int = 8
 
     @Option(help: "A shell command that restarts the endpoint; afterwards each scenario's keys are checked.")
     var restartCommand: String?
