@@ -39,7 +39,10 @@ enum InjectFindings {
         }
         let first = sorted[0]
         let outcome = first.verdict.outcome
-        let command = first.trial.plan.point.map { $0.wholeTransaction ? "MULTI/EXEC transaction" : $0.command } ?? "command"
+        // With the user's own rules there is no fault point: name the first command that failed.
+        let failedFirst = first.trial.steps.lazy.flatMap(\.commands).first { $0.outcome.isFailure }?.name
+        let command = first.trial.plan.point.map { $0.wholeTransaction ? "MULTI/EXEC transaction" : $0.command }
+            ?? failedFirst ?? "a command"
         let invariant = first.verdict.broken.first?.invariant
         let rule = invariant.map { $0.why ?? InvariantText.describe($0) } ?? ""
         let title: String
