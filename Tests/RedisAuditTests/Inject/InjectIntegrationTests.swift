@@ -9,8 +9,10 @@ private func explore(
     _ servers: [TestServer], _ scenarios: [Scenario], lostWrites: Bool = false, restartCommands: [String?] = [],
     serverFaults: Bool = false
 ) async throws -> AuditReport {
+    var options = Fixtures.options
+    options.tls = TLSOptions(caFile: servers.compactMap(\.caFile).first)
     let configuration = InjectConfiguration(
-        endpoints: servers.map(\.endpoint), connection: Fixtures.options, scenarios: scenarios, lostWrites: lostWrites,
+        endpoints: servers.map(\.endpoint), connection: options, scenarios: scenarios, lostWrites: lostWrites,
         // Generous: the whole suite runs at once on two cores, and a trial whose reply is merely
         // late would be judged as if a delay fault had hit it.
         trialTimeout: .milliseconds(1000), jobs: 4, restartCommands: restartCommands, serverFaults: serverFaults)
@@ -212,5 +214,32 @@ struct InjectIntegrationTests {
         let onB = try #require(tables.first { $0.endpoint == "B" })
         #expect(onB.faults.suffix(2) == ["server-pause", "server-kill"])
         #expect(try await open.command("DBSIZE") == .integer(0))
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis62, .valkey91)))
+    func twoEnginesThatSurviveFaultsAlikeGetNoParityFinding() async throws {
+        let a = try await TestServer.start(.redis62)
+        let b = try await TestServer.start(.valkey91)
+        defer {
+            a.stop()
+            b.stop()
+        }
+        let report = try await explore([a, b], try builtin("login", "refresh-lua"))
+        #expect(!report.findings.contains { $0.category == .faultParity }, "\(report.findings.map(\.title))")
+        // What both share is reported once, for both.
+        let partial = try #require(report.findings.first { $0.category == .partialApply && $0.title.contains("without TTL") })
+        #expect(partial.endpoints == ["A", "B"])
+        #expect(report.coverage?.map(\.endpoint) == ["A", "B", "A", "B"])
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func aTLSEndpointIsExploredThroughAPlainProxyInFront() async throws {
+        let server = try await TestServer.start(.redis70, tls: true)
+        defer { server.stop() }
+        let report = try await explore([server], try builtin("login"))
+        #expect(report.summary.endpoints.first?.url.hasPrefix("rediss://") == true)
+        #expect(report.coverage?.first?.trials == 20)
+        #expect(report.coverage?.first?.notReached == 0)
+        #expect(report.findings.contains { $0.category == .partialApply && $0.title.contains("without TTL") })
     }
 }
