@@ -64,6 +64,12 @@ public enum FindingCategory: String, Codable, Sendable, CaseIterable {
     case commandUnsupported = "command-unsupported"
     case transport
     case leftover = "namespace-leftover"
+    /// Keys of a pattern without the TTL their siblings (or their name) suggest.
+    case ttlMissing = "ttl-missing"
+    /// Keys outside every expected prefix (`--expect-prefix`).
+    case keyPrefix = "key-prefix"
+    /// Two endpoints' keyspaces differ: patterns, counts, TTL distributions.
+    case keyspaceDiff = "keyspace-diff"
 }
 
 /// Orders findings: severity first, then how many places they affect, then the order

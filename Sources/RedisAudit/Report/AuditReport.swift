@@ -6,20 +6,26 @@ public struct AuditReport: Codable, Sendable {
     public var schemaVersion: Int = AuditReport.currentSchemaVersion
     /// The tool and its version.
     public var tool: ToolInfo
-    /// The subcommand that produced it (`compare`).
+    /// The subcommand that produced it (`compare`, `keyspace`).
     public var command: String
     public var summary: ReportSummary
     /// Ranked: `findings[0]` matters most.
     public var findings: [Finding]
     /// Each endpoint's server profile, side by side in the Markdown report.
     public var profiles: [ServerProfile]
+    /// The pattern tables of `redisaudit keyspace`; absent from other reports.
+    public var keyspace: KeyspaceSection?
 
-    public init(tool: ToolInfo, command: String, summary: ReportSummary, findings: [Finding], profiles: [ServerProfile]) {
+    public init(
+        tool: ToolInfo, command: String, summary: ReportSummary, findings: [Finding], profiles: [ServerProfile],
+        keyspace: KeyspaceSection? = nil
+    ) {
         self.tool = tool
         self.command = command
         self.summary = summary
         self.findings = findings
         self.profiles = profiles
+        self.keyspace = keyspace
     }
 }
 
