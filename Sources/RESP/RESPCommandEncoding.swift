@@ -30,37 +30,84 @@ public enum RESPCommandEncoding {
         guard !arguments.isEmpty else { throw .emptyCommand }
         let length = formattedLength(of: arguments)
         guard length <= Int(Int32.max) else { throw .commandTooLarge(byteCount: length) }
-        buffer.reserveCapacity(minimumWritableBytes: length)
-        buffer.writeInteger(UInt8(ascii: "*"))
-        writeDecimal(arguments.count, into: &buffer)
-        buffer.writeInteger(UInt16(0x0D0A))
-        for argument in arguments {
-            buffer.writeInteger(UInt8(ascii: "$"))
-            writeDecimal(argument.count, into: &buffer)
-            buffer.writeInteger(UInt16(0x0D0A))
-            buffer.writeBytes(argument)
-            buffer.writeInteger(UInt16(0x0D0A))
+        // One capacity check and one uniqueness check per command, then plain stores.
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
+            var at = 0
+            @inline(__always) func put(_ byte: UInt8) {
+                raw[at] = byte
+                at += 1
+            }
+            @inline(__always) func putDecimal(_ value: Int) {
+                var divisor = 1
+                while divisor <= value / 10 { divisor *= 10 }
+                var rest = value
+                while divisor > 0 {
+                    put(UInt8(truncatingIfNeeded: 0x30 + rest / divisor))
+                    rest %= divisor
+                    divisor /= 10
+                }
+            }
+            put(UInt8(ascii: "*"))
+            putDecimal(arguments.count)
+            put(0x0D)
+            put(0x0A)
+            for argument in arguments {
+                put(UInt8(ascii: "$"))
+                putDecimal(argument.count)
+                put(0x0D)
+                put(0x0A)
+                argument.withUnsafeBytes { bytes in
+                    if let base = bytes.baseAddress, bytes.count > 0 {
+                        (raw.baseAddress! + at).copyMemory(from: base, byteCount: bytes.count)
+                    }
+                }
+                at += argument.count
+                put(0x0D)
+                put(0x0A)
+            }
+            return at
         }
     }
 
-    /// A non-negative integer in decimal ASCII.
+    /// The request bytes of a command's fixed leading arguments, for ``write(head:last:into:)``:
+    /// `*<count>\r\n` then each argument, where `count` includes one more argument to come.
+    public static func head(_ arguments: [[UInt8]]) -> [UInt8] {
+        var buffer = ByteBufferAllocator().buffer(capacity: 64)
+        // Encode with a placeholder last argument, then cut it off.
+        try? write(RESPCommand(arguments: arguments + [[]]), into: &buffer)
+        let bytes = Array(buffer.readableBytesView)
+        return Array(bytes.dropLast(6))  // "$0\r\n\r\n"
+    }
+
+    /// Appends a command made of a pre-encoded head (``head(_:)``) and one last argument:
+    /// `TYPE key`, `PTTL key` for millions of keys without building a command for each.
     @inline(__always)
-    private static func writeDecimal(_ value: Int, into buffer: inout ByteBuffer) {
-        if value < 10 {
-            buffer.writeInteger(UInt8(truncatingIfNeeded: 0x30 + value))
-            return
-        }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var rest = value
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while rest > 0 {
-                raw[19 - count] = UInt8(truncatingIfNeeded: 0x30 + rest % 10)
-                rest /= 10
-                count += 1
+    public static func write(head: [UInt8], last argument: [UInt8], into buffer: inout ByteBuffer) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: head.count + argument.count + 24) { raw in
+            var at = 0
+            head.withUnsafeBytes { raw.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            at += head.count
+            raw[at] = UInt8(ascii: "$")
+            at += 1
+            var divisor = 1
+            while divisor <= argument.count / 10 { divisor *= 10 }
+            var rest = argument.count
+            while divisor > 0 {
+                raw[at] = UInt8(truncatingIfNeeded: 0x30 + rest / divisor)
+                at += 1
+                rest %= divisor
+                divisor /= 10
             }
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[(20 - count)...]))
+            raw[at] = 0x0D
+            raw[at + 1] = 0x0A
+            at += 2
+            argument.withUnsafeBytes { bytes in
+                if bytes.count > 0 { (raw.baseAddress! + at).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+            }
+            at += argument.count
+            raw[at] = 0x0D
+            raw[at + 1] = 0x0A
+            return at + 2
         }
     }
 

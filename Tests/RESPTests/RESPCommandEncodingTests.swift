@@ -117,3 +117,15 @@ private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
         #expect(throws: RESPEncodingError.emptyCommand) { try Self.swiftBytes(RESPCommand(arguments: [])) }
     }
 }
+
+/// A pre-encoded head plus one last argument must equal the whole command encoded at once.
+@Suite struct RESPCommandHeadTests {
+    @Test(arguments: [
+        (["TYPE"], ""), (["PTTL"], "rt:user123:9f2c"), (["MEMORY", "USAGE"], String(repeating: "k", count: 12_345)),
+    ])
+    func headAndLastArgumentEqualTheWholeCommand(head: [String], last: String) throws {
+        var buffer = ByteBufferAllocator().buffer(capacity: 0)
+        RESPCommandEncoding.write(head: RESPCommandEncoding.head(head.map { Array($0.utf8) }), last: Array(last.utf8), into: &buffer)
+        #expect(Array(buffer.readableBytesView) == (try RESPCommandEncoding.encode(RESPCommand(strings: head + [last]))))
+    }
+}

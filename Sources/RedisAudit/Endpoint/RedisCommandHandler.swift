@@ -8,6 +8,8 @@ struct RedisRequest: Sendable {
     var commands: [RESPCommand]
     var promises: [EventLoopPromise<RESPValue>]
     var collector: ReplyCollector?
+    /// Commands already encoded by the caller, and how many there are.
+    var encoded: (bytes: ByteBuffer, count: Int)?
     var timeout: TimeAmount
 
     init(commands: [RESPCommand], promises: [EventLoopPromise<RESPValue>], timeout: TimeAmount) {
@@ -21,6 +23,14 @@ struct RedisRequest: Sendable {
         self.commands = commands
         self.promises = []
         self.collector = collector
+        self.timeout = timeout
+    }
+
+    init(encoded: ByteBuffer, count: Int, collector: ReplyCollector, timeout: TimeAmount) {
+        self.commands = []
+        self.promises = []
+        self.collector = collector
+        self.encoded = (encoded, count)
         self.timeout = timeout
     }
 }
@@ -108,6 +118,13 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         }
         nextBatch &+= 1
         let batch = nextBatch
+        if let (bytes, count) = request.encoded, let collector = request.collector {
+            for _ in 0..<count { pending.append((.collector(collector), batch)) }
+            context.write(wrapOutboundOut(bytes), promise: nil)
+            promise?.succeed()
+            scheduleTimeout(context: context, batch: batch, timeout: request.timeout)
+            return
+        }
         // The whole batch in one buffer: one write, one syscall, however many commands.
         var buffer = context.channel.allocator.buffer(capacity: request.commands.count * 32)
         var encodingError: RESPEncodingError?
@@ -133,9 +150,14 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         }
         context.write(wrapOutboundOut(buffer), promise: nil)
         promise?.succeed()
-        let ms = request.timeout.nanoseconds / 1_000_000
+        scheduleTimeout(context: context, batch: batch, timeout: request.timeout)
+    }
+
+    /// Fails everything pending and closes the connection if the batch is not fully answered in time.
+    private func scheduleTimeout(context: ChannelHandlerContext, batch: UInt64, timeout: TimeAmount) {
+        let ms = timeout.nanoseconds / 1_000_000
         let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.eventLoop.assumeIsolated().scheduleTask(in: request.timeout) { [weak self] in
+        context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
             guard let self, self.pending.contains(where: { $0.batch == batch }) else { return }
             self.failAll(TransportFailure.timeout(milliseconds: ms), reason: "command timeout")
             loopBoundContext.value.close(promise: nil)

@@ -148,6 +148,26 @@ public final class RedisConnection: Sendable {
         return collector.promise.futureResult
     }
 
+    /// Like ``pipeline(_:timeout:)`` for `count` commands the caller encoded into `bytes`
+    /// (with ``RESPCommandEncoding``), for batches too large to build one command value each.
+    public func pipeline(encoded bytes: ByteBuffer, count: Int, timeout: TimeAmount? = nil) -> EventLoopFuture<[CommandOutcome]> {
+        let loop = channel.eventLoop
+        guard count > 0 else { return loop.makeSucceededFuture([]) }
+        let collector = ReplyCollector(expected: count, promise: loop.makePromise(of: [CommandOutcome].self))
+        let written = loop.makePromise(of: Void.self)
+        let failure = self.failure
+        written.futureResult.whenFailure { error in
+            let reason = failure.withLockedValue { $0 } ?? String(describing: error)
+            collector.failRemaining(.connectionClosed(reason))
+        }
+        channel.writeAndFlush(
+            RedisRequest(encoded: bytes, count: count, collector: collector, timeout: timeout ?? options.commandTimeout), promise: written)
+        return collector.promise.futureResult
+    }
+
+    /// A buffer from the connection's allocator, for ``pipeline(encoded:count:timeout:)``.
+    public func makeBuffer(capacity: Int) -> ByteBuffer { channel.allocator.buffer(capacity: capacity) }
+
     /// Sends one command; throws a transport failure, returns error replies as values.
     public func execute(_ command: RESPCommand) async throws(TransportFailure) -> RESPValue {
         switch await send([command])[0] {

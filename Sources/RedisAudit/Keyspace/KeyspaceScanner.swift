@@ -64,10 +64,9 @@ public actor KeyspaceScanner {
 
     private static let zero = Array("0".utf8)
     private static let scanName = Array("SCAN".utf8)
-    private static let typeName = Array("TYPE".utf8)
-    private static let pttlName = Array("PTTL".utf8)
-    private static let memoryName = Array("MEMORY".utf8)
-    private static let usageName = Array("USAGE".utf8)
+    private static let typeHead = RESPCommandEncoding.head([Array("TYPE".utf8)])
+    private static let pttlHead = RESPCommandEncoding.head([Array("PTTL".utf8)])
+    private static let memoryHead = RESPCommandEncoding.head([Array("MEMORY".utf8), Array("USAGE".utf8)])
 
     public init(connection: RedisConnection, options: KeyspaceScanOptions) {
         self.connection = connection
@@ -84,14 +83,14 @@ public actor KeyspaceScanner {
 
     private func details(for keys: [[UInt8]]) -> (keys: [[UInt8]], memory: Bool, replies: EventLoopFuture<[CommandOutcome]>) {
         let memory = options.memory && memoryRefusal == nil
-        var commands: [RESPCommand] = []
-        commands.reserveCapacity(keys.count * (memory ? 3 : 2))
+        // Encoded straight into one buffer: no command value per key.
+        var bytes = connection.makeBuffer(capacity: keys.reduce(0) { $0 + $1.count } * (memory ? 3 : 2) + keys.count * 64)
         for key in keys {
-            commands.append(RESPCommand(arguments: [Self.typeName, key]))
-            commands.append(RESPCommand(arguments: [Self.pttlName, key]))
-            if memory { commands.append(RESPCommand(arguments: [Self.memoryName, Self.usageName, key])) }
+            RESPCommandEncoding.write(head: Self.typeHead, last: key, into: &bytes)
+            RESPCommandEncoding.write(head: Self.pttlHead, last: key, into: &bytes)
+            if memory { RESPCommandEncoding.write(head: Self.memoryHead, last: key, into: &bytes) }
         }
-        return (keys, memory, connection.pipeline(commands))
+        return (keys, memory, connection.pipeline(encoded: bytes, count: keys.count * (memory ? 3 : 2)))
     }
 
     /// The next batch, or nil when the scan is complete (or the sample is full).
