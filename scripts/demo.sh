@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Starts a local Redis 7.0 and Valkey 9.1 (persistence off, free loopback ports), runs
 # `redisaudit compare` with every built-in scenario, writes report.md and report.json,
-# prints the Markdown report, and stops both servers.
+# prints the Markdown report; then fills both servers with a few hundred keys of the auth
+# backend's patterns (a few without TTL on A, shorter sessions on B), runs
+# `redisaudit keyspace A B`, writes keyspace.md and keyspace.json, prints that report too,
+# and stops both servers.
 set -euo pipefail
 bin=${1:?usage: demo.sh PATH_TO_REDISAUDIT}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,3 +44,40 @@ if [ "$status" -ge 2 ]; then echo "demo: compare failed with exit code $status" 
 cat "$root/report.md"
 echo
 echo "demo: wrote report.md and report.json (compare exit code $status: 0 pass, 1 findings at or above --fail-on)" >&2
+
+# keyspace: the report's patterns on both sides. On A, 4 refresh tokens missed their EXPIRE
+# (TTL -1); on B, sessions last 1 day instead of 7; lockouts never expire on either side.
+populate() { # port session_ttl tokens_without_ttl
+  python3 - "$2" "$3" <<'PY' | redis-cli -p "$1" --pipe >/dev/null
+import hashlib, sys
+session_ttl, without = int(sys.argv[1]), int(sys.argv[2])
+def cmd(*args):
+    out = "*%d\r\n" % len(args)
+    for a in map(str, args):
+        out += "$%d\r\n%s\r\n" % (len(a.encode()), a)
+    sys.stdout.write(out)
+for i in range(200):
+    h = hashlib.sha1(str(i).encode()).hexdigest()[:16]
+    if i < without: cmd("SET", f"rt:user{i}:{h}", "{}")
+    else: cmd("SET", f"rt:user{i}:{h}", "{}", "EX", 604800 - i * 60)
+for i in range(120):
+    cmd("SADD", f"sess:user{i}", hashlib.sha1(str(i).encode()).hexdigest()[:16])
+    cmd("EXPIRE", f"sess:user{i}", session_ttl - i * 60)
+for i in range(60):
+    cmd("SET", "bl:" + hashlib.sha1(b"bl%d" % i).hexdigest()[:16], "1", "EX", 900)
+for i in range(30):
+    cmd("SET", f"lock:user{i}@example.com", 3)
+PY
+}
+redis-cli -p "$port_a" flushall >/dev/null
+redis-cli -p "$port_b" flushall >/dev/null
+populate "$port_a" 604800 4
+populate "$port_b" 86400 0
+kstatus=0
+"$bin" keyspace "redis://127.0.0.1:$port_a" "redis://127.0.0.1:$port_b" \
+  --output "$root/keyspace.md" --json-output "$root/keyspace.json" || kstatus=$?
+if [ "$kstatus" -ge 2 ]; then echo "demo: keyspace failed with exit code $kstatus" >&2; exit "$kstatus"; fi
+echo
+cat "$root/keyspace.md"
+echo
+echo "demo: wrote keyspace.md and keyspace.json (keyspace exit code $kstatus)" >&2

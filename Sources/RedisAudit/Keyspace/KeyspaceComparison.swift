@@ -45,7 +45,7 @@ public enum KeyspaceComparison {
             identity: "one-side|\(row.pattern)|\(present)", severity: .medium, category: .keyspaceDiff,
             title: "`\(row.pattern)` exists on \(present) only (\(row.keys) key\(row.keys == 1 ? "" : "s"))",
             endpoints: ["A", "B"],
-            evidence: ["\(present): \(row.keys) keys of \(row.pattern)", "\(absent): none"] + row.examples.map { "  e.g. \($0)" },
+            evidence: ["\(present): \(KeyspaceMarkdown.count(row.keys, "key")) of \(row.pattern)", "\(absent): none"] + row.examples.map { "  e.g. \($0)" },
             why: "Data the application reads on one host is missing on the other (not migrated, written under another name, "
                 + "or already expired there); after the move, reads of these keys find nothing.",
             fix: "Migrate the pattern (or confirm it is obsolete) before switching hosts, and check the code that writes it on \(absent).",

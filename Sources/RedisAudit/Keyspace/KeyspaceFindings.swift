@@ -91,15 +91,15 @@ public enum KeyspaceFindings {
 
     private static func outsidePrefixes(role: String, rows: [KeyspacePatternRow], prefixes: [String]) -> Finding {
         let total = rows.reduce(0) { $0 + ($1.outsidePrefix ?? 0) }
-        var evidence = ["\(role): \(total) keys start with none of " + prefixes.map { "'\($0)'" }.joined(separator: ", ")]
+        var evidence = ["\(role): \(KeyspaceMarkdown.count(total, "key")) start\(total == 1 ? "s" : "") with none of " + prefixes.map { "'\($0)'" }.joined(separator: ", ")]
         for row in rows.prefix(20) {
             let example = row.examples.first.map { ", e.g. \($0)" } ?? ""
-            evidence.append("  \(row.pattern): \(row.outsidePrefix ?? 0) keys\(example)")
+            evidence.append("  \(row.pattern): \(KeyspaceMarkdown.count(row.outsidePrefix ?? 0, "key"))\(example)")
         }
         if rows.count > 20 { evidence.append("  ... \(rows.count - 20) more patterns") }
         return Finding(
             identity: "outside-prefix|\(role)", severity: .medium, category: .keyPrefix,
-            title: "\(total) keys in \(rows.count) pattern\(rows.count == 1 ? "" : "s") lack the expected prefix on \(role)",
+            title: "\(KeyspaceMarkdown.count(total, "key")) in \(KeyspaceMarkdown.count(rows.count, "pattern")) lack\(total == 1 ? "s" : "") the expected prefix on \(role)",
             endpoints: [role], evidence: evidence,
             why: "Keys without an environment or application prefix collide when dev, staging and production (or two "
                 + "applications) share one server: one environment reads, overwrites or deletes the other's data.",

@@ -144,6 +144,9 @@ enum KeyspaceMarkdown {
         return "`" + pattern.replacingOccurrences(of: "`", with: "'").replacingOccurrences(of: "|", with: "\\|") + "`"
     }
 
+    /// `1 key`, `2 keys`.
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
     /// `1,234,567`.
     static func grouped(_ n: Int) -> String {
         let digits = String(n.magnitude)
