@@ -67,7 +67,8 @@ struct Keyspace: AsyncParsableCommand {
             failOn: report.threshold)
         let logger = report.makeLogger()
         let interruption = Interruption()
-        let signals = SignalTrap.install(interruption, logger: logger)
+        let signals = SignalTrap.install(
+            interruption, logger: logger, notice: "interrupted: stopping the scan (nothing to clean up; press Ctrl-C again to exit at once)")
         defer { _ = signals }
         let result = try await KeyspaceAudit(configuration: configuration, logger: logger, interruption: interruption).run()
         let code = try report.emit(result)

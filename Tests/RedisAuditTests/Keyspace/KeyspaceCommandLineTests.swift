@@ -68,6 +68,23 @@ struct KeyspaceCommandLineTests {
     }
 }
 
+extension KeyspaceCommandLineTests {
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func ctrlCStopsALongScanWithExit130() async throws {
+        let server = try await TestServer.start(.redis70, extraArguments: ["--enable-debug-command", "yes"])
+        defer { server.stop() }
+        try await server.command("DEBUG", "POPULATE", "300000", "big")
+        // COUNT 10: tens of thousands of SCAN round trips, far longer than the wait below.
+        let process = try ChildProcess(Fixtures.binary.path, ["keyspace", server.url, "--count", "10"])
+        try await Task.sleep(for: .milliseconds(800))
+        kill(process.pid, SIGINT)
+        let status = await process.finish(timeout: 20)
+        #expect(status == 130, "\(process.stderr)")
+        #expect(process.stderr.contains("stopping the scan"), "\(process.stderr)")
+        #expect(try await server.command("DBSIZE") == .integer(300_000))
+    }
+}
+
 @Suite("scan progress")
 struct ScanProgressTests {
     @Test func saysKeysDoneOutOfDBSIZERateAndTimeLeft() {
