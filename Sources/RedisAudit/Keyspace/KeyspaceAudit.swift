@@ -134,6 +134,7 @@ public struct KeyspaceAudit: Sendable {
                 role: roles[side], dbsize: dbsizes[side], keysScanned: keysRead, vanished: await scanner.vanished,
                 complete: !truncated, seconds: seconds[side], memoryRefused: refusal, patterns: rows))
             findings += KeyspaceFindings.findings(role: roles[side], rows: rows, expectPrefixes: config.expectPrefixes)
+            if let refusal { notes.append("\(roles[side]) refused MEMORY USAGE (\(refusal)): no memory figures for it.") }
             if truncated { notes.append("\(roles[side]): stopped after --sample \(config.scan.sample ?? 0) keys; counts are those of the sample.") }
         }
         let complete = tables.allSatisfy(\.complete)

@@ -177,6 +177,24 @@ struct KeyspaceIntegrationTests {
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70)))
+    func aRefusedMemoryUsageIsANoteNotAFailure() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        try await Self.populate(server, Self.authKeyspace())
+        try await server.command("ACL", "SETUSER", "nomem", "on", ">pw", "~*", "+@all", "-memory")
+        let endpoint = try Endpoint.parse("redis://nomem:pw@127.0.0.1:\(server.port)")
+        let configuration = KeyspaceConfiguration(
+            endpoints: [endpoint], connection: Fixtures.options, scan: KeyspaceScanOptions(count: 50, memory: true))
+        let report = try await KeyspaceAudit(configuration: configuration).run()
+        let table = try #require(report.keyspace?.endpoints.first)
+        #expect(table.keysScanned == 167)
+        #expect(table.memoryRefused?.contains("NOPERM") == true, "\(table.memoryRefused ?? "nil")")
+        #expect(table.patterns.allSatisfy { $0.memoryBytes == nil })
+        #expect(report.summary.notes.contains { $0.hasPrefix("A refused MEMORY USAGE") })
+        #expect(!MarkdownReport.render(report).contains("| memory |"))
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
     func sampleAndMatchLimitWhatIsRead() async throws {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
