@@ -29,11 +29,12 @@ final class Hiredis {
     private let functions: UnsafeMutablePointer<redisReplyObjectFunctions>
     private let defaults: redisReplyObjectFunctions
     /// Why one of our reply functions refused a reply; hiredis itself only records "Out of memory".
-    private var rejection: (message: String, bytes: [UInt8])?
+    @exclusivity(unchecked) private var rejection: (message: String, bytes: [UInt8])?
     /// The unparsed input where the last `redisReaderGetReply` started, for error reports:
     /// hiredis throws its buffer away when it fails.
-    private var resumedBytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    private var resumedCount = 0
+    /// Set before every reply by one reader on one thread: no dynamic exclusivity checks.
+    @exclusivity(unchecked) private var resumedBytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    @exclusivity(unchecked) private var resumedCount = 0
 
     /// The bytes saved by ``rememberResumePoint()``.
     private var resumedAt: [UInt8] {

@@ -41,7 +41,8 @@ struct RedisRequest: Sendable {
 final class ReplyCollector: @unchecked Sendable {
     let promise: EventLoopPromise<[CommandOutcome]>
     private let expected: Int
-    private var outcomes: [CommandOutcome]
+    /// Appended to for every reply, on the event loop only: no dynamic exclusivity checks.
+    @exclusivity(unchecked) private var outcomes: [CommandOutcome]
 
     init(expected: Int, promise: EventLoopPromise<[CommandOutcome]>) {
         self.expected = expected
@@ -97,8 +98,10 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     typealias OutboundIn = RedisRequest
     typealias OutboundOut = ByteBuffer
 
-    private var pending = CircularBuffer<(sink: ReplySink, batch: UInt64)>()
-    private var nextBatch: UInt64 = 0
+    // Touched for every reply, on the channel's event loop only: no dynamic exclusivity checks
+    // (they were a tenth of the CPU of a million-key scan).
+    @exclusivity(unchecked) private var pending = CircularBuffer<(sink: ReplySink, batch: UInt64)>()
+    @exclusivity(unchecked) private var nextBatch: UInt64 = 0
     private var closedReason: String?
     /// Why the connection failed, kept where the connection can read it after the pipeline is gone
     /// (a TLS handshake failure closes the channel before any request reaches this handler).

@@ -24,13 +24,14 @@ public final class KeyspaceIndex {
 
     /// One place in the tree: a token, its children, and the statistics of keys ending here.
     final class Node {
+        // Visited for every key by the one task that feeds the index: no dynamic exclusivity checks.
         let token: KeyToken
-        var children: [Node] = []
-        var literalChildren = 0
+        @exclusivity(unchecked) var children: [Node] = []
+        @exclusivity(unchecked) var literalChildren = 0
         /// Keys through this node (ending here or below), all sides together.
-        var keys = 0
-        var folded = false
-        var stats: [PatternStatistics?]
+        @exclusivity(unchecked) var keys = 0
+        @exclusivity(unchecked) var folded = false
+        @exclusivity(unchecked) var stats: [PatternStatistics?]
 
         init(token: KeyToken, sides: Int) {
             self.token = token
