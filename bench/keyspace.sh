@@ -56,37 +56,42 @@ for port in "$PORT_A" "$PORT_B"; do
 done
 rm -f "$WORK/keys.resp"
 
-# best NAME COMMAND...: runs the command RUNS times; prints "seconds peak_kb" of the fastest run.
+# best NAME COMMAND...: runs the command RUNS times; prints "seconds peak_kb cpu_seconds" of the
+# fastest run (cpu: user + system time of the command itself, not of the servers).
 best() {
     local name=$1; shift
-    local best_s="" best_kb=""
+    local best_s="" best_kb="" best_cpu=""
     for _ in $(seq 1 "$RUNS"); do
-        /usr/bin/time -f "%e %M" -o "$WORK/time" bash -c "$*" >/dev/null 2>"$WORK/$name.err" || {
+        /usr/bin/time -f "%e %M %U %S" -o "$WORK/time" bash -c "$*" >/dev/null 2>"$WORK/$name.err" || {
             local status=$?
             # redisaudit exits 1 when it has findings (the populated keyspace has some): that is a run.
             if [ "$status" -ne 1 ]; then echo "bench/keyspace.sh: $name failed ($status)" >&2; cat "$WORK/$name.err" >&2; exit 1; fi
         }
-        read -r s kb <"$WORK/time"
-        if [ -z "$best_s" ] || awk "BEGIN{exit !($s < $best_s)}"; then best_s=$s; best_kb=$kb; fi
+        read -r s kb user sys <"$WORK/time"
+        if [ -z "$best_s" ] || awk "BEGIN{exit !($s < $best_s)}"; then
+            best_s=$s; best_kb=$kb; best_cpu=$(awk "BEGIN{printf \"%.2f\", $user + $sys}")
+        fi
     done
-    echo "$best_s $best_kb"
+    echo "$best_s $best_kb $best_cpu"
 }
 
-echo "load before the runs: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-read -r one one_kb < <(best one "'$REDISAUDIT' keyspace redis://127.0.0.1:$PORT_A --quiet --fail-on never")
-read -r two two_kb < <(best two "'$REDISAUDIT' keyspace redis://127.0.0.1:$PORT_A redis://127.0.0.1:$PORT_B --quiet --fail-on never")
-read -r scan scan_kb < <(best scan "redis-cli -p $PORT_A --scan | wc -l")
-read -r big big_kb < <(best bigkeys "redis-cli -p $PORT_A --bigkeys")
-echo "load after the runs: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
+echo "load before the runs: $LOAD_BEFORE" >&2
+read -r one one_kb one_cpu < <(best one "'$REDISAUDIT' keyspace redis://127.0.0.1:$PORT_A --quiet --fail-on never")
+read -r two two_kb two_cpu < <(best two "'$REDISAUDIT' keyspace redis://127.0.0.1:$PORT_A redis://127.0.0.1:$PORT_B --quiet --fail-on never")
+read -r scan scan_kb scan_cpu < <(best scan "redis-cli -p $PORT_A --scan | wc -l")
+read -r big big_kb big_cpu < <(best bigkeys "redis-cli -p $PORT_A --bigkeys")
+LOAD_AFTER=$(cut -d' ' -f1 /proc/loadavg)
+echo "load after the runs: $LOAD_AFTER" >&2
 
 ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
 mb() { awk "BEGIN{printf \"%.0f\", $1 / 1024}"; }
 echo
-echo "$KEYS keys per server, $(nproc) cores, fastest of $RUNS runs"
+echo "$KEYS keys per server, $(nproc) cores, fastest of $RUNS runs, load average $LOAD_BEFORE before and $LOAD_AFTER after"
 echo
-echo "| command | seconds | peak RSS (MB) | vs redisaudit keyspace A |"
-echo "|---|---:|---:|---:|"
-echo "| redisaudit keyspace A (patterns + TTL statistics) | $one | $(mb "$one_kb") | 1.00 |"
-echo "| redisaudit keyspace A B (two endpoints side by side) | $two | $(mb "$two_kb") | $(ratio "$two" "$one") |"
-echo "| redis-cli --scan \\| wc -l | $scan | $(mb "$scan_kb") | $(ratio "$scan" "$one") |"
-echo "| redis-cli --bigkeys | $big | $(mb "$big_kb") | $(ratio "$big" "$one") |"
+echo "| command | seconds | peak RSS (MB) | client CPU (s) | time vs keyspace A |"
+echo "|---|---:|---:|---:|---:|"
+echo "| redisaudit keyspace A (patterns + TTL statistics) | $one | $(mb "$one_kb") | $one_cpu | 1.00 |"
+echo "| redisaudit keyspace A B (two endpoints side by side) | $two | $(mb "$two_kb") | $two_cpu | $(ratio "$two" "$one") |"
+echo "| redis-cli --scan \\| wc -l | $scan | $(mb "$scan_kb") | $scan_cpu | $(ratio "$scan" "$one") |"
+echo "| redis-cli --bigkeys | $big | $(mb "$big_kb") | $big_cpu | $(ratio "$big" "$one") |"

@@ -86,42 +86,31 @@ public struct KeyspaceAudit: Sendable {
         }
 
         let scanners = connections.map { KeyspaceScanner(connection: $0, options: config.scan) }
-        let index = KeyspaceIndex(sides: scanners.count)
-        let prefixes = config.expectPrefixes.map { Array($0.utf8) }
-        var progress = ScanProgress(roles: roles, dbsizes: dbsizes, interval: config.progressInterval, clock: clock)
+        let collector = KeyspaceCollector(
+            sides: scanners.count, prefixes: config.expectPrefixes.map { Array($0.utf8) },
+            progress: ScanProgress(roles: roles, dbsizes: dbsizes, interval: config.progressInterval, clock: clock))
         var seconds = [Double](repeating: 0, count: scanners.count)
-
-        func ingest(_ batch: KeyspaceBatch, side: Int) {
-            let withMemory = !batch.memory.isEmpty
-            for i in batch.keys.indices {
-                let key = batch.keys[i]
-                let outside = !prefixes.isEmpty && !prefixes.contains { key.starts(with: $0) }
-                index.add(side: side, key: key, type: batch.types[i], pttl: batch.pttls[i], memory: withMemory ? batch.memory[i] : nil, outsidePrefix: outside)
+        // One task per side: neither waits for the other's batches; the collector digests them in turn.
+        let logger = self.logger
+        let interruption = self.interruption
+        let scanStarted = clock.now
+        try await withThrowingTaskGroup(of: (Int, Double).self) { group in
+            for (side, scanner) in scanners.enumerated() {
+                group.addTask {
+                    while let batch = try await scanner.next() {
+                        if interruption?.isRequested == true { throw InterruptedError() }
+                        // The other side failed: stop here rather than finish a scan nobody reads.
+                        try Task.checkCancellation()
+                        if let line = await collector.ingest(batch, side: side) { logger.info("\(line)") }
+                    }
+                    let d = clock.now - scanStarted
+                    return (side, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+                }
             }
-            progress.record(side: side, keys: batch.keys.count + batch.vanished)
+            for try await (side, elapsed) in group { seconds[side] = elapsed }
         }
 
-        var active = [Bool](repeating: true, count: scanners.count)
-        while active.contains(true) {
-            if interruption?.isRequested == true { throw InterruptedError() }
-            if scanners.count == 1 {
-                if let batch = try await scanners[0].next() { ingest(batch, side: 0) } else { active[0] = false }
-            } else {
-                // Both sides' next batches at once; one tree digests them in turn.
-                let (activeA, activeB) = (active[0], active[1])
-                let (scannerA, scannerB) = (scanners[0], scanners[1])
-                async let nextA = activeA ? scannerA.next() : nil
-                async let nextB = activeB ? scannerB.next() : nil
-                let (a, b) = try await (nextA, nextB)
-                if let a { ingest(a, side: 0) } else if active[0] { active[0] = false }
-                if let b { ingest(b, side: 1) } else if active[1] { active[1] = false }
-            }
-            for side in active.indices where !active[side] && seconds[side] == 0 { seconds[side] = progress.elapsed }
-            if let line = progress.line() { logger.info("\(line)") }
-        }
-
-        index.finish()
-        let patterns = index.patterns()
+        let patterns = await collector.finish()
         var tables: [KeyspaceEndpointTable] = []
         var findings: [Finding] = []
         var notes = ["Read only: SCAN, TYPE and PTTL\(config.scan.memory ? " and MEMORY USAGE" : ""); nothing was written."]
@@ -155,6 +144,37 @@ public struct KeyspaceAudit: Sendable {
         let scanned = tables.map { "\($0.role) \($0.keysScanned) keys" }.joined(separator: ", ")
         logger.info("scanned \(scanned) into \(patterns.count) patterns")
         return AuditReport(tool: ToolInfo(), command: "keyspace", summary: summary, findings: ranked, profiles: [], keyspace: section)
+    }
+}
+
+/// Owns the pattern tree while the sides scan: each side's task hands it batches, one at a time.
+actor KeyspaceCollector {
+    private let index: KeyspaceIndex
+    private let prefixes: [[UInt8]]
+    private var progress: ScanProgress
+
+    init(sides: Int, prefixes: [[UInt8]], progress: ScanProgress) {
+        self.index = KeyspaceIndex(sides: sides)
+        self.prefixes = prefixes
+        self.progress = progress
+    }
+
+    /// Adds a batch of one side; returns a progress line when one is due.
+    func ingest(_ batch: KeyspaceBatch, side: Int) -> String? {
+        let withMemory = !batch.memory.isEmpty
+        for i in batch.keys.indices {
+            let key = batch.keys[i]
+            let outside = !prefixes.isEmpty && !prefixes.contains { key.starts(with: $0) }
+            index.add(side: side, key: key, type: batch.types[i], pttl: batch.pttls[i], memory: withMemory ? batch.memory[i] : nil, outsidePrefix: outside)
+        }
+        progress.record(side: side, keys: batch.keys.count + batch.vanished)
+        return progress.line()
+    }
+
+    /// Folds the tree and returns every pattern with its statistics per side.
+    func finish() -> [(pattern: String, stats: [PatternStatistics?])] {
+        index.finish()
+        return index.patterns()
     }
 }
 
