@@ -267,7 +267,8 @@ public enum KeyPatternInference {
         guard key[b + 4] == 0x2D, key[b + 7] == 0x2D else { return false }
         for i in [0, 1, 2, 3, 5, 6, 8, 9] where !(0x30...0x39).contains(key[b + i]) { return false }
         if range.count == 13 {
-            guard key[b + 10] == 0x54 || key[b + 10] == 0x20, (0x30...0x39).contains(key[b + 11]), (0x30...0x39).contains(key[b + 12])
+            guard key[b + 10] == 0x54 || key[b + 10] == 0x20, (0x30...0x39).contains(key[b + 11]),
+                (0x30...0x39).contains(key[b + 12])
             else { return false }
         }
         return plausibleDate(key, year: b, month: b + 5, day: b + 8)
@@ -320,7 +321,15 @@ public enum KeyPatternInference {
     private static func decodeUTF8(_ bytes: [UInt8], at i: Int) -> (Unicode.Scalar, Int)? {
         let b0 = bytes[i]
         let length: Int
-        if b0 & 0xE0 == 0xC0 { length = 2 } else if b0 & 0xF0 == 0xE0 { length = 3 } else if b0 & 0xF8 == 0xF0 { length = 4 } else { return nil }
+        if b0 & 0xE0 == 0xC0 {
+            length = 2
+        } else if b0 & 0xF0 == 0xE0 {
+            length = 3
+        } else if b0 & 0xF8 == 0xF0 {
+            length = 4
+        } else {
+            return nil
+        }
         guard i + length <= bytes.count else { return nil }
         var decoder = UTF8()
         var iterator = bytes[i..<(i + length)].makeIterator()

@@ -18,7 +18,8 @@ public struct KeyspaceConfiguration: Sendable {
 
     public init(
         endpoints: [Endpoint], connection: ConnectionOptions, scan: KeyspaceScanOptions = KeyspaceScanOptions(),
-        expectPrefixes: [String] = [], tolerance: KeyspaceTolerance = KeyspaceTolerance(), failOn: FailThreshold = .severity(.high),
+        expectPrefixes: [String] = [], tolerance: KeyspaceTolerance = KeyspaceTolerance(),
+        failOn: FailThreshold = .severity(.high),
         progressInterval: Double = 2
     ) {
         self.endpoints = endpoints
@@ -45,7 +46,9 @@ public struct KeyspaceAudit: Sendable {
     public var logger: Logger
     public var interruption: Interruption?
 
-    public init(configuration: KeyspaceConfiguration, logger: Logger = Logger(label: "redisaudit"), interruption: Interruption? = nil) {
+    public init(
+        configuration: KeyspaceConfiguration, logger: Logger = Logger(label: "redisaudit"), interruption: Interruption? = nil
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.interruption = interruption
@@ -119,16 +122,21 @@ public struct KeyspaceAudit: Sendable {
             let keysRead = await scanner.keysRead
             let truncated = await scanner.truncated
             let refusal = config.scan.memory ? await scanner.memoryRefusal : nil
-            tables.append(KeyspaceEndpointTable(
-                role: roles[side], dbsize: dbsizes[side], keysScanned: keysRead, vanished: await scanner.vanished,
-                complete: !truncated, seconds: seconds[side], memoryRefused: refusal, patterns: rows))
+            tables.append(
+                KeyspaceEndpointTable(
+                    role: roles[side], dbsize: dbsizes[side], keysScanned: keysRead, vanished: await scanner.vanished,
+                    complete: !truncated, seconds: seconds[side], memoryRefused: refusal, patterns: rows))
             findings += KeyspaceFindings.findings(role: roles[side], rows: rows, expectPrefixes: config.expectPrefixes)
             if let refusal { notes.append("\(roles[side]) refused MEMORY USAGE (\(refusal)): no memory figures for it.") }
-            if truncated { notes.append("\(roles[side]): stopped after --sample \(config.scan.sample ?? 0) keys; counts are those of the sample.") }
+            if truncated {
+                notes.append(
+                    "\(roles[side]): stopped after --sample \(config.scan.sample ?? 0) keys; counts are those of the sample.")
+            }
         }
         let complete = tables.allSatisfy(\.complete)
         if tables.count == 2 {
-            findings += KeyspaceComparison.findings(a: tables[0].patterns, b: tables[1].patterns, complete: complete, tolerance: config.tolerance)
+            findings += KeyspaceComparison.findings(
+                a: tables[0].patterns, b: tables[1].patterns, complete: complete, tolerance: config.tolerance)
             if !complete { notes.append("Key counts and patterns present on one side only are not compared on a sample.") }
         }
 
@@ -136,14 +144,16 @@ public struct KeyspaceAudit: Sendable {
         let elapsed = clock.now - started
         let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let summary = ReportSummary(
-            findings: ranked, failOn: config.failOn, endpoints: summaries, scenarios: [], startedAt: startedAt, durationSeconds: total,
+            findings: ranked, failOn: config.failOn, endpoints: summaries, scenarios: [], startedAt: startedAt,
+            durationSeconds: total,
             notes: notes)
         let section = KeyspaceSection(
             match: config.scan.match, count: config.scan.count, sample: config.scan.sample, memory: config.scan.memory,
             expectPrefixes: config.expectPrefixes, endpoints: tables)
         let scanned = tables.map { "\($0.role) \($0.keysScanned) keys" }.joined(separator: ", ")
         logger.info("scanned \(scanned) into \(patterns.count) patterns")
-        return AuditReport(tool: ToolInfo(), command: "keyspace", summary: summary, findings: ranked, profiles: [], keyspace: section)
+        return AuditReport(
+            tool: ToolInfo(), command: "keyspace", summary: summary, findings: ranked, profiles: [], keyspace: section)
     }
 }
 
@@ -165,7 +175,9 @@ actor KeyspaceCollector {
         for i in batch.keys.indices {
             let key = batch.keys[i]
             let outside = !prefixes.isEmpty && !prefixes.contains { key.starts(with: $0) }
-            index.add(side: side, key: key, type: batch.types[i], pttl: batch.pttls[i], memory: withMemory ? batch.memory[i] : nil, outsidePrefix: outside)
+            index.add(
+                side: side, key: key, type: batch.types[i], pttl: batch.pttls[i], memory: withMemory ? batch.memory[i] : nil,
+                outsidePrefix: outside)
         }
         progress.record(side: side, keys: batch.keys.count + batch.vanished)
         return progress.line()
@@ -218,7 +230,9 @@ struct ScanProgress {
             if let total = dbsizes[side], total > 0 {
                 let percent = min(100, Int(Double(done[side]) / Double(total) * 100))
                 text += " of \(KeyspaceMarkdown.grouped(total)) keys (\(percent)%)"
-                if rate > 0 && done[side] < total { text += ", about \(Int((Double(total - done[side]) / rate).rounded(.up))) s left" }
+                if rate > 0 && done[side] < total {
+                    text += ", about \(Int((Double(total - done[side]) / rate).rounded(.up))) s left"
+                }
             } else {
                 text += " keys"
             }

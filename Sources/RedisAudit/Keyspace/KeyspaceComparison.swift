@@ -45,33 +45,46 @@ public enum KeyspaceComparison {
             identity: "one-side|\(row.pattern)|\(present)", severity: .medium, category: .keyspaceDiff,
             title: "`\(row.pattern)` exists on \(present) only (\(row.keys) key\(row.keys == 1 ? "" : "s"))",
             endpoints: ["A", "B"],
-            evidence: ["\(present): \(KeyspaceMarkdown.count(row.keys, "key")) of \(row.pattern)", "\(absent): none"] + row.examples.map { "  e.g. \($0)" },
+            evidence: ["\(present): \(KeyspaceMarkdown.count(row.keys, "key")) of \(row.pattern)", "\(absent): none"]
+                + row.examples.map { "  e.g. \($0)" },
             why: "Data the application reads on one host is missing on the other (not migrated, written under another name, "
                 + "or already expired there); after the move, reads of these keys find nothing.",
-            fix: "Migrate the pattern (or confirm it is obsolete) before switching hosts, and check the code that writes it on \(absent).",
+            fix:
+                "Migrate the pattern (or confirm it is obsolete) before switching hosts, and check the code that writes it on \(absent).",
             occurrences: row.keys)
     }
 
-    private static func countDifference(_ a: KeyspacePatternRow, _ b: KeyspacePatternRow, _ tolerance: KeyspaceTolerance) -> Finding? {
+    private static func countDifference(_ a: KeyspacePatternRow, _ b: KeyspacePatternRow, _ tolerance: KeyspaceTolerance)
+        -> Finding?
+    {
         let difference = abs(a.keys - b.keys)
         let larger = max(a.keys, b.keys)
-        guard difference > tolerance.countMinimum, Double(difference) > tolerance.countFraction * Double(larger) else { return nil }
+        guard difference > tolerance.countMinimum, Double(difference) > tolerance.countFraction * Double(larger) else {
+            return nil
+        }
         let percent = Int((Double(difference) / Double(larger) * 100).rounded())
         return Finding(
             identity: "count|\(a.pattern)", severity: .medium, category: .keyspaceDiff,
             title: "`\(a.pattern)` has \(a.keys) keys on A and \(b.keys) on B (\(percent)% apart)", endpoints: ["A", "B"],
             evidence: ["A: \(a.keys) keys of \(a.pattern)", "B: \(b.keys) keys of \(b.pattern)"],
-            why: "A key count this far apart means keys were lost or never copied on one side, or expire or are evicted faster there.",
+            why:
+                "A key count this far apart means keys were lost or never copied on one side, or expire or are evicted faster there.",
             fix: "Compare the migration's key counts per pattern, and the hosts' eviction policy and TTLs for this pattern.",
             occurrences: difference)
     }
 
-    private static func ttlDifference(_ a: KeyspacePatternRow, _ b: KeyspacePatternRow, _ tolerance: KeyspaceTolerance) -> Finding? {
+    private static func ttlDifference(_ a: KeyspacePatternRow, _ b: KeyspacePatternRow, _ tolerance: KeyspaceTolerance)
+        -> Finding?
+    {
         let withA = a.keys - a.withoutTTL, withB = b.keys - b.withoutTTL
         var reasons: [String] = []
         if withA >= tolerance.ttlMinimumKeys && withB >= tolerance.ttlMinimumKeys {
-            if let ma = a.ttlMedianSeconds, let mb = b.ttlMedianSeconds, ratio(ma, mb) > tolerance.ttlRatio { reasons.append("median") }
-            if let xa = a.ttlMaxSeconds, let xb = b.ttlMaxSeconds, ratio(xa, xb) > tolerance.ttlRatio { reasons.append("maximum") }
+            if let ma = a.ttlMedianSeconds, let mb = b.ttlMedianSeconds, ratio(ma, mb) > tolerance.ttlRatio {
+                reasons.append("median")
+            }
+            if let xa = a.ttlMaxSeconds, let xb = b.ttlMaxSeconds, ratio(xa, xb) > tolerance.ttlRatio {
+                reasons.append("maximum")
+            }
         } else if (withA >= tolerance.ttlMinimumKeys && withA > a.withoutTTL && withB == 0)
             || (withB >= tolerance.ttlMinimumKeys && withB > b.withoutTTL && withA == 0)
         {
@@ -81,7 +94,8 @@ public enum KeyspaceComparison {
         func describe(_ role: String, _ row: KeyspacePatternRow) -> String {
             let with = row.keys - row.withoutTTL
             guard with > 0 else { return "\(role): \(row.keys) keys, none with a TTL" }
-            return "\(role): \(with) of \(row.keys) keys with a TTL; remaining TTL min \(KeyspaceMarkdown.duration(row.ttlMinSeconds)), "
+            return
+                "\(role): \(with) of \(row.keys) keys with a TTL; remaining TTL min \(KeyspaceMarkdown.duration(row.ttlMinSeconds)), "
                 + "median \(KeyspaceMarkdown.duration(row.ttlMedianSeconds)), p95 \(KeyspaceMarkdown.duration(row.ttlP95Seconds)), "
                 + "max \(KeyspaceMarkdown.duration(row.ttlMaxSeconds))"
         }
@@ -89,7 +103,8 @@ public enum KeyspaceComparison {
         if reasons == ["expiry"] {
             title = "`\(a.pattern)` expires on \(withA > 0 ? "A" : "B") but not on \(withA > 0 ? "B" : "A")"
         } else {
-            title = "`\(a.pattern)` keys live \(KeyspaceMarkdown.duration(a.ttlMaxSeconds)) on A and \(KeyspaceMarkdown.duration(b.ttlMaxSeconds)) on B"
+            title =
+                "`\(a.pattern)` keys live \(KeyspaceMarkdown.duration(a.ttlMaxSeconds)) on A and \(KeyspaceMarkdown.duration(b.ttlMaxSeconds)) on B"
         }
         return Finding(
             identity: "ttl|\(a.pattern)", severity: .high, category: .keyspaceDiff, title: title, endpoints: ["A", "B"],

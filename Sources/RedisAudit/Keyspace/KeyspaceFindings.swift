@@ -27,7 +27,8 @@ public enum KeyspaceFindings {
     /// The expiring words a pattern's name contains (`sess`, `token`, `lock`, `cache`, ...).
     static func expiryHints(_ pattern: String) -> [String] {
         words(of: pattern).filter { word in
-            expiringWords.contains(word) || ["session", "token", "lock", "cache", "throttle", "ratelimit"].contains { word.hasPrefix($0) }
+            expiringWords.contains(word)
+                || ["session", "token", "lock", "cache", "throttle", "ratelimit"].contains { word.hasPrefix($0) }
         }
     }
 
@@ -64,16 +65,21 @@ public enum KeyspaceFindings {
             identity: "partly-without-ttl|\(row.pattern)|\(role)", severity: .high, category: .ttlMissing,
             title: "\(row.withoutTTL) of \(row.keys) keys of `\(row.pattern)` never expire on \(role)", endpoints: [role],
             evidence: evidence,
-            why: "Most keys of this pattern expire, so the application means them to; the ones without a TTL (TTL -1) were written "
+            why:
+                "Most keys of this pattern expire, so the application means them to; the ones without a TTL (TTL -1) were written "
                 + "by a code path that missed its EXPIRE (a pipeline whose EXPIRE failed or was dropped, a SET that reset the TTL, "
                 + "a PERSIST). They live until deleted: stale sessions and tokens stay valid, and memory grows.",
-            fix: "Set the TTL in the command that writes the key (SET ... EX, SETEX, or SET ... KEEPTTL on updates) or in the same "
+            fix:
+                "Set the TTL in the command that writes the key (SET ... EX, SETEX, or SET ... KEEPTTL on updates) or in the same "
                 + "MULTI/EXEC, check the EXPIRE reply, and give the listed keys a TTL (or delete them).",
             occurrences: row.withoutTTL)
     }
 
     private static func neverExpires(role: String, row: KeyspacePatternRow, hints: [String]) -> Finding {
-        var evidence = ["\(role): none of the \(row.keys) keys of \(row.pattern) has a TTL; its name has " + hints.map { "'\($0)'" }.joined(separator: ", ")]
+        var evidence = [
+            "\(role): none of the \(row.keys) keys of \(row.pattern) has a TTL; its name has "
+                + hints.map { "'\($0)'" }.joined(separator: ", ")
+        ]
         for key in row.examplesWithoutTTL.prefix(3) {
             evidence.append("> PTTL \(key)")
             evidence.append("\(role): (integer) -1")
@@ -91,7 +97,10 @@ public enum KeyspaceFindings {
 
     private static func outsidePrefixes(role: String, rows: [KeyspacePatternRow], prefixes: [String]) -> Finding {
         let total = rows.reduce(0) { $0 + ($1.outsidePrefix ?? 0) }
-        var evidence = ["\(role): \(KeyspaceMarkdown.count(total, "key")) start\(total == 1 ? "s" : "") with none of " + prefixes.map { "'\($0)'" }.joined(separator: ", ")]
+        var evidence = [
+            "\(role): \(KeyspaceMarkdown.count(total, "key")) start\(total == 1 ? "s" : "") with none of "
+                + prefixes.map { "'\($0)'" }.joined(separator: ", ")
+        ]
         for row in rows.prefix(20) {
             let example = row.examples.first.map { ", e.g. \($0)" } ?? ""
             evidence.append("  \(row.pattern): \(KeyspaceMarkdown.count(row.outsidePrefix ?? 0, "key"))\(example)")
@@ -99,7 +108,8 @@ public enum KeyspaceFindings {
         if rows.count > 20 { evidence.append("  ... \(rows.count - 20) more patterns") }
         return Finding(
             identity: "outside-prefix|\(role)", severity: .medium, category: .keyPrefix,
-            title: "\(KeyspaceMarkdown.count(total, "key")) in \(KeyspaceMarkdown.count(rows.count, "pattern")) lack\(total == 1 ? "s" : "") the expected prefix on \(role)",
+            title:
+                "\(KeyspaceMarkdown.count(total, "key")) in \(KeyspaceMarkdown.count(rows.count, "pattern")) lack\(total == 1 ? "s" : "") the expected prefix on \(role)",
             endpoints: [role], evidence: evidence,
             why: "Keys without an environment or application prefix collide when dev, staging and production (or two "
                 + "applications) share one server: one environment reads, overwrites or deletes the other's data.",

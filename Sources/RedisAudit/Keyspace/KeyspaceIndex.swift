@@ -48,7 +48,9 @@ public final class KeyspaceIndex {
 
     /// Adds one key of `side` with its type, `PTTL` reply and optional `MEMORY USAGE`.
     public func add(side: Int, key: [UInt8], type: KeyType, pttl: Int64, memory: Int? = nil, outsidePrefix: Bool = false) {
-        key.withUnsafeBufferPointer { add(side: side, key: $0, type: type, pttl: pttl, memory: memory, outsidePrefix: outsidePrefix) }
+        key.withUnsafeBufferPointer {
+            add(side: side, key: $0, type: type, pttl: pttl, memory: memory, outsidePrefix: outsidePrefix)
+        }
     }
 
     public func add(side: Int, key: UnsafeBufferPointer<UInt8>, type: KeyType, pttl: Int64, memory: Int?, outsidePrefix: Bool) {
@@ -64,7 +66,8 @@ public final class KeyspaceIndex {
     /// Finds or makes the child for a token, counting the key through it.
     @inline(__always)
     private func child(
-        of parent: Node, kind: SegmentClass, braces: UInt8, separator: UInt8, literal: UnsafeBufferPointer<UInt8>, range: Range<Int>
+        of parent: Node, kind: SegmentClass, braces: UInt8, separator: UInt8, literal: UnsafeBufferPointer<UInt8>,
+        range: Range<Int>
     ) -> Node {
         var kind = kind
         if kind == .literal && parent.folded { kind = .name }
@@ -89,7 +92,8 @@ public final class KeyspaceIndex {
             if found > 0 && parent.children[found - 1].keys < c.keys { parent.children.swapAt(found, found - 1) }
             return c
         }
-        let token = KeyToken(kind: kind, braces: braces, separator: separator, literal: kind == .literal ? Array(literal[range]) : [])
+        let token = KeyToken(
+            kind: kind, braces: braces, separator: separator, literal: kind == .literal ? Array(literal[range]) : [])
         let node = Node(token: token, sides: sides)
         node.keys = 1
         parent.children.append(node)
@@ -135,7 +139,9 @@ public final class KeyspaceIndex {
         }
         for c in node.children where c.token.kind == .literal {
             let target: Node
-            if let existing = wildcards.first(where: { $0.token.braces == c.token.braces && $0.token.separator == c.token.separator }) {
+            if let existing = wildcards.first(where: {
+                $0.token.braces == c.token.braces && $0.token.separator == c.token.separator
+            }) {
                 target = existing
             } else {
                 target = Node(token: KeyToken(kind: .name, braces: c.token.braces, separator: c.token.separator), sides: sides)
@@ -156,7 +162,9 @@ public final class KeyspaceIndex {
         }
         for c in source.children {
             var token = c.token
-            if token.kind == .literal && target.folded { token = KeyToken(kind: .name, braces: token.braces, separator: token.separator) }
+            if token.kind == .literal && target.folded {
+                token = KeyToken(kind: .name, braces: token.braces, separator: token.separator)
+            }
             if let match = target.children.first(where: { $0.token == token }) {
                 merge(c, into: match)
             } else if token == c.token {

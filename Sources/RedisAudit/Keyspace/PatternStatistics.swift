@@ -118,7 +118,9 @@ public struct PatternStatistics: Sendable, Equatable {
 
     /// Adds one key; `pttl` is the `PTTL` reply (-1 no expiry), `memory` the `MEMORY USAGE` reply if read.
     @inline(__always)
-    public mutating func add(key: UnsafeBufferPointer<UInt8>, type: KeyType, pttl: Int64, memory: Int?, outsidePrefix: Bool = false) {
+    public mutating func add(
+        key: UnsafeBufferPointer<UInt8>, type: KeyType, pttl: Int64, memory: Int?, outsidePrefix: Bool = false
+    ) {
         keys += 1
         if outsidePrefix { self.outsidePrefix += 1 }
         types[type.rawValue] += 1

@@ -12,7 +12,9 @@ public struct KeyspaceSection: Codable, Sendable {
     public var expectPrefixes: [String]
     public var endpoints: [KeyspaceEndpointTable]
 
-    public init(match: String?, count: Int, sample: Int?, memory: Bool, expectPrefixes: [String], endpoints: [KeyspaceEndpointTable]) {
+    public init(
+        match: String?, count: Int, sample: Int?, memory: Bool, expectPrefixes: [String], endpoints: [KeyspaceEndpointTable]
+    ) {
         self.match = match
         self.count = count
         self.sample = sample
@@ -101,7 +103,8 @@ enum KeyspaceMarkdown {
 
     static func render(_ section: KeyspaceSection) -> [String] {
         var out = ["## Keyspace", ""]
-        var read = "Read with `SCAN` (COUNT \(section.count)" + (section.match.map { ", MATCH `\($0)`" } ?? "") + "), `TYPE` and `PTTL`"
+        var read =
+            "Read with `SCAN` (COUNT \(section.count)" + (section.match.map { ", MATCH `\($0)`" } ?? "") + "), `TYPE` and `PTTL`"
         read += section.memory ? " and `MEMORY USAGE`; nothing was written." : "; nothing was written."
         if !section.expectPrefixes.isEmpty {
             read += " Expected prefixes: " + section.expectPrefixes.map { "`\($0)`" }.joined(separator: ", ") + "."
@@ -122,7 +125,8 @@ enum KeyspaceMarkdown {
                 let types = row.types.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { $0.key }.joined(separator: ", ")
                 var cells = [
                     patternCell(row.pattern), grouped(row.keys), types,
-                    grouped(row.withoutTTL), duration(row.ttlMinSeconds), duration(row.ttlMedianSeconds), duration(row.ttlP95Seconds),
+                    grouped(row.withoutTTL), duration(row.ttlMinSeconds), duration(row.ttlMedianSeconds),
+                    duration(row.ttlP95Seconds),
                     duration(row.ttlMaxSeconds),
                 ]
                 if memory { cells.append(row.memoryBytes.map(bytes) ?? "-") }
@@ -130,9 +134,13 @@ enum KeyspaceMarkdown {
             }
             if table.patterns.count > rowLimit {
                 let rest = table.patterns.dropFirst(rowLimit)
-                out.append("| … \(rest.count) more patterns | \(grouped(rest.reduce(0) { $0 + $1.keys })) | | | | | | |" + (memory ? " |" : ""))
+                out.append(
+                    "| … \(rest.count) more patterns | \(grouped(rest.reduce(0) { $0 + $1.keys })) | | | | | | |"
+                        + (memory ? " |" : ""))
             }
-            if let refusal = table.memoryRefused { out.append(""); out.append("> MEMORY USAGE refused by \(table.role): \(refusal)") }
+            if let refusal = table.memoryRefused {
+                out.append(""); out.append("> MEMORY USAGE refused by \(table.role): \(refusal)")
+            }
             out.append("")
         }
         return out

@@ -50,14 +50,17 @@ struct Keyspace: AsyncParsableCommand {
         guard (1...100_000).contains(count) else { throw ValidationError("--count must be between 1 and 100000 (got \(count))") }
         if let sample, sample < 1 { throw ValidationError("--sample must be at least 1 (got \(sample))") }
         guard ttlRatio >= 1 else { throw ValidationError("--ttl-ratio must be at least 1 (got \(ttlRatio))") }
-        guard (0...1).contains(countTolerance) else { throw ValidationError("--count-tolerance must be between 0 and 1 (got \(countTolerance))") }
+        guard (0...1).contains(countTolerance) else {
+            throw ValidationError("--count-tolerance must be between 0 and 1 (got \(countTolerance))")
+        }
         for prefix in expectPrefixes where prefix.isEmpty { throw ValidationError("--expect-prefix must not be empty") }
     }
 
     func run() async throws {
         var endpoints = [try Endpoint.parse(endpointA, passwordEnvironment: ["REDISAUDIT_PASSWORD_A", "REDISAUDIT_PASSWORD"])]
         if let endpointB {
-            endpoints.append(try Endpoint.parse(endpointB, passwordEnvironment: ["REDISAUDIT_PASSWORD_B", "REDISAUDIT_PASSWORD"]))
+            endpoints.append(
+                try Endpoint.parse(endpointB, passwordEnvironment: ["REDISAUDIT_PASSWORD_B", "REDISAUDIT_PASSWORD"]))
         }
         let configuration = KeyspaceConfiguration(
             endpoints: endpoints, connection: connection.options,
@@ -68,11 +71,14 @@ struct Keyspace: AsyncParsableCommand {
         let logger = report.makeLogger()
         let interruption = Interruption()
         let signals = SignalTrap.install(
-            interruption, logger: logger, notice: "interrupted: stopping the scan (nothing to clean up; press Ctrl-C again to exit at once)")
+            interruption, logger: logger,
+            notice: "interrupted: stopping the scan (nothing to clean up; press Ctrl-C again to exit at once)")
         defer { _ = signals }
         let result = try await KeyspaceAudit(configuration: configuration, logger: logger, interruption: interruption).run()
         let code = try report.emit(result)
-        logger.info("\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)")
+        logger.info(
+            "\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)"
+        )
         if code != ExitStatus.pass { throw ExitCode(code) }
     }
 }

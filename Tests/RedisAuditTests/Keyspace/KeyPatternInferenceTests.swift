@@ -73,10 +73,14 @@ struct KeyPatternInferenceTests {
 
     @Test func manyDistinctWordsFoldIntoName() {
         let index = KeyspaceIndex()
-        let names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "niaj",
-                     "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "zoe"]
+        let names = [
+            "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "niaj",
+            "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "zoe",
+        ]
         for name in names { index.add(side: 0, key: Array("sess:\(name)".utf8), type: .set, pttl: 1000) }
-        for prefix in ["rt", "bl", "lock"] { for i in 0..<50 { index.add(side: 0, key: Array("\(prefix):\(i)".utf8), type: .string, pttl: -1) } }
+        for prefix in ["rt", "bl", "lock"] {
+            for i in 0..<50 { index.add(side: 0, key: Array("\(prefix):\(i)".utf8), type: .string, pttl: -1) }
+        }
         index.finish()
         let patterns = index.patterns()
         #expect(patterns.map(\.pattern).sorted() == ["bl:<int>", "lock:<int>", "rt:<int>", "sess:<name>"])
@@ -89,7 +93,14 @@ struct KeyPatternInferenceTests {
     @Test func aFewWellUsedPrefixesDoNotFold() {
         let index = KeyspaceIndex()
         // 30 prefixes, each with many keys: the root keeps them all.
-        for round in 0..<20 { for p in 0..<30 { index.add(side: 0, key: Array("prefix\(String(UnicodeScalar(UInt8(97 + p % 26))))\(p / 26 == 0 ? "" : "x"):\(round)".utf8), type: .string, pttl: -1) } }
+        for round in 0..<20 {
+            for p in 0..<30 {
+                index.add(
+                    side: 0,
+                    key: Array("prefix\(String(UnicodeScalar(UInt8(97 + p % 26))))\(p / 26 == 0 ? "" : "x"):\(round)".utf8),
+                    type: .string, pttl: -1)
+            }
+        }
         index.finish()
         #expect(index.patterns().count == 30)
     }
@@ -97,14 +108,24 @@ struct KeyPatternInferenceTests {
     @Test func usersFollowedByTheSameWordsFold() {
         let index = KeyspaceIndex()
         let users = (0..<20).map { "user" + String(UnicodeScalar(UInt8(97 + $0))) + "name" }
-        for user in users { for field in ["profile", "settings", "avatar"] { index.add(side: 0, key: Array("u:\(user):\(field)".utf8), type: .hash, pttl: -1) } }
+        for user in users {
+            for field in ["profile", "settings", "avatar"] {
+                index.add(side: 0, key: Array("u:\(user):\(field)".utf8), type: .hash, pttl: -1)
+            }
+        }
         index.finish()
         #expect(index.patterns().map(\.pattern).sorted() == ["u:<name>:avatar", "u:<name>:profile", "u:<name>:settings"])
     }
 
     @Test func hugeCardinalityFoldsWhileScanning() {
         let index = KeyspaceIndex()
-        for i in 0..<10_000 { index.add(side: 0, key: Array("sess:w\(String(i, radix: 26).map { Character(UnicodeScalar(UInt8(97 + Int(String($0), radix: 26)!))) }.map(String.init).joined())".utf8), type: .string, pttl: 1) }
+        for i in 0..<10_000 {
+            index.add(
+                side: 0,
+                key: Array(
+                    "sess:w\(String(i, radix: 26).map { Character(UnicodeScalar(UInt8(97 + Int(String($0), radix: 26)!))) }.map(String.init).joined())"
+                        .utf8), type: .string, pttl: 1)
+        }
         #expect(index.nodeCount < 200, "folded before the end, so memory stays bounded")
         index.finish()
         #expect(index.patterns().map(\.pattern) == ["sess:<name>"])
@@ -112,7 +133,10 @@ struct KeyPatternInferenceTests {
 
     @Test func rareLookalikesJoinTheDominantPlaceholder() {
         let index = KeyspaceIndex()
-        for i in 0..<1000 { index.add(side: 0, key: Array("rt:user\(i):9f2c41d0aa77e0\(String(i % 100, radix: 16))".utf8), type: .string, pttl: 5000) }
+        for i in 0..<1000 {
+            index.add(
+                side: 0, key: Array("rt:user\(i):9f2c41d0aa77e0\(String(i % 100, radix: 16))".utf8), type: .string, pttl: 5000)
+        }
         index.add(side: 0, key: Array("rt:user7:1234567890123456".utf8), type: .string, pttl: -1)
         index.finish()
         let patterns = index.patterns()
@@ -124,7 +148,9 @@ struct KeyPatternInferenceTests {
     @Test func patternCountStaysSmallOnManyKeys() {
         let index = KeyspaceIndex()
         var generator = SystemRandomNumberGenerator()
-        let words = (0..<5000).map { _ in String((0..<6).map { _ in Character(UnicodeScalar(UInt8.random(in: 97...122, using: &generator))) }) }
+        let words = (0..<5000).map { _ in
+            String((0..<6).map { _ in Character(UnicodeScalar(UInt8.random(in: 97...122, using: &generator))) })
+        }
         for i in 0..<100_000 {
             let word = words[i % words.count]
             index.add(side: 0, key: Array("cache:\(word):item:\(i)".utf8), type: .string, pttl: Int64(i))

@@ -7,7 +7,9 @@ import Testing
 @Suite("redisaudit keyspace command line", .timeLimit(.minutes(2)))
 struct KeyspaceCommandLineTests {
     @Test func badOptionsAreUsageErrors() async throws {
-        for arguments in [["--count", "0"], ["--sample", "0"], ["--ttl-ratio", "0.5"], ["--count-tolerance", "2"], ["--expect-prefix", ""]] {
+        for arguments in [
+            ["--count", "0"], ["--sample", "0"], ["--ttl-ratio", "0.5"], ["--count-tolerance", "2"], ["--expect-prefix", ""],
+        ] {
             let run = try await Fixtures.run(["keyspace", "redis://127.0.0.1:1"] + arguments)
             #expect(run.status == 2, "\(arguments): \(run.stderr)")
             #expect(run.stderr.contains(arguments[0]), "\(run.stderr)")
@@ -31,17 +33,24 @@ struct KeyspaceCommandLineTests {
             to: try Endpoint.parse("redis://:s3cret-pw@127.0.0.1:\(server.port)"), options: Fixtures.options)
         _ = await connection.send(KeyspaceIntegrationTests.authKeyspace().map { RESPCommand(strings: $0) })
         await connection.close()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-ks-\(UUID().uuidString.prefix(8))").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "redisaudit-ks-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let environment = ["REDISAUDIT_PASSWORD": "s3cret-pw"]
         let run = try await Fixtures.run(
-            ["keyspace", "redis://127.0.0.1:\(server.port)", "--expect-prefix", "checkin:prod:", "--output", "ks.md", "--json-output", "ks.json"],
+            [
+                "keyspace", "redis://127.0.0.1:\(server.port)", "--expect-prefix", "checkin:prod:", "--output", "ks.md",
+                "--json-output", "ks.json",
+            ],
             environment: environment, directory: directory)
         #expect(run.status == 1, "\(run.stderr)")
         let markdown = try String(contentsOfFile: directory + "/ks.md", encoding: .utf8)
         #expect(markdown.contains("| `rt:<id>:<hash>` | 60 | string | 7 |"), "\(markdown)")
         #expect(markdown.contains("## Keyspace"))
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/ks.json"))) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/ks.json")))
+            as? [String: Any]
         #expect(json?["command"] as? String == "keyspace")
         let keyspace = json?["keyspace"] as? [String: Any]
         let endpoints = keyspace?["endpoints"] as? [[String: Any]]
@@ -51,7 +60,8 @@ struct KeyspaceCommandLineTests {
         for text in [run.stdout, run.stderr, markdown] { #expect(!text.contains("s3cret-pw")) }
 
         let quiet = try await Fixtures.run(
-            ["keyspace", "redis://127.0.0.1:\(server.port)", "--quiet", "--fail-on", "never", "--format", "json"], environment: environment)
+            ["keyspace", "redis://127.0.0.1:\(server.port)", "--quiet", "--fail-on", "never", "--format", "json"],
+            environment: environment)
         #expect(quiet.status == 0)
         #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
         #expect(quiet.stdout.contains("\"withoutTTL\" : 7"))
@@ -62,7 +72,8 @@ struct KeyspaceCommandLineTests {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
         try await server.command("ACL", "SETUSER", "reader", "on", ">pw", "~*", "+@all", "-scan")
-        let run = try await Fixtures.run(["keyspace", "redis://reader@127.0.0.1:\(server.port)"], environment: ["REDISAUDIT_PASSWORD": "pw"])
+        let run = try await Fixtures.run(
+            ["keyspace", "redis://reader@127.0.0.1:\(server.port)"], environment: ["REDISAUDIT_PASSWORD": "pw"])
         #expect(run.status == 3, "\(run.stderr)")
         #expect(run.stderr.contains("refused SCAN"), "\(run.stderr)")
     }

@@ -23,7 +23,9 @@ struct KeyspaceIntegrationTests {
         return "a" + String(String(x, radix: 16).suffix(15)).padding(toLength: 15, withPad: "0", startingAt: 0)
     }
 
-    static func audit(_ servers: [TestServer], prefixes: [String] = [], scan: KeyspaceScanOptions = KeyspaceScanOptions(count: 50)) async throws -> AuditReport {
+    static func audit(
+        _ servers: [TestServer], prefixes: [String] = [], scan: KeyspaceScanOptions = KeyspaceScanOptions(count: 50)
+    ) async throws -> AuditReport {
         let configuration = KeyspaceConfiguration(
             endpoints: servers.map(\.endpoint), connection: Fixtures.options, scan: scan, expectPrefixes: prefixes)
         return try await KeyspaceAudit(configuration: configuration).run()
@@ -42,7 +44,10 @@ struct KeyspaceIntegrationTests {
         }
         for i in 0..<25 { commands.append(["SET", "bl:\(hex(i, salt: 1))", "1", "EX", "900"]) }
         for i in 0..<12 { commands.append(["SET", "lock:user\(i)@example.com", "3"]) }
-        for i in 0..<30 { commands.append(["HSET", "checkin:prod:participant:id:\(i)", "name", "x"]); commands.append(["EXPIRE", "checkin:prod:participant:id:\(i)", "3600"]) }
+        for i in 0..<30 {
+            commands.append(["HSET", "checkin:prod:participant:id:\(i)", "name", "x"]);
+            commands.append(["EXPIRE", "checkin:prod:participant:id:\(i)", "3600"])
+        }
         return commands
     }
 
@@ -57,7 +62,8 @@ struct KeyspaceIntegrationTests {
         #expect(table.dbsize == 167)
         #expect(table.complete)
         let rows = Dictionary(uniqueKeysWithValues: table.patterns.map { ($0.pattern, $0) })
-        #expect(Set(rows.keys) == ["rt:<id>:<hash>", "sess:<id>", "bl:<hash>", "lock:<email>", "checkin:prod:participant:id:<int>"])
+        #expect(
+            Set(rows.keys) == ["rt:<id>:<hash>", "sess:<id>", "bl:<hash>", "lock:<email>", "checkin:prod:participant:id:<int>"])
         #expect(rows["rt:<id>:<hash>"]?.keys == 60)
         #expect(rows["rt:<id>:<hash>"]?.withoutTTL == 7)
         #expect(rows["sess:<id>"]?.types == ["set": 40])
@@ -117,17 +123,20 @@ struct KeyspaceIntegrationTests {
         let b = try await TestServer.start(.redis62)
         defer { a.stop(); b.stop() }
         var commandsA = Self.authKeyspace(withoutTTL: 0).filter { !$0[1].hasPrefix("lock:") }
-        let commandsB = commandsA.filter { !$0[1].hasPrefix("bl:") && !($0[1].hasPrefix("checkin:") && Int($0[1].split(separator: ":").last!)! >= 10) }
+        let commandsB = commandsA.filter {
+            !$0[1].hasPrefix("bl:") && !($0[1].hasPrefix("checkin:") && Int($0[1].split(separator: ":").last!)! >= 10)
+        }
         commandsA.append(["SET", "feature:flags", "on"])
         try await Self.populate(a, commandsA)
         try await Self.populate(b, commandsB)
         let report = try await Self.audit([a, b])
         let titles = Set(report.findings.map(\.title))
-        #expect(titles == [
-            "`bl:<hash>` exists on A only (25 keys)",
-            "`feature:flags` exists on A only (1 key)",
-            "`checkin:prod:participant:id:<int>` has 30 keys on A and 10 on B (67% apart)",
-        ], "\(titles)")
+        #expect(
+            titles == [
+                "`bl:<hash>` exists on A only (25 keys)",
+                "`feature:flags` exists on A only (1 key)",
+                "`checkin:prod:participant:id:<int>` has 30 keys on A and 10 on B (67% apart)",
+            ], "\(titles)")
         #expect(report.findings.allSatisfy { $0.category == .keyspaceDiff })
     }
 
@@ -166,11 +175,15 @@ struct KeyspaceIntegrationTests {
         #expect(report.keyspace?.endpoints.first?.patterns.allSatisfy { $0.memoryBytes ?? 0 > 0 } == true)
         // The server's own count of the commands it ran: reads only.
         let stats = try await server.command("INFO", "commandstats").text ?? ""
-        let ran = Set(stats.split(whereSeparator: \.isNewline).compactMap { line -> String? in
-            guard line.hasPrefix("cmdstat_") else { return nil }
-            return String(line.dropFirst(8).prefix { $0 != ":" })
-        })
-        #expect(ran.isSubset(of: ["scan", "type", "pttl", "memory|usage", "info", "dbsize", "ping", "client|setname", "config|resetstat"]), "\(ran)")
+        let ran = Set(
+            stats.split(whereSeparator: \.isNewline).compactMap { line -> String? in
+                guard line.hasPrefix("cmdstat_") else { return nil }
+                return String(line.dropFirst(8).prefix { $0 != ":" })
+            })
+        #expect(
+            ran.isSubset(of: [
+                "scan", "type", "pttl", "memory|usage", "info", "dbsize", "ping", "client|setname", "config|resetstat",
+            ]), "\(ran)")
         #expect(ran.isSuperset(of: ["scan", "type", "pttl", "memory|usage"]), "\(ran)")
         let after = try await Self.snapshot(server)
         #expect(after == before)
