@@ -9,7 +9,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 KEYS=${KEYS:-1000000}
-RUNS=${RUNS:-3}   # each command runs this many times; the table shows the fastest
+RUNS=${RUNS:-5}   # rounds; each command runs once per round, the table shows its fastest
 
 for tool in redis-server redis-cli python3 /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench/keyspace.sh: $tool is missing (make deps)" >&2; exit 2; }
@@ -56,38 +56,48 @@ for port in "$PORT_A" "$PORT_B"; do
 done
 rm -f "$WORK/keys.resp"
 
-# best NAME COMMAND...: runs the command RUNS times; prints "seconds peak_kb cpu_seconds" of the
-# fastest run (cpu: user + system time of the command itself, not of the servers).
-best() {
+# once NAME COMMAND...: runs the command once; prints "seconds peak_kb cpu_seconds" (cpu: user +
+# system time of the command itself, not of the servers).
+once() {
     local name=$1; shift
-    local best_s="" best_kb="" best_cpu=""
-    for _ in $(seq 1 "$RUNS"); do
-        /usr/bin/time -f "%e %M %U %S" -o "$WORK/time" bash -c "$*" >/dev/null 2>"$WORK/$name.err" || {
-            local status=$?
-            # redisaudit exits 1 when it has findings (the populated keyspace has some): that is a run.
-            if [ "$status" -ne 1 ]; then echo "bench/keyspace.sh: $name failed ($status)" >&2; cat "$WORK/$name.err" >&2; exit 1; fi
-        }
-        read -r s kb user sys <"$WORK/time"
-        if [ -z "$best_s" ] || awk "BEGIN{exit !($s < $best_s)}"; then
-            best_s=$s; best_kb=$kb; best_cpu=$(awk "BEGIN{printf \"%.2f\", $user + $sys}")
-        fi
-    done
-    echo "$best_s $best_kb $best_cpu"
+    /usr/bin/time -f "%e %M %U %S" -o "$WORK/time" bash -c "$*" >/dev/null 2>"$WORK/$name.err" || {
+        local status=$?
+        # redisaudit exits 1 when it has findings (the populated keyspace has some): that is a run.
+        if [ "$status" -ne 1 ]; then echo "bench/keyspace.sh: $name failed ($status)" >&2; cat "$WORK/$name.err" >&2; exit 1; fi
+    }
+    read -r s kb user sys <"$WORK/time"
+    echo "$s $kb $(awk "BEGIN{printf \"%.2f\", $user + $sys}")"
+}
+
+# keep VAR "s kb cpu": keeps the faster of VAR's current value and the new one.
+keep() {
+    local current=${!1:-}
+    if [ -z "$current" ] || awk "BEGIN{exit !(${2%% *} < ${current%% *})}"; then printf -v "$1" '%s' "$2"; fi
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
 echo "load before the runs: $LOAD_BEFORE" >&2
-read -r one one_kb one_cpu < <(best one "'$REDISAUDIT' keyspace redis://127.0.0.1:$PORT_A --quiet --fail-on never")
-read -r two two_kb two_cpu < <(best two "'$REDISAUDIT' keyspace redis://127.0.0.1:$PORT_A redis://127.0.0.1:$PORT_B --quiet --fail-on never")
-read -r scan scan_kb scan_cpu < <(best scan "redis-cli -p $PORT_A --scan | wc -l")
-read -r big big_kb big_cpu < <(best bigkeys "redis-cli -p $PORT_A --bigkeys")
+# The four commands take turns, RUNS rounds, so a change in the machine's load hits them alike;
+# each keeps its fastest round.
+ONE="" TWO="" SCAN="" BIG=""
+for round in $(seq 1 "$RUNS"); do
+    echo "round $round of $RUNS" >&2
+    r=$(once one "'$REDISAUDIT' keyspace redis://127.0.0.1:$PORT_A --quiet --fail-on never") || exit 1; keep ONE "$r"
+    r=$(once two "'$REDISAUDIT' keyspace redis://127.0.0.1:$PORT_A redis://127.0.0.1:$PORT_B --quiet --fail-on never") || exit 1; keep TWO "$r"
+    r=$(once scan "redis-cli -p $PORT_A --scan | wc -l") || exit 1; keep SCAN "$r"
+    r=$(once bigkeys "redis-cli -p $PORT_A --bigkeys") || exit 1; keep BIG "$r"
+done
+read -r one one_kb one_cpu <<<"$ONE"
+read -r two two_kb two_cpu <<<"$TWO"
+read -r scan scan_kb scan_cpu <<<"$SCAN"
+read -r big big_kb big_cpu <<<"$BIG"
 LOAD_AFTER=$(cut -d' ' -f1 /proc/loadavg)
 echo "load after the runs: $LOAD_AFTER" >&2
 
 ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
 mb() { awk "BEGIN{printf \"%.0f\", $1 / 1024}"; }
 echo
-echo "$KEYS keys per server, $(nproc) cores, fastest of $RUNS runs, load average $LOAD_BEFORE before and $LOAD_AFTER after"
+echo "$KEYS keys per server, $(nproc) cores, fastest of $RUNS rounds, load average $LOAD_BEFORE before and $LOAD_AFTER after"
 echo
 echo "| command | seconds | peak RSS (MB) | client CPU (s) | time vs keyspace A |"
 echo "|---|---:|---:|---:|---:|"
