@@ -202,3 +202,26 @@ struct PatternStatisticsTests {
         #expect(KeyspaceFindings.expiryHints("user:<hash>").isEmpty)
     }
 }
+
+@Suite("key pattern inference on random bytes")
+struct KeyPatternInferenceFuzzTests {
+    @Test func anyBytesSplitWithoutLosingOrInventingSeparators() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = Array(":/|.-{}<>\\ @aZ09fF\u{0}".utf8) + [0xC3, 0xA9, 0xFF, 0x80]
+        let index = KeyspaceIndex(foldThreshold: 4, hardLimit: 8)
+        for _ in 0..<20_000 {
+            let length = Int.random(in: 0...40, using: &generator)
+            let key = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
+            let tokens = KeyPatternInference.tokens(of: key)
+            #expect(!tokens.isEmpty)
+            // Every primary separator of the key is some token's separator, up to the token cap.
+            let separators = key.filter { $0 == 0x3A || $0 == 0x2F || $0 == 0x7C }.count
+            let seen = tokens.filter { $0.separator == 0x3A || $0.separator == 0x2F || $0.separator == 0x7C }.count
+            #expect(seen == separators || tokens.last?.kind == .blob, "\(key)")
+            index.add(side: 0, key: key, type: .string, pttl: Int64.random(in: -1...100_000, using: &generator))
+        }
+        index.finish()
+        let patterns = index.patterns()
+        #expect(patterns.reduce(0) { $0 + ($1.stats[0]?.keys ?? 0) } == 20_000)
+    }
+}
