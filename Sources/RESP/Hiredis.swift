@@ -29,10 +29,17 @@ final class Hiredis {
     private let functions: UnsafeMutablePointer<redisReplyObjectFunctions>
     private let defaults: redisReplyObjectFunctions
     /// Why one of our reply functions refused a reply; hiredis itself only records "Out of memory".
-    private var rejection: (message: String, bytes: [UInt8])?
+    @exclusivity(unchecked) private var rejection: (message: String, bytes: [UInt8])?
     /// The unparsed input where the last `redisReaderGetReply` started, for error reports:
     /// hiredis throws its buffer away when it fails.
-    private var resumedAt: [UInt8] = []
+    /// Set before every reply by one reader on one thread: no dynamic exclusivity checks.
+    @exclusivity(unchecked) private var resumedBytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    @exclusivity(unchecked) private var resumedCount = 0
+
+    /// The bytes saved by ``rememberResumePoint()``.
+    private var resumedAt: [UInt8] {
+        withUnsafeBytes(of: self.resumedBytes) { Array($0.prefix(self.resumedCount)) }
+    }
 
     init() {
         guard let reader = redisReaderCreate() else {
@@ -160,11 +167,13 @@ final class Hiredis {
     }
 
     private func rememberResumePoint() {
-        self.resumedAt.removeAll(keepingCapacity: true)
+        // A fixed 32-byte copy, no array: this runs before every reply.
         let pos = self.reader.pointee.pos
         let count = min(self.reader.pointee.len - pos, Self.reportedByteCount)
+        self.resumedCount = 0
         if count > 0, let buf = self.reader.pointee.buf {
-            self.resumedAt.append(contentsOf: UnsafeRawBufferPointer(start: buf + pos, count: count))
+            withUnsafeMutableBytes(of: &self.resumedBytes) { $0.baseAddress!.copyMemory(from: buf + pos, byteCount: count) }
+            self.resumedCount = count
         }
     }
 

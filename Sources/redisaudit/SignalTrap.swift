@@ -5,14 +5,17 @@ import RedisAudit
 
 /// Turns the first Ctrl-C (or SIGTERM) into a request to stop after cleaning up; a second one exits at once.
 enum SignalTrap {
-    static func install(_ interruption: Interruption, logger: Logger) -> [DispatchSourceSignal] {
+    /// What an audit that wrote into run namespaces says on the first Ctrl-C.
+    static let cleanupNotice = "interrupted: cleaning up the run namespace (press Ctrl-C again to exit at once)"
+
+    static func install(_ interruption: Interruption, logger: Logger, notice: String = cleanupNotice) -> [DispatchSourceSignal] {
         [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 if interruption.isRequested { exit(ExitStatus.interrupted) }
                 interruption.request()
-                logger.notice("interrupted: cleaning up the run namespace (press Ctrl-C again to exit at once)")
+                logger.notice("\(notice)")
             }
             source.resume()
             return source

@@ -86,3 +86,46 @@ private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
         #expect(RESPEncodingError.commandTooLarge(byteCount: 3_000_000_000).description.contains("3000000000 bytes"))
     }
 }
+
+/// The pure-Swift writer used for batches must produce hiredis's bytes exactly.
+@Suite struct RESPCommandWriterTests {
+    static func swiftBytes(_ command: RESPCommand) throws -> [UInt8] {
+        var buffer = ByteBufferAllocator().buffer(capacity: 0)
+        try RESPCommandEncoding.write(command, into: &buffer)
+        return Array(buffer.readableBytesView)
+    }
+
+    @Test func matchesHiredisOnAssortedCommands() throws {
+        var generator = SystemRandomNumberGenerator()
+        var commands = [
+            RESPCommand("PING"), RESPCommand("SET", "k", ""), RESPCommand(arguments: [[]]),
+            RESPCommand(arguments: [Array("SET".utf8), [0x00, 0x0D, 0x0A, 0xFF], Array(repeating: 0x61, count: 12_345)]),
+            RESPCommand(strings: (0..<123).map { String($0) }),
+        ]
+        for _ in 0..<200 {
+            let count = Int.random(in: 1...12, using: &generator)
+            commands.append(RESPCommand(arguments: (0..<count).map { _ in
+                (0..<Int.random(in: 0...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            }))
+        }
+        for command in commands {
+            #expect(try Self.swiftBytes(command) == RESPCommandEncoding.encode(command))
+        }
+    }
+
+    @Test func refusesAnEmptyCommand() {
+        #expect(throws: RESPEncodingError.emptyCommand) { try Self.swiftBytes(RESPCommand(arguments: [])) }
+    }
+}
+
+/// A pre-encoded head plus one last argument must equal the whole command encoded at once.
+@Suite struct RESPCommandHeadTests {
+    @Test(arguments: [
+        (["TYPE"], ""), (["PTTL"], "rt:user123:9f2c"), (["MEMORY", "USAGE"], String(repeating: "k", count: 12_345)),
+    ])
+    func headAndLastArgumentEqualTheWholeCommand(head: [String], last: String) throws {
+        var buffer = ByteBufferAllocator().buffer(capacity: 0)
+        RESPCommandEncoding.write(head: RESPCommandEncoding.head(head.map { Array($0.utf8) }), last: Array(last.utf8), into: &buffer)
+        #expect(Array(buffer.readableBytesView) == (try RESPCommandEncoding.encode(RESPCommand(strings: head + [last]))))
+    }
+}

@@ -207,6 +207,8 @@ public enum EndpointError: Error, Hashable, Sendable, CustomStringConvertible {
     case refused(endpoint: String, reason: String)
     /// A TLS option could not be used (unreadable CA file, ...).
     case tlsConfiguration(String)
+    /// The connection works, but the server refused a read-only command the run needs (an ACL, a managed host).
+    case commandRefused(endpoint: String, command: String, reason: String)
 
     public var description: String {
         switch self {
@@ -214,6 +216,7 @@ public enum EndpointError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unreachable(let endpoint, let reason): return "cannot reach \(endpoint): \(reason)"
         case .refused(let endpoint, let reason): return "\(endpoint) refused the connection: \(reason)"
         case .tlsConfiguration(let reason): return "TLS configuration: \(reason)"
+        case .commandRefused(let endpoint, let command, let reason): return "\(endpoint) refused \(command): \(reason)"
         }
     }
 }

@@ -9,7 +9,7 @@ import RESP
 ///
 /// ```
 ///   socket ─▶ [TLS] ─▶ RESPValueDecoder ─▶ RedisCommandHandler ─▶ promises
-///   socket ◀─ [TLS] ◀─ RESPCommandEncoder ◀─ RedisCommandHandler ◀─ send(_:)
+///   socket ◀─ [TLS] ◀─ RedisCommandHandler (encodes each batch) ◀─ send(_:)
 /// ```
 public final class RedisConnection: Sendable {
     /// The endpoint this connection talks to.
@@ -46,7 +46,6 @@ public final class RedisConnection: Sendable {
                         try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
                     }
                     try sync.addHandler(ByteToMessageHandler(RESPValueDecoder()))
-                    try sync.addHandler(MessageToByteHandler(RESPCommandEncoder()))
                     try sync.addHandler(RedisCommandHandler(failure: failure))
                 }
             }
@@ -120,30 +119,54 @@ public final class RedisConnection: Sendable {
     /// Sends the commands with an explicit deadline for the whole batch.
     public func send(_ commands: [RESPCommand], timeout: TimeAmount) async -> [CommandOutcome] {
         guard !commands.isEmpty else { return [] }
+        // The future never fails: every command ends with a reply or a transport failure.
+        return (try? await pipeline(commands, timeout: timeout).get()) ?? []
+    }
+
+    /// Writes the commands back to back and returns at once; the future completes with one
+    /// outcome per command when the last reply (or the failure) is in. Several pipelines may
+    /// be in flight on one connection: replies come back in the order they were sent.
+    ///
+    /// ```
+    ///   pipeline([SCAN 17 ...])          ─▶ ┐
+    ///   pipeline([TYPE k1, PTTL k1, ...]) ─▶ ┘ server ─▶ [SCAN reply] [TYPE, PTTL, ...]
+    /// ```
+    public func pipeline(_ commands: [RESPCommand], timeout: TimeAmount? = nil) -> EventLoopFuture<[CommandOutcome]> {
         let loop = channel.eventLoop
-        let promises = commands.map { _ in loop.makePromise(of: RESPValue.self) }
+        guard !commands.isEmpty else { return loop.makeSucceededFuture([]) }
+        let collector = ReplyCollector(expected: commands.count, promise: loop.makePromise(of: [CommandOutcome].self))
         // A channel that closed before the request reached the command handler fails the write,
         // not the replies: fail them here, or they would wait forever.
         let written = loop.makePromise(of: Void.self)
         let failure = self.failure
         written.futureResult.whenFailure { error in
             let reason = failure.withLockedValue { $0 } ?? String(describing: error)
-            for promise in promises { promise.fail(TransportFailure.connectionClosed(reason)) }
+            collector.failRemaining(.connectionClosed(reason))
         }
-        channel.writeAndFlush(RedisRequest(commands: commands, promises: promises, timeout: timeout), promise: written)
-        var outcomes: [CommandOutcome] = []
-        outcomes.reserveCapacity(commands.count)
-        for promise in promises {
-            do {
-                outcomes.append(.reply(try await promise.futureResult.get()))
-            } catch let failure as TransportFailure {
-                outcomes.append(.failed(failure))
-            } catch {
-                outcomes.append(.failed(.connectionClosed(String(describing: error))))
-            }
-        }
-        return outcomes
+        channel.writeAndFlush(
+            RedisRequest(commands: commands, collector: collector, timeout: timeout ?? options.commandTimeout), promise: written)
+        return collector.promise.futureResult
     }
+
+    /// Like ``pipeline(_:timeout:)`` for `count` commands the caller encoded into `bytes`
+    /// (with ``RESPCommandEncoding``), for batches too large to build one command value each.
+    public func pipeline(encoded bytes: ByteBuffer, count: Int, timeout: TimeAmount? = nil) -> EventLoopFuture<[CommandOutcome]> {
+        let loop = channel.eventLoop
+        guard count > 0 else { return loop.makeSucceededFuture([]) }
+        let collector = ReplyCollector(expected: count, promise: loop.makePromise(of: [CommandOutcome].self))
+        let written = loop.makePromise(of: Void.self)
+        let failure = self.failure
+        written.futureResult.whenFailure { error in
+            let reason = failure.withLockedValue { $0 } ?? String(describing: error)
+            collector.failRemaining(.connectionClosed(reason))
+        }
+        channel.writeAndFlush(
+            RedisRequest(encoded: bytes, count: count, collector: collector, timeout: timeout ?? options.commandTimeout), promise: written)
+        return collector.promise.futureResult
+    }
+
+    /// A buffer from the connection's allocator, for ``pipeline(encoded:count:timeout:)``.
+    public func makeBuffer(capacity: Int) -> ByteBuffer { channel.allocator.buffer(capacity: capacity) }
 
     /// Sends one command; throws a transport failure, returns error replies as values.
     public func execute(_ command: RESPCommand) async throws(TransportFailure) -> RESPValue {

@@ -82,6 +82,12 @@ public enum FindingCategory: String, Codable, Sendable, CaseIterable {
     case durability
     /// `inject --server-faults`: a server-side fault the host refuses, skipped.
     case serverFault = "server-fault"
+    /// Keys of a pattern without the TTL their siblings (or their name) suggest.
+    case ttlMissing = "ttl-missing"
+    /// Keys outside every expected prefix (`--expect-prefix`).
+    case keyPrefix = "key-prefix"
+    /// Two endpoints' keyspaces differ: patterns, counts, TTL distributions.
+    case keyspaceDiff = "keyspace-diff"
 }
 
 /// Orders findings: severity first, then how many places they affect, then the order

@@ -6,7 +6,7 @@ public struct AuditReport: Codable, Sendable {
     public var schemaVersion: Int = AuditReport.currentSchemaVersion
     /// The tool and its version.
     public var tool: ToolInfo
-    /// The subcommand that produced it (`compare`).
+    /// The subcommand that produced it (`compare`, `keyspace`).
     public var command: String
     public var summary: ReportSummary
     /// Ranked: `findings[0]` matters most.
@@ -15,10 +15,12 @@ public struct AuditReport: Codable, Sendable {
     public var profiles: [ServerProfile]
     /// `inject`: every fault point tried and how each trial ended.
     public var coverage: [FaultCoverage]?
+    /// The pattern tables of `redisaudit keyspace`; absent from other reports.
+    public var keyspace: KeyspaceSection?
 
     public init(
         tool: ToolInfo, command: String, summary: ReportSummary, findings: [Finding], profiles: [ServerProfile],
-        coverage: [FaultCoverage]? = nil
+        coverage: [FaultCoverage]? = nil, keyspace: KeyspaceSection? = nil
     ) {
         self.tool = tool
         self.command = command
@@ -26,6 +28,7 @@ public struct AuditReport: Codable, Sendable {
         self.findings = findings
         self.profiles = profiles
         self.coverage = coverage
+        self.keyspace = keyspace
     }
 }
 

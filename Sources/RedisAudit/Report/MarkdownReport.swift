@@ -18,8 +18,13 @@ public enum MarkdownReport {
         out.append("|---:|---:|---:|---:|---:|")
         out.append("| " + Severity.allCases.map { String(s.counts[$0.rawValue] ?? 0) }.joined(separator: " | ") + " |")
         out.append("")
-        out.append("Scenarios: \(s.scenarios.isEmpty ? "none" : s.scenarios.map { "`\($0)`" }.joined(separator: ", ")). "
-            + "Started \(s.startedAt), took \(formatSeconds(s.durationSeconds)).")
+        if let keyspace = report.keyspace {
+            let scanned = keyspace.endpoints.map { "\($0.role) \(KeyspaceMarkdown.grouped($0.keysScanned))" }.joined(separator: ", ")
+            out.append("Keys scanned: \(scanned). Started \(s.startedAt), took \(formatSeconds(s.durationSeconds)).")
+        } else {
+            out.append("Scenarios: \(s.scenarios.isEmpty ? "none" : s.scenarios.map { "`\($0)`" }.joined(separator: ", ")). "
+                + "Started \(s.startedAt), took \(formatSeconds(s.durationSeconds)).")
+        }
         for note in s.notes {
             out.append("")
             out.append("> \(note)")
@@ -54,6 +59,9 @@ public enum MarkdownReport {
         }
         if let coverage = report.coverage, !coverage.isEmpty {
             out.append(contentsOf: coverageTables(coverage))
+        }
+        if let keyspace = report.keyspace {
+            out.append(contentsOf: KeyspaceMarkdown.render(keyspace))
         }
         if !report.profiles.isEmpty {
             out.append(contentsOf: profileTable(report.profiles))

@@ -94,10 +94,12 @@ struct ReportFlags: ParsableArguments {
 
     /// Runs an audit with progress on standard error and the first Ctrl-C turned into a clean
     /// stop, writes its report, and exits 1 when the verdict is a failure.
-    func run(_ audit: (Logger, Interruption) async throws -> AuditReport) async throws {
+    func run(
+        interruptNotice notice: String = SignalTrap.cleanupNotice, _ audit: (Logger, Interruption) async throws -> AuditReport
+    ) async throws {
         let logger = makeLogger()
         let interruption = Interruption()
-        let signals = SignalTrap.install(interruption, logger: logger)
+        let signals = SignalTrap.install(interruption, logger: logger, notice: notice)
         defer { _ = signals }
         let result = try await audit(logger, interruption)
         let code = try emit(result)

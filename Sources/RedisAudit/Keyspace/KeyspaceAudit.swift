@@ -1,0 +1,242 @@
+import Foundation
+import Logging
+import NIOCore
+import RESP
+
+/// Everything `redisaudit keyspace` needs to know.
+public struct KeyspaceConfiguration: Sendable {
+    /// One endpoint (A) or two (A and B).
+    public var endpoints: [Endpoint]
+    public var connection: ConnectionOptions
+    public var scan: KeyspaceScanOptions
+    /// `--expect-prefix`: every key should start with one of these.
+    public var expectPrefixes: [String]
+    public var tolerance: KeyspaceTolerance
+    public var failOn: FailThreshold
+    /// Seconds between progress lines on standard error.
+    public var progressInterval: Double
+
+    public init(
+        endpoints: [Endpoint], connection: ConnectionOptions, scan: KeyspaceScanOptions = KeyspaceScanOptions(),
+        expectPrefixes: [String] = [], tolerance: KeyspaceTolerance = KeyspaceTolerance(),
+        failOn: FailThreshold = .severity(.high),
+        progressInterval: Double = 2
+    ) {
+        self.endpoints = endpoints
+        self.connection = connection
+        self.scan = scan
+        self.expectPrefixes = expectPrefixes
+        self.tolerance = tolerance
+        self.failOn = failOn
+        self.progressInterval = progressInterval
+    }
+}
+
+/// Scans one or two endpoints' keyspaces with read-only commands, infers key patterns, and
+/// returns the ranked report with the pattern tables.
+///
+/// ```
+///   A: KeyspaceScanner ─batch─┐
+///                             ├─▶ KeyspaceIndex (one tree, stats per side) ─▶ rows ─▶ findings
+///   B: KeyspaceScanner ─batch─┘
+/// ```
+/// Both sides are scanned at once; each side's SCAN and reads overlap with the digesting.
+public struct KeyspaceAudit: Sendable {
+    public var configuration: KeyspaceConfiguration
+    public var logger: Logger
+    public var interruption: Interruption?
+
+    public init(
+        configuration: KeyspaceConfiguration, logger: Logger = Logger(label: "redisaudit"), interruption: Interruption? = nil
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.interruption = interruption
+    }
+
+    public func run() async throws -> AuditReport {
+        let config = configuration
+        precondition((1...2).contains(config.endpoints.count), "keyspace audits one or two endpoints")
+        let roles = ["A", "B"].prefix(config.endpoints.count).map { $0 }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let startedAt = ISO8601DateFormatter().string(from: Date())
+
+        let names = zip(roles, config.endpoints).map { "\($0) \($1)" }.joined(separator: " and ")
+        logger.info("connecting to \(names)")
+        let connections = try await withThrowingTaskGroup(of: (Int, RedisConnection).self) { group in
+            for (index, endpoint) in config.endpoints.enumerated() {
+                group.addTask { (index, try await RedisConnection.connect(to: endpoint, options: config.connection)) }
+            }
+            var result = [RedisConnection?](repeating: nil, count: config.endpoints.count)
+            do {
+                for try await (index, connection) in group { result[index] = connection }
+            } catch {
+                for connection in result.compactMap({ $0 }) { await connection.close() }
+                throw error
+            }
+            return result.map { $0! }
+        }
+        defer { Task { for connection in connections { await connection.close() } } }
+
+        var summaries: [EndpointSummary] = []
+        var dbsizes: [Int?] = []
+        for (role, connection) in zip(roles, connections) {
+            let info = await ServerProfiler.info(connection, section: "server")
+            let (engine, version) = info.map(ServerProfiler.engine(from:)) ?? ("unknown", "unknown")
+            summaries.append(EndpointSummary(role: role, url: connection.endpoint.description, engine: engine, version: version))
+            dbsizes.append((try? await connection.execute(RESPCommand("DBSIZE")))?.integerValue.map { Int($0) })
+        }
+
+        let scanners = connections.map { KeyspaceScanner(connection: $0, options: config.scan) }
+        let collector = KeyspaceCollector(
+            sides: scanners.count, prefixes: config.expectPrefixes.map { Array($0.utf8) },
+            progress: ScanProgress(roles: roles, dbsizes: dbsizes, interval: config.progressInterval, clock: clock))
+        var seconds = [Double](repeating: 0, count: scanners.count)
+        // One task per side: neither waits for the other's batches; the collector digests them in turn.
+        let logger = self.logger
+        let interruption = self.interruption
+        let scanStarted = clock.now
+        try await withThrowingTaskGroup(of: (Int, Double).self) { group in
+            for (side, scanner) in scanners.enumerated() {
+                group.addTask {
+                    while let batch = try await scanner.next() {
+                        if interruption?.isRequested == true { throw InterruptedError() }
+                        // The other side failed: stop here rather than finish a scan nobody reads.
+                        try Task.checkCancellation()
+                        if let line = await collector.ingest(batch, side: side) { logger.info("\(line)") }
+                    }
+                    let d = clock.now - scanStarted
+                    return (side, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+                }
+            }
+            for try await (side, elapsed) in group { seconds[side] = elapsed }
+        }
+
+        let patterns = await collector.finish()
+        var tables: [KeyspaceEndpointTable] = []
+        var findings: [Finding] = []
+        var notes = ["Read only: SCAN, TYPE and PTTL\(config.scan.memory ? " and MEMORY USAGE" : ""); nothing was written."]
+        for (side, scanner) in scanners.enumerated() {
+            let rows = patterns.compactMap { entry in entry.stats[side].map { $0.row(pattern: entry.pattern) } }
+            let keysRead = await scanner.keysRead
+            let truncated = await scanner.truncated
+            let refusal = config.scan.memory ? await scanner.memoryRefusal : nil
+            tables.append(
+                KeyspaceEndpointTable(
+                    role: roles[side], dbsize: dbsizes[side], keysScanned: keysRead, vanished: await scanner.vanished,
+                    complete: !truncated, seconds: seconds[side], memoryRefused: refusal, patterns: rows))
+            findings += KeyspaceFindings.findings(role: roles[side], rows: rows, expectPrefixes: config.expectPrefixes)
+            if let refusal { notes.append("\(roles[side]) refused MEMORY USAGE (\(refusal)): no memory figures for it.") }
+            if truncated {
+                notes.append(
+                    "\(roles[side]): stopped after --sample \(config.scan.sample ?? 0) keys; counts are those of the sample.")
+            }
+        }
+        let complete = tables.allSatisfy(\.complete)
+        if tables.count == 2 {
+            findings += KeyspaceComparison.findings(
+                a: tables[0].patterns, b: tables[1].patterns, complete: complete, tolerance: config.tolerance)
+            if !complete { notes.append("Key counts and patterns present on one side only are not compared on a sample.") }
+        }
+
+        let ranked = FindingRanking.rank(findings)
+        let elapsed = clock.now - started
+        let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let summary = ReportSummary(
+            findings: ranked, failOn: config.failOn, endpoints: summaries, scenarios: [], startedAt: startedAt,
+            durationSeconds: total,
+            notes: notes)
+        let section = KeyspaceSection(
+            match: config.scan.match, count: config.scan.count, sample: config.scan.sample, memory: config.scan.memory,
+            expectPrefixes: config.expectPrefixes, endpoints: tables)
+        let scanned = tables.map { "\($0.role) \($0.keysScanned) keys" }.joined(separator: ", ")
+        logger.info("scanned \(scanned) into \(patterns.count) patterns")
+        return AuditReport(
+            tool: ToolInfo(), command: "keyspace", summary: summary, findings: ranked, profiles: [], keyspace: section)
+    }
+}
+
+/// Owns the pattern tree while the sides scan: each side's task hands it batches, one at a time.
+actor KeyspaceCollector {
+    private let index: KeyspaceIndex
+    private let prefixes: [[UInt8]]
+    private var progress: ScanProgress
+
+    init(sides: Int, prefixes: [[UInt8]], progress: ScanProgress) {
+        self.index = KeyspaceIndex(sides: sides)
+        self.prefixes = prefixes
+        self.progress = progress
+    }
+
+    /// Adds a batch of one side; returns a progress line when one is due.
+    func ingest(_ batch: KeyspaceBatch, side: Int) -> String? {
+        let withMemory = !batch.memory.isEmpty
+        for i in batch.keys.indices {
+            let key = batch.keys[i]
+            let outside = !prefixes.isEmpty && !prefixes.contains { key.starts(with: $0) }
+            index.add(
+                side: side, key: key, type: batch.types[i], pttl: batch.pttls[i], memory: withMemory ? batch.memory[i] : nil,
+                outsidePrefix: outside)
+        }
+        progress.record(side: side, keys: batch.keys.count + batch.vanished)
+        return progress.line()
+    }
+
+    /// Folds the tree and returns every pattern with its statistics per side.
+    func finish() -> [(pattern: String, stats: [PatternStatistics?])] {
+        index.finish()
+        return index.patterns()
+    }
+}
+
+/// Progress of a scan for standard error: keys done out of DBSIZE, rate, time left.
+struct ScanProgress {
+    let roles: [String]
+    let dbsizes: [Int?]
+    let interval: Double
+    let clock: ContinuousClock
+    let started: ContinuousClock.Instant
+    var done: [Int]
+    var lastLine: ContinuousClock.Instant
+
+    init(roles: [String], dbsizes: [Int?], interval: Double, clock: ContinuousClock) {
+        self.roles = roles
+        self.dbsizes = dbsizes
+        self.interval = interval
+        self.clock = clock
+        self.started = clock.now
+        self.lastLine = clock.now
+        self.done = [Int](repeating: 0, count: roles.count)
+    }
+
+    mutating func record(side: Int, keys: Int) { done[side] += keys }
+
+    var elapsed: Double {
+        let d = clock.now - started
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// A line when `interval` has passed since the last one, else nil.
+    mutating func line() -> String? {
+        let now = clock.now
+        let since = now - lastLine
+        guard Double(since.components.seconds) + Double(since.components.attoseconds) / 1e18 >= interval else { return nil }
+        lastLine = now
+        let seconds = max(elapsed, 0.001)
+        return roles.indices.map { side in
+            let rate = Double(done[side]) / seconds
+            var text = "\(roles[side]): \(KeyspaceMarkdown.grouped(done[side]))"
+            if let total = dbsizes[side], total > 0 {
+                let percent = min(100, Int(Double(done[side]) / Double(total) * 100))
+                text += " of \(KeyspaceMarkdown.grouped(total)) keys (\(percent)%)"
+                if rate > 0 && done[side] < total {
+                    text += ", about \(Int((Double(total - done[side]) / rate).rounded(.up))) s left"
+                }
+            } else {
+                text += " keys"
+            }
+            return text + ", \(KeyspaceMarkdown.grouped(Int(rate))) keys/s"
+        }.joined(separator: "; ")
+    }
+}
