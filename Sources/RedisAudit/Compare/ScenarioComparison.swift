@@ -254,7 +254,7 @@ public struct ScenarioComparison {
 /// Human-readable text of an invariant, as written in scenario files.
 enum InvariantText {
     static func describe(_ invariant: Invariant) -> String {
-        func bounds(_ min: Int64?, _ max: Int64?) -> String {
+        func bounds<T: CustomStringConvertible>(_ min: T?, _ max: T?) -> String {
             [min.map { "min \($0)" }, max.map { "max \($0)" }].compactMap { $0 }.joined(separator: ", ")
         }
         switch invariant.check {
@@ -264,6 +264,8 @@ enum InvariantText {
         case .type(let k, let t): return "type \(k) is \(t)"
         case .membersHaveKeys(let set, let key): return "members of \(set) have key \(key)"
         case .value(let k, let min, let max): return "value \(k) \(bounds(min, max))"
+        case .tally(let name, let min, let max): return "tally \(name) \(bounds(min, max))"
+        case .countsMatch(let counter, let set): return "counter \(counter) counts the members of \(set)"
         }
     }
 }

@@ -168,6 +168,8 @@ public struct InjectAudit: Sendable {
         progress: (Int, Int)
     ) async throws -> Exploration {
         let config = configuration
+        // A concurrent block is explored as one client runs it: a fault point per command of client 0.
+        let scenario = scenario.singleClient
         let replayer = TrialReplayer(endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout)
         func namespace(_ trial: Int) -> Namespace {
             guard let namespace = Namespace(runID: "\(runID)-\(trial)\(role.lowercased())") else {
