@@ -8,10 +8,22 @@ public struct ScenarioComparison {
     public var b: ScenarioRun
     /// Seconds two TTLs may differ before they count as different.
     public var ttlTolerance: Double
+    /// Every trial of a repeated (concurrent) scenario on each side, `a` and `b` first.
+    public var trialsA: [ScenarioRun]
+    public var trialsB: [ScenarioRun]
 
     public init(a: ScenarioRun, b: ScenarioRun, ttlTolerance: Double) {
-        self.a = a
-        self.b = b
+        self.init(trialsA: [a], trialsB: [b], ttlTolerance: ttlTolerance)
+    }
+
+    /// Compares repeated runs: everything on the first trial of each side, invariants and the
+    /// clients' outcomes over all of them.
+    public init(trialsA: [ScenarioRun], trialsB: [ScenarioRun], ttlTolerance: Double) {
+        precondition(!trialsA.isEmpty && !trialsB.isEmpty, "at least one trial per side")
+        self.a = trialsA[0]
+        self.b = trialsB[0]
+        self.trialsA = trialsA
+        self.trialsB = trialsB
         self.ttlTolerance = ttlTolerance
     }
 
@@ -28,7 +40,8 @@ public struct ScenarioComparison {
         findings += ttls()
         findings += keyPatterns()
         findings += expectations()
-        findings += invariants()
+        findings += trialsA.count > 1 || trialsB.count > 1 ? RaceFindings.invariants(trialsA, trialsB) : invariants()
+        findings += RaceFindings.clients(trialsA, trialsB)
         return findings
     }
 

@@ -66,6 +66,7 @@ struct ConcurrentRunner {
 
     func run(_ block: ConcurrentBlock) async throws -> (outcome: ConcurrentOutcome, keys: [[UInt8]]) {
         let count = try block.clientCount(bindings)
+        FileDescriptorLimit.raiseToHardLimit()
         let clock = ContinuousClock()
         let connectStart = clock.now
         let opened = await withTaskGroup(of: (Int, Result<RedisConnection, EndpointError>).self) { group in
