@@ -6,14 +6,15 @@ import RESP
 /// are compared, so identities never carry a count.
 enum RaceFindings {
     /// One finding per invariant that failed in any trial on either side.
-    static func invariants(_ trialsA: [ScenarioRun], _ trialsB: [ScenarioRun]) -> [Finding] {
-        guard let first = trialsA.first ?? trialsB.first else { return [] }
+    static func invariants(_ runs: [[ScenarioRun]]) -> [Finding] {
+        let runs = runs.filter { !$0.isEmpty }
+        guard let first = runs.first?.first else { return [] }
         var findings: [Finding] = []
         for (index, invariant) in first.scenario.invariants.enumerated() {
-            let sides = [trialsA, trialsB].map { summarize($0, index) }
+            let sides = runs.map { summarize($0, index) }
             let failing = sides.filter { $0.failed > 0 }
             guard !failing.isEmpty else { continue }
-            let trials = max(trialsA.count, trialsB.count)
+            let trials = runs.map(\.count).max() ?? 0
             let shown = failing.map { "\($0.failed) of \($0.trials)" }
             let counts = failing.count == 2 && shown[0] == shown[1] ? shown[0] : shown.joined(separator: " and ")
             var title = "Invariant fails on \(failing.map(\.role).joined(separator: " and ")) in \(counts) trials: \(InvariantText.describe(invariant))"
@@ -62,13 +63,14 @@ enum RaceFindings {
     }
 
     /// Findings from what the clients of each concurrent step were told, over all trials.
-    static func clients(_ trialsA: [ScenarioRun], _ trialsB: [ScenarioRun]) -> [Finding] {
-        guard let first = trialsA.first ?? trialsB.first else { return [] }
+    static func clients(_ runs: [[ScenarioRun]]) -> [Finding] {
+        let runs = runs.filter { !$0.isEmpty }
+        guard let first = runs.first?.first else { return [] }
         let scenario = first.scenario.name
         var findings: [Finding] = []
         for record in first.steps {
             guard let outcome = record.concurrent else { continue }
-            let sides = [trialsA, trialsB].map { trials in
+            let sides = runs.map { trials in
                 (role: trials.first?.role ?? "?", outcomes: trials.compactMap { run in
                     run.steps.first { $0.index == record.index }?.concurrent
                 })
@@ -116,7 +118,7 @@ enum RaceFindings {
                         fix: "Allow the command for the application's user (ACL: +@scripting for EVAL), or choose a host that offers it, before moving."))
                 }
                 let classes = per.map { Set($0.errors.keys) }
-                guard classes[0] != classes[1], !per.contains(where: { isUnsupported($0.sample) }) else { continue }
+                guard classes.count == 2, classes[0] != classes[1], !per.contains(where: { isUnsupported($0.sample) }) else { continue }
                 findings.append(Finding(
                     identity: "concurrent|\(record.index)|\(inner.index)|errors", severity: .high, category: .replyMismatch,
                     title: "\(name) fails differently on \(per[0].role) and \(per[1].role) under concurrency",

@@ -40,8 +40,8 @@ public struct ScenarioComparison {
         findings += ttls()
         findings += keyPatterns()
         findings += expectations()
-        findings += trialsA.count > 1 || trialsB.count > 1 ? RaceFindings.invariants(trialsA, trialsB) : invariants()
-        findings += RaceFindings.clients(trialsA, trialsB)
+        findings += trialsA.count > 1 || trialsB.count > 1 ? RaceFindings.invariants([trialsA, trialsB]) : invariants()
+        findings += RaceFindings.clients([trialsA, trialsB])
         return findings
     }
 

@@ -22,12 +22,16 @@ public struct InjectConfiguration: Sendable {
     public var failOn: FailThreshold
     /// A shell command that restarts each endpoint (nil: no restart check), by endpoint.
     public var restartCommands: [String?]
+    /// How many times each concurrent scenario runs with all its clients, without faults,
+    /// before its commands are explored with one client.
+    public var trials: Int
 
     public init(
         endpoints: [Endpoint], connection: ConnectionOptions, scenarios: [Scenario], overrides: [String: String] = [:],
         rules: [FaultRule] = [], lostWrites: Bool = false, trialTimeout: TimeAmount = .milliseconds(500), jobs: Int = 4,
-        failOn: FailThreshold = .severity(.high), restartCommands: [String?] = []
+        failOn: FailThreshold = .severity(.high), restartCommands: [String?] = [], trials: Int = 1
     ) {
+        self.trials = max(1, trials)
         self.endpoints = endpoints
         self.connection = connection
         self.scenarios = scenarios
@@ -90,6 +94,9 @@ public struct InjectAudit: Sendable {
             let known = Set(scenario.variableNames)
             let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
             bound.append((scenario, bindings))
+            if scenario.isConcurrent {
+                findings += try await race(scenario, bindings: bindings, roles: roles, runID: "\(runID)-\(index + 1)r")
+            }
             // Both endpoints are explored at once, each with its own trials and namespaces.
             let explorations = try await withThrowingTaskGroup(of: (Int, Exploration).self) { group in
                 for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
@@ -154,6 +161,27 @@ public struct InjectAudit: Sendable {
                 "\(trialCount) trials \(mode); each ran in its own namespace `redisaudit:\(runID)-*:` behind its own fault proxy and was deleted afterwards."
             ])
         return AuditReport(tool: ToolInfo(), command: "inject", summary: summary, findings: ranked, profiles: profiles, coverage: coverage)
+    }
+
+    /// Runs a concurrent scenario `trials` times with all its clients on every endpoint (no
+    /// fault: the race is the fault) and reports how often each invariant failed.
+    private func race(_ scenario: Scenario, bindings: VariableBindings, roles: [String], runID: String) async throws -> [Finding] {
+        let config = configuration
+        var runs: [[ScenarioRun]] = []
+        for (role, endpoint) in zip(roles, config.endpoints) {
+            let replayer = ScenarioReplayer(endpoint: endpoint, options: config.connection, role: role, interruption: interruption)
+            var trials: [ScenarioRun] = []
+            for trial in 0..<config.trials {
+                if interruption?.isRequested == true { throw InterruptedError() }
+                guard let namespace = Namespace(runID: "\(runID)\(trial + 1)\(role.lowercased())") else {
+                    preconditionFailure("generated run ids are valid namespace ids")
+                }
+                trials.append(try await replayer.run(scenario, bindings: bindings, namespace: namespace))
+            }
+            logger.info("\(scenario.name) on \(role): \(config.trials) concurrent trials, then fault points with one client")
+            runs.append(trials)
+        }
+        return RaceFindings.invariants(runs) + RaceFindings.clients(runs)
     }
 
     /// What exploring one scenario on one endpoint produced.
