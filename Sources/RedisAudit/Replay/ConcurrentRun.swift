@@ -20,6 +20,18 @@ public struct ConcurrentOutcome: Sendable {
     public var connectSeconds: Double
     /// Seconds from the barrier's release to the last client's end.
     public var raceSeconds: Double
+    /// Seconds for the whole block: connecting, the race, closing.
+    public var wallSeconds: Double
+
+    /// Commands per second after the barrier.
+    public var commandsPerSecond: Double { raceSeconds > 0 ? Double(commandsSent) / raceSeconds : 0 }
+
+    /// `1000 of 1000 clients connected in 0.21 s; 2000 commands in 0.05 s after the barrier (40000/s); 0.30 s in all`.
+    public var summary: String {
+        func s(_ x: Double) -> String { String(Int((x * 1000).rounded())) + " ms" }
+        return "\(connected) of \(clients) clients connected in \(s(connectSeconds)); \(commandsSent) commands in "
+            + "\(s(raceSeconds)) after the barrier (\(Int(commandsPerSecond.rounded())) commands/s); \(s(wallSeconds)) in all"
+    }
 }
 
 /// One step of a concurrent block over all clients.
@@ -102,7 +114,8 @@ struct ConcurrentRunner {
         let bindings = self.bindings
         let results = try await withThrowingTaskGroup(of: ClientResult.self) { group in
             for (i, connection) in connections {
-                group.addTask {
+                // Each client runs on its connection's event loop (see EventLoopTaskExecutor).
+                group.addTask(executorPreference: EventLoopTaskExecutor(connection.eventLoop)) {
                     let last = arrived.withLockedValue { n -> Bool in
                         n += 1
                         return n == ready
@@ -152,7 +165,8 @@ struct ConcurrentRunner {
         }
         let outcome = ConcurrentOutcome(
             clients: count, connected: ready, connectFailures: failures, steps: steps, tallies: tallies,
-            commandsSent: commands, stopped: stopped, connectSeconds: connectSeconds, raceSeconds: raceSeconds)
+            commandsSent: commands, stopped: stopped, connectSeconds: connectSeconds, raceSeconds: raceSeconds,
+            wallSeconds: Self.seconds(clock.now - connectStart))
         return (outcome, keys.keys)
     }
 

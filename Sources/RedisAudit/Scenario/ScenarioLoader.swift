@@ -684,7 +684,7 @@ private struct ScenarioReader {
             let raw = try text(pair.value, key)
             if Int64(raw) != nil { return Bound(Template(raw)) }
             let t = try template(raw, pair.value)
-            guard !t.isLiteral else { throw fail("\(key) must be a whole number or a variable (\"${capacity}\"), got '\(raw)'", pair.value) }
+            guard !t.isLiteral else { throw fail("\(key) must be a whole number, got '\(raw)'", pair.value) }
             return Bound(t)
         }
         func bounds() throws(ScenarioError) -> (Bound?, Bound?) {

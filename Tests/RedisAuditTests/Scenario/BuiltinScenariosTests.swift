@@ -159,7 +159,7 @@ import Testing
         } catch {
             #expect(
                 error.description
-                    == "no scenario file or built-in scenario named 'logn' (built-in scenarios: blacklist, lockout, login, login-multi, logout, refresh, refresh-lua)")
+                    == "no scenario file or built-in scenario named 'logn' (built-in scenarios: \(Self.expectedNames.joined(separator: ", ")))")
         }
     }
 
