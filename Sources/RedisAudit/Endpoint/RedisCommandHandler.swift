@@ -26,6 +26,9 @@ final class RedisCommandHandler: ChannelDuplexHandler {
 
     private var pending = CircularBuffer<(promise: EventLoopPromise<RESPValue>, batch: UInt64)>()
     private var nextBatch: UInt64 = 0
+    /// Each outstanding batch's deadline, cancelled once its last reply arrives (a thousand
+    /// clients would otherwise leave a timer per command queued on the loop).
+    private var deadlines: [UInt64: Scheduled<Void>] = [:]
     private var closedReason: String?
     /// Why the connection failed, kept where the connection can read it after the pipeline is gone
     /// (a TLS handshake failure closes the channel before any request reaches this handler).
@@ -51,7 +54,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         promise?.succeed()
         let ms = request.timeout.nanoseconds / 1_000_000
         let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.eventLoop.assumeIsolated().scheduleTask(in: request.timeout) { [weak self] in
+        deadlines[batch] = context.eventLoop.assumeIsolated().scheduleTask(in: request.timeout) { [weak self] in
             guard let self, self.pending.contains(where: { $0.batch == batch }) else { return }
             self.failAll(TransportFailure.timeout(milliseconds: ms), reason: "command timeout")
             loopBoundContext.value.close(promise: nil)
@@ -65,6 +68,9 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             failAll(TransportFailure.protocolError("unexpected reply"), reason: "unexpected reply")
             context.close(promise: nil)
             return
+        }
+        if pending.first?.batch != first.batch {
+            deadlines.removeValue(forKey: first.batch)?.cancel()
         }
         first.promise.succeed(value)
     }
@@ -91,5 +97,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         while let entry = pending.popFirst() {
             entry.promise.fail(error)
         }
+        for deadline in deadlines.values { deadline.cancel() }
+        deadlines.removeAll()
     }
 }

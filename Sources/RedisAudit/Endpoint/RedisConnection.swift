@@ -72,7 +72,7 @@ public final class RedisConnection: Sendable {
         return connection
     }
 
-    /// AUTH, SELECT, CLIENT SETNAME and a PING, under the connect deadline.
+    /// AUTH, SELECT, a PING and CLIENT SETNAME in one round trip, under the connect deadline.
     private func handshake() async throws(EndpointError) {
         var commands: [RESPCommand] = []
         var names: [String] = []
@@ -90,6 +90,10 @@ public final class RedisConnection: Sendable {
         }
         commands.append(RESPCommand("PING"))
         names.append("PING")
+        // Best effort, in the same round trip: managed hosts may refuse CLIENT; its reply is not judged.
+        if let clientName = options.clientName {
+            commands.append(RESPCommand("CLIENT", "SETNAME", clientName))
+        }
         let outcomes = await send(commands, timeout: options.connectTimeout)
         for (name, outcome) in zip(names, outcomes) {
             switch outcome {
@@ -104,10 +108,6 @@ public final class RedisConnection: Sendable {
                 }
                 throw EndpointError.refused(endpoint: endpoint.description, reason: "\(name == "AUTH" ? "AUTH" : name): \(message)")
             }
-        }
-        if let clientName = options.clientName {
-            // Best effort: managed hosts may refuse CLIENT.
-            _ = await send([RESPCommand("CLIENT", "SETNAME", clientName)], timeout: options.connectTimeout)
         }
     }
 

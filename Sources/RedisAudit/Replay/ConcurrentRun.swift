@@ -18,7 +18,7 @@ public struct ConcurrentOutcome: Sendable {
     public var stopped: Int
     /// Seconds to open every connection.
     public var connectSeconds: Double
-    /// Seconds from the barrier's release to the last client's end.
+    /// Seconds from the barrier's release to the last client's last reply.
     public var raceSeconds: Double
     /// Seconds for the whole block: connecting, the race, closing.
     public var wallSeconds: Double
@@ -68,6 +68,8 @@ struct ConcurrentRunner {
         var keys: [[UInt8]]
         var commands: Int
         var stopped: Bool
+        /// When the client's last step ended (before its connection was closed).
+        var finished: ContinuousClock.Instant?
     }
 
     /// One step of one client; nil in `ClientResult.steps` when skipped.
@@ -135,7 +137,8 @@ struct ConcurrentRunner {
             return all
         }
         if ready == 0 { gate.succeed(()) }
-        let raceSeconds = released.withLockedValue { $0 }.map { Self.seconds(clock.now - $0) } ?? 0
+        let lastReply = results.compactMap(\.finished).max()
+        let raceSeconds = released.withLockedValue { $0 }.flatMap { start in lastReply.map { Self.seconds($0 - start) } } ?? 0
 
         var steps = block.steps.enumerated().map { j, step in
             InnerStepOutcome(index: j, step: step, ran: 0, skipped: 0, failed: 0, errors: [:], sample: nil)
@@ -176,7 +179,8 @@ struct ConcurrentRunner {
     ) async throws -> ClientResult {
         var session = ReplaySession(connection: connection, endpoint: connection.endpoint, options: connection.options)
         var flow = ClientFlow(bindings: bindings.adding(ConcurrentBlock.clientVariable, String(index)))
-        var result = ClientResult(steps: Array(repeating: nil, count: block.steps.count), tallies: [:], keys: [], commands: 0, stopped: false)
+        var result = ClientResult(
+            steps: Array(repeating: nil, count: block.steps.count), tallies: [:], keys: [], commands: 0, stopped: false, finished: nil)
         do {
             for (j, step) in block.steps.enumerated() {
                 guard try flow.shouldRun(step) else {
@@ -213,6 +217,7 @@ struct ConcurrentRunner {
             await session.close()
             throw error
         }
+        result.finished = ContinuousClock.now
         await session.close()
         result.tallies = flow.tallies
         return result

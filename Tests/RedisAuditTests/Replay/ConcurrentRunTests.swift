@@ -6,7 +6,7 @@ import Testing
 
 /// Concurrent blocks against real servers: the races the caching report describes happen, the
 /// fixes hold, a thousand clients connect, a refused EVAL is a finding.
-@Suite("concurrent scenarios against real servers", .timeLimit(.minutes(3)))
+@Suite("concurrent scenarios against real servers", .timeLimit(.minutes(3)), MachineLoad.heavy)
 struct ConcurrentRunTests {
     /// Runs a built-in scenario `trials` times on one server, each in a fresh namespace.
     static func trials(
