@@ -3,7 +3,7 @@ import Testing
 @testable import RedisAudit
 
 /// The built binary, run as a user would: output, exit codes, and no secrets.
-@Suite("redisaudit command line", .timeLimit(.minutes(2)))
+@Suite("redisaudit command line", .timeLimit(.minutes(2)), MachineLoad.light)
 struct CommandLineTests {
     @Test func unknownOptionIsAUsageError() async throws {
         let run = try await Fixtures.run(["compare", "--no-such-flag", "redis://a", "redis://b"])

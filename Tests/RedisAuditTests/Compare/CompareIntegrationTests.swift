@@ -3,7 +3,7 @@ import RESP
 import Testing
 @testable import RedisAudit
 
-@Suite("compare against real servers", .timeLimit(.minutes(2)))
+@Suite("compare against real servers", .timeLimit(.minutes(2)), MachineLoad.light)
 struct CompareIntegrationTests {
     @Test(.enabled(if: Fixtures.available(.redis70)))
     func twoRedis70ServersHaveNoFindingAboveInfo() async throws {
@@ -90,7 +90,7 @@ struct CompareIntegrationTests {
 }
 
 /// A managed host hides its configuration: compare says so and carries on.
-@Suite("compare against a host that refuses CONFIG and INFO", .timeLimit(.minutes(2)))
+@Suite("compare against a host that refuses CONFIG and INFO", .timeLimit(.minutes(2)), MachineLoad.light)
 struct RestrictedHostTests {
     @Test(.enabled(if: Fixtures.available(.redis70)))
     func refusedConfigAndInfoAreInfoFindingsNotFailures() async throws {

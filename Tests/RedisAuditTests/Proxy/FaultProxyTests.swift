@@ -70,7 +70,7 @@ private func sendAndClose(port: Int, sending bytes: String) async throws {
 /// `INCR a`, `INCR b`, `INCR c` as one pipelined write.
 private let threeIncrements = ["a", "b", "c"].map { "*2\r\n$4\r\nINCR\r\n$1\r\n\($0)\r\n" }.joined()
 
-@Suite("fault proxy against a real Redis", .timeLimit(.minutes(2)), MachineLoad.timingSensitive)
+@Suite("fault proxy against a real Redis", .timeLimit(.minutes(2)), MachineLoad.light)
 struct FaultProxyTests {
     @Test(.enabled(if: Fixtures.available(.redis70)))
     func forwardsAThousandPipelinedCommandsWithRepliesInOrder() async throws {

@@ -1,14 +1,15 @@
 import Testing
 
-/// Keeps the tests that load the machine (hundreds of clients racing) apart from the tests whose
-/// verdicts depend on timing (fault delays against a 0.5 s trial timeout): timing tests run
-/// alongside each other, a load test runs alone among them.
+/// Keeps the tests that load the machine (a thousand clients racing, thousands of sockets opened
+/// and closed) apart from the other tests against real servers, whose verdicts depend on timing
+/// (fault delays against a 0.5 s trial timeout) or on free ports: those run alongside each
+/// other, a load test runs alone among them.
 struct MachineLoad: SuiteTrait, TestTrait, TestScoping {
     /// True for a test that loads the machine; false for one that must not share it with such a test.
     let heavy: Bool
 
     static var heavy: MachineLoad { MachineLoad(heavy: true) }
-    static var timingSensitive: MachineLoad { MachineLoad(heavy: false) }
+    static var light: MachineLoad { MachineLoad(heavy: false) }
 
     var isRecursive: Bool { true }
 
