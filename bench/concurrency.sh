@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 CLIENTS=${CLIENTS:-1000}
 CAPACITY=${CAPACITY:-500}
 REQUESTS=${REQUESTS:-100000}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-7}
 
 for tool in redis-server redis-benchmark redis-cli python3 /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench/concurrency.sh: $tool is missing (make deps; apt-get install time)" >&2; exit 2; }
@@ -39,14 +39,14 @@ for _ in $(seq 1 100); do redis-cli -p "$PORT" PING >/dev/null 2>&1 && break; sl
 
 echo "load before: $(uptime)" >&2
 # A (db 0) and B (db 1) run one after the other, each with all its clients: every run gives two
-# samples of the scenario.
+# samples of the scenario. redis-benchmark runs between them, so both see the same machine.
 for run in $(seq 1 "$RUNS"); do
+    redis-benchmark -p "$PORT" -c "$CLIENTS" -n "$REQUESTS" -t incr -q > "$WORK/benchmark.$run.txt"
     /usr/bin/time -v -o "$WORK/time.$run" "$REDISAUDIT" compare \
         "redis://127.0.0.1:$PORT/0" "redis://127.0.0.1:$PORT/1" --scenario checkin-capacity \
         --var clients="$CLIENTS" --var capacity="$CAPACITY" --fail-on never --quiet \
         --output /dev/null --json-output "$WORK/report.$run.json"
 done
-redis-benchmark -p "$PORT" -c "$CLIENTS" -n "$REQUESTS" -t incr -q > "$WORK/benchmark.txt"
 echo "load after: $(uptime)" >&2
 
 python3 - "$WORK" "$RUNS" "$CLIENTS" "$REQUESTS" <<'PY'
@@ -64,7 +64,9 @@ for run in range(1, runs + 1):
     rss.append(int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", timing).group(1)) / 1024)
     w = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", timing)
     wall.append(int(w.group(1) or 0) * 3600 + int(w.group(2)) * 60 + float(w.group(3)))
-bench = float(re.search(r"INCR: ([\d.]+) requests per second", open(f"{work}/benchmark.txt").read()).group(1))
+benches = [float(re.search(r"INCR: ([\d.]+) requests per second", open(f"{work}/benchmark.{run}.txt").read()).group(1))
+           for run in range(1, runs + 1)]
+bench = statistics.median(benches)
 median = lambda key: statistics.median(s[key] for s in samples)
 rate = median("rate")
 print(f"| measure ({len(samples)} scenario runs, median) | value |")
@@ -73,8 +75,9 @@ print(f"| clients connected | {int(median('connected'))} of {clients} |")
 print(f"| connecting {clients} clients | {median('connect'):.0f} ms |")
 print(f"| the race (barrier to last client) | {median('race'):.0f} ms, {int(median('commands'))} commands |")
 print(f"| the scenario step in all (connect, race, close) | {median('all'):.0f} ms |")
-print(f"| commands/s after the barrier | {rate:,.0f} |")
-print(f"| redis-benchmark -c {clients} -n {requests} -t incr | {bench:,.0f} requests/s |")
+rates = [s["rate"] for s in samples]
+print(f"| commands/s after the barrier | {rate:,.0f} (from {min(rates):,} to {max(rates):,}) |")
+print(f"| redis-benchmark -c {clients} -n {requests} -t incr (median of {runs}) | {bench:,.0f} requests/s (from {min(benches):,.0f} to {max(benches):,.0f}) |")
 print(f"| ratio | {rate / bench:.2f}x |")
 print(f"| redisaudit compare, whole process (both sides, profiles, cleanup) | {statistics.median(wall):.2f} s |")
 print(f"| peak RSS (max of {runs} processes) | {max(rss):.0f} MB |")
