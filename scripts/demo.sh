@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Starts a local Redis 7.0 and Valkey 9.1 (persistence off, free loopback ports), runs
-# `redisaudit compare` with every built-in scenario (report.md, report.json), then
-# `redisaudit inject` exploring every fault point of every built-in scenario on both
-# (inject-report.md, inject-report.json); then fills both servers with a few hundred keys of the
-# auth backend's patterns (a few without TTL on A, shorter sessions on B), runs
-# `redisaudit keyspace A B` (keyspace.md, keyspace.json), prints the three Markdown reports,
-# and stops both servers.
+# `redisaudit compare` with every built-in scenario, the concurrent ones 5 times (report.md,
+# report.json), then `redisaudit inject` exploring every fault point of every built-in scenario
+# on both, the concurrent ones raced 3 times with all their clients first and then explored with
+# one (inject-report.md, inject-report.json); then fills both servers with a few hundred keys of
+# the auth backend's patterns (a few without TTL on A, shorter sessions on B), runs
+# `redisaudit keyspace A B` (keyspace.md, keyspace.json), prints the three Markdown reports, and
+# stops both servers.
 set -euo pipefail
 bin=${1:?usage: demo.sh PATH_TO_REDISAUDIT}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +40,7 @@ port_b=$(free_port); start valkey "$valkey" "$port_b"
 echo "demo: Redis 7.0 on 127.0.0.1:$port_a (A), Valkey 9.1 on 127.0.0.1:$port_b (B)" >&2
 
 status=0
-"$bin" compare "redis://127.0.0.1:$port_a" "redis://127.0.0.1:$port_b" \
+"$bin" compare "redis://127.0.0.1:$port_a" "redis://127.0.0.1:$port_b" --trials 5 \
   --output "$root/report.md" --json-output "$root/report.json" || status=$?
 if [ "$status" -ge 2 ]; then echo "demo: compare failed with exit code $status" >&2; exit "$status"; fi
 cat "$root/report.md"
@@ -47,7 +48,7 @@ echo
 
 echo "demo: exploring every fault point of every built-in scenario on A and B (redisaudit inject)" >&2
 inject_status=0
-"$bin" inject "redis://127.0.0.1:$port_a" "redis://127.0.0.1:$port_b" --trial-timeout 0.2 --jobs 8 \
+"$bin" inject "redis://127.0.0.1:$port_a" "redis://127.0.0.1:$port_b" --trial-timeout 0.2 --jobs 8 --trials 3 \
   --output "$root/inject-report.md" --json-output "$root/inject-report.json" || inject_status=$?
 if [ "$inject_status" -ge 2 ]; then echo "demo: inject failed with exit code $inject_status" >&2; exit "$inject_status"; fi
 cat "$root/inject-report.md"

@@ -15,11 +15,15 @@ public struct CompareConfiguration: Sendable {
     public var failOn: FailThreshold
     /// PINGs sent to measure latency.
     public var pings: Int
+    /// How many times each concurrent scenario runs on each side (`--trials`).
+    public var trials: Int
 
     public init(
         endpointA: Endpoint, endpointB: Endpoint, connection: ConnectionOptions, scenarios: [Scenario],
-        overrides: [String: String] = [:], ttlTolerance: Double = 2, failOn: FailThreshold = .severity(.high), pings: Int = 200
+        overrides: [String: String] = [:], ttlTolerance: Double = 2, failOn: FailThreshold = .severity(.high), pings: Int = 200,
+        trials: Int = 1
     ) {
+        self.trials = max(1, trials)
         self.endpointA = endpointA
         self.endpointB = endpointB
         self.connection = connection
@@ -75,21 +79,47 @@ public struct CompareAudit: Sendable {
 
         let runID = Namespace.generate().runID
         var generator = SystemRandomNumberGenerator()
+        var notes = ["Every key was written under the run namespaces `redisaudit:\(runID)-*:` and deleted afterwards."]
         for (index, scenario) in config.scenarios.enumerated() {
             if interruption?.isRequested == true { throw InterruptedError() }
             logger.info("scenario \(index + 1)/\(config.scenarios.count): \(scenario.name)")
             let known = Set(scenario.variableNames)
             let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
-            // One namespace per scenario and side: A and B may even be two databases of one server.
-            guard let namespaceA = Namespace(runID: "\(runID)-\(index + 1)a"),
-                  let namespaceB = Namespace(runID: "\(runID)-\(index + 1)b")
-            else { preconditionFailure("generated run ids are valid namespace ids") }
             let replayA = ScenarioReplayer(endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption)
             let replayB = ScenarioReplayer(endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption)
-            async let runA = replayA.run(scenario, bindings: bindings, namespace: namespaceA)
-            async let runB = replayB.run(scenario, bindings: bindings, namespace: namespaceB)
-            let (a, b) = try await (runA, runB)
-            let scenarioFindings = ScenarioComparison(a: a, b: b, ttlTolerance: config.ttlTolerance).findings()
+            // A race shows in some runs and not others: concurrent scenarios run `trials` times.
+            let trials = scenario.isConcurrent ? config.trials : 1
+            var runsA: [ScenarioRun] = []
+            var runsB: [ScenarioRun] = []
+            for trial in 0..<trials {
+                if interruption?.isRequested == true { throw InterruptedError() }
+                // One namespace per scenario, trial and side: A and B may even be two databases of one server.
+                let suffix = trial == 0 ? "" : "t\(trial + 1)"
+                guard let namespaceA = Namespace(runID: "\(runID)-\(index + 1)\(suffix)a"),
+                      let namespaceB = Namespace(runID: "\(runID)-\(index + 1)\(suffix)b")
+                else { preconditionFailure("generated run ids are valid namespace ids") }
+                if scenario.isConcurrent {
+                    // One side at a time: when A and B share a machine (or this one's cores), the
+                    // other side's clients would change the race.
+                    runsA.append(try await replayA.run(scenario, bindings: bindings, namespace: namespaceA))
+                    runsB.append(try await replayB.run(scenario, bindings: bindings, namespace: namespaceB))
+                } else {
+                    async let runA = replayA.run(scenario, bindings: bindings, namespace: namespaceA)
+                    async let runB = replayB.run(scenario, bindings: bindings, namespace: namespaceB)
+                    let (a, b) = try await (runA, runB)
+                    runsA.append(a)
+                    runsB.append(b)
+                }
+                if trials > 1 { logger.debug("\(scenario.name): trial \(trial + 1) of \(trials) done") }
+            }
+            let (a, b) = (runsA[0], runsB[0])
+            for run in [a, b] {
+                for record in run.steps {
+                    guard let outcome = record.concurrent else { continue }
+                    notes.append("`\(scenario.name)` step \(record.index + 1) on \(run.role): \(outcome.summary).")
+                }
+            }
+            let scenarioFindings = ScenarioComparison(trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance).findings()
             logger.debug("\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings")
             findings += scenarioFindings
         }
@@ -102,7 +132,7 @@ public struct CompareAudit: Sendable {
             findings: ranked, failOn: config.failOn,
             endpoints: profiles.map { EndpointSummary(role: $0.role, url: $0.endpoint, engine: $0.engine, version: $0.version) },
             scenarios: config.scenarios.map(\.name), startedAt: startedAt, durationSeconds: seconds,
-            notes: ["Every key was written under the run namespaces `redisaudit:\(runID)-*:` and deleted afterwards."])
+            notes: notes)
         return AuditReport(tool: ToolInfo(), command: "compare", summary: summary, findings: ranked, profiles: profiles)
     }
 }

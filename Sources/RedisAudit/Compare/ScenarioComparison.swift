@@ -8,10 +8,22 @@ public struct ScenarioComparison {
     public var b: ScenarioRun
     /// Seconds two TTLs may differ before they count as different.
     public var ttlTolerance: Double
+    /// Every trial of a repeated (concurrent) scenario on each side, `a` and `b` first.
+    public var trialsA: [ScenarioRun]
+    public var trialsB: [ScenarioRun]
 
     public init(a: ScenarioRun, b: ScenarioRun, ttlTolerance: Double) {
-        self.a = a
-        self.b = b
+        self.init(trialsA: [a], trialsB: [b], ttlTolerance: ttlTolerance)
+    }
+
+    /// Compares repeated runs: everything on the first trial of each side, invariants and the
+    /// clients' outcomes over all of them.
+    public init(trialsA: [ScenarioRun], trialsB: [ScenarioRun], ttlTolerance: Double) {
+        precondition(!trialsA.isEmpty && !trialsB.isEmpty, "at least one trial per side")
+        self.a = trialsA[0]
+        self.b = trialsB[0]
+        self.trialsA = trialsA
+        self.trialsB = trialsB
         self.ttlTolerance = ttlTolerance
     }
 
@@ -28,7 +40,8 @@ public struct ScenarioComparison {
         findings += ttls()
         findings += keyPatterns()
         findings += expectations()
-        findings += invariants()
+        findings += trialsA.count > 1 || trialsB.count > 1 ? RaceFindings.invariants([trialsA, trialsB]) : invariants()
+        findings += RaceFindings.clients([trialsA, trialsB])
         return findings
     }
 
@@ -254,7 +267,7 @@ public struct ScenarioComparison {
 /// Human-readable text of an invariant, as written in scenario files.
 enum InvariantText {
     static func describe(_ invariant: Invariant) -> String {
-        func bounds(_ min: Int64?, _ max: Int64?) -> String {
+        func bounds<T: CustomStringConvertible>(_ min: T?, _ max: T?) -> String {
             [min.map { "min \($0)" }, max.map { "max \($0)" }].compactMap { $0 }.joined(separator: ", ")
         }
         switch invariant.check {
@@ -264,6 +277,8 @@ enum InvariantText {
         case .type(let k, let t): return "type \(k) is \(t)"
         case .membersHaveKeys(let set, let key): return "members of \(set) have key \(key)"
         case .value(let k, let min, let max): return "value \(k) \(bounds(min, max))"
+        case .tally(let name, let min, let max): return "tally \(name) \(bounds(min, max))"
+        case .countsMatch(let counter, let set): return "counter \(counter) counts the members of \(set)"
         }
     }
 }

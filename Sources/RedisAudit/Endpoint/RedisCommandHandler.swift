@@ -102,6 +102,9 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     // (they were a tenth of the CPU of a million-key scan).
     @exclusivity(unchecked) private var pending = CircularBuffer<(sink: ReplySink, batch: UInt64)>()
     @exclusivity(unchecked) private var nextBatch: UInt64 = 0
+    /// Each outstanding batch's deadline, cancelled once its last reply arrives (a thousand
+    /// clients would otherwise leave a timer per command queued on the loop).
+    @exclusivity(unchecked) private var deadlines: [UInt64: Scheduled<Void>] = [:]
     private var closedReason: String?
     /// Why the connection failed, kept where the connection can read it after the pipeline is gone
     /// (a TLS handshake failure closes the channel before any request reaches this handler).
@@ -160,7 +163,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     private func scheduleTimeout(context: ChannelHandlerContext, batch: UInt64, timeout: TimeAmount) {
         let ms = timeout.nanoseconds / 1_000_000
         let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
+        deadlines[batch] = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
             guard let self, self.pending.contains(where: { $0.batch == batch }) else { return }
             self.failAll(TransportFailure.timeout(milliseconds: ms), reason: "command timeout")
             loopBoundContext.value.close(promise: nil)
@@ -174,6 +177,9 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             failAll(TransportFailure.protocolError("unexpected reply"), reason: "unexpected reply")
             context.close(promise: nil)
             return
+        }
+        if pending.first?.batch != first.batch {
+            deadlines.removeValue(forKey: first.batch)?.cancel()
         }
         first.sink.succeed(value)
     }
@@ -200,5 +206,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         while let entry = pending.popFirst() {
             entry.sink.fail(error)
         }
+        for deadline in deadlines.values { deadline.cancel() }
+        deadlines.removeAll()
     }
 }

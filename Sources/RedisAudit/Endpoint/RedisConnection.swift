@@ -71,7 +71,7 @@ public final class RedisConnection: Sendable {
         return connection
     }
 
-    /// AUTH, SELECT, CLIENT SETNAME and a PING, under the connect deadline.
+    /// AUTH, SELECT, a PING and CLIENT SETNAME in one round trip, under the connect deadline.
     private func handshake() async throws(EndpointError) {
         var commands: [RESPCommand] = []
         var names: [String] = []
@@ -89,6 +89,10 @@ public final class RedisConnection: Sendable {
         }
         commands.append(RESPCommand("PING"))
         names.append("PING")
+        // Best effort, in the same round trip: managed hosts may refuse CLIENT; its reply is not judged.
+        if let clientName = options.clientName {
+            commands.append(RESPCommand("CLIENT", "SETNAME", clientName))
+        }
         let outcomes = await send(commands, timeout: options.connectTimeout)
         for (name, outcome) in zip(names, outcomes) {
             switch outcome {
@@ -103,10 +107,6 @@ public final class RedisConnection: Sendable {
                 }
                 throw EndpointError.refused(endpoint: endpoint.description, reason: "\(name == "AUTH" ? "AUTH" : name): \(message)")
             }
-        }
-        if let clientName = options.clientName {
-            // Best effort: managed hosts may refuse CLIENT.
-            _ = await send([RESPCommand("CLIENT", "SETNAME", clientName)], timeout: options.connectTimeout)
         }
     }
 
@@ -212,6 +212,9 @@ public final class RedisConnection: Sendable {
 
     /// True while the socket is open.
     public var isActive: Bool { channel.isActive }
+
+    /// The event loop the connection's channel runs on.
+    public var eventLoop: any EventLoop { channel.eventLoop }
 
     /// Closes the connection (idempotent).
     public func close() async {

@@ -65,7 +65,7 @@ public enum FaultPoints {
             let batch: Bool
             switch step.kind {
             case .pipeline, .transaction: batch = true
-            case .command, .script: batch = false
+            case .command, .script, .concurrent: batch = false
             }
             func point(_ wireIndex: Int, _ name: String, position: Int?, whole: Bool = false) -> FaultPoint {
                 var location = "step \(index + 1) (\(step.kindName)"

@@ -24,13 +24,17 @@ public struct InjectConfiguration: Sendable {
     public var restartCommands: [String?]
     /// Also try the server-side faults the endpoint allows (they affect all its clients).
     public var serverFaults: Bool
+    /// How many times each concurrent scenario runs with all its clients, without faults,
+    /// before its commands are explored with one client.
+    public var trials: Int
 
     public init(
         endpoints: [Endpoint], connection: ConnectionOptions, scenarios: [Scenario], overrides: [String: String] = [:],
         rules: [FaultRule] = [], lostWrites: Bool = false, trialTimeout: TimeAmount = .milliseconds(500), jobs: Int = 8,
-        failOn: FailThreshold = .severity(.high), restartCommands: [String?] = [], serverFaults: Bool = false
+        failOn: FailThreshold = .severity(.high), restartCommands: [String?] = [], serverFaults: Bool = false, trials: Int = 1
     ) {
         self.serverFaults = serverFaults
+        self.trials = max(1, trials)
         self.endpoints = endpoints
         self.connection = connection
         self.scenarios = scenarios
@@ -105,6 +109,9 @@ public struct InjectAudit: Sendable {
             let known = Set(scenario.variableNames)
             let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
             bound.append((scenario, bindings))
+            if scenario.isConcurrent {
+                findings += try await race(scenario, bindings: bindings, roles: roles, runID: "\(runID)-\(index + 1)r")
+            }
             // Both endpoints are explored at once, each with its own trials and namespaces.
             let allowed = serverFaults
             let explorations = try await withThrowingTaskGroup(of: (Int, Exploration).self) { group in
@@ -172,6 +179,27 @@ public struct InjectAudit: Sendable {
         return AuditReport(tool: ToolInfo(), command: "inject", summary: summary, findings: ranked, profiles: profiles, coverage: coverage)
     }
 
+    /// Runs a concurrent scenario `trials` times with all its clients on every endpoint (no
+    /// fault: the race is the fault) and reports how often each invariant failed.
+    private func race(_ scenario: Scenario, bindings: VariableBindings, roles: [String], runID: String) async throws -> [Finding] {
+        let config = configuration
+        var runs: [[ScenarioRun]] = []
+        for (role, endpoint) in zip(roles, config.endpoints) {
+            let replayer = ScenarioReplayer(endpoint: endpoint, options: config.connection, role: role, interruption: interruption)
+            var trials: [ScenarioRun] = []
+            for trial in 0..<config.trials {
+                if interruption?.isRequested == true { throw InterruptedError() }
+                guard let namespace = Namespace(runID: "\(runID)\(trial + 1)\(role.lowercased())") else {
+                    preconditionFailure("generated run ids are valid namespace ids")
+                }
+                trials.append(try await replayer.run(scenario, bindings: bindings, namespace: namespace))
+            }
+            logger.info("\(scenario.name) on \(role): \(config.trials) concurrent trials, then fault points with one client")
+            runs.append(trials)
+        }
+        return RaceFindings.invariants(runs) + RaceFindings.clients(runs)
+    }
+
     /// What exploring one scenario on one endpoint produced.
     struct Exploration {
         var judged: [InjectFindings.Judged]
@@ -184,6 +212,8 @@ public struct InjectAudit: Sendable {
         runID: String, progress: (Int, Int)
     ) async throws -> Exploration {
         let config = configuration
+        // A concurrent block is explored as one client runs it: a fault point per command of client 0.
+        let scenario = scenario.singleClient
         let replayer = TrialReplayer(
             endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout, interruption: interruption)
         func namespace(_ trial: Int) -> Namespace {

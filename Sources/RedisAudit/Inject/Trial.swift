@@ -88,7 +88,9 @@ struct TrialReplayer: Sendable {
         var pending: ServerFaultInjection.Pending?
         var application = ReplaySession(
             connection: try await RedisConnection.connect(to: through, options: appOptions), endpoint: through, options: appOptions)
-        let executor = StepExecutor(bindings: bindings, namespace: namespace)
+        // Concurrent blocks are explored as one client sees them (`Scenario.singleClient`).
+        let scenario = scenario.singleClient
+        var flow = ClientFlow(bindings: bindings.adding(ConcurrentBlock.clientVariable, bindings[ConcurrentBlock.clientVariable] ?? "0"))
         var records: [StepRecord] = []
         var abortedAt: Int?
         var before = NamespaceState.empty
@@ -103,8 +105,16 @@ struct TrialReplayer: Sendable {
             if !step.setup, index == 0 || scenario.steps[index - 1].setup {
                 before = try await NamespaceState.read(namespace: namespace, known: tracker.keys, session: &observer)
                 invariantsBefore = try await InvariantCheck.evaluate(
-                    scenario.invariants, bindings: bindings, namespace: namespace, session: &observer)
+                    scenario.invariants, bindings: bindings, tallies: flow.tallies, namespace: namespace, session: &observer)
             }
+            guard try flow.shouldRun(step) else {
+                flow.skipped(step)
+                records.append(StepRecord(
+                    index: index, step: step, commands: [], failed: false, failure: nil, attempts: 0,
+                    retriedAfterTransportFailure: false, keyStates: [:], skipped: true))
+                continue
+            }
+            let executor = StepExecutor(bindings: flow.bindings, namespace: namespace)
             let prepared = try executor.prepare(step)
             for key in prepared.flatMap(\.keys) { tracker.add(key) }
             if let fault = plan.serverFault, let control, index == plan.point?.step {
@@ -125,6 +135,7 @@ struct TrialReplayer: Sendable {
                     }, failure: .transport, attempts: 1, retriedAfterTransportFailure: false,
                     stops: step.onError.stops(after: .transport))
             }
+            try flow.ran(step, commands: execution.commands, failure: execution.failure)
             records.append(execution.record(index: index, step: step, keyStates: [:]))
             if execution.stops {
                 abortedAt = index
@@ -142,7 +153,8 @@ struct TrialReplayer: Sendable {
         await proxy.stop()
         let fired = proxy.counters.snapshot.contains { $0.fired > 0 } || pending != nil
         let after = try await NamespaceState.read(namespace: namespace, known: tracker.keys, session: &observer)
-        let invariants = try await InvariantCheck.evaluate(scenario.invariants, bindings: bindings, namespace: namespace, session: &observer)
+        let invariants = try await InvariantCheck.evaluate(
+            scenario.invariants, bindings: bindings, tallies: flow.tallies, namespace: namespace, session: &observer)
         return Trial(
             scenario: scenario, role: role, plan: plan, fired: fired, steps: records, abortedAt: abortedAt,
             before: before, invariantsBefore: invariantsBefore, checkpoints: checkpoints, after: after, invariants: invariants,

@@ -45,12 +45,36 @@ public struct ScenarioReplayer: Sendable {
         var records: [StepRecord] = []
         var abortedAt: Int?
         var lastWrite: [[UInt8]: ContinuousClock.Instant] = [:]
-        let executor = StepExecutor(bindings: bindings, namespace: namespace)
+        var flow = ClientFlow(bindings: bindings)
+        var tallies: [String: Int] = [:]
+        for name in scenario.tallyNames { tallies[name] = 0 }
         for (index, step) in scenario.steps.enumerated() {
             if interruption?.isRequested == true { throw InterruptedError() }
+            if case .concurrent(let block) = step.kind {
+                let runner = ConcurrentRunner(endpoint: endpoint, options: options, namespace: namespace, bindings: bindings)
+                let (outcome, keys) = try await runner.run(block)
+                for key in keys { tracker.add(key) }
+                for (name, n) in outcome.tallies { tallies[name, default: 0] += n }
+                let states = try await keyStates(tracker.keys, namespace: namespace, session: &session, lastWrite: lastWrite)
+                var record = StepRecord(
+                    index: index, step: step, commands: [], failed: outcome.steps.contains { $0.failed > 0 }, failure: nil,
+                    attempts: 1, retriedAfterTransportFailure: false, keyStates: states)
+                record.concurrent = outcome
+                records.append(record)
+                continue
+            }
+            guard try flow.shouldRun(step) else {
+                flow.skipped(step)
+                records.append(StepRecord(
+                    index: index, step: step, commands: [], failed: false, failure: nil, attempts: 0,
+                    retriedAfterTransportFailure: false, keyStates: records.last?.keyStates ?? [:], skipped: true))
+                continue
+            }
+            let executor = StepExecutor(bindings: flow.bindings, namespace: namespace)
             let prepared = try executor.prepare(step)
             for key in prepared.flatMap(\.keys) { tracker.add(key) }
             let execution = try await executor.execute(step, prepared: prepared, session: &session)
+            try flow.ran(step, commands: execution.commands, failure: execution.failure)
             let stepEnd = ContinuousClock.now
             for command in prepared where command.setsTTL {
                 for key in command.keys { lastWrite[key] = stepEnd }
@@ -62,12 +86,13 @@ public struct ScenarioReplayer: Sendable {
                 break
             }
         }
+        for (name, n) in flow.tallies { tallies[name, default: 0] += n }
         let finalKeys = try await finalState(namespace: namespace, tracker: &tracker, session: &session)
         let invariants = try await InvariantCheck.evaluate(
-            scenario.invariants, bindings: bindings, namespace: namespace, session: &session)
+            scenario.invariants, bindings: bindings, tallies: tallies, namespace: namespace, session: &session)
         return ScenarioRun(
             scenario: scenario, role: role, steps: records, abortedAt: abortedAt, finalKeys: finalKeys,
-            invariants: invariants, bindings: bindings.values)
+            invariants: invariants, bindings: bindings.values, tallies: tallies)
     }
 
     private func keyStates(

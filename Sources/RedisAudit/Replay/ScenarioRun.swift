@@ -14,6 +14,8 @@ public struct ScenarioRun: Sendable {
     public var invariants: [InvariantResult]
     /// Variable values used (the same on every endpoint).
     public var bindings: [String: String]
+    /// Clients counted by each `tally`.
+    public var tallies: [String: Int] = [:]
 }
 
 /// One step as it ran: its commands and the state of every key seen so far afterwards.
@@ -33,6 +35,10 @@ public struct StepRecord: Sendable {
     public var retriedAfterTransportFailure: Bool
     /// Key states after the step, by key without namespace.
     public var keyStates: [String: KeyState]
+    /// True when the step's `if` did not hold, so nothing was sent.
+    public var skipped: Bool = false
+    /// For a `concurrent` step: what its clients did (its `commands` are then empty).
+    public var concurrent: ConcurrentOutcome? = nil
 }
 
 /// One command as sent (namespace stripped for display) and what came back.
@@ -87,4 +93,6 @@ public struct InvariantResult: Sendable {
     public var holds: Bool
     /// What was observed, e.g. `sess:user123 has no TTL (-1)`.
     public var observation: String
+    /// The number judged (a counter's value, a tally), to find the worst of several trials.
+    public var measured: Int64? = nil
 }

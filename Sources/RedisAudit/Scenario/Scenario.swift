@@ -133,6 +133,8 @@ public struct Step: Hashable, Sendable {
         case transaction([CommandTemplate])
         /// EVAL with KEYS and ARGV.
         case script(ScriptCall, expect: Expectation?)
+        /// A group of steps run by many clients at once, each on its own connection.
+        case concurrent(ConcurrentBlock)
     }
 
     public var kind: Kind
@@ -148,6 +150,12 @@ public struct Step: Hashable, Sendable {
     /// end of one request in a scenario that replays several (five failed logins). `inject` does
     /// not call a stop at such a state a partial apply.
     public var checkpoint: Bool
+    /// Inside a `concurrent` block: store the reply as `${capture}` for the client's later steps.
+    public var capture: String?
+    /// Inside a `concurrent` block: run the step only when all of these hold for the client.
+    public var conditions: [StepCondition]
+    /// Inside a `concurrent` block: count the clients whose step ran and whose reply satisfies it.
+    public var tally: Tally?
     public var location: SourceLocation
 
     public init(
@@ -159,6 +167,9 @@ public struct Step: Hashable, Sendable {
         self.label = label
         self.setup = setup
         self.checkpoint = checkpoint
+        self.capture = nil
+        self.conditions = []
+        self.tally = nil
         self.location = location
     }
 
@@ -169,6 +180,7 @@ public struct Step: Hashable, Sendable {
         case .pipeline: return "pipeline"
         case .transaction: return "transaction"
         case .script: return "script"
+        case .concurrent: return "concurrent"
         }
     }
 
@@ -182,6 +194,8 @@ public struct Step: Hashable, Sendable {
             var c = call.evalCommand
             c.expect = expect
             return [c]
+        case .concurrent(let block):
+            return block.steps.flatMap(\.commands)
         }
     }
 }
@@ -293,8 +307,12 @@ public struct Invariant: Hashable, Sendable {
         case type(Template, String)
         /// Every member of the set has a key; `key` uses `${member}`.
         case membersHaveKeys(set: Template, key: Template)
-        /// The key holds an integer within bounds.
-        case value(Template, min: Int64?, max: Int64?)
+        /// The key holds an integer within bounds (a missing key counts as 0); a bound may be a variable.
+        case value(Template, min: Bound?, max: Bound?)
+        /// The number of clients a `tally` counted is within bounds.
+        case tally(String, min: Bound?, max: Bound?)
+        /// The integer at `counter` equals the number of members of `set` (a missing key counts as 0).
+        case countsMatch(counter: Template, set: Template)
     }
 
     public var check: Check

@@ -17,6 +17,10 @@ import Yams
 ///   `{ random: uuid }` makes a version 4 UUID.
 /// - a literal variable may use variables defined above it (`key: "rt:${userId}"`).
 /// - `$${` is a literal `${`.
+/// - inside `concurrent`, `${client}` is the client's 0-based index; `capture: NAME` defines
+///   `${NAME}` for the client's later steps (a nil reply, or a step that did not run, as empty
+///   text); `if: { var: NAME, lt: VALUE }` compares numerically when both sides are integers
+///   (empty counts as 0), else as text.
 public enum ScenarioLoader {
     /// Loads a scenario file.
     public static func load(contentsOf path: String) throws(ScenarioError) -> Scenario {
@@ -94,15 +98,22 @@ private struct ScenarioReader {
     let file: String
     /// Variables defined so far.
     var defined: [String] = []
+    /// Inside a `concurrent` block: `client` and the names captured by earlier steps.
+    var clientScope: [String]?
+    /// Tallies declared by the steps read so far.
+    var tallies: [String] = []
 
     init(file: String) { self.file = file }
 
     static let topLevelKeys = ["name", "summary", "source", "vars", "steps", "invariants"]
+    /// What a step sends; a `concurrent` block of such steps is the one other kind of step.
     static let stepKinds = ["command", "pipeline", "transaction", "script"]
-    static let stepModifiers = ["expect", "on_error", "label", "setup", "checkpoint"]
+    static let allStepKinds = stepKinds + ["concurrent"]
+    static let stepModifiers = ["expect", "on_error", "label", "setup", "checkpoint", "capture", "if", "tally"]
+    static let clientModifiers = ["capture", "if", "tally"]
     static let expectKeys = ["type", "value", "integer", "set", "array", "error", "severity"]
     static let replyTypes = ["status", "error", "integer", "bulk", "nil", "nil-array", "array"]
-    static let invariantChecks = ["exists", "missing", "ttl", "type", "members_have_keys", "value"]
+    static let invariantChecks = ["exists", "missing", "ttl", "type", "members_have_keys", "value", "tally", "counts_match"]
     static let invariantModifiers = ["min", "max", "is", "severity", "why"]
     static let redisTypes = ["string", "list", "set", "zset", "hash", "stream"]
 
@@ -142,6 +153,7 @@ private struct ScenarioReader {
         var steps: [Step] = []
         for node in stepNodes {
             let next = try step(node)
+            if case .concurrent = next.kind, next.setup { throw fail("a concurrent step cannot be a setup step", node) }
             if next.setup, let last = steps.last, !last.setup {
                 throw fail("setup steps come first: this one follows a step of the flow itself", node)
             }
@@ -173,6 +185,9 @@ private struct ScenarioReader {
             }
             guard name != Template.memberVariable else {
                 throw fail("'\(name)' is reserved: members_have_keys binds ${member} to each member of the set", entry.keyNode)
+            }
+            guard name != ConcurrentBlock.clientVariable else {
+                throw fail("'\(name)' is reserved: a concurrent block binds ${client} to each client's index", entry.keyNode)
             }
             let location = self.location(entry.keyNode)
             let value: VariableDefinition.Value
@@ -230,10 +245,10 @@ private struct ScenarioReader {
 
     // MARK: Steps
 
-    func step(_ node: Node) throws(ScenarioError) -> Step {
+    mutating func step(_ node: Node) throws(ScenarioError) -> Step {
         let entries = try mapping(node, "a step")
-        let kinds = entries.filter { Self.stepKinds.contains($0.key) }
-        for entry in entries where !Self.stepKinds.contains(entry.key) && !Self.stepModifiers.contains(entry.key) {
+        let kinds = entries.filter { Self.allStepKinds.contains($0.key) }
+        for entry in entries where !Self.allStepKinds.contains(entry.key) && !Self.stepModifiers.contains(entry.key) {
             if kinds.isEmpty {
                 throw fail(
                     "unknown step kind '\(entry.key)' (a step is one of: \(Self.stepKinds.joined(separator: ", ")))",
@@ -252,6 +267,12 @@ private struct ScenarioReader {
                 kinds[1].keyNode)
         }
         func value(_ key: String) -> Node? { entries.first { $0.key == key }?.value }
+        if kindEntry.key == "concurrent" {
+            return try concurrent(node, entries: entries, kindEntry: kindEntry)
+        }
+        if clientScope == nil, let modifier = entries.first(where: { Self.clientModifiers.contains($0.key) }) {
+            throw fail("'\(modifier.key)' applies to the steps inside a concurrent block", modifier.keyNode)
+        }
 
         let expectNode = value("expect")
         let expect = try expectNode.map { n throws(ScenarioError) in try expectation(n) }
@@ -284,7 +305,127 @@ private struct ScenarioReader {
         let label = try value("label").map { n throws(ScenarioError) in try text(n, "label") }
         let setup = try value("setup").map { n throws(ScenarioError) in try boolean(n, "setup") } ?? false
         let checkpoint = try value("checkpoint").map { n throws(ScenarioError) in try boolean(n, "checkpoint") } ?? false
-        return Step(kind: kind, onError: onError, label: label, setup: setup, checkpoint: checkpoint, location: location(node))
+        var step = Step(kind: kind, onError: onError, label: label, setup: setup, checkpoint: checkpoint, location: location(node))
+        if clientScope != nil {
+            for key in ["setup", "checkpoint"] {
+                if let entry = entries.first(where: { $0.key == key }) {
+                    throw fail("'\(key)' does not apply inside a concurrent block: mark the concurrent step instead", entry.keyNode)
+                }
+            }
+            if let ifNode = value("if") {
+                if case .sequence = ifNode {
+                    for item in try sequence(ifNode, "if") { step.conditions.append(try condition(item)) }
+                    if step.conditions.isEmpty { throw fail("empty if: give { var: NAME, lt: VALUE } or a list of them", ifNode) }
+                } else {
+                    step.conditions = [try condition(ifNode)]
+                }
+            }
+            step.tally = try value("tally").map { n throws(ScenarioError) in try tally(n) }
+            if let captureNode = value("capture") {
+                let name = try text(captureNode, "capture")
+                guard Template.isVariableName(name) else {
+                    throw fail("bad capture name '\(name)': use letters, digits and _, not starting with a digit", captureNode)
+                }
+                guard !defined.contains(name), name != ConcurrentBlock.clientVariable, name != Template.memberVariable else {
+                    throw fail("capture '\(name)' would hide a variable of the same name: choose another name", captureNode)
+                }
+                step.capture = name
+                if !(clientScope ?? []).contains(name) { clientScope?.append(name) }
+            }
+        }
+        return step
+    }
+
+    /// `concurrent: { clients: N, steps: [...] }`: the group of steps every client runs.
+    mutating func concurrent(
+        _ node: Node, entries: [(key: String, keyNode: Node, value: Node)], kindEntry: (key: String, keyNode: Node, value: Node)
+    ) throws(ScenarioError) -> Step {
+        guard clientScope == nil else {
+            throw fail("a concurrent block cannot contain another concurrent block", kindEntry.keyNode)
+        }
+        for entry in entries where entry.key != "concurrent" && entry.key != "label" {
+            throw fail("'\(entry.key)' does not apply to a concurrent step (allowed: label; put on_error, expect, capture, if and tally on its steps)", entry.keyNode)
+        }
+        var clients: Template?
+        var stepNodes: [Node]?
+        for entry in try mapping(kindEntry.value, "concurrent") {
+            switch entry.key {
+            case "clients":
+                let t = try template(try text(entry.value, "clients"), entry.value)
+                if t.isLiteral, Int(t.raw).map({ (1...ConcurrentBlock.maxClients).contains($0) }) != true {
+                    throw fail("clients must be a whole number from 1 to \(ConcurrentBlock.maxClients), or a variable (\"${clients}\")", entry.value)
+                }
+                clients = t
+            case "steps":
+                stepNodes = try sequence(entry.value, "concurrent steps")
+                if stepNodes?.isEmpty == true { throw fail("a concurrent block needs at least one step", entry.value) }
+            default:
+                throw fail("unknown key '\(entry.key)' in concurrent (allowed: clients, steps)", entry.keyNode)
+            }
+        }
+        guard let clients, let stepNodes else {
+            throw fail("concurrent needs clients and steps: { clients: \"${clients}\", steps: [...] }", kindEntry.value)
+        }
+        clientScope = [ConcurrentBlock.clientVariable]
+        defer { clientScope = nil }
+        var steps: [Step] = []
+        for stepNode in stepNodes {
+            steps.append(try step(stepNode))
+            if let t = steps.last?.tally, !tallies.contains(t.name) { tallies.append(t.name) }
+        }
+        let label = try entries.first { $0.key == "label" }.map { e throws(ScenarioError) in try text(e.value, "label") }
+        let block = ConcurrentBlock(clients: clients, steps: steps, location: location(kindEntry.value))
+        return Step(kind: .concurrent(block), label: label, location: location(node))
+    }
+
+    /// `if: { var: NAME, lt: VALUE }` (one of lt, le, gt, ge, eq, ne).
+    func condition(_ node: Node) throws(ScenarioError) -> StepCondition {
+        let ops = Comparison.allCases.map(\.rawValue).joined(separator: ", ")
+        var variable: String?
+        var comparison: (Comparison, Template)?
+        for entry in try mapping(node, "if") {
+            if entry.key == "var" {
+                let name = try text(entry.value, "var")
+                guard (clientScope ?? []).contains(name) || defined.contains(name) else {
+                    throw fail("if: undefined variable '\(name)' (capture it in an earlier step of the block, or define it in vars)", entry.value)
+                }
+                variable = name
+            } else if let op = Comparison(rawValue: entry.key) {
+                guard comparison == nil else { throw fail("if takes one comparison (\(ops))", entry.keyNode) }
+                comparison = (op, try template(try text(entry.value, entry.key), entry.value))
+            } else {
+                throw fail("unknown key '\(entry.key)' in if (allowed: var and one of \(ops))", entry.keyNode)
+            }
+        }
+        guard let variable, let comparison else {
+            throw fail("if needs var and one comparison: { var: count, lt: \"${capacity}\" } (\(ops))", node)
+        }
+        return StepCondition(variable: variable, comparison: comparison.0, value: comparison.1, location: location(node))
+    }
+
+    /// `tally: NAME` or `tally: { name: NAME, gt: 0 }`.
+    func tally(_ node: Node) throws(ScenarioError) -> Tally {
+        func checkedName(_ n: Node) throws(ScenarioError) -> String {
+            let name = try text(n, "tally name")
+            guard Template.isVariableName(name) else {
+                throw fail("bad tally name '\(name)': use letters, digits and _, not starting with a digit", n)
+            }
+            return name
+        }
+        if case .scalar = node { return Tally(name: try checkedName(node)) }
+        var tally = Tally(name: "")
+        for entry in try mapping(node, "tally") {
+            if entry.key == "name" {
+                tally.name = try checkedName(entry.value)
+            } else if let op = Comparison(rawValue: entry.key), tally.comparison == nil {
+                tally.comparison = op
+                tally.value = try template(try text(entry.value, entry.key), entry.value)
+            } else {
+                throw fail("unknown key '\(entry.key)' in tally (allowed: name and one of lt, le, gt, ge, eq, ne)", entry.keyNode)
+            }
+        }
+        guard !tally.name.isEmpty else { throw fail("tally needs a name: { name: admitted, gt: 0 }", node) }
+        return tally
     }
 
     /// A pipeline or transaction entry: `[..]` or `{ command: [..], expect: {..} }`.
@@ -538,6 +679,25 @@ private struct ScenarioReader {
         func optionalInteger(_ key: String) throws(ScenarioError) -> Int64? {
             try value(key).map { pair throws(ScenarioError) in try integer(pair.value, key) }
         }
+        func bound(_ key: String) throws(ScenarioError) -> Bound? {
+            guard let pair = value(key) else { return nil }
+            let raw = try text(pair.value, key)
+            if Int64(raw) != nil { return Bound(Template(raw)) }
+            let t = try template(raw, pair.value)
+            guard !t.isLiteral else { throw fail("\(key) must be a whole number, got '\(raw)'", pair.value) }
+            return Bound(t)
+        }
+        func bounds() throws(ScenarioError) -> (Bound?, Bound?) {
+            let min = try bound("min")
+            let max = try bound("max")
+            guard min != nil || max != nil else {
+                throw fail("a \(checkEntry.key) invariant needs min, max or both", node)
+            }
+            if let a = min.flatMap({ Int64($0.template.raw) }), let b = max.flatMap({ Int64($0.template.raw) }), a > b {
+                throw fail("min \(a) is greater than max \(b)", node)
+            }
+            return (min, max)
+        }
         func minMax() throws(ScenarioError) -> (Int64?, Int64?) {
             let min = try optionalInteger("min")
             let max = try optionalInteger("max")
@@ -556,11 +716,42 @@ private struct ScenarioReader {
             try disallow(["min", "max", "is"])
             let key = try keyTemplate()
             check = checkEntry.key == "exists" ? .exists(key) : .missing(key)
-        case "ttl", "value":
+        case "ttl":
             try disallow(["is"])
             let key = try keyTemplate()
             let (min, max) = try minMax()
-            check = checkEntry.key == "ttl" ? .ttl(key, min: min, max: max) : .value(key, min: min, max: max)
+            check = .ttl(key, min: min, max: max)
+        case "value":
+            try disallow(["is"])
+            let key = try keyTemplate()
+            let (min, max) = try bounds()
+            check = .value(key, min: min, max: max)
+        case "tally":
+            try disallow(["is"])
+            let name = try text(checkEntry.value, "tally")
+            guard tallies.contains(name) else {
+                let known = tallies.isEmpty ? "no step declares a tally" : "declared: " + tallies.joined(separator: ", ")
+                throw fail("unknown tally '\(name)' (\(known)); add 'tally: \(name)' to a step of a concurrent block", checkEntry.value)
+            }
+            let (min, max) = try bounds()
+            check = .tally(name, min: min, max: max)
+        case "counts_match":
+            try disallow(["min", "max", "is"])
+            var counterNode: Node?
+            var setNode: Node?
+            for entry in try mapping(checkEntry.value, "counts_match") {
+                switch entry.key {
+                case "counter": counterNode = entry.value
+                case "set": setNode = entry.value
+                default: throw fail("unknown key '\(entry.key)' in counts_match (allowed: counter, set)", entry.keyNode)
+                }
+            }
+            guard let counterNode, let setNode else {
+                throw fail("counts_match needs counter and set: { counter: \"count:${sessionId}\", set: \"checkins:${sessionId}\" }", checkEntry.value)
+            }
+            check = .countsMatch(
+                counter: try template(try text(counterNode, "counter"), counterNode),
+                set: try template(try text(setNode, "set"), setNode))
         case "type":
             try disallow(["min", "max"])
             let key = try keyTemplate()
@@ -703,9 +894,12 @@ private struct ScenarioReader {
         } catch {
             throw fail(error.message, node)
         }
-        for name in references where !defined.contains(name) && !extra.contains(name) {
+        for name in references where !defined.contains(name) && !extra.contains(name) && !(clientScope ?? []).contains(name) {
             if name == Template.memberVariable {
                 throw fail("undefined variable ${member}: it exists only in a members_have_keys key", node)
+            }
+            if name == ConcurrentBlock.clientVariable {
+                throw fail("undefined variable ${client}: it exists only inside a concurrent block", node)
             }
             let known = defined.isEmpty ? "no variables are defined" : "defined: " + defined.joined(separator: ", ")
             throw fail("undefined variable ${\(name)} (\(known))", node)

@@ -30,11 +30,15 @@ struct Compare: AsyncParsableCommand {
     @Option(help: "Seconds two TTLs may differ before they count as different.")
     var ttlTolerance: Double = 2
 
+    @Option(help: "Run each concurrent scenario this many times on each side and report how often each invariant failed.")
+    var trials: Int = 1
+
     @OptionGroup var connection: ConnectionFlags
     @OptionGroup var report: ReportFlags
 
     func validate() throws {
         guard ttlTolerance >= 0 else { throw ValidationError("--ttl-tolerance must not be negative") }
+        guard (1...1000).contains(trials) else { throw ValidationError("--trials must be from 1 to 1000, got \(trials)") }
         _ = try VariableOverrides.parse(variables)
     }
 
@@ -46,7 +50,7 @@ struct Compare: AsyncParsableCommand {
         try VariableOverrides.check(overrides, against: loaded)
         let configuration = CompareConfiguration(
             endpointA: a, endpointB: b, connection: connection.options, scenarios: loaded,
-            overrides: overrides, ttlTolerance: ttlTolerance, failOn: report.threshold)
+            overrides: overrides, ttlTolerance: ttlTolerance, failOn: report.threshold, trials: trials)
         try await report.run { logger, interruption in
             try await CompareAudit(configuration: configuration, logger: logger, interruption: interruption).run()
         }

@@ -53,6 +53,9 @@ struct Inject: AsyncParsableCommand {
     @Option(help: "How many trials run at once.")
     var jobs: Int = 8
 
+    @Option(help: "Run each concurrent scenario this many times with all its clients (no fault) and report how often each invariant failed.")
+    var trials: Int = 1
+
     @Option(help: "A shell command that restarts the endpoint; afterwards each scenario's keys are checked.")
     var restartCommand: String?
 
@@ -77,6 +80,7 @@ struct Inject: AsyncParsableCommand {
         }
         guard trialTimeout > 0, trialTimeout <= 60 else { throw ValidationError("--trial-timeout must be between 0 and 60 seconds") }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
+        guard (1...1000).contains(trials) else { throw ValidationError("--trials must be from 1 to 1000, got \(trials)") }
         guard restartCommandB == nil || endpointB != nil else { throw ValidationError("--restart-command-b needs a second endpoint") }
         for fault in faults {
             do {
@@ -100,7 +104,8 @@ struct Inject: AsyncParsableCommand {
         let configuration = InjectConfiguration(
             endpoints: endpoints, connection: connection.options, scenarios: loaded, overrides: overrides, rules: rules,
             lostWrites: lostWrites, trialTimeout: .milliseconds(Int64(trialTimeout * 1000)), jobs: jobs,
-            failOn: report.threshold, restartCommands: [restartCommand, restartCommandB], serverFaults: serverFaults)
+            failOn: report.threshold, restartCommands: [restartCommand, restartCommandB], serverFaults: serverFaults,
+            trials: trials)
         try await report.run { logger, interruption in
             try await InjectAudit(configuration: configuration, logger: logger, interruption: interruption).run()
         }

@@ -3,7 +3,7 @@ import Testing
 @testable import RedisAudit
 
 /// The built binary, run as a user would: output, exit codes, and no secrets.
-@Suite("redisaudit command line", .timeLimit(.minutes(2)))
+@Suite("redisaudit command line", .timeLimit(.minutes(2)), MachineLoad.light)
 struct CommandLineTests {
     @Test func unknownOptionIsAUsageError() async throws {
         let run = try await Fixtures.run(["compare", "--no-such-flag", "redis://a", "redis://b"])
@@ -15,6 +15,21 @@ struct CommandLineTests {
         let run = try await Fixtures.run(["compare", "redis://a", "redis://b", "--fail-on", "severe"])
         #expect(run.status == 2)
         #expect(run.stderr.contains("critical, high, medium, low, info, never"))
+    }
+
+    @Test func trialsOutOfRangeIsAUsageError() async throws {
+        let compare = try await Fixtures.run(["compare", "redis://a", "redis://b", "--trials", "0"])
+        #expect(compare.status == 2)
+        #expect(compare.stderr.contains("--trials must be from 1 to 1000, got 0"))
+        let inject = try await Fixtures.run(["inject", "redis://a", "--trials", "1001"])
+        #expect(inject.status == 2)
+        #expect(inject.stderr.contains("--trials must be from 1 to 1000, got 1001"))
+    }
+
+    @Test func clientsAndCapacityAreOrdinaryVariables() async throws {
+        let run = try await Fixtures.run(["compare", "redis://a", "redis://b", "--scenario", "checkin-capacity", "--var", "capacity=abc", "--var", "clients=0"])
+        // The values are the scenario's business: a bad client count is reported when the block runs, not as an unknown variable.
+        #expect(!run.stderr.contains("no selected scenario has a variable"))
     }
 
     @Test func badEndpointURLIsAUsageErrorWithoutThePassword() async throws {

@@ -3,18 +3,21 @@ import RESP
 import Testing
 @testable import RedisAudit
 
-@Suite("compare against real servers", .timeLimit(.minutes(2)))
+@Suite("compare against real servers", .timeLimit(.minutes(2)), MachineLoad.light)
 struct CompareIntegrationTests {
     @Test(.enabled(if: Fixtures.available(.redis70)))
     func twoRedis70ServersHaveNoFindingAboveInfo() async throws {
         let a = try await TestServer.start(.redis70)
         let b = try await TestServer.start(.redis70)
         defer { a.stop(); b.stop() }
-        let report = try await Fixtures.compare(a, b, scenarios: try BuiltinScenarios.all())
+        // The race scenarios (checkin-capacity, stats-stampede) fail on every server by design:
+        // ConcurrencyIntegrationTests covers them.
+        let sequential = try BuiltinScenarios.all().filter { !$0.isConcurrent }
+        let report = try await Fixtures.compare(a, b, scenarios: sequential)
         let serious = report.findings.filter { $0.severity > .info }
         #expect(serious.isEmpty, "\(serious.map { "\($0.severity) \($0.title)" })")
         #expect(report.summary.verdict == "pass")
-        #expect(report.summary.scenarios.count == (try BuiltinScenarios.all()).count)
+        #expect(report.summary.scenarios.count == sequential.count)
         #expect(report.profiles.map(\.engine) == ["Redis", "Redis"])
     }
 
@@ -87,7 +90,7 @@ struct CompareIntegrationTests {
 }
 
 /// A managed host hides its configuration: compare says so and carries on.
-@Suite("compare against a host that refuses CONFIG and INFO", .timeLimit(.minutes(2)))
+@Suite("compare against a host that refuses CONFIG and INFO", .timeLimit(.minutes(2)), MachineLoad.light)
 struct RestrictedHostTests {
     @Test(.enabled(if: Fixtures.available(.redis70)))
     func refusedConfigAndInfoAreInfoFindingsNotFailures() async throws {

@@ -3,7 +3,7 @@ import RESP
 import Testing
 @testable import RedisAudit
 
-@Suite("connections to real servers: TLS, AUTH, deadlines", .timeLimit(.minutes(2)))
+@Suite("connections to real servers: TLS, AUTH, deadlines", .timeLimit(.minutes(2)), MachineLoad.light)
 struct ConnectionIntegrationTests {
     @Test(.enabled(if: Fixtures.available(.redis70)))
     func tlsEndpointWithTheRightCAWorks() async throws {

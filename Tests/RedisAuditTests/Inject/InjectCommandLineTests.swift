@@ -3,7 +3,7 @@ import RESP
 import Testing
 @testable import RedisAudit
 
-@Suite("redisaudit inject command line", .timeLimit(.minutes(2)))
+@Suite("redisaudit inject command line", .timeLimit(.minutes(2)), MachineLoad.light)
 struct InjectCommandLineTests {
     @Test func badRulesAndContradictoryFlagsAreUsageErrors() async throws {
         let rule = try await Fixtures.run(["inject", "redis://127.0.0.1:1", "--fault", "kill-after:EXPIRE:when=later"])

@@ -23,7 +23,7 @@ private func builtin(_ names: String...) throws -> [Scenario] {
     try names.map { try #require(try BuiltinScenarios.named($0)) }
 }
 
-@Suite("inject against real servers", .timeLimit(.minutes(3)))
+@Suite("inject against real servers", .timeLimit(.minutes(3)), MachineLoad.light)
 struct InjectIntegrationTests {
     @Test(.enabled(if: Fixtures.available(.redis70)))
     func loginLeavesASessionSetWithoutTTLWhenTheConnectionDiesMidPipeline() async throws {

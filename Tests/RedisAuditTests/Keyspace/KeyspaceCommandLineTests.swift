@@ -4,7 +4,7 @@ import Testing
 @testable import RedisAudit
 
 /// `redisaudit keyspace` run as a user would: exit codes, reports, quiet, no secrets.
-@Suite("redisaudit keyspace command line", .timeLimit(.minutes(2)))
+@Suite("redisaudit keyspace command line", .timeLimit(.minutes(2)), MachineLoad.light)
 struct KeyspaceCommandLineTests {
     @Test func badOptionsAreUsageErrors() async throws {
         for arguments in [

@@ -4,7 +4,7 @@ import Testing
 @testable import RedisAudit
 
 /// Keyspaces built by the tests on real servers, audited in-process.
-@Suite("keyspace against real servers", .timeLimit(.minutes(2)))
+@Suite("keyspace against real servers", .timeLimit(.minutes(2)), MachineLoad.light)
 struct KeyspaceIntegrationTests {
     /// Sends the commands in one pipeline and fails the test on any error reply.
     static func populate(_ server: TestServer, _ commands: [[String]]) async throws {

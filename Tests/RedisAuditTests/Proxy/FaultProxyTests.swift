@@ -70,7 +70,7 @@ private func sendAndClose(port: Int, sending bytes: String) async throws {
 /// `INCR a`, `INCR b`, `INCR c` as one pipelined write.
 private let threeIncrements = ["a", "b", "c"].map { "*2\r\n$4\r\nINCR\r\n$1\r\n\($0)\r\n" }.joined()
 
-@Suite("fault proxy against a real Redis", .timeLimit(.minutes(2)))
+@Suite("fault proxy against a real Redis", .timeLimit(.minutes(2)), MachineLoad.light)
 struct FaultProxyTests {
     @Test(.enabled(if: Fixtures.available(.redis70)))
     func forwardsAThousandPipelinedCommandsWithRepliesInOrder() async throws {
@@ -382,7 +382,7 @@ private func encoded(_ arguments: String...) -> String {
     "*\(arguments.count)\r\n" + arguments.map { "$\($0.utf8.count)\r\n\($0)\r\n" }.joined()
 }
 
-@Suite("stream faults and down against a real Redis", .timeLimit(.minutes(2)))
+@Suite("stream faults and down against a real Redis", .timeLimit(.minutes(2)), MachineLoad.light)
 struct StreamFaultProxyTests {
     @Test(.enabled(if: Fixtures.available(.redis70)))
     func downClosesEveryConnectionAndRefusesNewOnesForAWhile() async throws {

@@ -3,7 +3,7 @@ import RESP
 import Testing
 @testable import RedisAudit
 
-@Suite("redisaudit proxy command line", .timeLimit(.minutes(2)))
+@Suite("redisaudit proxy command line", .timeLimit(.minutes(2)), MachineLoad.light)
 struct ProxyCommandLineTests {
     @Test func aBadFaultRuleIsAUsageErrorThatShowsTheSyntax() async throws {
         let run = try await Fixtures.run([

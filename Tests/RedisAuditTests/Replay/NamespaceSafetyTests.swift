@@ -5,7 +5,7 @@ import Testing
 
 /// The audited endpoints' data is sacred: a run changes nothing outside its namespace and
 /// leaves nothing inside it.
-@Suite("data outside the run namespace is untouched", .timeLimit(.minutes(2)))
+@Suite("data outside the run namespace is untouched", .timeLimit(.minutes(2)), MachineLoad.light)
 struct NamespaceSafetyTests {
     /// Every key with its type, value dump and TTL: a fingerprint of the keyspace.
     static func fingerprint(_ server: TestServer) async throws -> [String: String] {
@@ -83,7 +83,7 @@ struct NamespaceSafetyTests {
 }
 
 /// Ctrl-C in the middle of a run: the namespace is cleaned before the process exits.
-@Suite("interrupted runs clean up", .timeLimit(.minutes(2)))
+@Suite("interrupted runs clean up", .timeLimit(.minutes(2)), MachineLoad.light)
 struct InterruptionTests {
     static let slow = """
         name: slow

@@ -4,7 +4,7 @@ import Testing
 
 /// Reports validated against `docs/report-schema.json` with the `jsonschema` package of the
 /// project's venv (`make deps`), so the published schema cannot drift from what is written.
-@Suite("JSON reports follow docs/report-schema.json", .timeLimit(.minutes(2)))
+@Suite("JSON reports follow docs/report-schema.json", .timeLimit(.minutes(2)), MachineLoad.light)
 struct ReportSchemaTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -1,0 +1,229 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import RESP
+
+/// What a `concurrent` block did over all its clients: how many connected, what each inner
+/// step came to, and the tallies.
+public struct ConcurrentOutcome: Sendable {
+    public var clients: Int
+    public var connected: Int
+    /// Connections that failed to open, by reason.
+    public var connectFailures: [String: Int]
+    public var steps: [InnerStepOutcome]
+    public var tallies: [String: Int]
+    /// Commands the clients sent after the barrier (retries included, handshakes not).
+    public var commandsSent: Int
+    /// Clients whose own steps stopped them (a step whose `on_error` stops the application).
+    public var stopped: Int
+    /// Seconds to open every connection.
+    public var connectSeconds: Double
+    /// Seconds from the barrier's release to the last client's last reply.
+    public var raceSeconds: Double
+    /// Seconds for the whole block: connecting, the race, closing.
+    public var wallSeconds: Double
+
+    /// Commands per second after the barrier.
+    public var commandsPerSecond: Double { raceSeconds > 0 ? Double(commandsSent) / raceSeconds : 0 }
+
+    /// `1000 of 1000 clients connected in 0.21 s; 2000 commands in 0.05 s after the barrier (40000/s); 0.30 s in all`.
+    public var summary: String {
+        func s(_ x: Double) -> String { String(Int((x * 1000).rounded())) + " ms" }
+        return "\(connected) of \(clients) clients connected in \(s(connectSeconds)); \(commandsSent) commands in "
+            + "\(s(raceSeconds)) after the barrier (\(Int(commandsPerSecond.rounded())) commands/s); \(s(wallSeconds)) in all"
+    }
+}
+
+/// One step of a concurrent block over all clients.
+public struct InnerStepOutcome: Sendable {
+    /// 0-based position in the block.
+    public var index: Int
+    public var step: Step
+    /// Clients that ran the step, skipped it (its `if`), and for whom it failed.
+    public var ran: Int
+    public var skipped: Int
+    public var failed: Int
+    /// Failures by error class (`NOPERM`, `ERR`), transport failures as `transport`.
+    public var errors: [String: Int]
+    /// The first failing command as sent (namespace stripped) with its outcome.
+    public var sample: CommandRecord?
+}
+
+/// Runs a concurrent block: opens one connection per client, all at once, each under its
+/// connect deadline; releases every connected client together behind a barrier; each client
+/// runs the block's steps in order on its own connection, with its own variables.
+///
+/// Connections live on the NIO event loops (no thread per connection). A connection that does
+/// not open is counted by reason and its client does not run.
+struct ConcurrentRunner {
+    let endpoint: Endpoint
+    let options: ConnectionOptions
+    let namespace: Namespace
+    let bindings: VariableBindings
+
+    /// What one client did.
+    private struct ClientResult: Sendable {
+        var steps: [StepResult?]
+        var tallies: [String: Int]
+        var keys: [[UInt8]]
+        var commands: Int
+        var stopped: Bool
+        /// When the client's last step ended (before its connection was closed).
+        var finished: ContinuousClock.Instant?
+    }
+
+    /// One step of one client; nil in `ClientResult.steps` when skipped.
+    private struct StepResult: Sendable {
+        var failure: String?
+        var sample: CommandRecord?
+    }
+
+    func run(_ block: ConcurrentBlock) async throws -> (outcome: ConcurrentOutcome, keys: [[UInt8]]) {
+        let count = try block.clientCount(bindings)
+        FileDescriptorLimit.raiseToHardLimit()
+        let clock = ContinuousClock()
+        let connectStart = clock.now
+        let opened = await withTaskGroup(of: (Int, Result<RedisConnection, EndpointError>).self) { group in
+            for i in 0..<count {
+                group.addTask {
+                    do throws(EndpointError) {
+                        return (i, .success(try await RedisConnection.connect(to: endpoint, options: options)))
+                    } catch {
+                        return (i, .failure(error))
+                    }
+                }
+            }
+            var results: [(Int, Result<RedisConnection, EndpointError>)] = []
+            results.reserveCapacity(count)
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }
+        }
+        let connectSeconds = Self.seconds(clock.now - connectStart)
+        var failures: [String: Int] = [:]
+        var connections: [(Int, RedisConnection)] = []
+        for (i, result) in opened {
+            switch result {
+            case .success(let connection): connections.append((i, connection))
+            case .failure(let error): failures[error.description, default: 0] += 1
+            }
+        }
+
+        let gate = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: Void.self)
+        let arrived = NIOLockedValueBox(0)
+        let released = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+        let ready = connections.count
+        let namespace = self.namespace
+        let bindings = self.bindings
+        let results = try await withThrowingTaskGroup(of: ClientResult.self) { group in
+            for (i, connection) in connections {
+                // Each client runs on its connection's event loop (see EventLoopTaskExecutor).
+                group.addTask(executorPreference: EventLoopTaskExecutor(connection.eventLoop)) {
+                    let last = arrived.withLockedValue { n -> Bool in
+                        n += 1
+                        return n == ready
+                    }
+                    if last {
+                        released.withLockedValue { $0 = clock.now }
+                        gate.succeed(())
+                    }
+                    try? await gate.futureResult.get()
+                    return try await Self.client(
+                        i, block: block, connection: connection, bindings: bindings, namespace: namespace)
+                }
+            }
+            var all: [ClientResult] = []
+            all.reserveCapacity(ready)
+            for try await result in group { all.append(result) }
+            return all
+        }
+        if ready == 0 { gate.succeed(()) }
+        let lastReply = results.compactMap(\.finished).max()
+        let raceSeconds = released.withLockedValue { $0 }.flatMap { start in lastReply.map { Self.seconds($0 - start) } } ?? 0
+
+        var steps = block.steps.enumerated().map { j, step in
+            InnerStepOutcome(index: j, step: step, ran: 0, skipped: 0, failed: 0, errors: [:], sample: nil)
+        }
+        var tallies: [String: Int] = [:]
+        for step in block.steps { if let t = step.tally { tallies[t.name] = 0 } }
+        var keys = KeyTracker()
+        var commands = 0
+        var stopped = 0
+        for result in results {
+            for (j, step) in result.steps.enumerated() {
+                guard let step else {
+                    steps[j].skipped += 1
+                    continue
+                }
+                steps[j].ran += 1
+                if let failure = step.failure {
+                    steps[j].failed += 1
+                    steps[j].errors[failure, default: 0] += 1
+                    if steps[j].sample == nil { steps[j].sample = step.sample }
+                }
+            }
+            for (name, n) in result.tallies { tallies[name, default: 0] += n }
+            for key in result.keys { keys.add(key) }
+            commands += result.commands
+            if result.stopped { stopped += 1 }
+        }
+        let outcome = ConcurrentOutcome(
+            clients: count, connected: ready, connectFailures: failures, steps: steps, tallies: tallies,
+            commandsSent: commands, stopped: stopped, connectSeconds: connectSeconds, raceSeconds: raceSeconds,
+            wallSeconds: Self.seconds(clock.now - connectStart))
+        return (outcome, keys.keys)
+    }
+
+    /// One client: its steps in order on its own connection, then the connection is closed.
+    private static func client(
+        _ index: Int, block: ConcurrentBlock, connection: RedisConnection, bindings: VariableBindings, namespace: Namespace
+    ) async throws -> ClientResult {
+        var session = ReplaySession(connection: connection, endpoint: connection.endpoint, options: connection.options)
+        var flow = ClientFlow(bindings: bindings.adding(ConcurrentBlock.clientVariable, String(index)))
+        var result = ClientResult(
+            steps: Array(repeating: nil, count: block.steps.count), tallies: [:], keys: [], commands: 0, stopped: false, finished: nil)
+        do {
+            for (j, step) in block.steps.enumerated() {
+                guard try flow.shouldRun(step) else {
+                    flow.skipped(step)
+                    continue
+                }
+                let executor = StepExecutor(bindings: flow.bindings, namespace: namespace)
+                let prepared = try executor.prepare(step)
+                result.keys += prepared.flatMap(\.keys)
+                let execution: StepExecutor.Execution
+                do {
+                    execution = try await executor.execute(step, prepared: prepared, session: &session)
+                } catch is EndpointError {
+                    // A retry could not reconnect: the call fails like a lost connection.
+                    result.steps[j] = StepResult(failure: "transport", sample: nil)
+                    result.stopped = true
+                    break
+                }
+                result.commands += execution.commands.count * execution.attempts
+                try flow.ran(step, commands: execution.commands, failure: execution.failure)
+                var outcome = StepResult(failure: nil, sample: nil)
+                if let failure = execution.failure {
+                    let failing = execution.commands.first { $0.outcome.isFailure } ?? execution.commands.last
+                    outcome.failure = failure == .transport ? "transport" : (failing?.outcome.reply?.errorClass ?? "ERR")
+                    outcome.sample = failing
+                }
+                result.steps[j] = outcome
+                if execution.stops {
+                    result.stopped = true
+                    break
+                }
+            }
+        } catch {
+            await session.close()
+            throw error
+        }
+        result.finished = ContinuousClock.now
+        await session.close()
+        result.tallies = flow.tallies
+        return result
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}
