@@ -14,16 +14,19 @@ public struct FaultProxyConfiguration: Sendable {
     public var options: ConnectionOptions
     /// The faults, in the order given.
     public var rules: [FaultRule]
+    /// Event-loop threads of the proxy's own, stopped with it; nil: the group given to `start`.
+    public var eventLoops: Int?
 
     public init(
         listenHost: String = "127.0.0.1", listenPort: Int = 6380, upstream: Endpoint,
-        options: ConnectionOptions = ConnectionOptions(), rules: [FaultRule] = []
+        options: ConnectionOptions = ConnectionOptions(), rules: [FaultRule] = [], eventLoops: Int? = nil
     ) {
         self.listenHost = listenHost
         self.listenPort = listenPort
         self.upstream = upstream
         self.options = options
         self.rules = rules
+        self.eventLoops = eventLoops
     }
 }
 
@@ -40,12 +43,18 @@ public final class FaultProxy: Sendable {
     public let counters: FaultCounters
     private let listener: ProxyListener
     private let sessions: ProxySessions
+    /// The event loops the proxy started for itself, if any.
+    private let ownGroup: MultiThreadedEventLoopGroup?
 
-    private init(port: Int, counters: FaultCounters, listener: ProxyListener, sessions: ProxySessions) {
+    private init(
+        port: Int, counters: FaultCounters, listener: ProxyListener, sessions: ProxySessions,
+        ownGroup: MultiThreadedEventLoopGroup?
+    ) {
         self.port = port
         self.counters = counters
         self.listener = listener
         self.sessions = sessions
+        self.ownGroup = ownGroup
     }
 
     /// How many client connections are open (each with its upstream connection).
@@ -64,6 +73,8 @@ public final class FaultProxy: Sendable {
             serverHostname: RedisConnection.tlsServerName(endpoint: configuration.upstream, options: configuration.options),
             connectTimeout: configuration.options.connectTimeout,
             counters: configuration.rules.isEmpty ? nil : counters)
+        let ownGroup = configuration.eventLoops.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
+        let eventLoopGroup = ownGroup ?? eventLoopGroup
         let sessions = ProxySessions()
         let listener = ProxyListener(host: configuration.listenHost, sessions: sessions, eventLoop: eventLoopGroup.next()) {
             listener in
@@ -84,11 +95,12 @@ public final class FaultProxy: Sendable {
         do {
             try await listener.bind(port: configuration.listenPort)
         } catch {
+            try? await ownGroup?.shutdownGracefully()
             throw ProxyError.cannotListen(address: "\(configuration.listenHost):\(configuration.listenPort)", reason: "\(error)")
         }
         return FaultProxy(
             port: listener.port, counters: counters, listener: listener,
-            sessions: sessions)
+            sessions: sessions, ownGroup: ownGroup)
     }
 
     /// Stops accepting connections and closes every open one; returns once they are closed.
@@ -98,6 +110,7 @@ public final class FaultProxy: Sendable {
         repeat {
             sessions.terminateAll()
         } while !(await sessions.settle(timeout: .milliseconds(200), timerLoop: listener.eventLoop))
+        try? await ownGroup?.shutdownGracefully()
     }
 
     /// Waits until no session is open any more (every client has closed, both connections of

@@ -24,10 +24,17 @@ struct Proxy: AsyncParsableCommand {
     @Option(help: "Also write the per-rule counters as JSON to this file on exit.")
     var stats: String?
 
+    @Option(
+        help: "Event-loop threads serving the connections (one is enough for a single server, and leaves it the other cores).")
+    var eventLoops: Int = 1
+
     @OptionGroup var connection: ConnectionFlags
 
     func validate() throws {
         _ = try listenAddress()
+        guard (1...64).contains(eventLoops) else {
+            throw ValidationError("--event-loops must be from 1 to 64 (got \(eventLoops))")
+        }
         if let plan {
             do {
                 _ = try FaultPlan.load(contentsOf: plan)
@@ -65,7 +72,8 @@ struct Proxy: AsyncParsableCommand {
         do {
             proxy = try await FaultProxy.start(
                 FaultProxyConfiguration(
-                    listenHost: host, listenPort: port, upstream: endpoint, options: connection.options, rules: rules))
+                    listenHost: host, listenPort: port, upstream: endpoint, options: connection.options, rules: rules,
+                    eventLoops: eventLoops))
         } catch let error as ProxyError {
             throw UsageError(message: error.description)
         }

@@ -14,6 +14,12 @@ struct ProxyCommandLineTests {
         #expect(run.stderr.contains("KIND[:COMMAND][:param=value,...]"))
     }
 
+    @Test func aBadEventLoopCountIsAUsageError() async throws {
+        let run = try await Fixtures.run(["proxy", "--upstream", "redis://127.0.0.1:1", "--event-loops", "0"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("--event-loops must be from 1 to 64"), "\(run.stderr)")
+    }
+
     @Test func aBadListenAddressIsAUsageError() async throws {
         let run = try await Fixtures.run(["proxy", "--upstream", "redis://127.0.0.1:1", "--listen", "6380"])
         #expect(run.status == 2)
