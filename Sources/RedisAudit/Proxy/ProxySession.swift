@@ -24,6 +24,9 @@ struct ProxyUpstream: Sendable {
     let connectTimeout: TimeAmount
     /// nil when no rule is active: sessions then take the lean path.
     let counters: FaultCounters?
+    /// Opens the upstream channel with the session's server-side handler in it; nil: a TCP or
+    /// unix-socket connection to `endpoint`. Codec tests hand over an `EmbeddedChannel`.
+    var connector: (@Sendable (any EventLoop, ProxySideHandler) throws -> Channel)? = nil
 }
 
 /// One client connection glued to its upstream connection, with the faults applied between them.
@@ -253,6 +256,18 @@ final class ProxySession {
     // MARK: - Upstream
 
     private func connectUpstream() {
+        if let connector = upstream.connector {
+            let handler = ProxySideHandler(session: self, side: .server)
+            serverHandler = handler
+            do {
+                upstreamConnected(try connector(client.eventLoop, handler))
+            } catch {
+                serverClosed = true
+                upstreamUnreachable()
+                leaveIfClosed()
+            }
+            return
+        }
         let bound = NIOLoopBound(self, eventLoop: client.eventLoop)
         let upstream = self.upstream
         let bootstrap = ClientBootstrap(group: client.eventLoop)
