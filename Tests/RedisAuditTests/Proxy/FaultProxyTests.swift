@@ -248,7 +248,13 @@ struct FaultProxyTests {
         // A reset may surface as an error instead of an end of stream.
         _ = try? await exchangeUntilClosed(port: proxied.proxy.port, sending: threeIncrements)
         #expect(await proxied.proxy.settle(timeout: .seconds(20)))
-        #expect(try await proxied.server.command("GET", "a") == .bulk("1"))
+        let a = try await proxied.server.command("GET", "a")
+        if rule.hasPrefix("reset") {
+            // An RST also discards what the server received but had not read yet: INCR a may be lost.
+            #expect(a == .bulk("1") || a == .null)
+        } else {
+            #expect(a == .bulk("1"))
+        }
         #expect(try await proxied.server.command("GET", "b") == .null)
         #expect(try await proxied.server.command("GET", "c") == .null)
     }
