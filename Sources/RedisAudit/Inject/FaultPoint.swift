@@ -82,7 +82,8 @@ public enum FaultPoints {
                 }
                 location += " (\(Transcript.shortLocation(line)))"
                 return FaultPoint(
-                    step: index, wireIndex: wireIndex, command: name, position: position, location: location, wholeTransaction: whole)
+                    step: index, wireIndex: wireIndex, command: name, position: position, location: location,
+                    wholeTransaction: whole)
             }
             let isTransaction: Bool
             if case .transaction = step.kind { isTransaction = true } else { isTransaction = false }
@@ -100,7 +101,8 @@ public enum FaultPoints {
                     }
                     continue
                 }
-                for (position, command) in commands.enumerated() where fault == .dropError || isWrite(command.name, command.arguments) {
+                for (position, command) in commands.enumerated()
+                where fault == .dropError || isWrite(command.name, command.arguments) {
                     points.append(point(position, command.name, position: position))
                 }
             }

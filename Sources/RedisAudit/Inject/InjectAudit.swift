@@ -60,7 +60,9 @@ public struct InjectAudit: Sendable {
     public var logger: Logger
     public var interruption: Interruption?
 
-    public init(configuration: InjectConfiguration, logger: Logger = Logger(label: "redisaudit"), interruption: Interruption? = nil) {
+    public init(
+        configuration: InjectConfiguration, logger: Logger = Logger(label: "redisaudit"), interruption: Interruption? = nil
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.interruption = interruption
@@ -83,7 +85,8 @@ public struct InjectAudit: Sendable {
         for (role, endpoint) in zip(roles, config.endpoints) {
             logger.info("connecting to \(role) \(endpoint)")
             let connection = try await RedisConnection.connect(to: endpoint, options: config.connection)
-            profiles.append(await ServerProfiler.profile(role: role, connection: connection, commands: Array(commands), pings: 20))
+            profiles.append(
+                await ServerProfiler.profile(role: role, connection: connection, commands: Array(commands), pings: 20))
             if let leftover = await Leftovers.find(connection: connection) { findings.append(leftover.finding(role: role)) }
             var allowed: [ServerFault] = []
             if config.serverFaults && config.rules.isEmpty {
@@ -133,7 +136,8 @@ public struct InjectAudit: Sendable {
             coverage += explorations.compactMap(\.coverage)
             if judgedByRole.count == 2 {
                 findings += InjectFindings.merge(findingsByRole[0], findingsByRole[1], roles: (roles[0], roles[1]))
-                findings += InjectFindings.parity(judgedByRole[0], judgedByRole[1], scenario: scenario, roles: (roles[0], roles[1]))
+                findings += InjectFindings.parity(
+                    judgedByRole[0], judgedByRole[1], scenario: scenario, roles: (roles[0], roles[1]))
             } else {
                 findings += findingsByRole.flatMap { $0 }
             }
@@ -156,13 +160,17 @@ public struct InjectAudit: Sendable {
         if restarts.count == 2, (restarts[0].lost == 0) != (restarts[1].lost == 0) {
             let keeps = restarts.first { $0.lost == 0 }!.role
             let loses = restarts.first { $0.lost > 0 }!.role
-            findings.append(Finding(
-                identity: "restart|parity", severity: .high, category: .faultParity,
-                title: "\(keeps) keeps the scenarios' keys across a restart, \(loses) loses them",
-                endpoints: [keeps, loses], scenario: nil, step: "after the restart command",
-                evidence: restarts.map { "\($0.role): \($0.lost) keys lost" },
-                why: "The same restart that the current host survives logs every user out on the other: moving hosts changes durability.",
-                fix: "Give \(loses) the persistence \(keeps) has (appendonly / RDB), or plan for an empty cache after every restart."))
+            findings.append(
+                Finding(
+                    identity: "restart|parity", severity: .high, category: .faultParity,
+                    title: "\(keeps) keeps the scenarios' keys across a restart, \(loses) loses them",
+                    endpoints: [keeps, loses], scenario: nil, step: "after the restart command",
+                    evidence: restarts.map { "\($0.role): \($0.lost) keys lost" },
+                    why:
+                        "The same restart that the current host survives logs every user out on the other: moving hosts changes durability.",
+                    fix:
+                        "Give \(loses) the persistence \(keeps) has (appendonly / RDB), or plan for an empty cache after every restart."
+                ))
         }
 
         let ranked = FindingRanking.rank(findings)
@@ -176,16 +184,19 @@ public struct InjectAudit: Sendable {
             notes: [
                 "\(trialCount) trials \(mode); each ran in its own namespace `redisaudit:\(runID)-*:` behind its own fault proxy and was deleted afterwards."
             ])
-        return AuditReport(tool: ToolInfo(), command: "inject", summary: summary, findings: ranked, profiles: profiles, coverage: coverage)
+        return AuditReport(
+            tool: ToolInfo(), command: "inject", summary: summary, findings: ranked, profiles: profiles, coverage: coverage)
     }
 
     /// Runs a concurrent scenario `trials` times with all its clients on every endpoint (no
     /// fault: the race is the fault) and reports how often each invariant failed.
-    private func race(_ scenario: Scenario, bindings: VariableBindings, roles: [String], runID: String) async throws -> [Finding] {
+    private func race(_ scenario: Scenario, bindings: VariableBindings, roles: [String], runID: String) async throws -> [Finding]
+    {
         let config = configuration
         var runs: [[ScenarioRun]] = []
         for (role, endpoint) in zip(roles, config.endpoints) {
-            let replayer = ScenarioReplayer(endpoint: endpoint, options: config.connection, role: role, interruption: interruption)
+            let replayer = ScenarioReplayer(
+                endpoint: endpoint, options: config.connection, role: role, interruption: interruption)
             var trials: [ScenarioRun] = []
             for trial in 0..<config.trials {
                 if interruption?.isRequested == true { throw InterruptedError() }
@@ -215,7 +226,8 @@ public struct InjectAudit: Sendable {
         // A concurrent block is explored as one client runs it: a fault point per command of client 0.
         let scenario = scenario.singleClient
         let replayer = TrialReplayer(
-            endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout, interruption: interruption)
+            endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout,
+            interruption: interruption)
         func namespace(_ trial: Int) -> Namespace {
             guard let namespace = Namespace(runID: "\(runID)-\(trial)\(role.lowercased())") else {
                 preconditionFailure("generated run ids are valid namespace ids")
@@ -226,7 +238,8 @@ public struct InjectAudit: Sendable {
             scenario, bindings: bindings, namespace: namespace(0), plan: TrialPlan(point: nil, fault: nil, rules: []))
         if let problem = Self.baselineProblem(baseline) {
             logger.info("scenario \(progress.0)/\(progress.1): \(scenario.name) on \(role) fails without any fault; not explored")
-            return Exploration(judged: [], findings: [baselineFinding(scenario, role: role, problem: problem, trial: baseline)], coverage: nil)
+            return Exploration(
+                judged: [], findings: [baselineFinding(scenario, role: role, problem: problem, trial: baseline)], coverage: nil)
         }
 
         var plans: [TrialPlan] = []
@@ -268,7 +281,9 @@ public struct InjectAudit: Sendable {
                     let plan = plans[index]
                     group.addTask {
                         if interruption?.isRequested == true { throw InterruptedError() }
-                        return (index, try await replayer.run(scenario, bindings: bindings, namespace: namespaces[index], plan: plan))
+                        return (
+                            index, try await replayer.run(scenario, bindings: bindings, namespace: namespaces[index], plan: plan)
+                        )
                     }
                     next += 1
                 }
@@ -317,7 +332,8 @@ public struct InjectAudit: Sendable {
 
     /// The coverage table: a row per fault point, a column per kind.
     static func coverage(_ judged: [InjectFindings.Judged], scenario: Scenario, role: String) -> FaultCoverage {
-        let kinds = Array(Set(judged.compactMap(\.trial.plan.fault))).sorted().map(\.rawValue)
+        let kinds =
+            Array(Set(judged.compactMap(\.trial.plan.fault))).sorted().map(\.rawValue)
             + Array(Set(judged.compactMap(\.trial.plan.serverFault))).sorted().map(\.rawValue)
         var rows: [(point: FaultPoint?, label: String, cells: [String: String])] = []
         for entry in judged {

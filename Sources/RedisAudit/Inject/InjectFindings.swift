@@ -41,7 +41,8 @@ enum InjectFindings {
         let outcome = first.verdict.outcome
         // With the user's own rules there is no fault point: name the first command that failed.
         let failedFirst = first.trial.steps.lazy.flatMap(\.commands).first { $0.outcome.isFailure }?.name
-        let command = first.trial.plan.point.map { $0.wholeTransaction ? "MULTI/EXEC transaction" : $0.command }
+        let command =
+            first.trial.plan.point.map { $0.wholeTransaction ? "MULTI/EXEC transaction" : $0.command }
             ?? failedFirst ?? "a command"
         let invariant = first.verdict.broken.first?.invariant
         let rule = invariant.map { $0.why ?? InvariantText.describe($0) } ?? ""
@@ -51,33 +52,44 @@ enum InjectFindings {
         switch outcome {
         case .partialApply:
             let part = rule.isEmpty ? partialWrite(first.trial, complete: baseline.after) : rule
-            title = "A failure at \(command) stops `\(scenario.name)` half-way and leaves a partial write" + (part.isEmpty ? "" : ": \(part)")
-            why = "The step's commands are not atomic: the connection died after some of them ran, the application stopped with "
+            title =
+                "A failure at \(command) stops `\(scenario.name)` half-way and leaves a partial write"
+                + (part.isEmpty ? "" : ": \(part)")
+            why =
+                "The step's commands are not atomic: the connection died after some of them ran, the application stopped with "
                 + "an error, and what it wrote first stays behind without the rest (the report's pipeline non-atomicity)."
-            fix = "Make the writes atomic (MULTI/EXEC or one Lua script), and validate every reply of a pipeline instead of "
+            fix =
+                "Make the writes atomic (MULTI/EXEC or one Lua script), and validate every reply of a pipeline instead of "
                 + "ignoring exec()'s results."
         case .silentCorruption:
             title = "`\(scenario.name)` goes on after a failed \(command) and leaves a broken state: \(rule)"
-            why = "The application carried on as if the step had worked: its result was not checked, and the state it leaves "
+            why =
+                "The application carried on as if the step had worked: its result was not checked, and the state it leaves "
                 + "breaks an invariant that nothing reports."
-            fix = "Check the step's reply (e.g. that DEL returned 1, or re-check with EXISTS) and fail or retry when it did not "
+            fix =
+                "Check the step's reply (e.g. that DEL returned 1, or re-check with EXISTS) and fail or retry when it did not "
                 + "succeed; do not ignore a write's result."
         case .errorSwallowed:
             title = "`\(scenario.name)` treats a failed \(command) as \"not found\""
-            why = "A Redis error was caught and returned as null: the application cannot tell a failure from a missing key, so a "
+            why =
+                "A Redis error was caught and returned as null: the application cannot tell a failure from a missing key, so a "
                 + "healthy user is treated as unknown (the report's error swallowing: the user is logged out)."
             fix = "Let the error propagate, or retry it; return null only for a reply that really is nil."
         case .doubleApply:
             title = "A retried \(command) is applied twice in `\(scenario.name)`" + (rule.isEmpty ? "" : ": \(rule)")
-            why = "The first attempt ran on the server but its reply was lost; the retry ran it again, and the command is not "
+            why =
+                "The first attempt ran on the server but its reply was lost; the retry ran it again, and the command is not "
                 + "idempotent."
-            fix = "Make the retried write idempotent (SET a value instead of INCR, a Lua script that records a request id), or "
+            fix =
+                "Make the retried write idempotent (SET a value instead of INCR, a Lua script that records a request id), or "
                 + "check the state before retrying a write whose reply was lost."
         case .lostWrite:
             title = "A lost acknowledged \(command) breaks `\(scenario.name)`: \(rule)"
-            why = "The host acknowledged the write and then lost it, as an asynchronous replica promoted in a failover does. No "
+            why =
+                "The host acknowledged the write and then lost it, as an asynchronous replica promoted in a failover does. No "
                 + "command structure (pipeline, MULTI/EXEC, Lua) protects against that."
-            fix = "For writes that must survive a failover, follow them with WAIT numreplicas timeout (and fail when too few "
+            fix =
+                "For writes that must survive a failover, follow them with WAIT numreplicas timeout (and fail when too few "
                 + "replicas acknowledged), or use a host with synchronous replication or durable writes."
         case .survived, .notReached:
             title = "`\(scenario.name)`: \(outcome.rawValue)"
@@ -92,7 +104,8 @@ enum InjectFindings {
             why: why, fix: fix, occurrences: group.count)
     }
 
-    private static func hangFinding(_ hung: [Judged], total: Int, scenario: Scenario, role: String, endpoint: Endpoint) -> Finding {
+    private static func hangFinding(_ hung: [Judged], total: Int, scenario: Scenario, role: String, endpoint: Endpoint) -> Finding
+    {
         let sorted = hung.sorted { ($0.trial.plan.point ?? .origin) < ($1.trial.plan.point ?? .origin) }
         let timeout = sorted.first?.trial.steps.lazy.flatMap(\.commands).compactMap { record -> Int64? in
             if case .failed(.timeout(let ms)) = record.outcome { return ms }
@@ -141,7 +154,8 @@ enum InjectFindings {
         } else {
             let absorbed = trial.steps.filter(\.failed).map { "step \($0.index + 1) (on_error: \($0.step.onError.name))" }
             lines.append(
-                "The application went on to the end" + (absorbed.isEmpty ? "." : ", past the failure of " + absorbed.joined(separator: ", ") + "."))
+                "The application went on to the end"
+                    + (absorbed.isEmpty ? "." : ", past the failure of " + absorbed.joined(separator: ", ") + "."))
         }
         if trial.steps.contains(where: \.step.setup) {
             lines.append("State after the setup steps:")
@@ -159,7 +173,9 @@ enum InjectFindings {
         if !first.verdict.failing.isEmpty {
             lines.append("Failing invariants:")
             for result in first.verdict.failing {
-                lines.append("  \(InvariantText.describe(result.invariant)) (\(Transcript.shortLocation(result.invariant.location))): \(result.observation)")
+                lines.append(
+                    "  \(InvariantText.describe(result.invariant)) (\(Transcript.shortLocation(result.invariant.location))): \(result.observation)"
+                )
             }
         }
         return lines
@@ -195,16 +211,19 @@ enum InjectFindings {
         var rest = b
         var merged: [Finding] = []
         for finding in a {
-            guard let i = rest.firstIndex(where: {
-                $0.category == finding.category && $0.title == finding.title && $0.occurrences == finding.occurrences
-            }) else {
+            guard
+                let i = rest.firstIndex(where: {
+                    $0.category == finding.category && $0.title == finding.title && $0.occurrences == finding.occurrences
+                })
+            else {
                 merged.append(finding)
                 continue
             }
             rest.remove(at: i)
             var both = finding
             both.endpoints = [roles.0, roles.1]
-            both.id = Finding.stableID(category: finding.category, identity: "inject|both|\(finding.title)", scenario: finding.scenario)
+            both.id = Finding.stableID(
+                category: finding.category, identity: "inject|both|\(finding.title)", scenario: finding.scenario)
             both.evidence = ["The same on \(roles.0) and \(roles.1); as seen on \(roles.0):"] + finding.evidence
             merged.append(both)
         }
@@ -236,16 +255,19 @@ enum InjectFindings {
         evidence += first.0.trial.after.lines.map { "  " + $0 }
         evidence.append("\(roles.1) once the fault settled:")
         evidence += first.1.trial.after.lines.map { "  " + $0 }
-        return [Finding(
-            identity: "inject|parity", severity: .high, category: .faultParity,
-            title: "`\(scenario.name)` survives the same faults differently on \(roles.0) and \(roles.1)",
-            endpoints: [roles.0, roles.1], scenario: scenario.name, step: first.0.trial.plan.point?.location,
-            evidence: evidence,
-            why: "A failure the application survives on one host corrupts or loses its state on the other: moving hosts changes "
-                + "what a dropped connection or a lost reply costs.",
-            fix: "Read the two endpoints' findings for this scenario; fix the scenario's weak step on both, and compare the "
-                + "hosts' persistence and replication settings.",
-            occurrences: differing.count)]
+        return [
+            Finding(
+                identity: "inject|parity", severity: .high, category: .faultParity,
+                title: "`\(scenario.name)` survives the same faults differently on \(roles.0) and \(roles.1)",
+                endpoints: [roles.0, roles.1], scenario: scenario.name, step: first.0.trial.plan.point?.location,
+                evidence: evidence,
+                why:
+                    "A failure the application survives on one host corrupts or loses its state on the other: moving hosts changes "
+                    + "what a dropped connection or a lost reply costs.",
+                fix: "Read the two endpoints' findings for this scenario; fix the scenario's weak step on both, and compare the "
+                    + "hosts' persistence and replication settings.",
+                occurrences: differing.count)
+        ]
     }
 
     static func category(_ outcome: TrialOutcome) -> FindingCategory {

@@ -25,7 +25,8 @@ struct RestartCheck: Sendable {
         for (index, (scenario, bindings)) in scenarios.enumerated() {
             guard let namespace = Namespace(runID: "\(runID)-restart\(index + 1)\(role.lowercased())") else { continue }
             let trial = try await replayer.run(
-                scenario, bindings: bindings, namespace: namespace, plan: TrialPlan(point: nil, fault: nil, rules: []), keepKeys: true)
+                scenario, bindings: bindings, namespace: namespace, plan: TrialPlan(point: nil, fault: nil, rules: []),
+                keepKeys: true)
             written.append((scenario, namespace, trial.after))
         }
         var failure: Error?
@@ -40,7 +41,8 @@ struct RestartCheck: Sendable {
         while session == nil {
             do {
                 session = ReplaySession(
-                    connection: try await RedisConnection.connect(to: endpoint, options: options), endpoint: endpoint, options: options)
+                    connection: try await RedisConnection.connect(to: endpoint, options: options), endpoint: endpoint,
+                    options: options)
             } catch {
                 guard ContinuousClock.now < deadline else {
                     throw EndpointError.unreachable(

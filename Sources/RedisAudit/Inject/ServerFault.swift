@@ -56,7 +56,9 @@ public enum ServerFault: String, CaseIterable, Codable, Sendable, Comparable {
             title: "\(fault.rawValue) skipped on \(role): the host refuses \(fault.requires)",
             endpoints: [role], evidence: ["\(role): \(refusal)"],
             why: "Managed hosts often refuse the commands behind server-side faults; the proxy's faults still ran.",
-            fix: "Nothing to fix; try the server-side faults against a host you control (e.g. a local copy with enable-debug-command yes).")
+            fix:
+                "Nothing to fix; try the server-side faults against a host you control (e.g. a local copy with enable-debug-command yes)."
+        )
     }
 }
 

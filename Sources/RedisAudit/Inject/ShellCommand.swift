@@ -39,7 +39,9 @@ enum ShellCommand {
                 if code != 0 { throw Failure(description: "the restart command exited with status \(code)") }
                 return
             }
-            if reaped == -1 { throw Failure(description: "lost track of the restart command: \(String(cString: strerror(errno)))") }
+            if reaped == -1 {
+                throw Failure(description: "lost track of the restart command: \(String(cString: strerror(errno)))")
+            }
             if ContinuousClock.now >= deadline {
                 kill(pid, SIGKILL)
                 _ = waitpid(pid, &status, 0)

@@ -54,11 +54,15 @@ struct TrialReplayer: Sendable {
         _ scenario: Scenario, bindings: VariableBindings, namespace: Namespace, plan: TrialPlan, keepKeys: Bool = false
     ) async throws -> Trial {
         let proxy = try await FaultProxy.start(
-            FaultProxyConfiguration(listenHost: "127.0.0.1", listenPort: 0, upstream: endpoint, options: options, rules: plan.rules))
-        var observer = ReplaySession(connection: try await RedisConnection.connect(to: endpoint, options: options), endpoint: endpoint, options: options)
+            FaultProxyConfiguration(
+                listenHost: "127.0.0.1", listenPort: 0, upstream: endpoint, options: options, rules: plan.rules))
+        var observer = ReplaySession(
+            connection: try await RedisConnection.connect(to: endpoint, options: options), endpoint: endpoint, options: options)
         var tracker = KeyTracker()
         do {
-            let trial = try await replay(scenario, bindings: bindings, namespace: namespace, plan: plan, proxy: proxy, observer: &observer, tracker: &tracker)
+            let trial = try await replay(
+                scenario, bindings: bindings, namespace: namespace, plan: plan, proxy: proxy, observer: &observer,
+                tracker: &tracker)
             if !keepKeys { await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &observer) }
             await observer.close()
             return trial
@@ -87,10 +91,12 @@ struct TrialReplayer: Sendable {
         if plan.serverFault != nil { control = try await RedisConnection.connect(to: endpoint, options: options) }
         var pending: ServerFaultInjection.Pending?
         var application = ReplaySession(
-            connection: try await RedisConnection.connect(to: through, options: appOptions), endpoint: through, options: appOptions)
+            connection: try await RedisConnection.connect(to: through, options: appOptions), endpoint: through,
+            options: appOptions)
         // Concurrent blocks are explored as one client sees them (`Scenario.singleClient`).
         let scenario = scenario.singleClient
-        var flow = ClientFlow(bindings: bindings.adding(ConcurrentBlock.clientVariable, bindings[ConcurrentBlock.clientVariable] ?? "0"))
+        var flow = ClientFlow(
+            bindings: bindings.adding(ConcurrentBlock.clientVariable, bindings[ConcurrentBlock.clientVariable] ?? "0"))
         var records: [StepRecord] = []
         var abortedAt: Int?
         var before = NamespaceState.empty
@@ -109,16 +115,18 @@ struct TrialReplayer: Sendable {
             }
             guard try flow.shouldRun(step) else {
                 flow.skipped(step)
-                records.append(StepRecord(
-                    index: index, step: step, commands: [], failed: false, failure: nil, attempts: 0,
-                    retriedAfterTransportFailure: false, keyStates: [:], skipped: true))
+                records.append(
+                    StepRecord(
+                        index: index, step: step, commands: [], failed: false, failure: nil, attempts: 0,
+                        retriedAfterTransportFailure: false, keyStates: [:], skipped: true))
                 continue
             }
             let executor = StepExecutor(bindings: flow.bindings, namespace: namespace)
             let prepared = try executor.prepare(step)
             for key in prepared.flatMap(\.keys) { tracker.add(key) }
             if let fault = plan.serverFault, let control, index == plan.point?.step {
-                pending = await ServerFaultInjection(fault: fault, control: control, duration: delay, clientName: clientName).begin()
+                pending = await ServerFaultInjection(fault: fault, control: control, duration: delay, clientName: clientName)
+                    .begin()
             }
             let execution: StepExecutor.Execution
             do {

@@ -52,15 +52,18 @@ public struct TrialVerdict: Sendable {
                 outcome: outcome, hang: hang, failing: outcome == .survived ? [] : failing,
                 broken: outcome == .survived ? [] : broken, summary: summary + (hang ? ", hang" : ""))
         }
-        guard trial.fired else { return TrialVerdict(outcome: .notReached, hang: false, failing: [], broken: [], summary: "not reached") }
+        guard trial.fired else {
+            return TrialVerdict(outcome: .notReached, hang: false, failing: [], broken: [], summary: "not reached")
+        }
         if trial.plan.fault == .dropSilent {
             return failing.isEmpty ? verdict(.survived, "ok") : verdict(.lostWrite, TrialOutcome.lostWrite.rawValue)
         }
         if trial.wentOn {
             let retriedTwice = trial.steps.contains { step in
-                step.retriedAfterTransportFailure && step.commands.contains { record in
-                    CommandTable.spec(named: record.specName)?.flags.contains(.nonIdempotent) ?? false
-                }
+                step.retriedAfterTransportFailure
+                    && step.commands.contains { record in
+                        CommandTable.spec(named: record.specName)?.flags.contains(.nonIdempotent) ?? false
+                    }
             }
             if retriedTwice, trial.after != baselineAfter { return verdict(.doubleApply, TrialOutcome.doubleApply.rawValue) }
             if !failing.isEmpty { return verdict(.silentCorruption, TrialOutcome.silentCorruption.rawValue) }

@@ -26,13 +26,16 @@ struct Inject: AsyncParsableCommand {
     @Argument(help: "A second endpoint: the same exploration runs there too, and differences are findings.")
     var endpointB: String?
 
-    @Option(name: .customLong("scenario"), help: "A built-in scenario name or a scenario file (repeatable; default: all built-in).")
+    @Option(
+        name: .customLong("scenario"), help: "A built-in scenario name or a scenario file (repeatable; default: all built-in).")
     var scenarios: [String] = []
 
     @Option(name: .customLong("var"), help: "Override a scenario variable: name=value (repeatable).")
     var variables: [String] = []
 
-    @Option(name: .customLong("fault"), help: "Run each scenario once with this fault rule, KIND[:COMMAND][:param=value,...] (repeatable).")
+    @Option(
+        name: .customLong("fault"),
+        help: "Run each scenario once with this fault rule, KIND[:COMMAND][:param=value,...] (repeatable).")
     var faults: [String] = []
 
     @Option(help: "A YAML file of fault rules, faults: [RULE, ...], used like --fault (they come first).")
@@ -44,7 +47,10 @@ struct Inject: AsyncParsableCommand {
     @Flag(help: "Also try drop-silent: acknowledged writes that are lost, as in a failover.")
     var lostWrites = false
 
-    @Flag(help: "Also try server-side faults where the host allows them (CLIENT PAUSE, DEBUG SLEEP, CLIENT KILL); they affect every client of the endpoint.")
+    @Flag(
+        help:
+            "Also try server-side faults where the host allows them (CLIENT PAUSE, DEBUG SLEEP, CLIENT KILL); they affect every client of the endpoint."
+    )
     var serverFaults = false
 
     @Option(help: "Seconds the application waits for a reply inside a trial; a delay fault holds a reply longer.")
@@ -53,7 +59,10 @@ struct Inject: AsyncParsableCommand {
     @Option(help: "How many trials run at once.")
     var jobs: Int = 8
 
-    @Option(help: "Run each concurrent scenario this many times with all its clients (no fault) and report how often each invariant failed.")
+    @Option(
+        help:
+            "Run each concurrent scenario this many times with all its clients (no fault) and report how often each invariant failed."
+    )
     var trials: Int = 1
 
     @Option(help: "A shell command that restarts the endpoint; afterwards each scenario's keys are checked.")
@@ -68,9 +77,15 @@ struct Inject: AsyncParsableCommand {
     func validate() throws {
         _ = try VariableOverrides.parse(variables)
         let given = !faults.isEmpty || plan != nil
-        guard !(explore && given) else { throw ValidationError("--explore tries every fault itself; leave out --fault and --plan, or --explore") }
-        guard !(lostWrites && given) else { throw ValidationError("--lost-writes belongs to the exploration; it cannot be combined with --fault or --plan") }
-        guard !(serverFaults && given) else { throw ValidationError("--server-faults belongs to the exploration; it cannot be combined with --fault or --plan") }
+        guard !(explore && given) else {
+            throw ValidationError("--explore tries every fault itself; leave out --fault and --plan, or --explore")
+        }
+        guard !(lostWrites && given) else {
+            throw ValidationError("--lost-writes belongs to the exploration; it cannot be combined with --fault or --plan")
+        }
+        guard !(serverFaults && given) else {
+            throw ValidationError("--server-faults belongs to the exploration; it cannot be combined with --fault or --plan")
+        }
         if let plan {
             do {
                 _ = try FaultPlan.load(contentsOf: plan)
@@ -78,10 +93,14 @@ struct Inject: AsyncParsableCommand {
                 throw ValidationError(error.description)
             }
         }
-        guard trialTimeout > 0, trialTimeout <= 60 else { throw ValidationError("--trial-timeout must be between 0 and 60 seconds") }
+        guard trialTimeout > 0, trialTimeout <= 60 else {
+            throw ValidationError("--trial-timeout must be between 0 and 60 seconds")
+        }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
         guard (1...1000).contains(trials) else { throw ValidationError("--trials must be from 1 to 1000, got \(trials)") }
-        guard restartCommandB == nil || endpointB != nil else { throw ValidationError("--restart-command-b needs a second endpoint") }
+        guard restartCommandB == nil || endpointB != nil else {
+            throw ValidationError("--restart-command-b needs a second endpoint")
+        }
         for fault in faults {
             do {
                 _ = try FaultRule.parse(fault)
@@ -94,7 +113,8 @@ struct Inject: AsyncParsableCommand {
     func run() async throws {
         var endpoints = [try Endpoint.parse(endpoint, passwordEnvironment: ["REDISAUDIT_PASSWORD_A", "REDISAUDIT_PASSWORD"])]
         if let endpointB {
-            endpoints.append(try Endpoint.parse(endpointB, passwordEnvironment: ["REDISAUDIT_PASSWORD_B", "REDISAUDIT_PASSWORD"]))
+            endpoints.append(
+                try Endpoint.parse(endpointB, passwordEnvironment: ["REDISAUDIT_PASSWORD_B", "REDISAUDIT_PASSWORD"]))
         }
         let loaded = try ScenarioSelection.load(scenarios)
         let overrides = try VariableOverrides.parse(variables)

@@ -31,13 +31,17 @@ struct InjectCommandLineTests {
     func exploringLoginFailsTheGateAndWritesTheCoverage() async throws {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
-        let json = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-inject-\(UUID().uuidString.prefix(8)).json").path
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "redisaudit-inject-\(UUID().uuidString.prefix(8)).json"
+        ).path
         let run = try await Fixtures.run(
             ["inject", server.url, "--scenario", "login", "--trial-timeout", "1", "--json-output", json])
         #expect(run.status == 1, "a partial apply is high: \(run.stderr)")
         #expect(run.stdout.hasPrefix("# redisaudit inject report"))
         #expect(run.stdout.contains("## Fault coverage"))
-        #expect(run.stdout.contains("| step 1 #2: SADD | partial-apply | partial-apply | silent-corruption | stopped, complete, hang |"))
+        #expect(
+            run.stdout.contains(
+                "| step 1 #2: SADD | partial-apply | partial-apply | silent-corruption | stopped, complete, hang |"))
         #expect(run.stderr.contains("trial 20 of 20 on A"), "progress on stderr: \(run.stderr)")
         let report = try JSONDecoder().decode(AuditReport.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
         #expect(report.command == "inject")
@@ -54,7 +58,10 @@ struct InjectCommandLineTests {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
         let run = try await Fixtures.run(
-            ["inject", server.url, "--scenario", "refresh", "--fault", "drop:DEL:nth=1,reply=-ERR lost", "--format", "json", "--quiet"])
+            [
+                "inject", server.url, "--scenario", "refresh", "--fault", "drop:DEL:nth=1,reply=-ERR lost", "--format", "json",
+                "--quiet",
+            ])
         #expect(run.status == 1)
         let report = try JSONDecoder().decode(AuditReport.self, from: Data(run.stdout.utf8))
         let corruption = try #require(report.findings.first { $0.category == .silentCorruption })
@@ -64,8 +71,11 @@ struct InjectCommandLineTests {
         #expect(try await server.command("DBSIZE") == .integer(0))
 
         // The same rule from a plan file; a bad plan is a usage error that points at its line.
-        let plan = try Fixtures.scenarioFile("# the report's dropped delete\nfaults:\n  - drop:DEL:nth=1,reply=-ERR lost\n", name: "plan.yaml")
-        let planned = try await Fixtures.run(["inject", server.url, "--scenario", "refresh", "--plan", plan, "--format", "json", "--quiet"])
+        let plan = try Fixtures.scenarioFile(
+            "# the report's dropped delete\nfaults:\n  - drop:DEL:nth=1,reply=-ERR lost\n", name: "plan.yaml")
+        let planned = try await Fixtures.run([
+            "inject", server.url, "--scenario", "refresh", "--plan", plan, "--format", "json", "--quiet",
+        ])
         #expect(planned.status == 1)
         let fromPlan = try JSONDecoder().decode(AuditReport.self, from: Data(planned.stdout.utf8))
         #expect(fromPlan.findings.map(\.id) == report.findings.map(\.id))
@@ -84,7 +94,9 @@ struct InjectCommandLineTests {
             Fixtures.binary.path, ["inject", server.url, "--scenario", "refresh", "--trial-timeout", "3", "--jobs", "8"])
         var written = false
         for _ in 0..<200 {
-            if let keys = try await server.command("KEYS", "redisaudit:*").arrayElements, keys.count >= 4 { written = true; break }
+            if let keys = try await server.command("KEYS", "redisaudit:*").arrayElements, keys.count >= 4 {
+                written = true; break
+            }
             try await Task.sleep(for: .milliseconds(25))
         }
         #expect(written)

@@ -30,7 +30,9 @@ struct InjectIntegrationTests {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
         let report = try await explore([server], try builtin("login"))
-        let partial = try #require(report.findings.first { $0.category == .partialApply && $0.title.contains("a session set without TTL never expires") })
+        let partial = try #require(
+            report.findings.first { $0.category == .partialApply && $0.title.contains("a session set without TTL never expires") }
+        )
         #expect(partial.severity == .high)
         // The connection dies after SADD ran (or before EXPIRE reached the server): the set stays, without TTL.
         #expect(partial.evidence.contains { $0.contains("kill-after at step 1 (pipeline") && $0.contains("command 2: SADD") })
@@ -52,7 +54,10 @@ struct InjectIntegrationTests {
         let report = try await explore([server], try builtin("refresh"))
         let corruption = try #require(report.findings.first { $0.category == .silentCorruption })
         #expect(corruption.severity == .critical)
-        #expect(corruption.title == "`refresh` goes on after a failed DEL and leaves a broken state: a rotated-out refresh token must not stay valid")
+        #expect(
+            corruption.title
+                == "`refresh` goes on after a failed DEL and leaves a broken state: a rotated-out refresh token must not stay valid"
+        )
         #expect(corruption.evidence.contains { $0.contains("drop-error at step 6 (command \"delete the old token\"): DEL") })
         #expect(corruption.evidence.contains { $0.contains("missing rt:${userId}:${oldHash}") && $0.contains("exists") })
         // The failed validation read is swallowed as "not found".
@@ -139,7 +144,9 @@ struct InjectIntegrationTests {
             let keys = (await connection.send([RESPCommand("KEYS", "*")]))[0].reply?.arrayElements ?? []
             var lines: [String] = []
             for case .bulkString(let key) in keys {
-                let out = await connection.send([RESPCommand(arguments: [Array("DUMP".utf8), key]), RESPCommand(arguments: [Array("PTTL".utf8), key])])
+                let out = await connection.send([
+                    RESPCommand(arguments: [Array("DUMP".utf8), key]), RESPCommand(arguments: [Array("PTTL".utf8), key]),
+                ])
                 let ttl = out[1].reply?.integerValue ?? -3
                 lines.append("\(String(decoding: key, as: UTF8.self)) \(out[0].reply.map { "\($0)" } ?? "") \(ttl < 0 ? ttl : 1)")
             }
@@ -158,7 +165,8 @@ struct InjectIntegrationTests {
         let volatile = try await TestServer.start(.redis70)
         defer {
             for server in [durable, volatile] {
-                if let pid = try? String(contentsOfFile: server.directory.appendingPathComponent("restarted.pid").path, encoding: .utf8),
+                if let pid = try? String(
+                    contentsOfFile: server.directory.appendingPathComponent("restarted.pid").path, encoding: .utf8),
                     let number = Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines))
                 {
                     kill(number, SIGKILL)
@@ -169,7 +177,8 @@ struct InjectIntegrationTests {
         let binary = try #require(TestServer.binary(.redis70))
         func restart(_ server: TestServer, appendonly: String) -> String {
             let dir = server.directory.path
-            return "redis-cli -p \(server.port) shutdown; for i in $(seq 50); do redis-cli -p \(server.port) ping >/dev/null 2>&1 || break; sleep 0.05; done; "
+            return
+                "redis-cli -p \(server.port) shutdown; for i in $(seq 50); do redis-cli -p \(server.port) ping >/dev/null 2>&1 || break; sleep 0.05; done; "
                 + "\(binary) --bind 127.0.0.1 --port \(server.port) --save '' --appendonly \(appendonly) --dir \(dir) "
                 + "--logfile \(dir)/restarted.log --daemonize yes --pidfile \(dir)/restarted.pid"
         }

@@ -32,21 +32,27 @@ struct TrialVerdictTests {
         holds: [Bool] = [true, true], heldBefore: [Bool] = [true, true], checkpoints: [[String: String]] = []
     ) -> Trial {
         let steps = scenario.steps.enumerated().map { index, step in
-            let outcome: CommandOutcome = timeout && index == 0 ? .failed(.timeout(milliseconds: 200))
+            let outcome: CommandOutcome =
+                timeout && index == 0
+                ? .failed(.timeout(milliseconds: 200))
                 : failedSteps.contains(index) ? .reply(.error("ERR lost")) : .reply(.integer(1))
             let record = CommandRecord(
                 position: 0, name: step.commands[0].name, specName: step.commands[0].name, display: [], outcome: outcome,
                 expectationFailure: nil, template: step.commands[0])
             return StepRecord(
-                index: index, step: step, commands: [record], failed: outcome.isFailure, failure: outcome.isFailure ? .reply : nil,
-                attempts: retriedAfterTransport && index == 1 ? 2 : 1, retriedAfterTransportFailure: retriedAfterTransport && index == 1,
+                index: index, step: step, commands: [record], failed: outcome.isFailure,
+                failure: outcome.isFailure ? .reply : nil,
+                attempts: retriedAfterTransport && index == 1 ? 2 : 1,
+                retriedAfterTransportFailure: retriedAfterTransport && index == 1,
                 keyStates: [:])
         }
         let point = FaultPoint(step: 1, wireIndex: 0, command: "INCR", position: 0, location: "step 2", wholeTransaction: false)
         return Trial(
             scenario: scenario, role: "A", plan: TrialPlan(point: point, fault: fault, rules: []), fired: fired, steps: steps,
-            abortedAt: abortedAt, before: state(before), invariantsBefore: heldBefore.enumerated().map { result($0.offset, $0.element) },
-            checkpoints: checkpoints.map(state), after: state(after), invariants: holds.enumerated().map { result($0.offset, $0.element) },
+            abortedAt: abortedAt, before: state(before),
+            invariantsBefore: heldBefore.enumerated().map { result($0.offset, $0.element) },
+            checkpoints: checkpoints.map(state), after: state(after),
+            invariants: holds.enumerated().map { result($0.offset, $0.element) },
             bindings: [:])
     }
 
@@ -79,7 +85,9 @@ struct TrialVerdictTests {
     }
 
     @Test func aStoppedRequestIsJudgedByTheStateItLeaves() {
-        #expect(judge(Self.trial(abortedAt: 1, before: ["a": "1"], after: ["a": "1"], holds: [true, false])).summary == "stopped, unchanged")
+        #expect(
+            judge(Self.trial(abortedAt: 1, before: ["a": "1"], after: ["a": "1"], holds: [true, false])).summary
+                == "stopped, unchanged")
         #expect(judge(Self.trial(abortedAt: 1, after: ["a": "1", "b": "1"])).summary == "stopped, complete")
         #expect(judge(Self.trial(abortedAt: 1, after: ["a": "1"], holds: [true, false])).summary == "stopped at a checkpoint")
         let partial = judge(Self.trial(abortedAt: 1, after: ["b": "1"], holds: [false, true]))

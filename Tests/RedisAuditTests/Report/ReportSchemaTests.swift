@@ -15,7 +15,8 @@ struct ReportSchemaTests {
 
     /// The validator's complaints, empty when the report conforms.
     static func violations(of json: String) async throws -> String {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-report-\(UUID().uuidString.prefix(8)).json")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "redisaudit-report-\(UUID().uuidString.prefix(8)).json")
         try json.write(to: file, atomically: true, encoding: .utf8)
         let script = """
             import json, sys, jsonschema
@@ -24,7 +25,8 @@ struct ReportSchemaTests {
             errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in jsonschema.Draft202012Validator(schema).iter_errors(report)]
             print("\\n".join(errors))
             """
-        let process = try ChildProcess(python, ["-c", script, root.appendingPathComponent("docs/report-schema.json").path, file.path])
+        let process = try ChildProcess(
+            python, ["-c", script, root.appendingPathComponent("docs/report-schema.json").path, file.path])
         let status = await process.finish(timeout: 60)
         #expect(status == 0, "the validator ran: \(process.stderr)")
         return process.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -40,7 +42,8 @@ struct ReportSchemaTests {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
         let configuration = InjectConfiguration(
-            endpoints: [server.endpoint], connection: Fixtures.options, scenarios: [try #require(try BuiltinScenarios.named("login"))],
+            endpoints: [server.endpoint], connection: Fixtures.options,
+            scenarios: [try #require(try BuiltinScenarios.named("login"))],
             trialTimeout: .milliseconds(200))
         let report = try await InjectAudit(configuration: configuration).run()
         #expect(report.coverage?.isEmpty == false)
