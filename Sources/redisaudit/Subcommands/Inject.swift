@@ -8,13 +8,13 @@ struct Inject: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay scenarios with faults injected at every point, and judge the state each fault leaves.",
         discussion: """
-            Without --fault, every command of every scenario (each pipeline command, each command of a
-            transaction and its EXEC, each script) is tried with kill-before, kill-after, drop-error and
-            a delay beyond the trial timeout, one trial each, in a fresh namespace behind a fault proxy
-            of the trial's own; --lost-writes adds drop-silent. With --fault, each scenario runs once
-            with those rules. Each trial is judged by what the application did (went on or stopped) and
-            the state read directly from the endpoint: silent corruption, error swallowed as not-found,
-            double apply, partial apply, hang, or survived.
+            Without --fault or --plan, every command of every scenario (each pipeline command, each command of a \
+            transaction and its EXEC, each script) is tried with kill-before, kill-after, drop-error and a delay \
+            beyond the trial timeout, one trial each, in a fresh namespace behind a fault proxy of the trial's own; \
+            --lost-writes adds drop-silent, --server-faults the server-side faults. With --fault, each scenario runs \
+            once with those rules. Each trial is judged by what the application did (went on or stopped) and the state \
+            read directly from the endpoint: silent corruption, error swallowed as not-found, double apply, partial \
+            apply, hang, or survived.
 
             Example: redisaudit inject redis://127.0.0.1:6379 --scenario login --scenario refresh
             """
