@@ -132,9 +132,24 @@ public final class RedisConnection: Sendable {
     ///   pipeline([TYPE k1, PTTL k1, ...]) ─▶ ┘ server ─▶ [SCAN reply] [TYPE, PTTL, ...]
     /// ```
     public func pipeline(_ commands: [RESPCommand], timeout: TimeAmount? = nil) -> EventLoopFuture<[CommandOutcome]> {
+        submit(count: commands.count) { collector in
+            RedisRequest(commands: commands, collector: collector, timeout: timeout ?? options.commandTimeout)
+        }
+    }
+
+    /// Like ``pipeline(_:timeout:)`` for `count` commands the caller encoded into `bytes`
+    /// (with ``RESPCommandEncoding``), for batches too large to build one command value each.
+    public func pipeline(encoded bytes: ByteBuffer, count: Int, timeout: TimeAmount? = nil) -> EventLoopFuture<[CommandOutcome]> {
+        submit(count: count) { collector in
+            RedisRequest(encoded: bytes, count: count, collector: collector, timeout: timeout ?? options.commandTimeout)
+        }
+    }
+
+    /// Writes a request whose `count` replies a collector gathers into one future.
+    private func submit(count: Int, _ request: (ReplyCollector) -> RedisRequest) -> EventLoopFuture<[CommandOutcome]> {
         let loop = channel.eventLoop
-        guard !commands.isEmpty else { return loop.makeSucceededFuture([]) }
-        let collector = ReplyCollector(expected: commands.count, promise: loop.makePromise(of: [CommandOutcome].self))
+        guard count > 0 else { return loop.makeSucceededFuture([]) }
+        let collector = ReplyCollector(expected: count, promise: loop.makePromise(of: [CommandOutcome].self))
         // A channel that closed before the request reached the command handler fails the write,
         // not the replies: fail them here, or they would wait forever.
         let written = loop.makePromise(of: Void.self)
@@ -143,25 +158,7 @@ public final class RedisConnection: Sendable {
             let reason = failure.withLockedValue { $0 } ?? String(describing: error)
             collector.failRemaining(.connectionClosed(reason))
         }
-        channel.writeAndFlush(
-            RedisRequest(commands: commands, collector: collector, timeout: timeout ?? options.commandTimeout), promise: written)
-        return collector.promise.futureResult
-    }
-
-    /// Like ``pipeline(_:timeout:)`` for `count` commands the caller encoded into `bytes`
-    /// (with ``RESPCommandEncoding``), for batches too large to build one command value each.
-    public func pipeline(encoded bytes: ByteBuffer, count: Int, timeout: TimeAmount? = nil) -> EventLoopFuture<[CommandOutcome]> {
-        let loop = channel.eventLoop
-        guard count > 0 else { return loop.makeSucceededFuture([]) }
-        let collector = ReplyCollector(expected: count, promise: loop.makePromise(of: [CommandOutcome].self))
-        let written = loop.makePromise(of: Void.self)
-        let failure = self.failure
-        written.futureResult.whenFailure { error in
-            let reason = failure.withLockedValue { $0 } ?? String(describing: error)
-            collector.failRemaining(.connectionClosed(reason))
-        }
-        channel.writeAndFlush(
-            RedisRequest(encoded: bytes, count: count, collector: collector, timeout: timeout ?? options.commandTimeout), promise: written)
+        channel.writeAndFlush(request(collector), promise: written)
         return collector.promise.futureResult
     }
 
