@@ -43,8 +43,8 @@ struct Compare: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let a = try Endpoint.parse(endpointA, passwordEnvironment: ["REDISAUDIT_PASSWORD_A", "REDISAUDIT_PASSWORD"])
-        let b = try Endpoint.parse(endpointB, passwordEnvironment: ["REDISAUDIT_PASSWORD_B", "REDISAUDIT_PASSWORD"])
+        let a = try EndpointArguments.parse(endpointA, role: "A")
+        let b = try EndpointArguments.parse(endpointB, role: "B")
         let loaded = try ScenarioSelection.load(scenarios)
         let overrides = try VariableOverrides.parse(variables)
         try VariableOverrides.check(overrides, against: loaded)

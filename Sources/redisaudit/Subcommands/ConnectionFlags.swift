@@ -119,3 +119,47 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     case markdown, json
 }
 
+
+/// Endpoint arguments, each with the password of its role's environment variable when the URL
+/// has none (`REDISAUDIT_PASSWORD_A`, `_B`, then `REDISAUDIT_PASSWORD`).
+enum EndpointArguments {
+    static func parse(_ url: String, role: String) throws -> Endpoint {
+        try Endpoint.parse(url, passwordEnvironment: ["REDISAUDIT_PASSWORD_\(role)", "REDISAUDIT_PASSWORD"])
+    }
+
+    /// Endpoint A, and B when given.
+    static func parse(_ a: String, _ b: String?) throws -> [Endpoint] {
+        var endpoints = [try parse(a, role: "A")]
+        if let b { endpoints.append(try parse(b, role: "B")) }
+        return endpoints
+    }
+}
+
+/// `--fault RULE` and `--plan FILE`, shared by `proxy` and `inject`: checked before anything
+/// connects, the plan's rules first.
+struct FaultRuleFlags: ParsableArguments {
+    @Option(name: .customLong("fault"), help: "A fault rule, KIND[:COMMAND][:param=value,...] (repeatable).")
+    var faults: [String] = []
+
+    @Option(help: "A YAML file of fault rules, faults: [RULE, ...]; they come before the --fault rules.")
+    var plan: String?
+
+    /// True when any rule was given.
+    var given: Bool { !faults.isEmpty || plan != nil }
+
+    func validate() throws {
+        do {
+            _ = try rules()
+        } catch let error as FaultPlanError {
+            throw ValidationError(error.description)
+        } catch let error as FaultRuleError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The plan's rules, then the `--fault` ones.
+    func rules() throws -> [FaultRule] {
+        let planned = try plan.map { path throws(FaultPlanError) in try FaultPlan.load(contentsOf: path) } ?? []
+        return try planned + faults.map { rule throws(FaultRuleError) in try FaultRule.parse(rule) }
+    }
+}

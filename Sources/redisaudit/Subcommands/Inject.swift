@@ -33,13 +33,8 @@ struct Inject: AsyncParsableCommand {
     @Option(name: .customLong("var"), help: "Override a scenario variable: name=value (repeatable).")
     var variables: [String] = []
 
-    @Option(
-        name: .customLong("fault"),
-        help: "Run each scenario once with this fault rule, KIND[:COMMAND][:param=value,...] (repeatable).")
-    var faults: [String] = []
-
-    @Option(help: "A YAML file of fault rules, faults: [RULE, ...], used like --fault (they come first).")
-    var plan: String?
+    /// With rules, each scenario runs once with them instead of being explored.
+    @OptionGroup var faultRules: FaultRuleFlags
 
     @Flag(help: "Try every fault kind at every fault point (the default when no --fault or --plan is given).")
     var explore = false
@@ -76,7 +71,7 @@ struct Inject: AsyncParsableCommand {
 
     func validate() throws {
         _ = try VariableOverrides.parse(variables)
-        let given = !faults.isEmpty || plan != nil
+        let given = faultRules.given
         guard !(explore && given) else {
             throw ValidationError("--explore tries every fault itself; leave out --fault and --plan, or --explore")
         }
@@ -86,13 +81,6 @@ struct Inject: AsyncParsableCommand {
         guard !(serverFaults && given) else {
             throw ValidationError("--server-faults belongs to the exploration; it cannot be combined with --fault or --plan")
         }
-        if let plan {
-            do {
-                _ = try FaultPlan.load(contentsOf: plan)
-            } catch {
-                throw ValidationError(error.description)
-            }
-        }
         guard trialTimeout > 0, trialTimeout <= 60 else {
             throw ValidationError("--trial-timeout must be between 0 and 60 seconds")
         }
@@ -101,26 +89,14 @@ struct Inject: AsyncParsableCommand {
         guard restartCommandB == nil || endpointB != nil else {
             throw ValidationError("--restart-command-b needs a second endpoint")
         }
-        for fault in faults {
-            do {
-                _ = try FaultRule.parse(fault)
-            } catch {
-                throw ValidationError(error.description)
-            }
-        }
     }
 
     func run() async throws {
-        var endpoints = [try Endpoint.parse(endpoint, passwordEnvironment: ["REDISAUDIT_PASSWORD_A", "REDISAUDIT_PASSWORD"])]
-        if let endpointB {
-            endpoints.append(
-                try Endpoint.parse(endpointB, passwordEnvironment: ["REDISAUDIT_PASSWORD_B", "REDISAUDIT_PASSWORD"]))
-        }
+        let endpoints = try EndpointArguments.parse(endpoint, endpointB)
         let loaded = try ScenarioSelection.load(scenarios)
         let overrides = try VariableOverrides.parse(variables)
         try VariableOverrides.check(overrides, against: loaded)
-        let planned = try plan.map { path throws(FaultPlanError) in try FaultPlan.load(contentsOf: path) } ?? []
-        let rules = try planned + faults.map { rule throws(FaultRuleError) in try FaultRule.parse(rule) }
+        let rules = try faultRules.rules()
         let configuration = InjectConfiguration(
             endpoints: endpoints, connection: connection.options, scenarios: loaded, overrides: overrides, rules: rules,
             lostWrites: lostWrites, trialTimeout: .milliseconds(Int64(trialTimeout * 1000)), jobs: jobs,

@@ -57,11 +57,7 @@ struct Keyspace: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var endpoints = [try Endpoint.parse(endpointA, passwordEnvironment: ["REDISAUDIT_PASSWORD_A", "REDISAUDIT_PASSWORD"])]
-        if let endpointB {
-            endpoints.append(
-                try Endpoint.parse(endpointB, passwordEnvironment: ["REDISAUDIT_PASSWORD_B", "REDISAUDIT_PASSWORD"]))
-        }
+        let endpoints = try EndpointArguments.parse(endpointA, endpointB)
         let configuration = KeyspaceConfiguration(
             endpoints: endpoints, connection: connection.options,
             scan: KeyspaceScanOptions(match: match, count: count, sample: sample, memory: memory),

@@ -15,11 +15,7 @@ struct Proxy: AsyncParsableCommand {
     @Option(help: "The server to forward to: redis://host:port or rediss://host:port.")
     var upstream: String
 
-    @Option(name: .customLong("fault"), help: "A fault rule, KIND[:COMMAND][:param=value,...] (repeatable).")
-    var faults: [String] = []
-
-    @Option(help: "A YAML file of fault rules, faults: [RULE, ...]; they come before the --fault rules.")
-    var plan: String?
+    @OptionGroup var rules: FaultRuleFlags
 
     @Option(help: "Also write the per-rule counters as JSON to this file on exit.")
     var stats: String?
@@ -34,20 +30,6 @@ struct Proxy: AsyncParsableCommand {
         _ = try listenAddress()
         guard (1...64).contains(eventLoops) else {
             throw ValidationError("--event-loops must be from 1 to 64 (got \(eventLoops))")
-        }
-        if let plan {
-            do {
-                _ = try FaultPlan.load(contentsOf: plan)
-            } catch {
-                throw ValidationError(error.description)
-            }
-        }
-        for fault in faults {
-            do {
-                _ = try FaultRule.parse(fault)
-            } catch {
-                throw ValidationError(error.description)
-            }
         }
     }
 
@@ -64,8 +46,7 @@ struct Proxy: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let planned = try plan.map { path throws(FaultPlanError) in try FaultPlan.load(contentsOf: path) } ?? []
-        let rules = try planned + faults.map { rule throws(FaultRuleError) in try FaultRule.parse(rule) }
+        let rules = try self.rules.rules()
         let endpoint = try Endpoint.parse(upstream)
         let (host, port) = try listenAddress()
         let proxy: FaultProxy
