@@ -62,20 +62,5 @@ public enum FaultPlan {
     }
 }
 
-/// A plan file that cannot be used: where, and what is wrong.
-public struct FaultPlanError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The file and line, when known.
-    public var location: SourceLocation?
-    /// What is wrong.
-    public var message: String
-
-    public init(_ message: String, at location: SourceLocation? = nil) {
-        self.location = location
-        self.message = message
-    }
-
-    public var description: String {
-        guard let location else { return message }
-        return "\(location): \(message)"
-    }
-}
+/// A plan file that cannot be used, reported as a scenario file is: `FILE:LINE: what is wrong`.
+public typealias FaultPlanError = ScenarioError

@@ -1,4 +1,4 @@
-/// A scenario that cannot be loaded or bound, with where the problem is.
+/// A scenario (or fault plan) file that cannot be loaded or bound, with where the problem is.
 ///
 /// Printed as `FILE:LINE: message`, or just the message when there is no place to point at
 /// (an unreadable file, a `--var` naming no variable).
