@@ -265,7 +265,7 @@ public struct InjectAudit: Sendable {
 
         let interruption = self.interruption
         let logger = self.logger
-        var trials: [Trial?] = Array(repeating: nil, count: plans.count)
+        var judgedInOrder: [InjectFindings.Judged?] = Array(repeating: nil, count: plans.count)
         var failing = 0
         let namespaces = plans.indices.map { namespace($0 + 1) }
         try await withThrowingTaskGroup(of: (Int, Trial).self) { group in
@@ -288,9 +288,9 @@ public struct InjectAudit: Sendable {
                     next += 1
                 }
                 guard let (index, trial) = try await group.next() else { break }
-                trials[index] = trial
                 done += 1
                 let verdict = TrialVerdict.judge(trial, baseline: baseline)
+                judgedInOrder[index] = (trial, verdict)
                 if verdict.outcome != .survived && verdict.outcome != .notReached { failing += 1 }
                 logger.debug("\(scenario.name) on \(role): \(InjectFindings.describe(trial.plan)) -> \(verdict.summary)")
                 if done % 10 == 0 || done == plans.count {
@@ -298,7 +298,7 @@ public struct InjectAudit: Sendable {
                 }
             }
         }
-        let judged = trials.compactMap { $0 }.map { ($0, TrialVerdict.judge($0, baseline: baseline)) }
+        let judged = judgedInOrder.compactMap { $0 }
         let findings = InjectFindings.findings(judged, baseline: baseline, scenario: scenario, role: role, endpoint: endpoint)
         return Exploration(judged: judged, findings: findings, coverage: Self.coverage(judged, scenario: scenario, role: role))
     }

@@ -133,15 +133,7 @@ struct TrialReplayer: Sendable {
                 execution = try await executor.execute(step, prepared: prepared, session: &application)
             } catch let error as EndpointError {
                 // The proxy refused the reconnection (a `down` fault): the call fails like a lost connection.
-                let failed = prepared.map { _ in CommandOutcome.failed(.connectionClosed(error.description)) }
-                execution = StepExecutor.Execution(
-                    commands: zip(prepared, failed).enumerated().map { i, pair in
-                        CommandRecord(
-                            position: i, name: pair.0.command.name, specName: pair.0.specName,
-                            display: pair.0.command.arguments.map { namespace.strip($0) }, outcome: pair.1,
-                            expectationFailure: nil, template: pair.0.template)
-                    }, failure: .transport, attempts: 1, retriedAfterTransportFailure: false,
-                    stops: step.onError.stops(after: .transport))
+                execution = executor.unreachable(step, prepared: prepared, error)
             }
             try flow.ran(step, commands: execution.commands, failure: execution.failure)
             records.append(execution.record(index: index, step: step, keyStates: [:]))

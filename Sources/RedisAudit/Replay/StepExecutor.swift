@@ -80,6 +80,20 @@ struct StepExecutor {
             retriedAfterTransportFailure: retriedAfterTransport, stops: stops)
     }
 
+    /// The step as it fails when its connection cannot be opened again: every command without a
+    /// reply, judged by the policy as a lost connection.
+    func unreachable(_ step: Step, prepared: [PreparedCommand], _ error: EndpointError) -> Execution {
+        let commands = prepared.enumerated().map { i, command in
+            CommandRecord(
+                position: i, name: command.command.name, specName: command.specName,
+                display: command.command.arguments.map { namespace.strip($0) },
+                outcome: .failed(.connectionClosed(error.description)), expectationFailure: nil, template: command.template)
+        }
+        return Execution(
+            commands: commands, failure: .transport, attempts: 1, retriedAfterTransportFailure: false,
+            stops: step.onError.stops(after: .transport))
+    }
+
     /// How a step failed by the application's reading of its replies: a lost connection or
     /// timeout anywhere is a transport failure, else an error reply (or a transaction that
     /// was discarded or had a failing command) is a reply failure.
