@@ -51,16 +51,18 @@ public enum KeyspaceFindings {
         return findings
     }
 
+    /// `> PTTL key` and `A: (integer) -1` for each example key, as the report's redis-cli checks read.
+    private static func noTTLTranscript(_ keys: some Sequence<String>, role: String) -> [String] {
+        keys.flatMap { key in ["> PTTL \(key)"] + Transcript.reply(role, .reply(.integer(-1))) }
+    }
+
     private static func partlyWithoutTTL(role: String, row: KeyspacePatternRow) -> Finding {
         var evidence = [
             "\(role): \(row.withoutTTL) of \(row.keys) keys of \(row.pattern) have no TTL; the other \(row.keys - row.withoutTTL) expire "
                 + "(remaining TTL \(KeyspaceMarkdown.duration(row.ttlMinSeconds)) to \(KeyspaceMarkdown.duration(row.ttlMaxSeconds)), "
                 + "median \(KeyspaceMarkdown.duration(row.ttlMedianSeconds)))"
         ]
-        for key in row.examplesWithoutTTL {
-            evidence.append("> PTTL \(key)")
-            evidence.append("\(role): (integer) -1")
-        }
+        evidence += noTTLTranscript(row.examplesWithoutTTL, role: role)
         return Finding(
             identity: "partly-without-ttl|\(row.pattern)|\(role)", severity: .high, category: .ttlMissing,
             title: "\(row.withoutTTL) of \(row.keys) keys of `\(row.pattern)` never expire on \(role)", endpoints: [role],
@@ -80,10 +82,7 @@ public enum KeyspaceFindings {
             "\(role): none of the \(row.keys) keys of \(row.pattern) has a TTL; its name has "
                 + hints.map { "'\($0)'" }.joined(separator: ", ")
         ]
-        for key in row.examplesWithoutTTL.prefix(3) {
-            evidence.append("> PTTL \(key)")
-            evidence.append("\(role): (integer) -1")
-        }
+        evidence += noTTLTranscript(row.examplesWithoutTTL.prefix(3), role: role)
         return Finding(
             identity: "never-expires|\(row.pattern)|\(role)", severity: .medium, category: .ttlMissing,
             title: "Should `\(row.pattern)` expire? None of its \(row.keys) keys has a TTL on \(role)", endpoints: [role],
