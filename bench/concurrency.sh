@@ -12,30 +12,17 @@ CAPACITY=${CAPACITY:-500}
 REQUESTS=${REQUESTS:-100000}
 RUNS=${RUNS:-7}
 
-for tool in redis-server redis-benchmark redis-cli python3 /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "bench/concurrency.sh: $tool is missing (make deps; apt-get install time)" >&2; exit 2; }
-done
+source bench/common.sh
+require concurrency.sh "make deps; apt-get install time" redis-server redis-benchmark redis-cli python3 /usr/bin/time
 # One descriptor per connection, for this script's children and the server alike.
 ulimit -n "$(ulimit -Hn)"
+build_release
 
-echo "building redisaudit (release)..." >&2
-swift build -c release >&2
-REDISAUDIT="$(swift build -c release --show-bin-path)/redisaudit"
-
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+PORT=$(free_port)
 redis-server --bind 127.0.0.1 --port "$PORT" --save "" --appendonly no --maxclients 10000 \
     --daemonize no --logfile "$WORK/redis.log" --dir "$WORK" &
 PIDS+=($!)
-for _ in $(seq 1 100); do redis-cli -p "$PORT" PING >/dev/null 2>&1 && break; sleep 0.1; done
+wait_for_port "$PORT"
 
 echo "load before: $(uptime)" >&2
 # A (db 0) and B (db 1) run one after the other, each with all its clients: every run gives two

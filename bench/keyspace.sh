@@ -11,38 +11,16 @@ cd "$(dirname "$0")/.."
 KEYS=${KEYS:-1000000}
 RUNS=${RUNS:-5}   # rounds; each command runs once per round, the table shows its fastest
 
-for tool in redis-server redis-cli python3 /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "bench/keyspace.sh: $tool is missing (make deps)" >&2; exit 2; }
-done
-
-echo "building redisaudit (release)..." >&2
-swift build -c release >&2
-REDISAUDIT="$(swift build -c release --show-bin-path)/redisaudit"
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+source bench/common.sh
+require keyspace.sh "make deps" redis-server redis-cli python3 /usr/bin/time
+build_release
 
 start_server() {
     local port=$1
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
         --dir "$WORK" --logfile "$WORK/redis-$port.log" &
     PIDS+=($!)
-    for _ in $(seq 1 100); do
-        redis-cli -p "$port" PING >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "bench/keyspace.sh: redis-server on port $port did not start" >&2
-    exit 1
+    wait_for_port "$port"
 }
 
 PORT_A=$(free_port); start_server "$PORT_A"

@@ -9,35 +9,9 @@ REQUESTS=${REQUESTS:-200000}
 CLIENTS=${CLIENTS:-50}
 LATENCY_REQUESTS=${LATENCY_REQUESTS:-20000}
 
-for tool in redis-server redis-benchmark redis-cli haproxy; do
-    command -v "$tool" >/dev/null || { echo "bench/proxy.sh: $tool is missing (make deps-bench)" >&2; exit 2; }
-done
-
-echo "building redisaudit (release)..." >&2
-swift build -c release >&2
-REDISAUDIT="$(swift build -c release --show-bin-path)/redisaudit"
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-wait_for_port() {
-    for _ in $(seq 1 100); do
-        redis-cli -p "$1" PING >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "bench/proxy.sh: nothing answers on port $1" >&2
-    exit 1
-}
+source bench/common.sh
+require proxy.sh "make deps-bench" redis-server redis-benchmark redis-cli haproxy
+build_release
 
 REDIS_PORT=$(free_port)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
