@@ -102,9 +102,15 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     // (they were a tenth of the CPU of a million-key scan).
     @exclusivity(unchecked) private var pending = CircularBuffer<(sink: ReplySink, batch: UInt64)>()
     @exclusivity(unchecked) private var nextBatch: UInt64 = 0
-    /// Each outstanding batch's deadline, cancelled once its last reply arrives (a thousand
-    /// clients would otherwise leave a timer per command queued on the loop).
-    @exclusivity(unchecked) private var deadlines: [UInt64: Scheduled<Void>] = [:]
+    /// Each outstanding batch's deadline, oldest first (batches are answered in order).
+    @exclusivity(unchecked) private var outstanding = CircularBuffer<(batch: UInt64, deadline: NIODeadline, timeout: TimeAmount)>()
+    /// The one timer of the connection, armed at the earliest outstanding deadline, and when.
+    ///
+    /// One lazily re-armed timer instead of one per batch: scheduling and cancelling a timer
+    /// per command put a heap insertion and a linear search of the loop's timers (a thousand
+    /// clients keep a thousand there) on every round trip. Replies do not cancel it: when it
+    /// fires it looks at what is still outstanding and either times out or re-arms.
+    @exclusivity(unchecked) private var timer: (task: Scheduled<Void>, deadline: NIODeadline)?
     private var closedReason: String?
     /// Why the connection failed, kept where the connection can read it after the pipeline is gone
     /// (a TLS handshake failure closes the channel before any request reaches this handler).
@@ -159,15 +165,39 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         scheduleTimeout(context: context, batch: batch, timeout: request.timeout)
     }
 
-    /// Fails everything pending and closes the connection if the batch is not fully answered in time.
+    /// Records the batch's deadline and arms the timer if none is armed as early.
     private func scheduleTimeout(context: ChannelHandlerContext, batch: UInt64, timeout: TimeAmount) {
-        let ms = timeout.nanoseconds / 1_000_000
-        let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        deadlines[batch] = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
-            guard let self, self.pending.contains(where: { $0.batch == batch }) else { return }
-            self.failAll(TransportFailure.timeout(milliseconds: ms), reason: "command timeout")
-            loopBoundContext.value.close(promise: nil)
+        let deadline = NIODeadline.now() + timeout
+        outstanding.append((batch, deadline, timeout))
+        arm(context: context, at: deadline)
+    }
+
+    private func arm(context: ChannelHandlerContext, at deadline: NIODeadline) {
+        if let timer {
+            guard deadline < timer.deadline else { return }
+            timer.task.cancel()
         }
+        let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            guard let self else { return }
+            self.timerFired(context: loopBoundContext.value)
+        }
+        timer = (task, deadline)
+    }
+
+    /// Fails everything pending and closes the connection when an outstanding batch is past its
+    /// deadline; otherwise re-arms for the earliest one still outstanding.
+    private func timerFired(context: ChannelHandlerContext) {
+        timer = nil
+        guard let earliest = outstanding.min(by: { $0.deadline < $1.deadline }) else { return }
+        let now = NIODeadline.now()
+        guard earliest.deadline <= now else {
+            arm(context: context, at: earliest.deadline)
+            return
+        }
+        let ms = earliest.timeout.nanoseconds / 1_000_000
+        failAll(TransportFailure.timeout(milliseconds: ms), reason: "command timeout")
+        context.close(promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -178,8 +208,8 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             context.close(promise: nil)
             return
         }
-        if pending.first?.batch != first.batch {
-            deadlines.removeValue(forKey: first.batch)?.cancel()
+        if pending.first?.batch != first.batch, outstanding.first?.batch == first.batch {
+            outstanding.removeFirst()
         }
         first.sink.succeed(value)
     }
@@ -206,7 +236,8 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         while let entry = pending.popFirst() {
             entry.sink.fail(error)
         }
-        for deadline in deadlines.values { deadline.cancel() }
-        deadlines.removeAll()
+        timer?.task.cancel()
+        timer = nil
+        outstanding.removeAll()
     }
 }

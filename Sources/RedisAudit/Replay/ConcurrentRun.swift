@@ -1,6 +1,4 @@
-import NIOConcurrencyHelpers
 import NIOCore
-import NIOPosix
 import RESP
 
 /// What a `concurrent` block did over all its clients: how many connected, what each inner
@@ -108,9 +106,8 @@ struct ConcurrentRunner {
             }
         }
 
-        let gate = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: Void.self)
-        let arrived = NIOLockedValueBox(0)
-        let released = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+        let shared = sharedCommands(block)
+        let gate = StartingGate(expected: connections.count, loops: connections.map { $0.1.eventLoop })
         let ready = connections.count
         let namespace = self.namespace
         let bindings = self.bindings
@@ -118,17 +115,8 @@ struct ConcurrentRunner {
             for (i, connection) in connections {
                 // Each client runs on its connection's event loop (see EventLoopTaskExecutor).
                 group.addTask(executorPreference: EventLoopTaskExecutor(connection.eventLoop)) {
-                    let last = arrived.withLockedValue { n -> Bool in
-                        n += 1
-                        return n == ready
-                    }
-                    if last {
-                        released.withLockedValue { $0 = clock.now }
-                        gate.succeed(())
-                    }
-                    try? await gate.futureResult.get()
-                    return try await Self.client(
-                        i, block: block, connection: connection, bindings: bindings, namespace: namespace)
+                    try await Self.client(
+                        i, block: block, connection: connection, bindings: bindings, namespace: namespace, shared: shared, gate: gate)
                 }
             }
             var all: [ClientResult] = []
@@ -136,9 +124,8 @@ struct ConcurrentRunner {
             for try await result in group { all.append(result) }
             return all
         }
-        if ready == 0 { gate.succeed(()) }
         let lastReply = results.compactMap(\.finished).max()
-        let raceSeconds = released.withLockedValue { $0 }.flatMap { start in lastReply.map { Self.seconds($0 - start) } } ?? 0
+        let raceSeconds = gate.releasedAt.flatMap { start in lastReply.map { Self.seconds($0 - start) } } ?? 0
 
         var steps = block.steps.enumerated().map { j, step in
             InnerStepOutcome(index: j, step: step, ran: 0, skipped: 0, failed: 0, errors: [:], sample: nil)
@@ -174,22 +161,39 @@ struct ConcurrentRunner {
     }
 
     /// One client: its steps in order on its own connection, then the connection is closed.
+    ///
+    /// The first step is decided and rendered before the client arrives at the gate, as an
+    /// application has its request ready when the race starts; every later step depends on
+    /// what came before and is prepared when its turn comes.
     private static func client(
-        _ index: Int, block: ConcurrentBlock, connection: RedisConnection, bindings: VariableBindings, namespace: Namespace
+        _ index: Int, block: ConcurrentBlock, connection: RedisConnection, bindings: VariableBindings, namespace: Namespace,
+        shared: [[StepExecutor.PreparedCommand]?], gate: StartingGate
     ) async throws -> ClientResult {
         var session = ReplaySession(connection: connection, endpoint: connection.endpoint, options: connection.options)
         var flow = ClientFlow(bindings: bindings.adding(ConcurrentBlock.clientVariable, String(index)))
         var result = ClientResult(
             steps: Array(repeating: nil, count: block.steps.count), tallies: [:], keys: [], commands: 0, stopped: false, finished: nil)
         do {
+            var first: [StepExecutor.PreparedCommand]?
+            do {
+                if let step = block.steps.first { first = try Self.prepare(step, flow: &flow, namespace: namespace, shared: shared[0]) }
+            } catch {
+                // Every client must arrive, or the others would wait at the gate for ever.
+                await gate.arrive(on: connection.eventLoop)
+                throw error
+            }
+            await gate.arrive(on: connection.eventLoop)
             for (j, step) in block.steps.enumerated() {
-                guard try flow.shouldRun(step) else {
-                    flow.skipped(step)
-                    continue
+                let prepared: [StepExecutor.PreparedCommand]
+                if j == 0 {
+                    guard let first else { continue }
+                    prepared = first
+                } else {
+                    guard let next = try Self.prepare(step, flow: &flow, namespace: namespace, shared: shared[j]) else { continue }
+                    prepared = next
                 }
-                let executor = StepExecutor(bindings: flow.bindings, namespace: namespace)
-                let prepared = try executor.prepare(step)
                 result.keys += prepared.flatMap(\.keys)
+                let executor = StepExecutor(bindings: flow.bindings, namespace: namespace)
                 let execution: StepExecutor.Execution
                 do {
                     execution = try await executor.execute(step, prepared: prepared, session: &session)
@@ -200,7 +204,7 @@ struct ConcurrentRunner {
                     break
                 }
                 result.commands += execution.commands.count * execution.attempts
-                try flow.ran(step, commands: execution.commands, failure: execution.failure)
+                    try flow.ran(step, commands: execution.commands, failure: execution.failure)
                 var outcome = StepResult(failure: nil, sample: nil)
                 if let failure = execution.failure {
                     let failing = execution.commands.first { $0.outcome.isFailure } ?? execution.commands.last
@@ -221,6 +225,32 @@ struct ConcurrentRunner {
         await session.close()
         result.tallies = flow.tallies
         return result
+    }
+
+    /// The step's commands rendered for this client, or nil when its `if` skips it.
+    private static func prepare(
+        _ step: Step, flow: inout ClientFlow, namespace: Namespace, shared: [StepExecutor.PreparedCommand]?
+    ) throws -> [StepExecutor.PreparedCommand]? {
+        guard try flow.shouldRun(step) else {
+            flow.skipped(step)
+            return nil
+        }
+        if let shared { return shared }
+        return try StepExecutor(bindings: flow.bindings, namespace: namespace).prepare(step)
+    }
+
+    /// Each step's commands rendered once for every client when they use neither `${client}`
+    /// nor a variable the block captures (the same GET of the same key for a thousand clients);
+    /// nil for a step each client renders with its own variables.
+    private func sharedCommands(_ block: ConcurrentBlock) -> [[StepExecutor.PreparedCommand]?] {
+        var own: Set<String> = [ConcurrentBlock.clientVariable]
+        for step in block.steps { if let name = step.capture { own.insert(name) } }
+        let executor = StepExecutor(bindings: bindings, namespace: namespace)
+        return block.steps.map { step in
+            let references = step.commands.flatMap(\.arguments).map { try? $0.references() }
+            guard references.allSatisfy({ $0.map { own.isDisjoint(with: $0) } ?? false }) else { return nil }
+            return try? executor.prepare(step)
+        }
     }
 
     static func seconds(_ d: Duration) -> Double {

@@ -75,11 +75,20 @@ public struct VariableDefinition: Hashable, Sendable {
 /// Lone braces (Redis hash tags such as `{user123}`) are kept as they are.
 public struct Template: Hashable, Sendable, CustomStringConvertible {
     /// The text as written in the scenario.
-    public var raw: String
+    public let raw: String
+    /// The text split into literals and references once, not at every render (the replay
+    /// renders each template once per command per client).
+    let parsed: Result<[Piece], ScenarioError>
 
-    public init(_ raw: String) { self.raw = raw }
+    public init(_ raw: String) {
+        self.raw = raw
+        self.parsed = Result { () throws(ScenarioError) in try Template.split(raw) }
+    }
 
     public var description: String { raw }
+
+    public static func == (lhs: Template, rhs: Template) -> Bool { lhs.raw == rhs.raw }
+    public func hash(into hasher: inout Hasher) { hasher.combine(raw) }
 }
 
 /// A command as written in a scenario: the name and argument templates.

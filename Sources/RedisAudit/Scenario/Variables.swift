@@ -63,7 +63,9 @@ extension Template {
     /// Splits the template into literal text and `${name}` references.
     /// `$${` is an escape for a literal `${`; any other `${` must be a well-formed reference.
     /// Lone braces (`{user123}`, a Redis hash tag) and lone `$` are literal text.
-    func pieces() throws(ScenarioError) -> [Piece] {
+    func pieces() throws(ScenarioError) -> [Piece] { try parsed.get() }
+
+    static func split(_ raw: String) throws(ScenarioError) -> [Piece] {
         var pieces: [Piece] = []
         var literal = ""
         let scalars = Array(raw.unicodeScalars)
@@ -123,8 +125,10 @@ extension Template {
     /// The text with every `${name}` replaced by its value.
     /// Throws when a referenced variable has no value (the loader rules this out for loaded scenarios).
     public func render(_ bindings: VariableBindings) throws(ScenarioError) -> String {
+        let pieces = try pieces()
+        if pieces.count == 1, case .literal(let text) = pieces[0] { return text }
         var out = ""
-        for piece in try pieces() {
+        for piece in pieces {
             switch piece {
             case .literal(let text): out += text
             case .variable(let name):

@@ -92,6 +92,28 @@ struct ConnectionIntegrationTests {
         #expect(!connection.isActive)
     }
 
+    /// The connection's one timer stays armed at a long deadline after its batch is answered;
+    /// a later batch with a shorter deadline must still time out on its own deadline.
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func aShortDeadlineAfterALongOneStillTimesOutOnTime() async throws {
+        let server = try await TestServer.start(.redis70, extraArguments: ["--enable-debug-command", "yes"])
+        defer { server.stop() }
+        let connection = try await RedisConnection.connect(
+            to: server.endpoint, options: ConnectionOptions(connectTimeout: .seconds(2), commandTimeout: .seconds(60)))
+        #expect(await connection.send([RESPCommand("PING")], timeout: .seconds(60)) == [.reply(.simpleString("PONG"))])
+        let start = ContinuousClock.now
+        let outcomes = await connection.send([RESPCommand("DEBUG", "SLEEP", "2")], timeout: .milliseconds(200))
+        #expect(outcomes == [.failed(.timeout(milliseconds: 200))])
+        #expect(ContinuousClock.now - start < .milliseconds(1500))
+        // Replies answered within their deadlines leave nothing behind to fire later.
+        let again = try await server.connect()
+        for _ in 0..<3 { #expect(await again.send([RESPCommand("PING")], timeout: .milliseconds(100)) == [.reply(.simpleString("PONG"))]) }
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(again.isActive)
+        #expect(try await again.execute("PING") == .simpleString("PONG"))
+        await again.close()
+    }
+
     @Test(.enabled(if: Fixtures.available(.redis70)))
     func pipelinedRepliesArePairedInOrder() async throws {
         let server = try await TestServer.start(.redis70)
