@@ -14,7 +14,7 @@ struct RedisAuditCommand: AsyncParsableCommand {
             130 interrupted (the run namespace is cleaned up first).
             """,
         version: RedisAuditVersion.current,
-        subcommands: [Compare.self, Inject.self, Keyspace.self, Scenarios.self, Clean.self, Proxy.self]
+        subcommands: [Compare.self, Inject.self, Keyspace.self, BaselineCommand.self, Scenarios.self, Clean.self, Proxy.self]
     )
 
     /// Parses, runs, and maps every error to a documented exit code.

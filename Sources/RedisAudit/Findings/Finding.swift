@@ -19,6 +19,8 @@ public struct Finding: Codable, Sendable, Hashable {
     public var fix: String
     /// How many scenarios/steps/keys it affects (ranks findings of equal severity).
     public var occurrences: Int
+    /// What a `--baseline` file says of it; nil without a baseline.
+    public var acceptance: Acceptance?
 
     public init(
         identity: String, severity: Severity, category: FindingCategory, title: String,
@@ -48,6 +50,27 @@ public struct Finding: Codable, Sendable, Hashable {
         let hex = String(hash, radix: 16)
         let padded = String(repeating: "0", count: max(0, 16 - hex.count)) + hex
         return "RA-" + padded.prefix(10)
+    }
+}
+
+/// A baseline's word on one finding: accepted (it does not fail the run) or accepted until a
+/// date that has passed (it counts again), with the reason the team gave.
+public struct Acceptance: Codable, Sendable, Hashable {
+    /// Where a finding stands against the baseline.
+    public enum Status: String, Codable, Sendable {
+        case accepted
+        case expired
+    }
+
+    public var status: Status
+    public var reason: String
+    /// `YYYY-MM-DD`, when the acceptance has an end.
+    public var expires: String?
+
+    public init(status: Status, reason: String, expires: String? = nil) {
+        self.status = status
+        self.reason = reason
+        self.expires = expires
     }
 }
 
@@ -117,9 +140,11 @@ public enum FailThreshold: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// True when the finding counts toward failing the run.
+    /// True when the finding counts toward failing the run: at or above the threshold, and not
+    /// accepted by a baseline (an expired acceptance counts again).
     public func isMet(by finding: Finding) -> Bool {
         guard case .severity(let threshold) = self else { return false }
+        if finding.acceptance?.status == .accepted { return false }
         return finding.severity >= threshold
     }
 

@@ -17,6 +17,8 @@ public struct AuditReport: Codable, Sendable {
     public var coverage: [FaultCoverage]?
     /// The pattern tables of `redisaudit keyspace`; absent from other reports.
     public var keyspace: KeyspaceSection?
+    /// What `--baseline` accepted, what is new and what no longer occurs; absent without one.
+    public var baseline: BaselineSection?
 
     public init(
         tool: ToolInfo, command: String, summary: ReportSummary, findings: [Finding], profiles: [ServerProfile],

@@ -25,6 +25,10 @@ public enum MarkdownReport {
             out.append("Scenarios: \(s.scenarios.isEmpty ? "none" : s.scenarios.map { "`\($0)`" }.joined(separator: ", ")). "
                 + "Started \(s.startedAt), took \(formatSeconds(s.durationSeconds)).")
         }
+        if let b = report.baseline {
+            out.append("")
+            out.append("Baseline `\(b.file)`: \(b.new) new, \(b.accepted) accepted, \(b.expired) expired, \(b.resolved.count) resolved.")
+        }
         for note in s.notes {
             out.append("")
             out.append("> \(note)")
@@ -37,7 +41,13 @@ public enum MarkdownReport {
             out.append("")
         }
         for (index, f) in report.findings.enumerated() {
-            out.append("### \(index + 1). [\(f.severity.rawValue.uppercased())] \(f.title)")
+            let mark: String
+            switch f.acceptance?.status {
+            case .accepted: mark = " (accepted)"
+            case .expired: mark = " (acceptance expired)"
+            case nil: mark = report.baseline == nil ? "" : " (new)"
+            }
+            out.append("### \(index + 1). [\(f.severity.rawValue.uppercased())] \(f.title)\(mark)")
             out.append("")
             var facts = ["`\(f.id)`", "\(f.category.rawValue)"]
             if !f.endpoints.isEmpty { facts.append("endpoints: " + f.endpoints.joined(separator: ", ")) }
@@ -47,6 +57,10 @@ public enum MarkdownReport {
             if let scenario = f.scenario {
                 out.append("- **Scenario:** `\(scenario)`" + (f.step.map { ", \($0)" } ?? ""))
             }
+            if let acceptance = f.acceptance {
+                let until = acceptance.expires.map { acceptance.status == .expired ? ", expired \($0)" : ", until \($0)" } ?? ""
+                out.append("- **Accepted in the baseline:** \(acceptance.reason)\(until)")
+            }
             out.append("- **Why it matters:** \(f.why)")
             out.append("- **Fix:** \(f.fix)")
             if !f.evidence.isEmpty {
@@ -54,6 +68,19 @@ public enum MarkdownReport {
                 out.append("```")
                 out.append(contentsOf: f.evidence)
                 out.append("```")
+            }
+            out.append("")
+        }
+        if let baseline = report.baseline, !baseline.resolved.isEmpty {
+            out.append("## Resolved since the baseline")
+            out.append("")
+            out.append("These entries of `\(baseline.file)` matched no finding in this run; remove them from the file.")
+            out.append("")
+            out.append("| id | finding | accepted because |")
+            out.append("|---|---|---|")
+            for entry in baseline.resolved {
+                let what = [entry.title, entry.scenario.map { "scenario `\($0)`" }].compactMap { $0 }.joined(separator: ", ")
+                out.append("| `\(entry.id)` | \(cell(what.isEmpty ? "-" : what)) | \(cell(entry.reason)) |")
             }
             out.append("")
         }
@@ -114,6 +141,11 @@ public enum MarkdownReport {
         }
         out.append("")
         return out
+    }
+
+    /// Text safe inside a table cell.
+    static func cell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
     }
 
     static func formatSeconds(_ seconds: Double) -> String {

@@ -52,6 +52,9 @@ struct ReportFlags: ParsableArguments {
     @Option(help: "Exit 1 when a finding is at or above this severity: critical, high, medium, low, info or never.")
     var failOn: String = "high"
 
+    @Option(help: "A baseline of accepted findings (redisaudit baseline write): they are reported but do not fail the run.")
+    var baseline: String?
+
     @Flag(name: .shortAndLong, help: "No progress or diagnostics on standard error.")
     var quiet = false
 
@@ -97,13 +100,22 @@ struct ReportFlags: ParsableArguments {
     func run(
         interruptNotice notice: String = SignalTrap.cleanupNotice, _ audit: (Logger, Interruption) async throws -> AuditReport
     ) async throws {
+        // A baseline that cannot be read is a usage error before anything connects.
+        let accepted = try baseline.map { path throws(ScenarioError) in (path, try Baseline.load(contentsOf: path)) }
         let logger = makeLogger()
         let interruption = Interruption()
         let signals = SignalTrap.install(interruption, logger: logger, notice: notice)
         defer { _ = signals }
-        let result = try await audit(logger, interruption)
+        var result = try await audit(logger, interruption)
+        if let (path, baseline) = accepted {
+            result = BaselineCheck.apply(baseline, file: path, to: result)
+        }
         let code = try emit(result)
-        logger.info("\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)")
+        var verdict = "\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)"
+        if let b = result.baseline {
+            verdict += " (baseline: \(b.new) new, \(b.accepted) accepted, \(b.expired) expired, \(b.resolved.count) resolved)"
+        }
+        logger.info("\(verdict)")
         if code != ExitStatus.pass { throw ExitCode(code) }
     }
 
