@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+@testable import RedisAudit
+
+/// The deploy gate as a CI job runs it: the built binary, real servers, a baseline file.
+@Suite("the gate with a baseline, against real servers", .timeLimit(.minutes(3)), MachineLoad.light)
+struct BaselineGateTests {
+    static func directory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-gate-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static func report(_ path: String) throws -> AuditReport {
+        try JSONDecoder().decode(AuditReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    /// Write, rerun (pass); a new difference (fail, and only it counts); a difference gone
+    /// (resolved); an expired acceptance (counts again).
+    @Test(.enabled(if: Fixtures.available(.redis70, .valkey91)))
+    func baselineRoundTrip() async throws {
+        let a = try await TestServer.start(.redis70)
+        let b = try await TestServer.start(.valkey91)
+        defer { a.stop(); b.stop() }
+        // The accepted difference: A persists, B (staging) does not.
+        _ = try await a.command("CONFIG", "SET", "save", "3600 1")
+        let dir = try Self.directory()
+        let baseline = "\(dir)/.redisaudit-baseline.yaml"
+        func gate(_ extra: [String] = []) async throws -> (Fixtures.Run, AuditReport) {
+            let json = "\(dir)/report-\(UUID().uuidString).json"
+            let run = try await Fixtures.run(
+                ["compare", a.url, b.url, "--scenario", "login", "--fail-on", "medium", "--quiet", "--output", "\(dir)/report.md",
+                 "--json-output", json] + extra)
+            return (run, try Self.report(json))
+        }
+
+        let (first, firstReport) = try await gate()
+        #expect(first.status == 1, "\(first.stderr)")
+        let persistence = try #require(firstReport.findings.first { $0.title.hasPrefix("Persistence differs") })
+        #expect(persistence.severity == .medium)
+
+        let write = try await Fixtures.run(
+            ["baseline", "write", "--from", "\(dir)/report-none.json", "--output", baseline, "--reason", "x"])
+        #expect(write.status == 2, "a missing report is a usage error")
+        let json = "\(dir)/first.json"
+        try JSONReport.render(firstReport).write(toFile: json, atomically: true, encoding: .utf8)
+        let noReason = try await Fixtures.run(["baseline", "write", "--from", json, "--output", baseline])
+        #expect(noReason.status == 2)
+        #expect(noReason.stderr.contains("--reason"))
+        let written = try await Fixtures.run(
+            ["baseline", "write", "--from", json, "--output", baseline, "--reason", "staging runs with persistence off"])
+        #expect(written.status == 0, "\(written.stderr)")
+        #expect(try await Fixtures.run(["baseline", "validate", baseline]).status == 0)
+
+        // Rerun with the baseline: the same findings, accepted, and the gate passes.
+        let (accepted, acceptedReport) = try await gate(["--baseline", baseline])
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        #expect(acceptedReport.findings.map(\.id).sorted() == firstReport.findings.map(\.id).sorted())
+        #expect(acceptedReport.findings.first { $0.id == persistence.id }?.acceptance?.reason == "staging runs with persistence off")
+        #expect(acceptedReport.baseline?.new == 0)
+        let markdown = try String(contentsOfFile: "\(dir)/report.md", encoding: .utf8)
+        #expect(markdown.contains("Persistence differs: on on A, off on B (accepted)"))
+
+        // A new difference: B evicts keys. Only it counts.
+        _ = try await b.command("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+        let (new, newReport) = try await gate(["--baseline", baseline])
+        #expect(new.status == 1)
+        let counted = newReport.findings.filter { FailThreshold.severity(.medium).isMet(by: $0) }
+        #expect(counted.count == newReport.summary.failing)
+        #expect(counted.map(\.title).contains { $0.hasPrefix("maxmemory-policy differs") }, "\(counted.map(\.title))")
+        #expect(!counted.contains { $0.id == persistence.id })
+        #expect(newReport.baseline?.new == counted.count + newReport.findings.filter { $0.acceptance == nil && $0.severity < .medium }.count)
+        _ = try await b.command("CONFIG", "SET", "maxmemory-policy", "noeviction")
+
+        // The accepted difference goes away: its entry is reported resolved.
+        _ = try await a.command("CONFIG", "SET", "save", "")
+        let (resolved, resolvedReport) = try await gate(["--baseline", baseline])
+        #expect(resolved.status == 0, "\(resolved.stderr)")
+        #expect(resolvedReport.baseline?.resolved.map(\.id) == [persistence.id])
+        #expect(try String(contentsOfFile: "\(dir)/report.md", encoding: .utf8).contains("## Resolved since the baseline"))
+        _ = try await a.command("CONFIG", "SET", "save", "3600 1")
+
+        // An acceptance past its date counts again.
+        let text = try String(contentsOfFile: baseline, encoding: .utf8)
+        let lapsed = text.replacingOccurrences(of: "    reason: ", with: "    expires: 2020-01-31\n    reason: ")
+        try lapsed.write(toFile: baseline, atomically: true, encoding: .utf8)
+        let (expired, expiredReport) = try await gate(["--baseline", baseline])
+        #expect(expired.status == 1)
+        #expect(expiredReport.findings.first { $0.id == persistence.id }?.acceptance?.status == .expired)
+        #expect(expiredReport.baseline?.expired ?? 0 >= 1)
+
+        // A broken baseline stops the run before it connects: exit 2 with FILE:LINE.
+        try "version: 1\naccepted:\n  - id: RA-0123456789\n".write(toFile: baseline, atomically: true, encoding: .utf8)
+        let broken = try await Fixtures.run(["compare", "redis://127.0.0.1:1", "redis://127.0.0.1:2", "--baseline", baseline])
+        #expect(broken.status == 2)
+        #expect(broken.stderr.contains("\(baseline):3: "), "\(broken.stderr)")
+    }
+
+    /// Ids must not change with random variables or run namespaces, or no baseline would match twice.
+    @Test(.enabled(if: Fixtures.available(.redis62, .redis70)))
+    func findingIdsAreTheSameAcrossRunsWithRandomValues() async throws {
+        let a = try await TestServer.start(.redis62)
+        let b = try await TestServer.start(.redis70)
+        defer { a.stop(); b.stop() }
+        let path = try Fixtures.scenarioFile("""
+            name: random-session
+            summary: A session under a random token, its TTL set only when it has none (Redis 7).
+            vars:
+              token: { random: hex, length: 16 }
+            steps:
+              - command: [SADD, "sess:${token}", "${token}"]
+              - command: [EXPIRE, "sess:${token}", 60, NX]
+                on_error: continue
+              - command: [SMEMBERS, "sess:${token}"]
+            invariants:
+              - { ttl: "sess:${token}", min: 1, severity: high, why: "a session set without TTL never expires" }
+            """)
+        let scenario = try ScenarioLoader.load(contentsOf: path)
+        let first = try await Fixtures.compare(a, b, scenarios: [scenario])
+        let second = try await Fixtures.compare(a, b, scenarios: [scenario])
+        #expect(first.findings.count >= 3, "\(first.findings.map(\.title))")
+        #expect(first.findings.map(\.id) == second.findings.map(\.id))
+        // The evidence does differ between the runs: the ids hold despite it.
+        #expect(first.findings.flatMap(\.evidence) != second.findings.flatMap(\.evidence))
+    }
+}
