@@ -80,7 +80,7 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         }
         var database = 0
         if let slash = rest.firstIndex(of: "/") {
-            let dbText = rest[rest.index(after: slash)...].split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+            let dbText = rest[rest.index(after: slash)...].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
             rest = rest[rest.startIndex..<slash]
             if !dbText.isEmpty {
                 guard let db = Int(dbText), db >= 0 else {

@@ -88,5 +88,14 @@ struct EndpointTests {
             #expect(error.description.contains("user:***@"))
         }
         #expect(Endpoint.redacted("unix:///s.sock?password=pw&db=1") == "unix:///s.sock?password=***&db=1")
+        // A query after the database is not taken for the database (and so never echoed).
+        for url in ["redis://host/?password=topsecret", "redis://host/x?password=topsecret"] {
+            do {
+                let endpoint = try Endpoint.parse(url)
+                #expect(endpoint.database == 0)
+            } catch {
+                #expect(!error.description.contains("topsecret"), "\(error)")
+            }
+        }
     }
 }
