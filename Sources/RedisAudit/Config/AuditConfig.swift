@@ -53,6 +53,8 @@ public struct AuditConfig: Sendable, Hashable {
         public var trialTimeout: Double?
         public var jobs: Int?
         public var trials: Int?
+
+        public init() {}
     }
 
     /// `keyspace:` settings.
@@ -64,6 +66,8 @@ public struct AuditConfig: Sendable, Hashable {
         public var memory: Bool?
         public var ttlRatio: Double?
         public var countTolerance: Double?
+
+        public init() {}
     }
 
     /// The file it was read from, as given.

@@ -15,11 +15,11 @@ struct Compare: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "Endpoint A (the current host).")
-    var endpointA: String
+    @Argument(help: "Endpoint A (the current host); default: endpoints.a of the config file.")
+    var endpointA: String?
 
-    @Argument(help: "Endpoint B (the new host).")
-    var endpointB: String
+    @Argument(help: "Endpoint B (the new host); default: endpoints.b of the config file.")
+    var endpointB: String?
 
     @Option(name: .customLong("scenario"), help: "A built-in scenario name or a scenario file (repeatable; default: all built-in).")
     var scenarios: [String] = []
@@ -27,30 +27,38 @@ struct Compare: AsyncParsableCommand {
     @Option(name: .customLong("var"), help: "Override a scenario variable: name=value (repeatable).")
     var variables: [String] = []
 
-    @Option(help: "Seconds two TTLs may differ before they count as different.")
-    var ttlTolerance: Double = 2
+    @Option(help: "Seconds two TTLs may differ before they count as different (default: 2).")
+    var ttlTolerance: Double?
 
-    @Option(help: "Run each concurrent scenario this many times on each side and report how often each invariant failed.")
-    var trials: Int = 1
+    @Option(help: "Run each concurrent scenario this many times on each side and report how often each invariant failed (default: 1).")
+    var trials: Int?
 
     @OptionGroup var connection: ConnectionFlags
     @OptionGroup var report: ReportFlags
+    @OptionGroup var config: ConfigFlags
 
     func validate() throws {
-        guard ttlTolerance >= 0 else { throw ValidationError("--ttl-tolerance must not be negative") }
-        guard (1...1000).contains(trials) else { throw ValidationError("--trials must be from 1 to 1000, got \(trials)") }
+        if let ttlTolerance, ttlTolerance < 0 { throw ValidationError("--ttl-tolerance must not be negative") }
+        if let trials, !(1...1000).contains(trials) { throw ValidationError("--trials must be from 1 to 1000, got \(trials)") }
         _ = try VariableOverrides.parse(variables)
     }
 
     func run() async throws {
-        let a = try EndpointArguments.parse(endpointA, role: "A")
-        let b = try EndpointArguments.parse(endpointB, role: "B")
-        let loaded = try ScenarioSelection.load(scenarios)
-        let overrides = try VariableOverrides.parse(variables)
-        try VariableOverrides.check(overrides, against: loaded)
+        let file = try config.load()
+        guard let a = try EndpointArguments.resolve(endpointA, role: "A", config: file) else {
+            throw EndpointArguments.missing("compare needs endpoint A")
+        }
+        guard let b = try EndpointArguments.resolve(endpointB, role: "B", config: file) else {
+            throw EndpointArguments.missing("compare needs endpoint B")
+        }
+        let loaded = try ScenarioSelection.load(scenarios, config: file)
+        try VariableOverrides.check(try VariableOverrides.parse(variables), against: loaded)
+        let overrides = try VariableOverrides.merged(variables, config: file)
+        let report = self.report.applying(file)
         let configuration = CompareConfiguration(
-            endpointA: a, endpointB: b, connection: connection.options, scenarios: loaded,
-            overrides: overrides, ttlTolerance: ttlTolerance, failOn: report.threshold, trials: trials)
+            endpointA: a, endpointB: b, connection: connection.options(file), scenarios: loaded,
+            overrides: overrides, ttlTolerance: ttlTolerance ?? file?.compare.ttlTolerance ?? 2, failOn: report.threshold,
+            trials: trials ?? file?.compare.trials ?? 1)
         try await report.run { logger, interruption in
             try await CompareAudit(configuration: configuration, logger: logger, interruption: interruption).run()
         }

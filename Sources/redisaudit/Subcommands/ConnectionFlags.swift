@@ -6,11 +6,11 @@ import RedisAudit
 
 /// Deadlines and TLS flags shared by every subcommand that connects to an endpoint.
 struct ConnectionFlags: ParsableArguments {
-    @Option(help: "Seconds allowed for TCP connect, TLS handshake, AUTH and SELECT.")
-    var connectTimeout: Double = 5
+    @Option(help: "Seconds allowed for TCP connect, TLS handshake, AUTH and SELECT (default: 5).")
+    var connectTimeout: Double?
 
-    @Option(help: "Seconds allowed for any one command or pipeline to reply.")
-    var commandTimeout: Double = 5
+    @Option(help: "Seconds allowed for any one command or pipeline to reply (default: 5).")
+    var commandTimeout: Double?
 
     @Option(name: .customLong("tls-ca"), help: "PEM file of CA certificates trusted for rediss:// (default: the system trust store).")
     var tlsCA: String?
@@ -22,18 +22,21 @@ struct ConnectionFlags: ParsableArguments {
     var tlsInsecure = false
 
     func validate() throws {
-        guard connectTimeout > 0, connectTimeout <= 600 else {
+        if let connectTimeout, !(connectTimeout > 0 && connectTimeout <= 600) {
             throw ValidationError("--connect-timeout must be between 0 and 600 seconds")
         }
-        guard commandTimeout > 0, commandTimeout <= 3600 else {
+        if let commandTimeout, !(commandTimeout > 0 && commandTimeout <= 3600) {
             throw ValidationError("--command-timeout must be between 0 and 3600 seconds")
         }
     }
 
-    var options: ConnectionOptions {
-        ConnectionOptions(
-            connectTimeout: .milliseconds(Int64(connectTimeout * 1000)),
-            commandTimeout: .milliseconds(Int64(commandTimeout * 1000)),
+    /// The deadlines and TLS settings: the flags, else the config file's, else the defaults.
+    func options(_ config: AuditConfig? = nil) -> ConnectionOptions {
+        let connect = connectTimeout ?? config?.connectTimeout ?? 5
+        let command = commandTimeout ?? config?.commandTimeout ?? 5
+        return ConnectionOptions(
+            connectTimeout: .milliseconds(Int64(connect * 1000)),
+            commandTimeout: .milliseconds(Int64(command * 1000)),
             tls: TLSOptions(caFile: tlsCA, serverName: tlsServerName, insecure: tlsInsecure))
     }
 }
@@ -49,8 +52,8 @@ struct ReportFlags: ParsableArguments {
     @Option(help: "Also write the JSON report to this file (whatever --format says).")
     var jsonOutput: String?
 
-    @Option(help: "Exit 1 when a finding is at or above this severity: critical, high, medium, low, info or never.")
-    var failOn: String = "high"
+    @Option(help: "Exit 1 when a finding is at or above this severity: critical, high, medium, low, info or never (default: high).")
+    var failOn: String?
 
     @Option(help: "A baseline of accepted findings (redisaudit baseline write): they are reported but do not fail the run.")
     var baseline: String?
@@ -62,12 +65,12 @@ struct ReportFlags: ParsableArguments {
     var verbose = false
 
     func validate() throws {
-        guard FailThreshold(failOn) != nil else {
+        if let failOn, FailThreshold(failOn) == nil {
             throw ValidationError("--fail-on must be one of critical, high, medium, low, info, never (got '\(failOn)')")
         }
     }
 
-    var threshold: FailThreshold { FailThreshold(failOn) ?? .severity(.high) }
+    var threshold: FailThreshold { failOn.flatMap(FailThreshold.init) ?? .severity(.high) }
 
     /// Writes the rendered report and returns the exit code its verdict calls for.
     func emit(_ report: AuditReport) throws -> Int32 {
@@ -170,7 +173,10 @@ struct FaultRuleFlags: ParsableArguments {
     }
 
     /// The plan's rules, then the `--fault` ones.
-    func rules() throws -> [FaultRule] {
+    func rules() throws -> [FaultRule] { try Self.rules(faults: faults, plan: plan) }
+
+    /// A plan file's rules, then the rule strings (the config file's `inject:` gives both too).
+    static func rules(faults: [String], plan: String?) throws -> [FaultRule] {
         let planned = try plan.map { path throws(FaultPlanError) in try FaultPlan.load(contentsOf: path) } ?? []
         return try planned + faults.map { rule throws(FaultRuleError) in try FaultRule.parse(rule) }
     }

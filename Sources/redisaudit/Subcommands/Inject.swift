@@ -20,10 +20,10 @@ struct Inject: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The endpoint to inject faults against.")
-    var endpoint: String
+    @Argument(help: "The endpoint to inject faults against; default: endpoints.a of the config file.")
+    var endpoint: String?
 
-    @Argument(help: "A second endpoint: the same exploration runs there too, and differences are findings.")
+    @Argument(help: "A second endpoint: the same exploration runs there too, and differences are findings (default: endpoints.b of the config file).")
     var endpointB: String?
 
     @Option(
@@ -39,26 +39,27 @@ struct Inject: AsyncParsableCommand {
     @Flag(help: "Try every fault kind at every fault point (the default when no --fault or --plan is given).")
     var explore = false
 
-    @Flag(help: "Also try drop-silent: acknowledged writes that are lost, as in a failover.")
-    var lostWrites = false
+    @Flag(inversion: .prefixedNo, help: "Also try drop-silent: acknowledged writes that are lost, as in a failover (default: off).")
+    var lostWrites: Bool?
 
     @Flag(
+        inversion: .prefixedNo,
         help:
-            "Also try server-side faults where the host allows them (CLIENT PAUSE, DEBUG SLEEP, CLIENT KILL); they affect every client of the endpoint."
+            "Also try server-side faults where the host allows them (CLIENT PAUSE, DEBUG SLEEP, CLIENT KILL); they affect every client of the endpoint (default: off)."
     )
-    var serverFaults = false
+    var serverFaults: Bool?
 
-    @Option(help: "Seconds the application waits for a reply inside a trial; a delay fault holds a reply longer.")
-    var trialTimeout: Double = 0.5
+    @Option(help: "Seconds the application waits for a reply inside a trial; a delay fault holds a reply longer (default: 0.5).")
+    var trialTimeout: Double?
 
-    @Option(help: "How many trials run at once.")
-    var jobs: Int = 8
+    @Option(help: "How many trials run at once (default: 8).")
+    var jobs: Int?
 
     @Option(
         help:
-            "Run each concurrent scenario this many times with all its clients (no fault) and report how often each invariant failed."
+            "Run each concurrent scenario this many times with all its clients (no fault) and report how often each invariant failed (default: 1)."
     )
-    var trials: Int = 1
+    var trials: Int?
 
     @Option(help: "A shell command that restarts the endpoint; afterwards each scenario's keys are checked.")
     var restartCommand: String?
@@ -68,6 +69,7 @@ struct Inject: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionFlags
     @OptionGroup var report: ReportFlags
+    @OptionGroup var config: ConfigFlags
 
     func validate() throws {
         _ = try VariableOverrides.parse(variables)
@@ -75,33 +77,44 @@ struct Inject: AsyncParsableCommand {
         guard !(explore && given) else {
             throw ValidationError("--explore tries every fault itself; leave out --fault and --plan, or --explore")
         }
-        guard !(lostWrites && given) else {
+        guard !(lostWrites == true && given) else {
             throw ValidationError("--lost-writes belongs to the exploration; it cannot be combined with --fault or --plan")
         }
-        guard !(serverFaults && given) else {
+        guard !(serverFaults == true && given) else {
             throw ValidationError("--server-faults belongs to the exploration; it cannot be combined with --fault or --plan")
         }
-        guard trialTimeout > 0, trialTimeout <= 60 else {
+        if let trialTimeout, !(trialTimeout > 0 && trialTimeout <= 60) {
             throw ValidationError("--trial-timeout must be between 0 and 60 seconds")
         }
-        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
-        guard (1...1000).contains(trials) else { throw ValidationError("--trials must be from 1 to 1000, got \(trials)") }
-        guard restartCommandB == nil || endpointB != nil else {
-            throw ValidationError("--restart-command-b needs a second endpoint")
-        }
+        if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be between 1 and 64") }
+        if let trials, !(1...1000).contains(trials) { throw ValidationError("--trials must be from 1 to 1000, got \(trials)") }
     }
 
     func run() async throws {
-        let endpoints = try EndpointArguments.parse(endpoint, endpointB)
-        let loaded = try ScenarioSelection.load(scenarios)
-        let overrides = try VariableOverrides.parse(variables)
-        try VariableOverrides.check(overrides, against: loaded)
-        let rules = try faultRules.rules()
+        let file = try config.load()
+        guard let a = try EndpointArguments.resolve(endpoint, role: "A", config: file) else {
+            throw EndpointArguments.missing("inject needs an endpoint")
+        }
+        let b = try EndpointArguments.resolve(endpointB, role: "B", config: file)
+        guard restartCommandB == nil || b != nil else { throw UsageError(message: "--restart-command-b needs a second endpoint") }
+        let loaded = try ScenarioSelection.load(scenarios, config: file)
+        try VariableOverrides.check(try VariableOverrides.parse(variables), against: loaded)
+        let overrides = try VariableOverrides.merged(variables, config: file)
+        // The command line's rules, else (unless --explore asks for the exploration) the config file's.
+        var rules = try faultRules.rules()
+        let settings = file?.inject ?? AuditConfig.InjectSettings()
+        if !faultRules.given && !explore {
+            rules = try FaultRuleFlags.rules(faults: settings.faults, plan: settings.plan)
+        }
+        let lostWrites = self.lostWrites ?? (rules.isEmpty ? settings.lostWrites ?? false : false)
+        let serverFaults = self.serverFaults ?? (rules.isEmpty ? settings.serverFaults ?? false : false)
+        let report = self.report.applying(file)
         let configuration = InjectConfiguration(
-            endpoints: endpoints, connection: connection.options, scenarios: loaded, overrides: overrides, rules: rules,
-            lostWrites: lostWrites, trialTimeout: .milliseconds(Int64(trialTimeout * 1000)), jobs: jobs,
-            failOn: report.threshold, restartCommands: [restartCommand, restartCommandB], serverFaults: serverFaults,
-            trials: trials)
+            endpoints: [a] + (b.map { [$0] } ?? []), connection: connection.options(file), scenarios: loaded, overrides: overrides,
+            rules: rules, lostWrites: lostWrites,
+            trialTimeout: .milliseconds(Int64((trialTimeout ?? settings.trialTimeout ?? 0.5) * 1000)),
+            jobs: jobs ?? settings.jobs ?? 8, failOn: report.threshold, restartCommands: [restartCommand, restartCommandB],
+            serverFaults: serverFaults, trials: trials ?? settings.trials ?? 1)
         try await report.run { logger, interruption in
             try await InjectAudit(configuration: configuration, logger: logger, interruption: interruption).run()
         }

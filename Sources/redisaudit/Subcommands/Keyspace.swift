@@ -16,17 +16,17 @@ struct Keyspace: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "Endpoint A.")
-    var endpointA: String
+    @Argument(help: "Endpoint A; default: endpoints.a of the config file.")
+    var endpointA: String?
 
-    @Argument(help: "Endpoint B, to compare with A (optional).")
+    @Argument(help: "Endpoint B, to compare with A (optional; default: endpoints.b of the config file).")
     var endpointB: String?
 
     @Option(help: "Only keys matching this glob (SCAN MATCH).")
     var match: String?
 
-    @Option(help: "SCAN COUNT: keys the server looks at per SCAN call.")
-    var count: Int = 1000
+    @Option(help: "SCAN COUNT: keys the server looks at per SCAN call (default: 1000).")
+    var count: Int?
 
     @Option(help: "Stop after this many keys per endpoint (for huge keyspaces).")
     var sample: Int?
@@ -34,35 +34,45 @@ struct Keyspace: AsyncParsableCommand {
     @Option(name: .customLong("expect-prefix"), help: "Every key should start with one of these prefixes (repeatable).")
     var expectPrefixes: [String] = []
 
-    @Flag(help: "Also read MEMORY USAGE of every key (one more command per key).")
-    var memory = false
+    @Flag(inversion: .prefixedNo, help: "Also read MEMORY USAGE of every key (one more command per key; default: off).")
+    var memory: Bool?
 
-    @Option(help: "With two endpoints: TTLs differ when one side's median or maximum is more than this many times the other's.")
-    var ttlRatio: Double = 1.5
+    @Option(help: "With two endpoints: TTLs differ when one side's median or maximum is more than this many times the other's (default: 1.5).")
+    var ttlRatio: Double?
 
-    @Option(help: "With two endpoints: key counts differ when they are more than this fraction apart (and over 10 keys).")
-    var countTolerance: Double = 0.1
+    @Option(help: "With two endpoints: key counts differ when they are more than this fraction apart, and over 10 keys (default: 0.1).")
+    var countTolerance: Double?
 
     @OptionGroup var connection: ConnectionFlags
     @OptionGroup var report: ReportFlags
+    @OptionGroup var config: ConfigFlags
 
     func validate() throws {
-        guard (1...100_000).contains(count) else { throw ValidationError("--count must be between 1 and 100000 (got \(count))") }
+        if let count, !(1...100_000).contains(count) { throw ValidationError("--count must be between 1 and 100000 (got \(count))") }
         if let sample, sample < 1 { throw ValidationError("--sample must be at least 1 (got \(sample))") }
-        guard ttlRatio >= 1 else { throw ValidationError("--ttl-ratio must be at least 1 (got \(ttlRatio))") }
-        guard (0...1).contains(countTolerance) else {
+        if let ttlRatio, ttlRatio < 1 { throw ValidationError("--ttl-ratio must be at least 1 (got \(ttlRatio))") }
+        if let countTolerance, !(0...1).contains(countTolerance) {
             throw ValidationError("--count-tolerance must be between 0 and 1 (got \(countTolerance))")
         }
         for prefix in expectPrefixes where prefix.isEmpty { throw ValidationError("--expect-prefix must not be empty") }
     }
 
     func run() async throws {
-        let endpoints = try EndpointArguments.parse(endpointA, endpointB)
+        let file = try config.load()
+        let settings = file?.keyspace ?? AuditConfig.KeyspaceSettings()
+        guard let a = try EndpointArguments.resolve(endpointA, role: "A", config: file) else {
+            throw EndpointArguments.missing("keyspace needs an endpoint")
+        }
+        let b = try EndpointArguments.resolve(endpointB, role: "B", config: file)
+        let report = self.report.applying(file)
         let configuration = KeyspaceConfiguration(
-            endpoints: endpoints, connection: connection.options,
-            scan: KeyspaceScanOptions(match: match, count: count, sample: sample, memory: memory),
-            expectPrefixes: expectPrefixes,
-            tolerance: KeyspaceTolerance(countFraction: countTolerance, ttlRatio: ttlRatio),
+            endpoints: [a] + (b.map { [$0] } ?? []), connection: connection.options(file),
+            scan: KeyspaceScanOptions(
+                match: match ?? settings.match, count: count ?? settings.count ?? 1000, sample: sample ?? settings.sample,
+                memory: memory ?? settings.memory ?? false),
+            expectPrefixes: expectPrefixes.isEmpty ? settings.expectPrefixes : expectPrefixes,
+            tolerance: KeyspaceTolerance(
+                countFraction: countTolerance ?? settings.countTolerance ?? 0.1, ttlRatio: ttlRatio ?? settings.ttlRatio ?? 1.5),
             failOn: report.threshold)
         try await report.run(
             interruptNotice: "interrupted: stopping the scan (nothing to clean up; press Ctrl-C again to exit at once)"

@@ -53,7 +53,7 @@ struct Proxy: AsyncParsableCommand {
         do {
             proxy = try await FaultProxy.start(
                 FaultProxyConfiguration(
-                    listenHost: host, listenPort: port, upstream: endpoint, options: connection.options, rules: rules,
+                    listenHost: host, listenPort: port, upstream: endpoint, options: connection.options(), rules: rules,
                     eventLoops: eventLoops))
         } catch let error as ProxyError {
             throw UsageError(message: error.description)
