@@ -9,7 +9,7 @@ import Yams
 /// accepted:
 ///   - id: RA-3f9c0d2e71
 ///     command: compare
-///     title: "Persistence differs: A saves RDB snapshots, B has persistence off"
+///     title: "Persistence differs: A saves to disk, B does not"
 ///     category: server-profile
 ///     endpoints: [A, B]
 ///     reason: staging runs with persistence off
@@ -40,6 +40,8 @@ public struct Baseline: Sendable, Hashable {
     private static func parse(_ document: YAMLDocument) throws(ScenarioError) -> Baseline {
         var entries: [BaselineEntry] = []
         var seen: [String: Int] = [:]
+        // An empty file accepts nothing.
+        if document.root == nil { return Baseline(entries: []) }
         for (key, keyNode, value) in try document.mapping(document.root, accepted: ["version", "accepted"], what: "a baseline") {
             switch key {
             case "version":

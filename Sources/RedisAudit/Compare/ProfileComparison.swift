@@ -58,7 +58,7 @@ public enum ProfileComparison {
             if pa != pb {
                 findings.append(Finding(
                     identity: "persistence", severity: .medium, category: .serverProfile,
-                    title: "Persistence differs: \(pa ? "on" : "off") on A, \(pb ? "on" : "off") on B",
+                    title: "Persistence differs: \(pa ? "A" : "B") saves to disk, \(pa ? "B" : "A") does not",
                     endpoints: roles,
                     evidence: ["A: rdb \(a.setting("rdb") ?? "n/a"), aof \(a.setting("aof") ?? "n/a")",
                                "B: rdb \(b.setting("rdb") ?? "n/a"), aof \(b.setting("aof") ?? "n/a")"],

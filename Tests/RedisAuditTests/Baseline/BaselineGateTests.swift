@@ -59,7 +59,7 @@ struct BaselineGateTests {
         #expect(acceptedReport.findings.first { $0.id == persistence.id }?.acceptance?.reason == "staging runs with persistence off")
         #expect(acceptedReport.baseline?.new == 0)
         let markdown = try String(contentsOfFile: "\(dir)/report.md", encoding: .utf8)
-        #expect(markdown.contains("Persistence differs: on on A, off on B (accepted)"))
+        #expect(markdown.contains("Persistence differs: A saves to disk, B does not (accepted)"))
 
         // A new difference: B evicts keys. Only it counts.
         _ = try await b.command("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")

@@ -99,6 +99,12 @@ struct BaselineTests {
         #expect(inject.baseline?.entries == 0)
     }
 
+    @Test func anEmptyFileAcceptsNothing() throws {
+        #expect(try Baseline.parse(yaml: "", file: "bl.yaml").entries.isEmpty)
+        #expect(try Baseline.parse(yaml: "# nothing accepted yet\n", file: "bl.yaml").entries.isEmpty)
+        #expect(try Baseline.parse(yaml: Baseline(entries: []).render(), file: "bl.yaml").entries.isEmpty)
+    }
+
     @Test(arguments: [
         ("version: 1\naccepted:\n  - id: RA-0123456789\n", 3, "has no reason"),
         ("version: 1\naccepted:\n  - id: RA-0123456789\n    reason: ok\n    expire: 2027-01-01\n", 5, "unknown key 'expire'"),
