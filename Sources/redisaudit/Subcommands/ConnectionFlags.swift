@@ -40,7 +40,7 @@ struct ConnectionFlags: ParsableArguments {
 
 /// Where the report goes and when the run fails, shared by the audit subcommands.
 struct ReportFlags: ParsableArguments {
-    @Option(help: "Report format: markdown or json.")
+    @Option(help: "Report format: markdown, json or junit.")
     var format: ReportFormat = .markdown
 
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
@@ -48,6 +48,9 @@ struct ReportFlags: ParsableArguments {
 
     @Option(help: "Also write the JSON report to this file (whatever --format says).")
     var jsonOutput: String?
+
+    @Option(help: "Also write the JUnit XML report to this file (whatever --format says).")
+    var junitOutput: String?
 
     @Option(help: "Exit 1 when a finding is at or above this severity: critical, high, medium, low, info or never.")
     var failOn: String = "high"
@@ -72,6 +75,7 @@ struct ReportFlags: ParsableArguments {
         switch format {
         case .markdown: text = MarkdownReport.render(report)
         case .json: text = JSONReport.render(report)
+        case .junit: text = JUnitReport.render(report)
         }
         if let output {
             try write(text, to: output)
@@ -80,6 +84,9 @@ struct ReportFlags: ParsableArguments {
         }
         if let jsonOutput {
             try write(JSONReport.render(report), to: jsonOutput)
+        }
+        if let junitOutput {
+            try write(JUnitReport.render(report), to: junitOutput)
         }
         return report.summary.verdict == "pass" ? ExitStatus.pass : ExitStatus.findings
     }
@@ -116,7 +123,7 @@ struct ReportFlags: ParsableArguments {
 
 /// The report formats.
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case markdown, json
+    case markdown, json, junit
 }
 
 
