@@ -69,8 +69,9 @@ struct ReportFlags: ParsableArguments {
 
     var threshold: FailThreshold { FailThreshold(failOn) ?? .severity(.high) }
 
-    /// Writes the rendered report and returns the exit code its verdict calls for.
-    func emit(_ report: AuditReport) throws -> Int32 {
+    /// Writes the rendered report (and appends the Markdown one to GitHub Actions' job summary
+    /// when `GITHUB_STEP_SUMMARY` names a file) and returns the exit code its verdict calls for.
+    func emit(_ report: AuditReport, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int32 {
         let text: String
         switch format {
         case .markdown: text = MarkdownReport.render(report)
@@ -87,6 +88,14 @@ struct ReportFlags: ParsableArguments {
         }
         if let junitOutput {
             try write(JUnitReport.render(report), to: junitOutput)
+        }
+        if let summary = GitHubStepSummary.path(in: environment) {
+            // A job summary that cannot be written does not change the audit's verdict.
+            do {
+                try GitHubStepSummary.append(MarkdownReport.render(report), to: summary)
+            } catch {
+                Logger(label: "redisaudit").warning("\(error)")
+            }
         }
         return report.summary.verdict == "pass" ? ExitStatus.pass : ExitStatus.findings
     }
