@@ -119,7 +119,9 @@ struct ReportFlags: ParsableArguments {
         defer { _ = signals }
         let result = try await audit(logger, interruption)
         let code = try emit(result)
-        logger.info("\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)")
+        logger.info(
+            "\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)",
+            metadata: [DiagnosticsLogHandler.verdictKey: "\(result.summary.verdict)"])
         if code != ExitStatus.pass { throw ExitCode(code) }
     }
 
