@@ -43,13 +43,13 @@ struct ReportFlags: ParsableArguments {
     @Option(help: "Report format: markdown, json or junit.")
     var format: ReportFormat = .markdown
 
-    @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
+    @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.", completion: .file())
     var output: String?
 
-    @Option(help: "Also write the JSON report to this file (whatever --format says).")
+    @Option(help: "Also write the JSON report to this file (whatever --format says).", completion: .file(extensions: ["json"]))
     var jsonOutput: String?
 
-    @Option(help: "Also write the JUnit XML report to this file (whatever --format says).")
+    @Option(help: "Also write the JUnit XML report to this file (whatever --format says).", completion: .file(extensions: ["xml"]))
     var junitOutput: String?
 
     @Option(help: "Exit 1 when a finding is at or above this severity: critical, high, medium, low, info or never.")
