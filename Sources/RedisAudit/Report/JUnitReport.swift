@@ -24,15 +24,17 @@ public enum JUnitReport {
 
         var out = [#"<?xml version="1.0" encoding="UTF-8"?>"#]
         out.append(
-            "<testsuites" + attributes([
-                ("name", name), ("tests", String(cases.count)), ("failures", String(failed)), ("errors", "0"),
-                ("time", time),
-            ]) + ">")
+            "<testsuites"
+                + attributes([
+                    ("name", name), ("tests", String(cases.count)), ("failures", String(failed)), ("errors", "0"),
+                    ("time", time),
+                ]) + ">")
         out.append(
-            "  <testsuite" + attributes([
-                ("name", name), ("tests", String(cases.count)), ("failures", String(failed)), ("errors", "0"),
-                ("skipped", "0"), ("time", time), ("timestamp", summary.startedAt),
-            ]) + ">")
+            "  <testsuite"
+                + attributes([
+                    ("name", name), ("tests", String(cases.count)), ("failures", String(failed)), ("errors", "0"),
+                    ("skipped", "0"), ("time", time), ("timestamp", summary.startedAt),
+                ]) + ">")
         out.append("    <properties>")
         var properties = [
             ("fail-on", summary.failOn), ("verdict", summary.verdict), ("tool", "\(report.tool.name) \(report.tool.version)"),
@@ -54,9 +56,10 @@ public enum JUnitReport {
             out.append(opening + ">")
             for finding in testCase.failures {
                 let message = "[\(finding.severity.rawValue.uppercased())] \(finding.title)"
+                // The text repeats the message: GitLab shows a failure's text, not its attributes.
                 out.append(
                     "      <failure" + attributes([("message", message), ("type", finding.category.rawValue)]) + ">"
-                        + text(details(of: finding).joined(separator: "\n")) + "</failure>")
+                        + text(([message] + details(of: finding)).joined(separator: "\n")) + "</failure>")
             }
             if !testCase.output.isEmpty {
                 out.append("      <system-out>" + text(testCase.output.joined(separator: "\n\n")) + "</system-out>")
@@ -93,9 +96,11 @@ public enum JUnitReport {
         } else if report.command == "keyspace" {
             add("keyspace")
         }
-        for scenario in report.summary.scenarios { add(scenario) }
+        // A test case needs a name, even for a scenario without one.
+        func scenarioCase(_ scenario: String) -> String { scenario.isEmpty ? "(unnamed scenario)" : scenario }
+        for scenario in report.summary.scenarios { add(scenarioCase(scenario)) }
         // A finding may name a scenario the summary does not list; it still gets its own case.
-        for finding in report.findings { if let scenario = finding.scenario { add(scenario) } }
+        for finding in report.findings { if let scenario = finding.scenario { add(scenarioCase(scenario)) } }
         // A scenario named like a category keeps its name; the category's case steps aside.
         let scenarioNames = Set(cases.map(\.name))
         func categoryCase(_ category: FindingCategory) -> String {
@@ -105,11 +110,12 @@ public enum JUnitReport {
         for category in FindingCategory.allCases where unscoped.contains(category) { add(categoryCase(category)) }
 
         for finding in report.findings {
-            guard let position = index[finding.scenario ?? categoryCase(finding.category)] else { continue }
+            guard let position = index[finding.scenario.map(scenarioCase) ?? categoryCase(finding.category)] else { continue }
             if threshold.isMet(by: finding) {
                 cases[position].failures.append(finding)
             } else {
-                let heading = "[\(finding.severity.rawValue.uppercased())] \(finding.title) (not failing the run, --fail-on \(threshold))"
+                let heading =
+                    "[\(finding.severity.rawValue.uppercased())] \(finding.title) (not failing the run, --fail-on \(threshold))"
                 cases[position].output.append(([heading] + details(of: finding)).joined(separator: "\n"))
             }
         }

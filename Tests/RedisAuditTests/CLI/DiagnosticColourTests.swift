@@ -10,11 +10,14 @@ struct DiagnosticColourTests {
     @Test func onlyATerminalWithoutNoColorAndNotDumbGetsColour() {
         #expect(DiagnosticColour(environment: ["TERM": "xterm-256color"], isTerminal: true).isEnabled)
         #expect(DiagnosticColour(environment: [:], isTerminal: true).isEnabled, "no TERM is not `dumb`")
-        #expect(DiagnosticColour(environment: ["TERM": "xterm", "NO_COLOR": ""], isTerminal: true).isEnabled, "an empty NO_COLOR is unset")
+        #expect(
+            DiagnosticColour(environment: ["TERM": "xterm", "NO_COLOR": ""], isTerminal: true).isEnabled,
+            "an empty NO_COLOR is unset")
         #expect(!DiagnosticColour(environment: ["TERM": "xterm"], isTerminal: false).isEnabled, "a pipe or a file")
         #expect(!DiagnosticColour(environment: ["TERM": "dumb"], isTerminal: true).isEnabled)
         #expect(!DiagnosticColour(environment: ["TERM": "xterm", "NO_COLOR": "1"], isTerminal: true).isEnabled)
-        #expect(!DiagnosticColour(environment: ["TERM": "xterm", "NO_COLOR": "0"], isTerminal: true).isEnabled, "any value counts")
+        #expect(
+            !DiagnosticColour(environment: ["TERM": "xterm", "NO_COLOR": "0"], isTerminal: true).isEnabled, "any value counts")
     }
 
     @Test func paintingIsANoOpWhenOff() {
@@ -38,7 +41,8 @@ struct DiagnosticColourTests {
         #expect(run.stderr.contains("redisaudit: warning: cannot append the report"), "\(run.stderr)")
         #expect(run.stderr.contains("redisaudit: fail: "))
         #expect(!run.stderr.contains("\u{1B}") && !run.stdout.contains("\u{1B}"))
-        let refused = try await Fixtures.run(["compare", "redis://127.0.0.1:1", b.url, "--scenario", path], environment: ["TERM": "xterm"])
+        let refused = try await Fixtures.run(
+            ["compare", "redis://127.0.0.1:1", b.url, "--scenario", path], environment: ["TERM": "xterm"])
         #expect(refused.status == 3)
         #expect(refused.stderr.contains("redisaudit: error: cannot reach") && !refused.stderr.contains("\u{1B}"))
     }
@@ -53,14 +57,19 @@ struct DiagnosticColourTests {
         let path = try Fixtures.scenarioFile(CompareIntegrationTests.expireNX)
         let directory = try ReportOutputTests.scratch()
         /// Runs compare under `script`, standard output to a file, and returns the terminal's text and that file.
-        func onATerminal(_ environment: [String: String], _ name: String) async throws -> (terminal: String, stdout: String, md: String) {
-            let command = "'\(Fixtures.binary.path)' compare \(a.url) \(b.url) --scenario '\(path)' --json-output /dev/null"
+        func onATerminal(_ environment: [String: String], _ name: String) async throws -> (
+            terminal: String, stdout: String, md: String
+        ) {
+            let command =
+                "'\(Fixtures.binary.path)' compare \(a.url) \(b.url) --scenario '\(path)' --json-output /dev/null"
                 + " --output '\(directory)/\(name).md' > '\(directory)/\(name).out'"
             let process = try ChildProcess("/usr/bin/script", ["-qec", command, "/dev/null"], environment: environment)
             let status = await process.finish(timeout: 60)
             #expect(status == 1, "script passes the exit code on: \(process.stdout)")
-            return (process.stdout, try String(contentsOfFile: "\(directory)/\(name).out", encoding: .utf8),
-                    try String(contentsOfFile: "\(directory)/\(name).md", encoding: .utf8))
+            return (
+                process.stdout, try String(contentsOfFile: "\(directory)/\(name).out", encoding: .utf8),
+                try String(contentsOfFile: "\(directory)/\(name).md", encoding: .utf8)
+            )
         }
         let coloured = try await onATerminal(["TERM": "xterm-256color", "NO_COLOR": "", "GITHUB_STEP_SUMMARY": "/"], "coloured")
         #expect(coloured.terminal.contains("redisaudit: \u{1B}[1;33mwarning:\u{1B}[0m cannot append"), "\(coloured.terminal)")
@@ -69,7 +78,9 @@ struct DiagnosticColourTests {
         #expect(coloured.md.contains("**Verdict: FAIL**") && !coloured.md.contains("\u{1B}"), "the report file is never coloured")
         #expect(coloured.stdout.isEmpty)
 
-        for (name, environment) in [("no-color", ["TERM": "xterm", "NO_COLOR": "1"]), ("dumb", ["TERM": "dumb", "NO_COLOR": ""])] {
+        for (name, environment) in [
+            ("no-color", ["TERM": "xterm", "NO_COLOR": "1"]), ("dumb", ["TERM": "dumb", "NO_COLOR": ""]),
+        ] {
             let plain = try await onATerminal(environment.merging(["GITHUB_STEP_SUMMARY": "/"]) { $1 }, name)
             #expect(plain.terminal.contains("redisaudit: warning: cannot append"), "\(name): \(plain.terminal)")
             #expect(plain.terminal.contains("redisaudit: fail: "))
@@ -82,7 +93,8 @@ struct DiagnosticColourTests {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
         let command = "'\(Fixtures.binary.path)' compare \(server.url)/0 \(server.url)/1 --scenario blacklist"
-        let process = try ChildProcess("/usr/bin/script", ["-qec", command, "/dev/null"], environment: ["TERM": "xterm", "NO_COLOR": ""])
+        let process = try ChildProcess(
+            "/usr/bin/script", ["-qec", command, "/dev/null"], environment: ["TERM": "xterm", "NO_COLOR": ""])
         #expect(await process.finish(timeout: 60) == 0)
         let terminal = process.stdout
         let report = try #require(terminal.range(of: "# redisaudit compare report")).lowerBound

@@ -6,7 +6,8 @@ import Testing
 @Suite("redisaudit report outputs", .timeLimit(.minutes(2)), MachineLoad.light)
 struct ReportOutputTests {
     static func scratch() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ra-outputs-\(UUID().uuidString.prefix(6))").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ra-outputs-\(UUID().uuidString.prefix(6))")
+            .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         return directory
     }
@@ -19,14 +20,17 @@ struct ReportOutputTests {
         let path = try Fixtures.scenarioFile(CompareIntegrationTests.expireNX)
         let directory = try Self.scratch()
         let run = try await Fixtures.run(
-            ["compare", a.url, b.url, "--scenario", path, "--quiet",
-             "--output", "report.md", "--json-output", "report.json", "--junit-output", "report.xml"],
+            [
+                "compare", a.url, b.url, "--scenario", path, "--quiet",
+                "--output", "report.md", "--json-output", "report.json", "--junit-output", "report.xml",
+            ],
             directory: directory)
         #expect(run.status == 1, "\(run.stderr)")
         #expect(run.stdout.isEmpty, "every report went to its file")
         let markdown = try String(contentsOfFile: directory + "/report.md", encoding: .utf8)
         #expect(markdown.hasPrefix("# redisaudit compare report\n\n**Verdict: FAIL**"))
-        let report = try JSONDecoder().decode(AuditReport.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/report.json")))
+        let report = try JSONDecoder().decode(
+            AuditReport.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/report.json")))
         let xml = try String(contentsOfFile: directory + "/report.xml", encoding: .utf8)
         let read = try await JUnitReportTests.read(xml)
         #expect(read.errors == [])
@@ -40,7 +44,8 @@ struct ReportOutputTests {
     func injectAndKeyspaceWriteJUnitToStandardOutput() async throws {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
-        let scenario = try Fixtures.scenarioFile("""
+        let scenario = try Fixtures.scenarioFile(
+            """
             name: one-write
             summary: One SET and its check.
             steps:
@@ -49,7 +54,10 @@ struct ReportOutputTests {
               - { exists: "flag:1", severity: critical }
             """)
         let inject = try await Fixtures.run(
-            ["inject", server.url, "--scenario", scenario, "--trial-timeout", "0.3", "--quiet", "--format", "junit", "--fail-on", "medium"])
+            [
+                "inject", server.url, "--scenario", scenario, "--trial-timeout", "0.3", "--quiet", "--format", "junit",
+                "--fail-on", "medium",
+            ])
         let injectRead = try await JUnitReportTests.read(inject.stdout)
         #expect(injectRead.errors == [], "\(inject.stdout)")
         #expect(injectRead.root["name"] == "redisaudit inject")

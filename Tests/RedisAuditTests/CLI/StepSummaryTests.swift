@@ -12,7 +12,9 @@ struct StepSummaryTests {
         let directory = try ReportOutputTests.scratch()
         let summary = directory + "/summary.md"
         try "## An earlier step\n\nits text\n".write(toFile: summary, atomically: true, encoding: .utf8)
-        let arguments = ["compare", server.url + "/0", server.url + "/1", "--scenario", "blacklist", "--quiet", "--format", "json"]
+        let arguments = [
+            "compare", server.url + "/0", server.url + "/1", "--scenario", "blacklist", "--quiet", "--format", "json",
+        ]
         let first = try await Fixtures.run(arguments, environment: ["GITHUB_STEP_SUMMARY": summary])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("\"schemaVersion\" : 1"), "--format still decides standard output")
@@ -43,8 +45,9 @@ struct StepSummaryTests {
                 ["compare", a.url, b.url, "--scenario", path, "--output", directory + "/report.md"],
                 environment: ["GITHUB_STEP_SUMMARY": summary])
             #expect(failing.status == 1, "findings still fail the run: \(failing.stderr)")
-            #expect(failing.stderr.contains("redisaudit: warning: cannot append the report to GITHUB_STEP_SUMMARY (\(summary)): "),
-                    "\(failing.stderr)")
+            #expect(
+                failing.stderr.contains("redisaudit: warning: cannot append the report to GITHUB_STEP_SUMMARY (\(summary)): "),
+                "\(failing.stderr)")
             #expect(failing.stderr.contains("fail: "), "the verdict is still logged")
             #expect(try String(contentsOfFile: directory + "/report.md", encoding: .utf8).contains("**Verdict: FAIL**"))
         }

@@ -6,7 +6,9 @@ import Testing
 /// project's venv (`make deps`), then read back with Python's XML parser as a CI server reads them.
 @Suite("JUnit reports", .timeLimit(.minutes(2)), MachineLoad.light)
 struct JUnitReportTests {
-    static var schema: String { ReportSchemaTests.root.appendingPathComponent("Tests/RedisAuditTests/Report/Fixtures/junit.xsd").path }
+    static var schema: String {
+        ReportSchemaTests.root.appendingPathComponent("Tests/RedisAuditTests/Report/Fixtures/junit.xsd").path
+    }
 
     /// What a CI server reads from a JUnit document: the schema's complaints and every test case.
     struct Read: Decodable {
@@ -36,7 +38,8 @@ struct JUnitReportTests {
 
     /// Validates `xml` against the XSD and parses it; a document that is not well-formed has errors and no cases.
     static func read(_ xml: String) async throws -> Read {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-junit-\(UUID().uuidString.prefix(8)).xml")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "redisaudit-junit-\(UUID().uuidString.prefix(8)).xml")
         try xml.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let script = """
@@ -69,14 +72,20 @@ struct JUnitReportTests {
 
     /// Checks that every finding the threshold counts is a failure of exactly one case (with its
     /// id in the text) and every other finding is only in a case's output.
-    static func expectFailuresFollowTheThreshold(_ report: AuditReport, _ read: Read, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    static func expectFailuresFollowTheThreshold(
+        _ report: AuditReport, _ read: Read, sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) {
         let threshold = FailThreshold(report.summary.failOn)!
         for finding in report.findings {
-            let failing = read.cases.flatMap { $0.failures.filter { $0.text.hasPrefix(finding.id) } }
+            let failing = read.cases.flatMap { $0.failures.filter { $0.text.contains("\n\(finding.id) · ") } }
             let shown = read.cases.filter { $0.systemOut.contains(finding.id) }
             if threshold.isMet(by: finding) {
                 #expect(failing.count == 1, "\(finding.id) fails one case", sourceLocation: sourceLocation)
-                #expect(failing.first?.message == "[\(finding.severity.rawValue.uppercased())] \(finding.title)", sourceLocation: sourceLocation)
+                let message = "[\(finding.severity.rawValue.uppercased())] \(finding.title)"
+                #expect(failing.first?.message == message, sourceLocation: sourceLocation)
+                #expect(
+                    failing.first?.text.hasPrefix(message + "\n") == true, "the text opens with it",
+                    sourceLocation: sourceLocation)
                 #expect(failing.first?.type == finding.category.rawValue, sourceLocation: sourceLocation)
                 #expect(shown.isEmpty, sourceLocation: sourceLocation)
             } else {
@@ -98,7 +107,8 @@ struct JUnitReportTests {
         let expireNX = try ScenarioLoader.load(contentsOf: try Fixtures.scenarioFile(CompareIntegrationTests.expireNX))
         var report = try await Fixtures.compare(a, b, scenarios: [expireNX, try #require(try BuiltinScenarios.named("login"))])
         let threshold = try #require(FailThreshold(report.summary.failOn))
-        try #require(report.findings.contains { threshold.isMet(by: $0) } && report.findings.contains { !threshold.isMet(by: $0) })
+        try #require(
+            report.findings.contains { threshold.isMet(by: $0) } && report.findings.contains { !threshold.isMet(by: $0) })
 
         let read = try await Self.read(JUnitReport.render(report))
         #expect(read.errors == [])
@@ -130,17 +140,22 @@ struct JUnitReportTests {
 
     @Test(.enabled(if: ReportSchemaTests.available))
     func everySeverityAtOrAboveTheThresholdFailsAndTheRestIsOutput() async throws {
-        let findings = FindingRanking.rank(Severity.allCases.map { severity in
-            Finding(identity: severity.rawValue, severity: severity, category: .replyMismatch, title: "\(severity.rawValue) finding",
+        let findings = FindingRanking.rank(
+            Severity.allCases.map { severity in
+                Finding(
+                    identity: severity.rawValue, severity: severity, category: .replyMismatch,
+                    title: "\(severity.rawValue) finding",
                     endpoints: ["A", "B"], scenario: "login", step: "step 1 (command): GET", why: "why", fix: "fix")
-        })
-        let summary = ReportSummary(findings: findings, failOn: .severity(.medium), endpoints: [], scenarios: ["login"],
-                                    startedAt: "2026-01-01T00:00:00Z", durationSeconds: 0.5)
+            })
+        let summary = ReportSummary(
+            findings: findings, failOn: .severity(.medium), endpoints: [], scenarios: ["login"],
+            startedAt: "2026-01-01T00:00:00Z", durationSeconds: 0.5)
         let report = AuditReport(tool: ToolInfo(), command: "compare", summary: summary, findings: findings, profiles: [])
         let read = try await Self.read(JUnitReport.render(report))
         #expect(read.errors == [])
         let login = try #require(read.testCase("login"))
-        #expect(login.failures.map(\.message) == ["[CRITICAL] critical finding", "[HIGH] high finding", "[MEDIUM] medium finding"])
+        #expect(
+            login.failures.map(\.message) == ["[CRITICAL] critical finding", "[HIGH] high finding", "[MEDIUM] medium finding"])
         #expect(login.systemOut.contains("[LOW] low finding") && login.systemOut.contains("[INFO] info finding"))
         #expect(read.suite["failures"] == "1" && read.suite["tests"] == "1", "one test case, failed")
         Self.expectFailuresFollowTheThreshold(report, read)
@@ -154,13 +169,17 @@ struct JUnitReportTests {
             identity: "hostile", severity: .high, category: .replyMismatch, title: "GET \(hostile)\ttab\nline", endpoints: ["A"],
             scenario: "odd <&> \"name\"", step: "step 1 (command): GET \(hostile)",
             evidence: ["> GET k", "A: \(hostile)", "B: \u{0}\u{8}bytes"], why: "why \(hostile)", fix: "fix &amp; not an entity")
-        let below = Finding(identity: "below", severity: .low, category: .serverProfile, title: "low \(hostile)", endpoints: ["A"],
-                            evidence: [hostile], why: "why", fix: "fix")
-        let summary = ReportSummary(findings: [finding, below], failOn: .severity(.high), endpoints: [], scenarios: [],
-                                    startedAt: "2026-01-01T00:00:00Z", durationSeconds: 1, notes: ["note \(hostile)"])
-        let report = AuditReport(tool: ToolInfo(), command: "compare", summary: summary, findings: [finding, below], profiles: [])
+        let below = Finding(
+            identity: "below", severity: .low, category: .serverProfile, title: "low \(hostile)", endpoints: ["A"],
+            evidence: [hostile], why: "why", fix: "fix")
+        let summary = ReportSummary(
+            findings: [finding, below], failOn: .severity(.high), endpoints: [], scenarios: [],
+            startedAt: "2026-01-01T00:00:00Z", durationSeconds: 1, notes: ["note \(hostile)"])
+        let report = AuditReport(
+            tool: ToolInfo(), command: "compare", summary: summary, findings: [finding, below], profiles: [])
         let xml = JUnitReport.render(report)
-        #expect(!xml.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "no control byte reaches the document")
+        #expect(
+            !xml.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" }, "no control byte reaches the document")
 
         let read = try await Self.read(xml)
         #expect(read.errors == [])
@@ -175,8 +194,36 @@ struct JUnitReportTests {
         #expect(read.suiteOut == "note \(clean)")
     }
 
+    @Test(.enabled(if: ReportSchemaTests.available))
+    func everyFindingLandsInExactlyOneNamedCase() async throws {
+        func finding(_ identity: String, scenario: String?, category: FindingCategory = .invariant) -> Finding {
+            Finding(
+                identity: identity, severity: .high, category: category, title: identity, endpoints: ["A"], scenario: scenario,
+                why: "why", fix: "fix")
+        }
+        let findings = [
+            finding("unnamed", scenario: ""), finding("unlisted", scenario: "not-in-summary"),
+            finding("scenario-named-like-a-category", scenario: "server-profile"),
+            finding("no-scenario", scenario: nil, category: .serverProfile),
+        ]
+        let summary = ReportSummary(
+            findings: findings, failOn: .severity(.high), endpoints: [], scenarios: ["server-profile"],
+            startedAt: "2026-01-01T00:00:00Z", durationSeconds: 0)
+        let report = AuditReport(tool: ToolInfo(), command: "compare", summary: summary, findings: findings, profiles: [])
+        let read = try await Self.read(JUnitReport.render(report))
+        #expect(read.errors == [])
+        #expect(
+            read.cases.map(\.name) == ["server-profile", "(unnamed scenario)", "not-in-summary", "server-profile (no scenario)"])
+        #expect(
+            read.cases.map { $0.failures.map(\.message) } == [
+                ["[HIGH] scenario-named-like-a-category"], ["[HIGH] unnamed"], ["[HIGH] unlisted"], ["[HIGH] no-scenario"],
+            ])
+        Self.expectFailuresFollowTheThreshold(report, read)
+    }
+
     @Test func escapingIsXMLsOwn() {
-        #expect(JUnitReport.escape("<a href='x'>&\"</a>", inAttribute: true) == "&lt;a href=&apos;x&apos;&gt;&amp;&quot;&lt;/a&gt;")
+        #expect(
+            JUnitReport.escape("<a href='x'>&\"</a>", inAttribute: true) == "&lt;a href=&apos;x&apos;&gt;&amp;&quot;&lt;/a&gt;")
         #expect(JUnitReport.escape("<a href='x'>&\"</a>", inAttribute: false) == "&lt;a href='x'&gt;&amp;\"&lt;/a&gt;")
         #expect(JUnitReport.escape("a\u{0}b\u{1F}c\td\ne\rf\u{FFFF}g😀", inAttribute: false) == "abc\td\ne&#13;fg😀")
         #expect(JUnitReport.escape("a\tb\nc", inAttribute: true) == "a&#9;b&#10;c")
@@ -184,34 +231,46 @@ struct JUnitReportTests {
 
     @Test(.enabled(if: ReportSchemaTests.available))
     func theSchemaRejectsWhatCIServersWouldNotRead() async throws {
-        let stray = try await Self.read("""
+        let stray = try await Self.read(
+            """
             <testsuites><testsuite name="s" tests="1"><failure message="m"/><testcase name="c"/></testsuite></testsuites>
             """)
         #expect(!stray.errors.isEmpty, "a failure outside a test case")
-        let count = try await Self.read(#"<testsuites><testsuite name="s" tests="many"><testcase name="c"/></testsuite></testsuites>"#)
+        let count = try await Self.read(
+            #"<testsuites><testsuite name="s" tests="many"><testcase name="c"/></testsuite></testsuites>"#)
         #expect(!count.errors.isEmpty, "a count that is not a number")
-        let unnamed = try await Self.read(#"<testsuites><testsuite name="s" tests="1"><testcase classname="c"/></testsuite></testsuites>"#)
+        let unnamed = try await Self.read(
+            #"<testsuites><testsuite name="s" tests="1"><testcase classname="c"/></testsuite></testsuites>"#)
         #expect(!unnamed.errors.isEmpty, "a test case without a name")
-        let broken = try await Self.read("<testsuites><testsuite name=\"s\" tests=\"1\"><testcase name=\"\u{1}\"/></testsuite></testsuites>")
+        let broken = try await Self.read(
+            "<testsuites><testsuite name=\"s\" tests=\"1\"><testcase name=\"\u{1}\"/></testsuite></testsuites>")
         #expect(broken.errors.first?.hasPrefix("not well-formed") == true, "a control byte: \(broken.errors)")
     }
 
     @Test(.enabled(if: ReportSchemaTests.available))
     func aKeyspaceReportHasAPassingKeyspaceCaseAndOneCasePerCategory() async throws {
         let findings = FindingRanking.rank([
-            Finding(identity: "p1", severity: .medium, category: .ttlMissing, title: "rt:<id> keys without TTL", endpoints: ["A"],
-                    why: "why", fix: "fix"),
-            Finding(identity: "p2", severity: .medium, category: .ttlMissing, title: "sess:<id> keys without TTL", endpoints: ["A"],
-                    why: "why", fix: "fix"),
-            Finding(identity: "x", severity: .low, category: .keyPrefix, title: "keys outside app:", endpoints: ["A"], why: "why", fix: "fix"),
+            Finding(
+                identity: "p1", severity: .medium, category: .ttlMissing, title: "rt:<id> keys without TTL", endpoints: ["A"],
+                why: "why", fix: "fix"),
+            Finding(
+                identity: "p2", severity: .medium, category: .ttlMissing, title: "sess:<id> keys without TTL", endpoints: ["A"],
+                why: "why", fix: "fix"),
+            Finding(
+                identity: "x", severity: .low, category: .keyPrefix, title: "keys outside app:", endpoints: ["A"], why: "why",
+                fix: "fix"),
         ])
-        let table = KeyspaceEndpointTable(role: "A", dbsize: 1200, keysScanned: 1200, vanished: 0, complete: true, seconds: 0.2,
-                                          memoryRefused: nil, patterns: [])
-        let keyspace = KeyspaceSection(match: nil, count: 1000, sample: nil, memory: false, expectPrefixes: ["app:"], endpoints: [table])
-        let summary = ReportSummary(findings: findings, failOn: .severity(.medium), endpoints: [], scenarios: [],
-                                    startedAt: "2026-01-01T00:00:00Z", durationSeconds: 0.3)
-        let report = AuditReport(tool: ToolInfo(), command: "keyspace", summary: summary, findings: findings, profiles: [],
-                                 keyspace: keyspace)
+        let table = KeyspaceEndpointTable(
+            role: "A", dbsize: 1200, keysScanned: 1200, vanished: 0, complete: true, seconds: 0.2,
+            memoryRefused: nil, patterns: [])
+        let keyspace = KeyspaceSection(
+            match: nil, count: 1000, sample: nil, memory: false, expectPrefixes: ["app:"], endpoints: [table])
+        let summary = ReportSummary(
+            findings: findings, failOn: .severity(.medium), endpoints: [], scenarios: [],
+            startedAt: "2026-01-01T00:00:00Z", durationSeconds: 0.3)
+        let report = AuditReport(
+            tool: ToolInfo(), command: "keyspace", summary: summary, findings: findings, profiles: [],
+            keyspace: keyspace)
         let read = try await Self.read(JUnitReport.render(report))
         #expect(read.errors == [])
         #expect(read.cases.map(\.name) == ["keyspace", "ttl-missing", "key-prefix"])
