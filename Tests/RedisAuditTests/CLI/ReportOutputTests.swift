@@ -85,4 +85,18 @@ struct ReportOutputTests {
         #expect(outsideRead.testCase("keyspace")?.systemOut.contains("A: 2 keys scanned") == true)
         #expect(outsideRead.testCase("key-prefix")?.failures.isEmpty == false, "\(outsideRead.cases.map(\.name))")
     }
+
+    @Test(.enabled(if: ReportSchemaTests.available && Fixtures.available(.redis70)))
+    func aPasswordInTheURLNeverReachesTheJUnitReport() async throws {
+        let server = try await TestServer.start(.redis70, extraArguments: ["--requirepass", "Junit-s3cret"])
+        defer { server.stop() }
+        let url = "redis://:Junit-s3cret@127.0.0.1:\(server.port)"
+        let run = try await Fixtures.run(["compare", url + "/0", url + "/1", "--scenario", "blacklist", "--format", "junit"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!run.stdout.contains("Junit-s3cret") && !run.stderr.contains("Junit-s3cret"))
+        let read = try await JUnitReportTests.read(run.stdout)
+        #expect(read.errors == [])
+        #expect(read.cases.map(\.name).first == "blacklist")
+        #expect(run.stdout.contains("redis://:***@127.0.0.1:\(server.port)/1 (Redis"), "the endpoints are named, redacted")
+    }
 }
