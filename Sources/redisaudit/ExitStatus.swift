@@ -49,7 +49,8 @@ enum ExitStatus {
     }
 
     static func printError(_ message: String) {
-        FileHandle.standardError.write(Data(("redisaudit: error: " + message + "\n").utf8))
+        let label = DiagnosticColour.standardError.paint("error:", .error)
+        FileHandle.standardError.write(Data(("redisaudit: \(label) " + message + "\n").utf8))
     }
 }
 

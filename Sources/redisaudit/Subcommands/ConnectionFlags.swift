@@ -43,14 +43,17 @@ struct ConnectionFlags: ParsableArguments {
 
 /// Where the report goes and when the run fails, shared by the audit subcommands.
 struct ReportFlags: ParsableArguments {
-    @Option(help: "Report format: markdown or json.")
+    @Option(help: "Report format: markdown, json or junit.")
     var format: ReportFormat = .markdown
 
-    @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
+    @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.", completion: .file())
     var output: String?
 
-    @Option(help: "Also write the JSON report to this file (whatever --format says).")
+    @Option(help: "Also write the JSON report to this file (whatever --format says).", completion: .file(extensions: ["json"]))
     var jsonOutput: String?
+
+    @Option(help: "Also write the JUnit XML report to this file (whatever --format says).", completion: .file(extensions: ["xml"]))
+    var junitOutput: String?
 
     @Option(help: "Exit 1 when a finding is at or above this severity: critical, high, medium, low, info or never (default: high).")
     var failOn: String?
@@ -72,12 +75,14 @@ struct ReportFlags: ParsableArguments {
 
     var threshold: FailThreshold { failOn.flatMap(FailThreshold.init) ?? .severity(.high) }
 
-    /// Writes the rendered report and returns the exit code its verdict calls for.
-    func emit(_ report: AuditReport) throws -> Int32 {
+    /// Writes the rendered report (and appends the Markdown one to GitHub Actions' job summary
+    /// when `GITHUB_STEP_SUMMARY` names a file) and returns the exit code its verdict calls for.
+    func emit(_ report: AuditReport, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int32 {
         let text: String
         switch format {
         case .markdown: text = MarkdownReport.render(report)
         case .json: text = JSONReport.render(report)
+        case .junit: text = JUnitReport.render(report)
         }
         if let output {
             try write(text, to: output)
@@ -86,6 +91,17 @@ struct ReportFlags: ParsableArguments {
         }
         if let jsonOutput {
             try write(JSONReport.render(report), to: jsonOutput)
+        }
+        if let junitOutput {
+            try write(JUnitReport.render(report), to: junitOutput)
+        }
+        if let summary = GitHubStepSummary.path(in: environment) {
+            // A job summary that cannot be written does not change the audit's verdict.
+            do {
+                try GitHubStepSummary.append(MarkdownReport.render(report), to: summary)
+            } catch {
+                Logger(label: "redisaudit").warning("\(error)")
+            }
         }
         return report.summary.verdict == "pass" ? ExitStatus.pass : ExitStatus.findings
     }
@@ -118,7 +134,7 @@ struct ReportFlags: ParsableArguments {
         if let b = result.baseline {
             verdict += " (baseline: \(b.new) new, \(b.accepted) accepted, \(b.expired) expired, \(b.resolved.count) resolved)"
         }
-        logger.info("\(verdict)")
+        logger.info("\(verdict)", metadata: [DiagnosticsLogHandler.verdictKey: "\(result.summary.verdict)"])
         if code != ExitStatus.pass { throw ExitCode(code) }
     }
 
@@ -131,7 +147,7 @@ struct ReportFlags: ParsableArguments {
 
 /// The report formats.
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case markdown, json
+    case markdown, json, junit
 }
 
 

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import RedisAudit
+
+/// The built binary's report outputs: `--format junit`, and `--junit-output` next to the other outputs.
+@Suite("redisaudit report outputs", .timeLimit(.minutes(2)), MachineLoad.light)
+struct ReportOutputTests {
+    static func scratch() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ra-outputs-\(UUID().uuidString.prefix(6))")
+            .path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test(.enabled(if: ReportSchemaTests.available && Fixtures.available(.redis62, .redis70)))
+    func oneRunWritesMarkdownJSONAndJUnit() async throws {
+        let a = try await TestServer.start(.redis62)
+        let b = try await TestServer.start(.redis70)
+        defer { a.stop(); b.stop() }
+        let path = try Fixtures.scenarioFile(CompareIntegrationTests.expireNX)
+        let directory = try Self.scratch()
+        let run = try await Fixtures.run(
+            [
+                "compare", a.url, b.url, "--scenario", path, "--quiet",
+                "--output", "report.md", "--json-output", "report.json", "--junit-output", "report.xml",
+            ],
+            directory: directory)
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stdout.isEmpty, "every report went to its file")
+        let markdown = try String(contentsOfFile: directory + "/report.md", encoding: .utf8)
+        #expect(markdown.hasPrefix("# redisaudit compare report\n\n**Verdict: FAIL**"))
+        let report = try JSONDecoder().decode(
+            AuditReport.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/report.json")))
+        let xml = try String(contentsOfFile: directory + "/report.xml", encoding: .utf8)
+        let read = try await JUnitReportTests.read(xml)
+        #expect(read.errors == [])
+        #expect(read.suite["timestamp"] == report.summary.startedAt, "the three come from the same run")
+        #expect(read.cases.flatMap(\.failures).count == report.summary.failing)
+        #expect(read.testCase("expire-nx")?.failures.contains { $0.type == "reply-mismatch" } == true)
+        JUnitReportTests.expectFailuresFollowTheThreshold(report, read)
+    }
+
+    @Test(.enabled(if: ReportSchemaTests.available && Fixtures.available(.redis70)))
+    func injectAndKeyspaceWriteJUnitToStandardOutput() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let scenario = try Fixtures.scenarioFile(
+            """
+            name: one-write
+            summary: One SET and its check.
+            steps:
+              - command: [SET, "flag:1", "on"]
+            invariants:
+              - { exists: "flag:1", severity: critical }
+            """)
+        let inject = try await Fixtures.run(
+            [
+                "inject", server.url, "--scenario", scenario, "--trial-timeout", "0.3", "--quiet", "--format", "junit",
+                "--fail-on", "medium",
+            ])
+        let injectRead = try await JUnitReportTests.read(inject.stdout)
+        #expect(injectRead.errors == [], "\(inject.stdout)")
+        #expect(injectRead.root["name"] == "redisaudit inject")
+        #expect(injectRead.cases.first?.name == "one-write")
+        #expect(injectRead.cases.allSatisfy { $0.classname == "redisaudit.inject" })
+        // The reply held past the trial timeout is a medium hang: a failure at --fail-on medium, and exit 1.
+        #expect(inject.status == 1, "\(inject.stderr)")
+        #expect(injectRead.testCase("one-write")?.failures.map(\.type) == ["hang"], "\(inject.stdout)")
+
+        let empty = try await Fixtures.run(["keyspace", server.url, "--quiet", "--format", "junit"])
+        #expect(empty.status == 0, "\(empty.stderr)")
+        let emptyRead = try await JUnitReportTests.read(empty.stdout)
+        #expect(emptyRead.errors == [])
+        #expect(emptyRead.cases.map(\.name) == ["keyspace"], "a clean scan is one passing test")
+        #expect(emptyRead.cases.first?.failures.isEmpty == true)
+
+        _ = try await server.command("SET", "other:1", "x")
+        _ = try await server.command("SET", "other:2", "x")
+        let outside = try await Fixtures.run(
+            ["keyspace", server.url, "--quiet", "--format", "junit", "--expect-prefix", "app:", "--fail-on", "info"])
+        #expect(outside.status == 1)
+        let outsideRead = try await JUnitReportTests.read(outside.stdout)
+        #expect(outsideRead.errors == [])
+        #expect(outsideRead.cases.first?.name == "keyspace")
+        #expect(outsideRead.testCase("keyspace")?.systemOut.contains("A: 2 keys scanned") == true)
+        #expect(outsideRead.testCase("key-prefix")?.failures.isEmpty == false, "\(outsideRead.cases.map(\.name))")
+    }
+
+    @Test(.enabled(if: ReportSchemaTests.available && Fixtures.available(.redis70)))
+    func aPasswordInTheURLNeverReachesTheJUnitReport() async throws {
+        let server = try await TestServer.start(.redis70, extraArguments: ["--requirepass", "Junit-s3cret"])
+        defer { server.stop() }
+        let url = "redis://:Junit-s3cret@127.0.0.1:\(server.port)"
+        let run = try await Fixtures.run(["compare", url + "/0", url + "/1", "--scenario", "blacklist", "--format", "junit"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!run.stdout.contains("Junit-s3cret") && !run.stderr.contains("Junit-s3cret"))
+        let read = try await JUnitReportTests.read(run.stdout)
+        #expect(read.errors == [])
+        #expect(read.cases.map(\.name).first == "blacklist")
+        #expect(run.stdout.contains("redis://:***@127.0.0.1:\(server.port)/1 (Redis"), "the endpoints are named, redacted")
+    }
+}
