@@ -45,8 +45,22 @@ final class ChildProcess: @unchecked Sendable {
             for p in cArgv { free(p) }
             for p in cEnv { free(p) }
         }
+        // The child starts with no signal blocked and default dispositions: the test runner's
+        // threads block some (SIGTERM among them), and a child inherits the mask, so a script's
+        // `kill` of its own servers would otherwise do nothing and its `wait` would never end.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var child: pid_t = 0
-        let result = posix_spawn(&child, program, &actions, nil, &cArgv, &cEnv)
+        let result = posix_spawn(&child, program, &actions, &attributes, &cArgv, &cEnv)
         guard result == 0 else { throw TestServerError.notReady("cannot start \(executable): \(String(cString: strerror(result)))") }
         pid = child
     }
