@@ -6,7 +6,7 @@
 # one (inject-report.md, inject-report.json); then fills both servers with a few hundred keys of
 # the auth backend's patterns (a few without TTL on A, shorter sessions on B), runs
 # `redisaudit keyspace A B` (keyspace.md, keyspace.json), prints the three Markdown reports, and
-# stops both servers.
+# stops both servers; then runs the deploy gate of examples/ci (one accepted, one new difference).
 set -euo pipefail
 bin=${1:?usage: demo.sh PATH_TO_REDISAUDIT}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -93,3 +93,14 @@ echo
 cat "$root/keyspace.md"
 echo
 echo "demo: wrote keyspace.md and keyspace.json (keyspace exit code $kstatus)" >&2
+
+# The deploy gate of examples/ci: its own Redis 7.0 (saving to disk) and Valkey 9.1 (staging,
+# persistence off, and here also evicting keys), the checked-in baseline accepting the
+# persistence difference; the new eviction policy alone fails the gate.
+echo >&2
+echo "demo: the deploy gate of examples/ci (redisaudit compare --config --baseline), one accepted and one new difference" >&2
+gstatus=0
+NEW_DIFFERENCE=1 REDISAUDIT="$bin" REPORTS="$work/gate" GITHUB_STEP_SUMMARY="$work/gate/step-summary.md" \
+  REDIS_SERVER="$redis" VALKEY_SERVER="$valkey" "$root/examples/ci/run-locally.sh" 2>"$work/gate.log" || gstatus=$?
+grep -E '^### |^Baseline|^\*\*Verdict' "$work/gate/report.md" || true
+echo "demo: gate exit code $gstatus (1: a new finding at or above fail-on; reports in .demo/gate/: report.md, report.json, report.xml)" >&2

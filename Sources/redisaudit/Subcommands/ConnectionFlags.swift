@@ -134,6 +134,8 @@ struct ReportFlags: ParsableArguments {
         if let b = result.baseline {
             verdict += " (baseline: \(b.new) new, \(b.accepted) accepted, \(b.expired) expired, \(b.resolved.count) resolved)"
         }
+        let written = [output, jsonOutput, junitOutput].compactMap { $0 }
+        if !written.isEmpty { verdict += "; report in " + written.joined(separator: ", ") }
         logger.info("\(verdict)", metadata: [DiagnosticsLogHandler.verdictKey: "\(result.summary.verdict)"])
         if code != ExitStatus.pass { throw ExitCode(code) }
     }
