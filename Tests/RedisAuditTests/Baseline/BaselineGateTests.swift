@@ -1,4 +1,5 @@
 import Foundation
+import RESP
 import Testing
 @testable import RedisAudit
 
@@ -94,6 +95,34 @@ struct BaselineGateTests {
         let broken = try await Fixtures.run(["compare", "redis://127.0.0.1:1", "redis://127.0.0.1:2", "--baseline", baseline])
         #expect(broken.status == 2)
         #expect(broken.stderr.contains("\(baseline):3: "), "\(broken.stderr)")
+    }
+
+    /// The same baseline file works for `keyspace` (and its entries for `compare` are left alone).
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func keyspaceFindingsCanBeAcceptedToo() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let connection = try await server.connect()
+        _ = await connection.send(KeyspaceIntegrationTests.authKeyspace().map { RESPCommand(strings: $0) })
+        await connection.close()
+        let dir = try Self.directory()
+        let json = "\(dir)/keyspace.json"
+        let first = try await Fixtures.run(["keyspace", server.url, "--fail-on", "medium", "--quiet", "--json-output", json, "-o", "/dev/null"])
+        #expect(first.status == 1, "\(first.stderr)")
+        let baseline = "\(dir)/baseline.yaml"
+        try Baseline(entries: [
+            BaselineEntry(id: "RA-0123456789", command: "compare", title: nil, category: nil, endpoints: [], scenario: nil, step: nil,
+                          reason: "a compare entry", expires: nil)
+        ]).render().write(toFile: baseline, atomically: true, encoding: .utf8)
+        let write = try await Fixtures.run(["baseline", "write", "--from", json, "--output", baseline, "--reason", "legacy keys"])
+        #expect(write.status == 0, "\(write.stderr)")
+        let second = try await Fixtures.run(
+            ["keyspace", server.url, "--fail-on", "medium", "--quiet", "--baseline", baseline, "--json-output", json, "-o", "/dev/null"])
+        #expect(second.status == 0, "\(second.stderr)")
+        let report = try Self.report(json)
+        #expect(report.findings.allSatisfy { $0.acceptance?.status == .accepted })
+        #expect(report.baseline?.resolved.isEmpty == true, "the compare entry is not this subcommand's to resolve")
+        #expect(try Baseline.load(contentsOf: baseline).entries.contains { $0.command == "compare" })
     }
 
     /// Ids must not change with random variables or run namespaces, or no baseline would match twice.
