@@ -114,8 +114,10 @@ public enum JUnitReport {
             if threshold.isMet(by: finding) {
                 cases[position].failures.append(finding)
             } else {
-                let heading =
-                    "[\(finding.severity.rawValue.uppercased())] \(finding.title) (not failing the run, --fail-on \(threshold))"
+                let why =
+                    finding.acceptance?.status == .accepted
+                    ? "accepted in the baseline: \(finding.acceptance?.reason ?? "")" : "not failing the run, --fail-on \(threshold)"
+                let heading = "[\(finding.severity.rawValue.uppercased())] \(finding.title) (\(why))"
                 cases[position].output.append(([heading] + details(of: finding)).joined(separator: "\n"))
             }
         }
@@ -133,6 +135,9 @@ public enum JUnitReport {
         case (let scenario?, nil): lines.append("Scenario: \(scenario)")
         case (nil, let step?): lines.append("Where: \(step)")
         case (nil, nil): break
+        }
+        if let acceptance = finding.acceptance, acceptance.status == .expired {
+            lines.append("Acceptance expired\(acceptance.expires.map { " \($0)" } ?? ""): \(acceptance.reason)")
         }
         lines.append("Why it matters: \(finding.why)")
         lines.append("Fix: \(finding.fix)")

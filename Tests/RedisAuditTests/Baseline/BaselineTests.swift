@@ -14,7 +14,7 @@ struct BaselineTests {
     static func report(_ findings: [Finding], command: String = "compare", failOn: FailThreshold = .severity(.medium)) -> AuditReport {
         AuditReport(
             tool: ToolInfo(), command: command,
-            summary: ReportSummary(findings: findings, failOn: failOn, endpoints: [], scenarios: ["login"], startedAt: "", durationSeconds: 0),
+            summary: ReportSummary(findings: findings, failOn: failOn, endpoints: [], scenarios: ["login"], startedAt: "2026-12-01T00:00:00Z", durationSeconds: 0),
             findings: findings, profiles: [])
     }
 

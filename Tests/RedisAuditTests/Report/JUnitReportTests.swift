@@ -161,6 +161,25 @@ struct JUnitReportTests {
         Self.expectFailuresFollowTheThreshold(report, read)
     }
 
+    /// A baselined finding at the threshold is output, saying it is accepted; an expired one fails again.
+    @Test(.enabled(if: ReportSchemaTests.available))
+    func acceptedFindingsAreOutputAndExpiredOnesFailAgain() async throws {
+        let accepted = BaselineTests.finding("accepted", .high), expired = BaselineTests.finding("expired", .high)
+        let report = BaselineTests.report([accepted, expired])
+        let baseline = Baseline(entries: [
+            BaselineEntry(accepted, command: "compare", reason: "staging differs", expires: nil),
+            BaselineEntry(expired, command: "compare", reason: "until the cut-over", expires: CalendarDate.parse("2020-01-31")),
+        ])
+        let checked = BaselineCheck.apply(baseline, file: "bl.yaml", to: report)
+        let read = try await Self.read(JUnitReport.render(checked))
+        #expect(read.errors == [])
+        let login = try #require(read.testCase("login"))
+        #expect(login.failures.map(\.message) == ["[HIGH] title of expired"])
+        #expect(login.failures.first?.text.contains("Acceptance expired 2020-01-31: until the cut-over") == true)
+        #expect(login.systemOut.contains("[HIGH] title of accepted (accepted in the baseline: staging differs)"), "\(login.systemOut)")
+        Self.expectFailuresFollowTheThreshold(checked, read)
+    }
+
     @Test(.enabled(if: ReportSchemaTests.available))
     func markupQuotesAndControlBytesAreEscapedOrDroppedAndStillValidate() async throws {
         let hostile = "a < b && c > \"d\" 'e' ]]> \u{01}\u{1B}[31m\u{7}\u{FFFE}end"
