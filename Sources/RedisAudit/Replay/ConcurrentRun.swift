@@ -66,8 +66,20 @@ struct ConcurrentRunner {
         var keys: [[UInt8]]
         var commands: Int
         var stopped: Bool
-        /// When the client's last step ended (before its connection was closed).
+        /// When the client's last step ended.
         var finished: ContinuousClock.Instant?
+        /// The client's connection, closed once every client is done: a client that finishes
+        /// early must not spend the loop's time (and the server's) on a teardown while the
+        /// others are still racing.
+        var connection: RedisConnection?
+    }
+
+    private static func close(_ results: [ClientResult]) async {
+        await withTaskGroup(of: Void.self) { group in
+            for connection in results.compactMap(\.connection) {
+                group.addTask { await connection.close() }
+            }
+        }
     }
 
     /// One step of one client; nil in `ClientResult.steps` when skipped.
@@ -121,11 +133,19 @@ struct ConcurrentRunner {
             }
             var all: [ClientResult] = []
             all.reserveCapacity(ready)
-            for try await result in group { all.append(result) }
+            do {
+                for try await result in group { all.append(result) }
+            } catch {
+                // The other clients end as they would; every connection is closed before the error goes on.
+                while let next = await group.nextResult() { if case .success(let result) = next { all.append(result) } }
+                await Self.close(all)
+                throw error
+            }
             return all
         }
         let lastReply = results.compactMap(\.finished).max()
         let raceSeconds = gate.releasedAt.flatMap { start in lastReply.map { Self.seconds($0 - start) } } ?? 0
+        await Self.close(results)
 
         var steps = block.steps.enumerated().map { j, step in
             InnerStepOutcome(index: j, step: step, ran: 0, skipped: 0, failed: 0, errors: [:], sample: nil)
@@ -153,6 +173,10 @@ struct ConcurrentRunner {
             commands += result.commands
             if result.stopped { stopped += 1 }
         }
+        // A shared step's keys, once for the block, when any client ran it.
+        for (j, commands) in shared.enumerated() where steps[j].ran > 0 {
+            for command in commands ?? [] { for key in command.keys { keys.add(key) } }
+        }
         let outcome = ConcurrentOutcome(
             clients: count, connected: ready, connectFailures: failures, steps: steps, tallies: tallies,
             commandsSent: commands, stopped: stopped, connectSeconds: connectSeconds, raceSeconds: raceSeconds,
@@ -160,7 +184,7 @@ struct ConcurrentRunner {
         return (outcome, keys.keys)
     }
 
-    /// One client: its steps in order on its own connection, then the connection is closed.
+    /// One client: its steps in order on its own connection (left open for `run` to close).
     ///
     /// The first step is decided and rendered before the client arrives at the gate, as an
     /// application has its request ready when the race starts; every later step depends on
@@ -192,8 +216,10 @@ struct ConcurrentRunner {
                     guard let next = try Self.prepare(step, flow: &flow, namespace: namespace, shared: shared[j]) else { continue }
                     prepared = next
                 }
-                result.keys += prepared.flatMap(\.keys)
-                let executor = StepExecutor(bindings: flow.bindings, namespace: namespace)
+                // A shared step's keys are the block's, counted once in `run`.
+                if shared[j] == nil { result.keys += prepared.flatMap(\.keys) }
+                var executor = StepExecutor(bindings: flow.bindings, namespace: namespace)
+                executor.keepsArguments = false
                 let execution: StepExecutor.Execution
                 do {
                     execution = try await executor.execute(step, prepared: prepared, session: &session)
@@ -222,7 +248,7 @@ struct ConcurrentRunner {
             throw error
         }
         result.finished = ContinuousClock.now
-        await session.close()
+        result.connection = session.current
         result.tallies = flow.tallies
         return result
     }

@@ -171,4 +171,7 @@ struct ReplaySession {
         await connection?.close()
         connection = nil
     }
+
+    /// The connection in use, to be closed by whoever outlives the session.
+    var current: RedisConnection? { connection }
 }

@@ -10,6 +10,10 @@ import RESP
 struct StepExecutor {
     let bindings: VariableBindings
     let namespace: Namespace
+    /// False for a concurrent block's clients: a command's arguments are kept for the report
+    /// only when it failed (the block reports counts and one failing sample, and a thousand
+    /// clients would otherwise copy every argument of every command).
+    var keepsArguments = true
 
     /// A command rendered and rewritten into the namespace, with its template.
     struct PreparedCommand {
@@ -126,8 +130,7 @@ struct StepExecutor {
             }
             var record = CommandRecord(
                 position: position, name: wire[i].name, specName: position.map { prepared[$0].specName } ?? wire[i].name,
-                display: wire[i].arguments.map { namespace.strip($0) },
-                outcome: stripped, expectationFailure: nil, template: template)
+                display: [], outcome: stripped, expectationFailure: nil, template: template)
             if case .transaction = step.kind {
                 // Inside MULTI the real reply is the EXEC element; judge expectations there.
                 if let position, let exec = outcomes.last?.reply?.arrayElements, position < exec.count,
@@ -138,6 +141,9 @@ struct StepExecutor {
                 }
             } else if let expect = template?.expect {
                 record.expectationFailure = ExpectationCheck.failure(of: expect, outcome: stripped, bindings: bindings)
+            }
+            if keepsArguments || record.outcome.isFailure || record.expectationFailure != nil {
+                record.display = wire[i].arguments.map { namespace.strip($0) }
             }
             records.append(record)
         }

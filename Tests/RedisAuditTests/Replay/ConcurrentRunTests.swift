@@ -89,6 +89,18 @@ struct ConcurrentRunTests {
         #expect(outcome.steps.allSatisfy { $0.failed == 0 })
         #expect(outcome.stopped == 0)
         #expect(outcome.steps[0].ran + 0 == outcome.steps[1].ran + outcome.steps[1].skipped)
+        // Every client's connection is closed once the block is done (they stay open only until the last client finishes).
+        let probe = try await server.connect()
+        var clients = 0
+        for _ in 0..<50 {
+            guard case .bulkString(let info) = try await probe.execute("INFO", "clients") else { break }
+            let line = String(decoding: info, as: UTF8.self).split(separator: "\r\n").first { $0.hasPrefix("connected_clients:") }
+            clients = line.flatMap { Int($0.dropFirst("connected_clients:".count)) } ?? -1
+            if clients <= 1 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(clients == 1, "only the probe's connection is left")
+        await probe.close()
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70)))
