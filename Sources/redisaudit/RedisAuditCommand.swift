@@ -13,9 +13,9 @@ struct RedisAuditCommand: AsyncParsableCommand {
             2 usage or scenario error, 3 an endpoint could not be reached or refused us,
             130 interrupted (the run namespace is cleaned up first).
 
-            Environment: REDISAUDIT_PASSWORD_A, REDISAUDIT_PASSWORD_B and REDISAUDIT_PASSWORD
-            hold passwords left out of endpoint URLs; GITHUB_STEP_SUMMARY names a file the
-            Markdown report is appended to; NO_COLOR (non-empty) or TERM=dumb turns off colour
+            Environment: REDISAUDIT_PASSWORD_A, REDISAUDIT_PASSWORD_B and REDISAUDIT_PASSWORD \
+            hold passwords left out of endpoint URLs; GITHUB_STEP_SUMMARY names a file the \
+            Markdown report is appended to; NO_COLOR (non-empty) or TERM=dumb turns off colour \
             on standard error.
             """,
         version: RedisAuditVersion.current,

@@ -8,9 +8,9 @@ struct BaselineCommand: ParsableCommand {
         commandName: "baseline",
         abstract: "Write and check the baseline of accepted findings that --baseline reads.",
         discussion: """
-            A baseline lists findings accepted on purpose (staging runs with persistence off, the managed host
-            refuses CONFIG). With --baseline FILE, compare, inject and keyspace still report them, marked
-            accepted, but they do not count toward --fail-on; one past its expiry date counts again, and an
+            A baseline lists findings accepted on purpose (staging runs with persistence off, the managed host \
+            refuses CONFIG). With --baseline FILE, compare, inject and keyspace still report them, marked \
+            accepted, but they do not count toward --fail-on; one past its expiry date counts again, and an \
             entry that no longer occurs is reported as resolved.
             """,
         subcommands: [Write.self, Validate.self]
@@ -21,8 +21,9 @@ struct BaselineCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Accept the findings of a JSON report (--json-output) into a baseline file.",
             discussion: """
-                When the output file exists, its entries keep their reasons and expiry dates, entries for other
+                When the output file exists, its entries keep their reasons and expiry dates, entries for other \
                 subcommands are kept, and entries of this subcommand that the report no longer has are dropped.
+
                 Example: redisaudit baseline write --from report.json --reason "staging differs on purpose" --expires 2027-03-31
                 """
         )

@@ -11,6 +11,9 @@ struct Compare: AsyncParsableCommand {
             Keep passwords out of shell history: leave them out of the URL and set
             REDISAUDIT_PASSWORD_A / REDISAUDIT_PASSWORD_B (or REDISAUDIT_PASSWORD for both).
 
+            Settings (endpoints too) can come from redisaudit.yaml in the working directory or --config FILE; \
+            flags override them. Known differences go in a baseline (redisaudit baseline write) given with --baseline.
+
             Example: redisaudit compare redis://127.0.0.1:6379 rediss://default@cache.example.com:6380 --scenario login
             """
     )
