@@ -127,7 +127,7 @@ struct ReportFlags: ParsableArguments {
         defer { _ = signals }
         var result = try await audit(logger, interruption)
         if let (path, baseline) = accepted {
-            result = BaselineCheck.apply(baseline, file: path, to: result)
+            result = BaselineCheck.apply(baseline, file: Self.relative(path), to: result)
         }
         let code = try emit(result)
         var verdict = "\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)"
@@ -138,6 +138,14 @@ struct ReportFlags: ParsableArguments {
         if !written.isEmpty { verdict += "; report in " + written.joined(separator: ", ") }
         logger.info("\(verdict)", metadata: [DiagnosticsLogHandler.verdictKey: "\(result.summary.verdict)"])
         if code != ExitStatus.pass { throw ExitCode(code) }
+    }
+
+    /// A path as the report names it: relative to the working directory when it is inside it
+    /// (a config file's baseline is resolved to an absolute path).
+    static func relative(_ path: String) -> String {
+        let directory = FileManager.default.currentDirectoryPath
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
     }
 
     /// The logger for progress and diagnostics, on standard error at the level `--quiet`/`--verbose` ask for.
