@@ -3,6 +3,7 @@ import RESP
 import Testing
 @testable import RedisAudit
 
+/// RedisConnection against real servers: TLS, AUTH, SELECT, deadlines and pipelined pairing.
 @Suite("connections to real servers: TLS, AUTH, deadlines", .timeLimit(.minutes(2)), MachineLoad.light)
 struct ConnectionIntegrationTests {
     @Test(.enabled(if: Fixtures.available(.redis70)))

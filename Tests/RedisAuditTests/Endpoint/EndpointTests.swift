@@ -1,6 +1,7 @@
 import Testing
 @testable import RedisAudit
 
+/// Parsing endpoint URLs: schemes, credentials, databases, and errors that never carry a password.
 @Suite("Endpoint URLs")
 struct EndpointTests {
     @Test func plainURLWithDefaults() throws {
