@@ -51,6 +51,33 @@ struct ConfigCommandLineTests {
         #expect(same.summary.endpoints.map(\.engine) == ["Valkey", "Valkey"])
     }
 
+    /// `inject:` faults replace the exploration, as `--fault` does; `--explore` on the command line brings it back.
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func injectTakesItsFaultsFromTheFileAndFlagsOverrideThem() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let dir = try Self.directory("""
+            endpoints:
+              a: "\(server.url)"
+            scenarios: [login]
+            inject:
+              faults: [kill-before:EXPIRE]
+              jobs: 2
+            """)
+        func coverage(_ extra: [String]) async throws -> (Int32, AuditReport) {
+            let json = "\(dir)/inject-\(UUID().uuidString).json"
+            let run = try await Fixtures.run(["inject", "--quiet", "-o", "/dev/null", "--json-output", json] + extra, directory: dir)
+            return (run.status, try JSONDecoder().decode(AuditReport.self, from: Data(contentsOf: URL(fileURLWithPath: json))))
+        }
+        let (status, rules) = try await coverage([])
+        #expect(status == 1)
+        #expect(rules.coverage?.map(\.trials) == [1], "one trial with the file's rules")
+        #expect(rules.findings.contains { $0.category == .partialApply })
+        let (_, explored) = try await coverage(["--explore", "--fail-on", "never"])
+        #expect((explored.coverage?.first?.trials ?? 0) > 1, "the exploration tries every fault point")
+        #expect(try await server.command("DBSIZE") == .integer(0))
+    }
+
     @Test func configErrorsPointAtTheLineAndExitTwoBeforeConnecting() async throws {
         let dir = try Self.directory("""
             endpoints:
