@@ -4,7 +4,7 @@ import Foundation
 ///
 ///     <testsuites name="redisaudit compare">          one root, the run's totals
 ///       <testsuite name="redisaudit compare">          the report: counts, time, timestamp
-///         <properties/>                                fail-on, verdict, tool, endpoints
+///         <properties/>                                fail-on, verdict, tool, endpoints, baseline counts
 ///         <testcase name="login"/>                     one per scenario: its findings
 ///         <testcase name="server-profile"/>            one per category of scenario-less findings
 ///         <system-out/>                                the run's notes
@@ -41,6 +41,12 @@ public enum JUnitReport {
         ]
         for endpoint in summary.endpoints {
             properties.append(("endpoint.\(endpoint.role)", "\(endpoint.url) (\(endpoint.engine) \(endpoint.version))"))
+        }
+        if let b = report.baseline {
+            properties += [
+                ("baseline", b.file), ("baseline.new", String(b.new)), ("baseline.accepted", String(b.accepted)),
+                ("baseline.expired", String(b.expired)), ("baseline.resolved", b.resolved.map(\.id).joined(separator: " ")),
+            ]
         }
         for (key, value) in properties {
             out.append("      <property" + attributes([("name", key), ("value", value)]) + "/>")
