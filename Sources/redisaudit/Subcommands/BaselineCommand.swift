@@ -28,8 +28,8 @@ struct BaselineCommand: ParsableCommand {
                 """
         )
 
-        @Option(help: "The JSON report whose findings to accept.")
-        var from: String
+        @Option(help: "A JSON report whose findings to accept (repeatable: compare's, inject's and keyspace's into one file).")
+        var from: [String] = []
 
         @Option(name: .shortAndLong, help: "The baseline file to write (updated when it exists).")
         var output: String = Baseline.defaultFileName
@@ -41,6 +41,7 @@ struct BaselineCommand: ParsableCommand {
         var expires: String?
 
         func validate() throws {
+            if from.isEmpty { throw ValidationError("--from REPORT.json is required (a report written with --json-output)") }
             if let reason, reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 throw ValidationError("--reason must say why the findings are accepted")
             }
@@ -50,15 +51,28 @@ struct BaselineCommand: ParsableCommand {
         }
 
         func run() throws {
-            let report = try Self.readReport(from)
-            let existing = FileManager.default.fileExists(atPath: output) ? try Baseline.load(contentsOf: output) : nil
-            let written: (baseline: Baseline, kept: Int, added: Int, dropped: [BaselineEntry])
-            do {
-                written = try BaselineCheck.baseline(
-                    accepting: report, reason: reason?.trimmingCharacters(in: .whitespacesAndNewlines),
-                    expires: expires.flatMap { CalendarDate.parse($0) }, existing: existing)
-            } catch {
-                throw UsageError(message: error.description)
+            // Reports of one subcommand are accepted together, so the second does not drop what the first found.
+            var reports: [AuditReport] = []
+            for path in from {
+                let report = try Self.readReport(path)
+                if let i = reports.firstIndex(where: { $0.command == report.command }) {
+                    reports[i].findings += report.findings
+                } else {
+                    reports.append(report)
+                }
+            }
+            var baseline = FileManager.default.fileExists(atPath: output) ? try Baseline.load(contentsOf: output) : nil
+            var written: (baseline: Baseline, kept: Int, added: Int, dropped: [BaselineEntry]) = (Baseline(entries: []), 0, 0, [])
+            for report in reports {
+                do {
+                    let step = try BaselineCheck.baseline(
+                        accepting: report, reason: reason?.trimmingCharacters(in: .whitespacesAndNewlines),
+                        expires: expires.flatMap { CalendarDate.parse($0) }, existing: baseline)
+                    written = (step.baseline, written.kept + step.kept, written.added + step.added, written.dropped + step.dropped)
+                    baseline = step.baseline
+                } catch {
+                    throw UsageError(message: error.description)
+                }
             }
             do {
                 try written.baseline.render().write(toFile: output, atomically: true, encoding: .utf8)

@@ -125,6 +125,31 @@ struct BaselineGateTests {
         #expect(try Baseline.load(contentsOf: baseline).entries.contains { $0.command == "compare" })
     }
 
+    /// One `baseline write` accepts the reports of several subcommands, and two reports of one
+    /// subcommand together (the second does not drop what only the first found).
+    @Test func severalReportsGoIntoOneBaseline() async throws {
+        let dir = try Self.directory()
+        let reports = [
+            BaselineTests.report([BaselineTests.finding("a", .high)]),
+            BaselineTests.report([BaselineTests.finding("b", .medium)]),
+            BaselineTests.report([BaselineTests.finding("c", .high)], command: "inject"),
+        ]
+        var arguments = ["baseline", "write", "--output", "\(dir)/bl.yaml", "--reason", "known"]
+        for (i, report) in reports.enumerated() {
+            try JSONReport.render(report).write(toFile: "\(dir)/\(i).json", atomically: true, encoding: .utf8)
+            arguments += ["--from", "\(dir)/\(i).json"]
+        }
+        let run = try await Fixtures.run(arguments)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("3 accepted"), "\(run.stdout)")
+        let baseline = try Baseline.load(contentsOf: "\(dir)/bl.yaml")
+        #expect(Set(baseline.entries.map { "\($0.command ?? "")/\($0.id)" })
+            == Set(reports.flatMap { r in r.findings.map { "\(r.command)/\($0.id)" } }))
+        let none = try await Fixtures.run(["baseline", "write", "--output", "\(dir)/bl.yaml", "--reason", "x"])
+        #expect(none.status == 2)
+        #expect(none.stderr.contains("--from"))
+    }
+
     /// Ids must not change with random variables or run namespaces, or no baseline would match twice.
     @Test(.enabled(if: Fixtures.available(.redis62, .redis70)))
     func findingIdsAreTheSameAcrossRunsWithRandomValues() async throws {
