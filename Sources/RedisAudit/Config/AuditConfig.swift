@@ -117,7 +117,7 @@ public struct AuditConfig: Sendable, Hashable {
             case "scenarios":
                 scenarios = try document.strings(value, "scenarios").map { reader.scenario($0) }
             case "vars":
-                for (name, keyNode, entry) in try reader.anyMapping(value, "vars") {
+                for (name, keyNode, entry) in try document.mapping(value, accepted: nil, what: "vars") {
                     guard Template.isVariableName(name) else {
                         throw document.error("'\(name)' is not a variable name (letters, digits and _)", at: keyNode)
                     }
@@ -168,13 +168,6 @@ private struct ConfigReader {
     /// A built-in name stays a name; anything that looks like a file is resolved.
     func scenario(_ text: String) -> String {
         text.contains("/") || text.hasSuffix(".yaml") || text.hasSuffix(".yml") ? path(text) : text
-    }
-
-    func anyMapping(_ node: Node, _ what: String) throws(ScenarioError) -> [(key: String, keyNode: Node, value: Node)] {
-        guard let mapping = node.mapping else { throw document.error("\(what) must be a mapping of name: value", at: node) }
-        var entries: [(key: String, keyNode: Node, value: Node)] = []
-        for (key, value) in mapping { entries.append((key.string ?? "?", key, value)) }
-        return entries
     }
 
     func endpoint(_ node: Node, role: String) throws(ScenarioError) -> AuditConfig.EndpointEntry {

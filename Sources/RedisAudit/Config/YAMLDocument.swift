@@ -34,16 +34,22 @@ struct YAMLDocument {
 
     func error(_ message: String, at node: Node?) -> ScenarioError { ScenarioError(message, at: location(node)) }
 
-    /// The entries of a mapping node, in file order; a key outside `accepted` is an error that
-    /// lists what is accepted.
-    func mapping(_ node: Node?, accepted: [String], what: String) throws(ScenarioError) -> [(key: String, keyNode: Node, value: Node)] {
+    /// The entries of a mapping node, in file order. With `accepted`, a key outside it is an
+    /// error that lists what is accepted (and names `what` the key is in, when given); without,
+    /// any key goes (`vars:`).
+    func mapping(
+        _ node: Node?, accepted: [String]?, what: String?
+    ) throws(ScenarioError) -> [(key: String, keyNode: Node, value: Node)] {
         guard let node, let mapping = node.mapping else {
-            throw error("\(what) must be a mapping (keys: \(accepted.joined(separator: ", ")))", at: node)
+            let keys = accepted.map { " (keys: \($0.joined(separator: ", ")))" } ?? " of name: value"
+            throw error("\(what ?? "it") must be a mapping\(keys)", at: node)
         }
         var entries: [(key: String, keyNode: Node, value: Node)] = []
         for (key, value) in mapping {
-            guard let name = key.string, accepted.contains(name) else {
-                throw error("unknown key '\(key.string ?? "?")' in \(what) (accepted: \(accepted.joined(separator: ", ")))", at: key)
+            let name = key.string ?? "?"
+            if let accepted, !accepted.contains(name) {
+                let place = what.map { " in \($0)" } ?? ""
+                throw error("unknown key '\(name)'\(place) (accepted: \(accepted.joined(separator: ", ")))", at: key)
             }
             entries.append((name, key, value))
         }

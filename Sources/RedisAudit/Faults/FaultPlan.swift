@@ -1,5 +1,3 @@
-import Foundation
-import Yams
 
 /// A `--plan` file: fault rules in the one rule syntax, as YAML.
 ///
@@ -13,48 +11,32 @@ public enum FaultPlan {
 
     /// Loads a plan file; errors say `FILE:LINE: what`.
     public static func load(contentsOf path: String) throws(FaultPlanError) -> [FaultRule] {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw FaultPlanError("cannot read fault plan \(path): \(error.localizedDescription)")
-        }
-        return try parse(yaml: text, file: path)
+        try parse(YAMLDocument.load(contentsOf: path, what: "fault plan"))
     }
 
     /// Parses a plan from YAML text; `file` is the name used in errors.
     public static func parse(yaml: String, file: String) throws(FaultPlanError) -> [FaultRule] {
-        func location(_ node: Node?) -> SourceLocation { SourceLocation(file: file, line: node?.mark?.line ?? 1) }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            let located = ScenarioLoader.yamlError(error, yaml: yaml, file: file)
-            throw FaultPlanError(located.message, at: located.location)
-        } catch {
-            throw FaultPlanError("invalid YAML: \(error)", at: location(nil))
-        }
-        guard let root, let mapping = root.mapping else {
-            throw FaultPlanError("a fault plan is a mapping: faults: [RULE, ...]", at: location(root))
+        try parse(YAMLDocument.parse(yaml, file: file))
+    }
+
+    private static func parse(_ document: YAMLDocument) throws(FaultPlanError) -> [FaultRule] {
+        guard document.root?.mapping != nil else {
+            throw document.error("a fault plan is a mapping: faults: [RULE, ...]", at: document.root)
         }
         var rules: [FaultRule] = []
-        for (key, value) in mapping {
-            guard let name = key.string, topLevelKeys.contains(name) else {
-                throw FaultPlanError(
-                    "unknown key '\(key.string ?? "?")' (accepted: \(topLevelKeys.joined(separator: ", ")))", at: location(key))
-            }
+        for (_, _, value) in try document.mapping(document.root, accepted: topLevelKeys, what: nil) {
             if value.null != nil { continue }
             guard let entries = value.sequence else {
-                throw FaultPlanError("faults must be a list of rules: faults: [RULE, ...]", at: location(value))
+                throw document.error("faults must be a list of rules: faults: [RULE, ...]", at: value)
             }
             for entry in entries {
                 guard let text = entry.scalar?.string else {
-                    throw FaultPlanError("a fault is one rule string, KIND[:COMMAND][:param=value,...]", at: location(entry))
+                    throw document.error("a fault is one rule string, KIND[:COMMAND][:param=value,...]", at: entry)
                 }
                 do throws(FaultRuleError) {
                     rules.append(try FaultRule.parse(text))
                 } catch {
-                    throw FaultPlanError("invalid fault rule '\(text)': \(error.reason)", at: location(entry))
+                    throw document.error("invalid fault rule '\(text)': \(error.reason)", at: entry)
                 }
             }
         }
