@@ -181,6 +181,12 @@ public struct BaselineEntry: Sendable, Hashable {
         self.reason = reason
     }
 
+    /// True once the acceptance's last day (UTC) is over on `date`.
+    public func isExpired(on date: Date) -> Bool {
+        guard let expires else { return false }
+        return CalendarDate.format(expires) < CalendarDate.format(date)
+    }
+
     /// The audit subcommands whose reports a baseline can accept findings of.
     static let commands = ["compare", "inject", "keyspace"]
 }

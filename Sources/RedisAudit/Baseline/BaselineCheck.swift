@@ -16,7 +16,7 @@ public enum BaselineCheck {
             if let index = entries.firstIndex(where: { covers($0, finding) }) {
                 let entry = entries[index]
                 matched.insert(index)
-                let expired = entry.expires.map { $0 < startOfDay(today) } ?? false
+                let expired = entry.isExpired(on: today)
                 finding.acceptance = Acceptance(
                     status: expired ? .expired : .accepted, reason: entry.reason, expires: entry.expires.map(CalendarDate.format))
                 if expired { section.expired += 1 } else { section.accepted += 1 }
@@ -42,10 +42,6 @@ public enum BaselineCheck {
     static func covers(_ entry: BaselineEntry, _ finding: Finding) -> Bool {
         guard entry.id == finding.id else { return false }
         return entry.endpoints.isEmpty || Set(finding.endpoints).isSubset(of: entry.endpoints)
-    }
-
-    static func startOfDay(_ date: Date) -> Date {
-        CalendarDate.parse(CalendarDate.format(date)) ?? date
     }
 
     /// The baseline that accepts every finding of `report`, keeping what `existing` says of the

@@ -108,8 +108,8 @@ struct BaselineCommand: ParsableCommand {
 
         func run() throws {
             let baseline = try Baseline.load(contentsOf: file)
-            let today = CalendarDate.format(Date())
-            let expired = baseline.entries.filter { entry in entry.expires.map { CalendarDate.format($0) < today } ?? false }
+            let today = Date()
+            let expired = baseline.entries.filter { $0.isExpired(on: today) }
             print("\(file): ok (\(baseline.entries.count) accepted, \(expired.count) expired)")
         }
     }
