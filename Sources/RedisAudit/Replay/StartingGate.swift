@@ -9,8 +9,8 @@ import NIOCore
 /// release each loop's clients in place and in parallel, so the race starts at once.
 final class StartingGate: Sendable {
     private let expected: Int
-    private let arrived = NIOLockedValueBox(0)
-    private let released = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+    /// How many clients have arrived, and when the last one did.
+    private let state = NIOLockedValueBox<(arrived: Int, released: ContinuousClock.Instant?)>((0, nil))
     private let gates: [ObjectIdentifier: EventLoopPromise<Void>]
 
     /// A gate for `expected` clients whose connections run on `loops`.
@@ -25,20 +25,20 @@ final class StartingGate: Sendable {
     }
 
     /// When the gate opened (the last client arrived), nil until then.
-    var releasedAt: ContinuousClock.Instant? { released.withLockedValue { $0 } }
+    var releasedAt: ContinuousClock.Instant? { state.withLockedValue { $0.released } }
 
     /// Arrives at the gate and waits until every client has; `loop` is the client's connection's.
     func arrive(on loop: any EventLoop) async {
-        let last = arrived.withLockedValue { n -> Bool in
-            n += 1
-            return n == expected
+        let last = state.withLockedValue { state -> Bool in
+            state.arrived += 1
+            return state.arrived == expected
         }
         if last { open() }
         try? await gates[ObjectIdentifier(loop)]?.futureResult.get()
     }
 
     private func open() {
-        released.withLockedValue { $0 = ContinuousClock.now }
+        state.withLockedValue { $0.released = ContinuousClock.now }
         for gate in gates.values { gate.succeed(()) }
     }
 }
