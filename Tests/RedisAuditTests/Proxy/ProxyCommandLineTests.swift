@@ -38,13 +38,7 @@ struct ProxyCommandLineTests {
             Fixtures.binary.path,
             ["proxy", "--listen", "127.0.0.1:\(port)", "--upstream", server.url, "--fault", "kill-after:INCR", "--stats", stats])
         defer { process.stop(grace: 0) }
-        let endpoint = Endpoint(address: .tcp(host: "127.0.0.1", port: port))
-        var client: RedisConnection?
-        for _ in 0..<100 where client == nil {
-            client = try? await RedisConnection.connect(to: endpoint, options: Fixtures.options)
-            if client == nil { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        let connection = try #require(client)
+        let connection = try await Self.connectOnceListening(port)
         await #expect(throws: TransportFailure.self) { try await connection.execute("INCR", "counter") }
         #expect(try await server.command("GET", "counter") == .bulk("1"))
 
@@ -80,13 +74,7 @@ struct ProxyCommandLineTests {
             Fixtures.binary.path,
             ["proxy", "--listen", "127.0.0.1:\(port)", "--upstream", server.url, "--fault", "kill-after:INCR", "--plan", plan])
         defer { process.stop(grace: 0) }
-        let endpoint = Endpoint(address: .tcp(host: "127.0.0.1", port: port))
-        var client: RedisConnection?
-        for _ in 0..<100 where client == nil {
-            client = try? await RedisConnection.connect(to: endpoint, options: Fixtures.options)
-            if client == nil { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        let connection = try #require(client)
+        let connection = try await Self.connectOnceListening(port)
         // The plan's drop comes first and decides the command's fate: the kill never fires.
         #expect(try await connection.execute("INCR", "counter") == .simpleString("PLANNED"))
         #expect(try await server.command("GET", "counter") == .null)
@@ -96,5 +84,16 @@ struct ProxyCommandLineTests {
         #expect(
             lines == ["redisaudit: drop:INCR:reply=+PLANNED: fired 1 time", "redisaudit: kill-after:INCR: fired 0 times"],
             "\(process.stderr)")
+    }
+
+    /// A connection to the proxy on `port` once it listens (10 s at most).
+    static func connectOnceListening(_ port: Int) async throws -> RedisConnection {
+        let endpoint = Endpoint(address: .tcp(host: "127.0.0.1", port: port))
+        var client: RedisConnection?
+        for _ in 0..<100 where client == nil {
+            client = try? await RedisConnection.connect(to: endpoint, options: Fixtures.options)
+            if client == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        return try #require(client)
     }
 }
