@@ -126,8 +126,7 @@ public struct CompareAudit: Sendable {
         findings += ProfileComparison.findings(profiles[0], profiles[1], scenarioCommands: commands, usesLua: usesLua, usesMulti: usesMulti)
 
         let ranked = FindingRanking.rank(findings)
-        let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (clock.now - started).seconds
         let summary = ReportSummary(
             findings: ranked, failOn: config.failOn,
             endpoints: profiles.map { EndpointSummary(role: $0.role, url: $0.endpoint, engine: $0.engine, version: $0.version) },

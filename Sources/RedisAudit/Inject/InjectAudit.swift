@@ -174,8 +174,7 @@ public struct InjectAudit: Sendable {
         }
 
         let ranked = FindingRanking.rank(findings)
-        let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (clock.now - started).seconds
         let mode = config.rules.isEmpty ? "explored every fault point" : "applied the given fault rules"
         let summary = ReportSummary(
             findings: ranked, failOn: config.failOn,

@@ -106,8 +106,7 @@ public struct KeyspaceAudit: Sendable {
                         try Task.checkCancellation()
                         if let line = await collector.ingest(batch, side: side) { logger.info("\(line)") }
                     }
-                    let d = clock.now - scanStarted
-                    return (side, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+                    return (side, (clock.now - scanStarted).seconds)
                 }
             }
             for try await (side, elapsed) in group { seconds[side] = elapsed }
@@ -141,8 +140,7 @@ public struct KeyspaceAudit: Sendable {
         }
 
         let ranked = FindingRanking.rank(findings)
-        let elapsed = clock.now - started
-        let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let total = (clock.now - started).seconds
         let summary = ReportSummary(
             findings: ranked, failOn: config.failOn, endpoints: summaries, scenarios: [], startedAt: startedAt,
             durationSeconds: total,
@@ -212,16 +210,12 @@ struct ScanProgress {
 
     mutating func record(side: Int, keys: Int) { done[side] += keys }
 
-    var elapsed: Double {
-        let d = clock.now - started
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
+    var elapsed: Double { (clock.now - started).seconds }
 
     /// A line when `interval` has passed since the last one, else nil.
     mutating func line() -> String? {
         let now = clock.now
-        let since = now - lastLine
-        guard Double(since.components.seconds) + Double(since.components.attoseconds) / 1e18 >= interval else { return nil }
+        guard (now - lastLine).seconds >= interval else { return nil }
         lastLine = now
         let seconds = max(elapsed, 0.001)
         return roles.indices.map { side in
