@@ -108,7 +108,7 @@ struct ConcurrentRunner {
             for await result in group { results.append(result) }
             return results.sorted { $0.0 < $1.0 }
         }
-        let connectSeconds = Self.seconds(clock.now - connectStart)
+        let connectSeconds = (clock.now - connectStart).seconds
         var failures: [String: Int] = [:]
         var connections: [(Int, RedisConnection)] = []
         for (i, result) in opened {
@@ -144,7 +144,7 @@ struct ConcurrentRunner {
             return all
         }
         let lastReply = results.compactMap(\.finished).max()
-        let raceSeconds = gate.releasedAt.flatMap { start in lastReply.map { Self.seconds($0 - start) } } ?? 0
+        let raceSeconds = gate.releasedAt.flatMap { start in lastReply.map { ($0 - start).seconds } } ?? 0
         await Self.close(results)
 
         var steps = block.steps.enumerated().map { j, step in
@@ -180,7 +180,7 @@ struct ConcurrentRunner {
         let outcome = ConcurrentOutcome(
             clients: count, connected: ready, connectFailures: failures, steps: steps, tallies: tallies,
             commandsSent: commands, stopped: stopped, connectSeconds: connectSeconds, raceSeconds: raceSeconds,
-            wallSeconds: Self.seconds(clock.now - connectStart))
+            wallSeconds: (clock.now - connectStart).seconds)
         return (outcome, keys.keys)
     }
 
@@ -198,24 +198,14 @@ struct ConcurrentRunner {
         var result = ClientResult(
             steps: Array(repeating: nil, count: block.steps.count), tallies: [:], keys: [], commands: 0, stopped: false, finished: nil)
         do {
-            var first: [StepExecutor.PreparedCommand]?
-            do {
-                if let step = block.steps.first { first = try Self.prepare(step, flow: &flow, namespace: namespace, shared: shared[0]) }
-            } catch {
-                // Every client must arrive, or the others would wait at the gate for ever.
-                await gate.arrive(on: connection.eventLoop)
-                throw error
+            let first = Result {
+                try block.steps.first.flatMap { try Self.prepare($0, flow: &flow, namespace: namespace, shared: shared[0]) }
             }
+            // Every client arrives, the one whose first step cannot be rendered too, or the others would wait for ever.
             await gate.arrive(on: connection.eventLoop)
             for (j, step) in block.steps.enumerated() {
-                let prepared: [StepExecutor.PreparedCommand]
-                if j == 0 {
-                    guard let first else { continue }
-                    prepared = first
-                } else {
-                    guard let next = try Self.prepare(step, flow: &flow, namespace: namespace, shared: shared[j]) else { continue }
-                    prepared = next
-                }
+                let next = j == 0 ? try first.get() : try Self.prepare(step, flow: &flow, namespace: namespace, shared: shared[j])
+                guard let prepared = next else { continue }
                 // A shared step's keys are the block's, counted once in `run`.
                 if shared[j] == nil { result.keys += prepared.flatMap(\.keys) }
                 var executor = StepExecutor(bindings: flow.bindings, namespace: namespace)
@@ -230,7 +220,7 @@ struct ConcurrentRunner {
                     break
                 }
                 result.commands += execution.commands.count * execution.attempts
-                    try flow.ran(step, commands: execution.commands, failure: execution.failure)
+                try flow.ran(step, commands: execution.commands, failure: execution.failure)
                 var outcome = StepResult(failure: nil, sample: nil)
                 if let failure = execution.failure {
                     let failing = execution.commands.first { $0.outcome.isFailure } ?? execution.commands.last
@@ -277,9 +267,5 @@ struct ConcurrentRunner {
             guard references.allSatisfy({ $0.map { own.isDisjoint(with: $0) } ?? false }) else { return nil }
             return try? executor.prepare(step)
         }
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }
