@@ -134,7 +134,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             for _ in 0..<count { pending.append((.collector(collector), batch)) }
             context.write(wrapOutboundOut(bytes), promise: nil)
             promise?.succeed()
-            scheduleTimeout(context: context, batch: batch, timeout: request.timeout)
+            recordDeadline(context: context, batch: batch, timeout: request.timeout)
             return
         }
         // The whole batch in one buffer: one write, one syscall, however many commands.
@@ -162,11 +162,11 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         }
         context.write(wrapOutboundOut(buffer), promise: nil)
         promise?.succeed()
-        scheduleTimeout(context: context, batch: batch, timeout: request.timeout)
+        recordDeadline(context: context, batch: batch, timeout: request.timeout)
     }
 
     /// Records the batch's deadline and arms the timer if none is armed as early.
-    private func scheduleTimeout(context: ChannelHandlerContext, batch: UInt64, timeout: TimeAmount) {
+    private func recordDeadline(context: ChannelHandlerContext, batch: UInt64, timeout: TimeAmount) {
         let deadline = NIODeadline.now() + timeout
         outstanding.append((batch, deadline, timeout))
         arm(context: context, at: deadline)

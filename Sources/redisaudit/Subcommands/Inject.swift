@@ -110,7 +110,7 @@ struct Inject: AsyncParsableCommand {
         let serverFaults = self.serverFaults ?? (rules.isEmpty ? settings.serverFaults ?? false : false)
         let report = self.report.applying(file)
         let configuration = InjectConfiguration(
-            endpoints: [a] + (b.map { [$0] } ?? []), connection: connection.options(file), scenarios: loaded, overrides: overrides,
+            endpoints: [a, b].compactMap { $0 }, connection: connection.options(file), scenarios: loaded, overrides: overrides,
             rules: rules, lostWrites: lostWrites,
             trialTimeout: .milliseconds(Int64((trialTimeout ?? settings.trialTimeout ?? 0.5) * 1000)),
             jobs: jobs ?? settings.jobs ?? 8, failOn: report.threshold, restartCommands: [restartCommand, restartCommandB],

@@ -66,7 +66,7 @@ struct Keyspace: AsyncParsableCommand {
         let b = try EndpointArguments.resolve(endpointB, role: "B", config: file)
         let report = self.report.applying(file)
         let configuration = KeyspaceConfiguration(
-            endpoints: [a] + (b.map { [$0] } ?? []), connection: connection.options(file),
+            endpoints: [a, b].compactMap { $0 }, connection: connection.options(file),
             scan: KeyspaceScanOptions(
                 match: match ?? settings.match, count: count ?? settings.count ?? 1000, sample: sample ?? settings.sample,
                 memory: memory ?? settings.memory ?? false),
