@@ -42,8 +42,12 @@ public struct CompareAudit: Sendable {
     /// Progress at `info`, per-step detail at `debug`; never the report itself.
     public var logger: Logger
     public var interruption: Interruption?
+    /// Every scenario run's cleanup, as the servers confirmed it.
+    private let ledger = CleanupLedger()
 
-    public init(configuration: CompareConfiguration, logger: Logger = Logger(label: "redisaudit"), interruption: Interruption? = nil) {
+    public init(
+        configuration: CompareConfiguration, logger: Logger = Logger(label: "redisaudit"), interruption: Interruption? = nil
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.interruption = interruption
@@ -59,11 +63,17 @@ public struct CompareAudit: Sendable {
         async let connectA = RedisConnection.connect(to: config.endpointA, options: config.connection)
         async let connectB = RedisConnection.connect(to: config.endpointB, options: config.connection)
         let (connA, connB) = try await (connectA, connectB)
-        defer { Task { await connA.close(); await connB.close() } }
+        defer {
+            Task {
+                await connA.close(); await connB.close()
+            }
+        }
 
         let commands = Set(config.scenarios.flatMap { $0.steps.flatMap { $0.commands.map(\.name) } })
         let usesLua = commands.contains("EVAL") || commands.contains("EVALSHA")
-        let usesMulti = config.scenarios.contains { $0.steps.contains { if case .transaction = $0.kind { return true } else { return false } } }
+        let usesMulti = config.scenarios.contains {
+            $0.steps.contains { if case .transaction = $0.kind { return true } else { return false } }
+        }
 
         logger.info("reading server profiles")
         async let profileA = ServerProfiler.profile(role: "A", connection: connA, commands: Array(commands), pings: config.pings)
@@ -79,14 +89,16 @@ public struct CompareAudit: Sendable {
 
         let runID = Namespace.generate().runID
         var generator = SystemRandomNumberGenerator()
-        var notes = ["Every key was written under the run namespaces `redisaudit:\(runID)-*:` and deleted afterwards."]
+        var notes: [String] = []
         for (index, scenario) in config.scenarios.enumerated() {
             if interruption?.isRequested == true { throw InterruptedError() }
             logger.info("scenario \(index + 1)/\(config.scenarios.count): \(scenario.name)")
             let known = Set(scenario.variableNames)
             let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
-            let replayA = ScenarioReplayer(endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption)
-            let replayB = ScenarioReplayer(endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption)
+            let replayA = ScenarioReplayer(
+                endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption, ledger: ledger)
+            let replayB = ScenarioReplayer(
+                endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption, ledger: ledger)
             // A race shows in some runs and not others: concurrent scenarios run `trials` times.
             let trials = scenario.isConcurrent ? config.trials : 1
             var runsA: [ScenarioRun] = []
@@ -96,7 +108,7 @@ public struct CompareAudit: Sendable {
                 // One namespace per scenario, trial and side: A and B may even be two databases of one server.
                 let suffix = trial == 0 ? "" : "t\(trial + 1)"
                 guard let namespaceA = Namespace(runID: "\(runID)-\(index + 1)\(suffix)a"),
-                      let namespaceB = Namespace(runID: "\(runID)-\(index + 1)\(suffix)b")
+                    let namespaceB = Namespace(runID: "\(runID)-\(index + 1)\(suffix)b")
                 else { preconditionFailure("generated run ids are valid namespace ids") }
                 if scenario.isConcurrent {
                     // One side at a time: when A and B share a machine (or this one's cores), the
@@ -119,11 +131,16 @@ public struct CompareAudit: Sendable {
                     notes.append("`\(scenario.name)` step \(record.index + 1) on \(run.role): \(outcome.summary).")
                 }
             }
-            let scenarioFindings = ScenarioComparison(trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance).findings()
-            logger.debug("\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings")
+            let scenarioFindings = ScenarioComparison(trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance)
+                .findings()
+            logger.debug(
+                "\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings")
             findings += scenarioFindings
         }
-        findings += ProfileComparison.findings(profiles[0], profiles[1], scenarioCommands: commands, usesLua: usesLua, usesMulti: usesMulti)
+        notes.insert(ledger.note(roles: ["A", "B"], namespaces: "`redisaudit:\(runID)-*:`"), at: 0)
+        findings += ledger.findings(roles: ["A", "B"])
+        findings += ProfileComparison.findings(
+            profiles[0], profiles[1], scenarioCommands: commands, usesLua: usesLua, usesMulti: usesMulti)
 
         let ranked = FindingRanking.rank(findings)
         let seconds = (clock.now - started).seconds

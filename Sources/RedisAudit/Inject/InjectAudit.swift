@@ -59,6 +59,8 @@ public struct InjectAudit: Sendable {
     public var configuration: InjectConfiguration
     public var logger: Logger
     public var interruption: Interruption?
+    /// Every trial's cleanup, as the servers confirmed it.
+    private let ledger = CleanupLedger()
 
     public init(
         configuration: InjectConfiguration, logger: Logger = Logger(label: "redisaudit"), interruption: Interruption? = nil
@@ -149,7 +151,8 @@ public struct InjectAudit: Sendable {
             if interruption?.isRequested == true { throw InterruptedError() }
             logger.info("restarting \(role) with the restart command, then checking what survived")
             let check = RestartCheck(
-                endpoint: endpoint, role: role, command: command, options: config.connection, trialTimeout: config.trialTimeout)
+                endpoint: endpoint, role: role, command: command, options: config.connection, trialTimeout: config.trialTimeout,
+                ledger: ledger)
             let survivals = try await check.run(bound, runID: runID)
             let lost = survivals.reduce(0) { $0 + $1.lost.count }
             restarts.append((role, lost))
@@ -173,6 +176,7 @@ public struct InjectAudit: Sendable {
                 ))
         }
 
+        findings += ledger.findings(roles: roles)
         let ranked = FindingRanking.rank(findings)
         let seconds = (clock.now - started).seconds
         let mode = config.rules.isEmpty ? "explored every fault point" : "applied the given fault rules"
@@ -181,7 +185,8 @@ public struct InjectAudit: Sendable {
             endpoints: profiles.map { EndpointSummary(role: $0.role, url: $0.endpoint, engine: $0.engine, version: $0.version) },
             scenarios: config.scenarios.map(\.name), startedAt: startedAt, durationSeconds: seconds,
             notes: [
-                "\(trialCount) trials \(mode); each ran in its own namespace `redisaudit:\(runID)-*:` behind its own fault proxy and was deleted afterwards."
+                "\(trialCount) trials \(mode); each ran in its own namespace behind its own fault proxy.",
+                ledger.note(roles: roles, namespaces: "`redisaudit:\(runID)-*:`"),
             ])
         return AuditReport(
             tool: ToolInfo(), command: "inject", summary: summary, findings: ranked, profiles: profiles, coverage: coverage)
@@ -195,7 +200,7 @@ public struct InjectAudit: Sendable {
         var runs: [[ScenarioRun]] = []
         for (role, endpoint) in zip(roles, config.endpoints) {
             let replayer = ScenarioReplayer(
-                endpoint: endpoint, options: config.connection, role: role, interruption: interruption)
+                endpoint: endpoint, options: config.connection, role: role, interruption: interruption, ledger: ledger)
             var trials: [ScenarioRun] = []
             for trial in 0..<config.trials {
                 if interruption?.isRequested == true { throw InterruptedError() }
@@ -226,7 +231,7 @@ public struct InjectAudit: Sendable {
         let scenario = scenario.singleClient
         let replayer = TrialReplayer(
             endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout,
-            interruption: interruption)
+            interruption: interruption, ledger: ledger)
         func namespace(_ trial: Int) -> Namespace {
             guard let namespace = Namespace(runID: "\(runID)-\(trial)\(role.lowercased())") else {
                 preconditionFailure("generated run ids are valid namespace ids")

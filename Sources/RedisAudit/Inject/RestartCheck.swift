@@ -9,6 +9,8 @@ struct RestartCheck: Sendable {
     let command: String
     let options: ConnectionOptions
     let trialTimeout: TimeAmount
+    /// Where the namespace cleanups' confirmed outcomes are recorded.
+    var ledger: CleanupLedger? = nil
 
     /// What one scenario's keys did across the restart.
     struct Survival: Sendable {
@@ -20,7 +22,7 @@ struct RestartCheck: Sendable {
     }
 
     func run(_ scenarios: [(Scenario, VariableBindings)], runID: String) async throws -> [Survival] {
-        let replayer = TrialReplayer(endpoint: endpoint, role: role, options: options, trialTimeout: trialTimeout)
+        let replayer = TrialReplayer(endpoint: endpoint, role: role, options: options, trialTimeout: trialTimeout, ledger: ledger)
         var written: [(scenario: Scenario, namespace: Namespace, state: NamespaceState)] = []
         for (index, (scenario, bindings)) in scenarios.enumerated() {
             guard let namespace = Namespace(runID: "\(runID)-restart\(index + 1)\(role.lowercased())") else { continue }
@@ -60,7 +62,7 @@ struct RestartCheck: Sendable {
             survivals.append(Survival(scenario: entry.scenario.name, before: entry.state, after: after))
             await NamespaceCleaner.clean(
                 keys: entry.state.keys.keys.map { entry.namespace.namespaced(Array($0.utf8)) }, namespace: entry.namespace,
-                session: &observer)
+                session: &observer, ledger: ledger, role: role)
         }
         await observer.close()
         if let failure { throw failure }

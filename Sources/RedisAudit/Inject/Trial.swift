@@ -30,7 +30,7 @@ public struct Trial: Sendable {
 }
 
 /// Runs trials: the scenario's commands go through a fault proxy of the trial's own, the state
-/// is read on a direct connection, and the namespace is deleted afterwards.
+/// is read on a direct connection, and the namespace is deleted afterwards (see `NamespaceCleaner`).
 ///
 /// ```
 ///   application ──▶ FaultProxy (the trial's rules) ──▶ endpoint ◀── observer (direct):
@@ -46,6 +46,8 @@ struct TrialReplayer: Sendable {
     let trialTimeout: TimeAmount
     /// Checked between steps: a stopped run still cleans the trial's namespace.
     var interruption: Interruption? = nil
+    /// Where the namespace cleanup's confirmed outcome is recorded.
+    var ledger: CleanupLedger? = nil
     /// How long a delay fault holds a reply: beyond the trial timeout.
     var delay: TimeAmount { trialTimeout + .milliseconds(max(100, trialTimeout.nanoseconds / 2_000_000)) }
 
@@ -63,12 +65,15 @@ struct TrialReplayer: Sendable {
             let trial = try await replay(
                 scenario, bindings: bindings, namespace: namespace, plan: plan, proxy: proxy, observer: &observer,
                 tracker: &tracker)
-            if !keepKeys { await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &observer) }
+            if !keepKeys {
+                await NamespaceCleaner.clean(
+                    keys: tracker.keys, namespace: namespace, session: &observer, ledger: ledger, role: role)
+            }
             await observer.close()
             return trial
         } catch {
             await proxy.stop()
-            await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &observer)
+            await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &observer, ledger: ledger, role: role)
             await observer.close()
             throw error
         }

@@ -1,22 +1,42 @@
 import RESP
 
-/// `redisaudit clean`: finds every `redisaudit:<run>:` key on an endpoint and deletes it.
+/// `redisaudit clean`: finds every `redisaudit:<run>:` key on an endpoint and deletes it,
+/// counting only what the server confirms.
 public enum NamespaceJanitor {
-    /// What a clean found (and deleted unless it was a dry run).
+    /// What a clean found, deleted (unless it was a dry run) and could not delete.
     public struct Result: Sendable {
+        /// Keys found in run namespaces.
         public var keys: Int
+        /// The run ids they belong to.
         public var runs: [String]
+        /// Keys the server confirmed deleting (0 on a dry run).
+        public var deleted: Int
+        /// Keys still there after the deletion, or whose deletion could not be checked.
+        public var remaining: [String]
+        /// Why the server refused to delete, with how many keys each reason covers.
+        public var refusals: [String: Int]
     }
 
-    public static func clean(endpoint: Endpoint, options: ConnectionOptions, runID: String?, dryRun: Bool) async throws -> Result {
+    public static func clean(endpoint: Endpoint, options: ConnectionOptions, runID: String?, dryRun: Bool) async throws -> Result
+    {
         let connection = try await RedisConnection.connect(to: endpoint, options: options)
         var session = ReplaySession(connection: connection, endpoint: endpoint, options: options)
-        defer { Task { await connection.close() } }
         let pattern = runID.map { "redisaudit:\($0):*" } ?? "redisaudit:*"
-        let keys = try await NamespaceCleaner.scan(pattern: Array(pattern.utf8), session: &session)
-        if !dryRun {
-            try await NamespaceCleaner.delete(keys, session: &session)
+        let keys: [[UInt8]]
+        do {
+            keys = try await NamespaceCleaner.scan(pattern: Array(pattern.utf8), session: &session)
+        } catch {
+            await session.close()
+            throw error
         }
-        return Result(keys: keys.count, runs: Leftovers.runIDs(keys))
+        var result = Result(keys: keys.count, runs: Leftovers.runIDs(keys), deleted: 0, remaining: [], refusals: [:])
+        if !dryRun {
+            let deletion = await NamespaceCleaner.delete(keys, session: &session)
+            result.deleted = deletion.deleted
+            result.remaining = deletion.remaining.map { String(decoding: $0, as: UTF8.self) }
+            for reason in deletion.refusals.values { result.refusals[reason, default: 0] += 1 }
+        }
+        await session.close()
+        return result
     }
 }

@@ -12,12 +12,18 @@ public struct ScenarioReplayer: Sendable {
     public var options: ConnectionOptions
     public var role: String
     public var interruption: Interruption?
+    /// Where the namespace cleanup's confirmed outcome is recorded.
+    public var ledger: CleanupLedger?
 
-    public init(endpoint: Endpoint, options: ConnectionOptions, role: String, interruption: Interruption? = nil) {
+    public init(
+        endpoint: Endpoint, options: ConnectionOptions, role: String, interruption: Interruption? = nil,
+        ledger: CleanupLedger? = nil
+    ) {
         self.endpoint = endpoint
         self.options = options
         self.role = role
         self.interruption = interruption
+        self.ledger = ledger
     }
 
     /// Runs the scenario in `namespace` and always cleans the namespace afterwards,
@@ -28,11 +34,11 @@ public struct ScenarioReplayer: Sendable {
         var session = ReplaySession(connection: connection, endpoint: endpoint, options: options)
         do {
             let run = try await replay(scenario, bindings: bindings, namespace: namespace, session: &session, tracker: &tracker)
-            await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &session)
+            await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &session, ledger: ledger, role: role)
             await session.close()
             return run
         } catch {
-            await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &session)
+            await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &session, ledger: ledger, role: role)
             await session.close()
             throw error
         }
@@ -65,9 +71,10 @@ public struct ScenarioReplayer: Sendable {
             }
             guard try flow.shouldRun(step) else {
                 flow.skipped(step)
-                records.append(StepRecord(
-                    index: index, step: step, commands: [], failed: false, failure: nil, attempts: 0,
-                    retriedAfterTransportFailure: false, keyStates: records.last?.keyStates ?? [:], skipped: true))
+                records.append(
+                    StepRecord(
+                        index: index, step: step, commands: [], failed: false, failure: nil, attempts: 0,
+                        retriedAfterTransportFailure: false, keyStates: records.last?.keyStates ?? [:], skipped: true))
                 continue
             }
             let executor = StepExecutor(bindings: flow.bindings, namespace: namespace)
@@ -124,7 +131,9 @@ public struct ScenarioReplayer: Sendable {
 
     /// Every key in the namespace after the last step: the keys the commands named, plus
     /// any other key found in the namespace (a script may create keys it was not given).
-    private func finalState(namespace: Namespace, tracker: inout KeyTracker, session: inout ReplaySession) async throws -> [String: KeyState] {
+    private func finalState(namespace: Namespace, tracker: inout KeyTracker, session: inout ReplaySession) async throws
+        -> [String: KeyState]
+    {
         for key in try await NamespaceCleaner.scan(namespace: namespace, session: &session) { tracker.add(key) }
         let states = try await keyStates(tracker.keys, namespace: namespace, session: &session)
         return states.filter { $0.value.exists }

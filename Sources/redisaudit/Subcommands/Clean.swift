@@ -6,7 +6,11 @@ import RedisAudit
 struct Clean: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Delete keys left in redisaudit run namespaces by interrupted runs.",
-        discussion: "Only keys under redisaudit:<run-id>: are touched. Do not run it while an audit is running against the same endpoint."
+        discussion: """
+            Only keys under redisaudit:<run-id>: are touched, one key per UNLINK (DEL where UNLINK is refused), and every \
+            key is checked with EXISTS afterwards: the counts printed are what the server confirmed. Exits 1 when any key \
+            remains. Do not run it while an audit is running against the same endpoint.
+            """
     )
 
     @Argument(help: "The endpoint to clean.")
@@ -29,8 +33,22 @@ struct Clean: AsyncParsableCommand {
     func run() async throws {
         let target = try EndpointArguments.parse(endpoint, role: "A")
         let result = try await NamespaceJanitor.clean(endpoint: target, options: connection.options(), runID: run, dryRun: dryRun)
-        let verb = dryRun ? "would delete" : "deleted"
-        print("\(verb) \(result.keys) key\(result.keys == 1 ? "" : "s") from \(result.runs.count) run namespace\(result.runs.count == 1 ? "" : "s") on \(target)")
+        let namespaces = "\(result.runs.count) run namespace\(result.runs.count == 1 ? "" : "s")"
+        if dryRun {
+            print("would delete \(result.keys) key\(result.keys == 1 ? "" : "s") from \(namespaces) on \(target)")
+        } else {
+            print(
+                "deleted \(result.deleted) of \(result.keys) key\(result.keys == 1 ? "" : "s") from \(namespaces) on \(target) (confirmed by the server)"
+            )
+        }
         for run in result.runs { print("  redisaudit:\(run):") }
+        guard !result.remaining.isEmpty else { return }
+        print("\(result.remaining.count) key\(result.remaining.count == 1 ? "" : "s") could not be deleted:")
+        for key in result.remaining.prefix(50) { print("  \(key)") }
+        if result.remaining.count > 50 { print("  ... and \(result.remaining.count - 50) more") }
+        for (reason, keys) in result.refusals.sorted(by: { $0.key < $1.key }) {
+            print("  refused for \(keys) key\(keys == 1 ? "" : "s"): \(reason)")
+        }
+        throw ExitCode(ExitStatus.findings)
     }
 }
