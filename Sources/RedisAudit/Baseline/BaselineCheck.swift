@@ -33,7 +33,7 @@ public enum BaselineCheck {
         checked.findings = findings.filter { $0.acceptance?.status != .accepted } + findings.filter { $0.acceptance?.status == .accepted }
         let s = report.summary
         checked.summary = ReportSummary(
-            findings: checked.findings, failOn: FailThreshold(s.failOn) ?? .severity(.high), endpoints: s.endpoints,
+            findings: checked.findings, failOn: s.policy.failOn, failOnShared: s.policy.failOnShared, endpoints: s.endpoints,
             scenarios: s.scenarios, startedAt: s.startedAt, durationSeconds: s.durationSeconds, notes: s.notes)
         checked.baseline = section
         return checked

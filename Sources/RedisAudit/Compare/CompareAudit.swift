@@ -13,6 +13,8 @@ public struct CompareConfiguration: Sendable {
     /// Seconds two TTLs may differ.
     public var ttlTolerance: Double
     public var failOn: FailThreshold
+    /// The threshold for findings both endpoints share (`--fail-on-shared`).
+    public var failOnShared: FailThreshold
     /// PINGs sent to measure latency.
     public var pings: Int
     /// How many times each concurrent scenario runs on each side (`--trials`).
@@ -21,8 +23,9 @@ public struct CompareConfiguration: Sendable {
     public init(
         endpointA: Endpoint, endpointB: Endpoint, connection: ConnectionOptions, scenarios: [Scenario],
         overrides: [String: String] = [:], ttlTolerance: Double = 2, failOn: FailThreshold = .severity(.high), pings: Int = 200,
-        trials: Int = 1
+        trials: Int = 1, failOnShared: FailThreshold = FailPolicy.defaultFailOnShared
     ) {
+        self.failOnShared = failOnShared
         self.trials = max(1, trials)
         self.endpointA = endpointA
         self.endpointB = endpointB
@@ -142,10 +145,12 @@ public struct CompareAudit: Sendable {
         findings += ProfileComparison.findings(
             profiles[0], profiles[1], scenarioCommands: commands, usesLua: usesLua, usesMulti: usesMulti)
 
+        // Whatever its producer did not mark as shared by both endpoints is a difference.
+        for index in findings.indices where findings[index].scope == nil { findings[index].scope = .difference }
         let ranked = FindingRanking.rank(findings)
         let seconds = (clock.now - started).seconds
         let summary = ReportSummary(
-            findings: ranked, failOn: config.failOn,
+            findings: ranked, failOn: config.failOn, failOnShared: config.failOnShared,
             endpoints: profiles.map { EndpointSummary(role: $0.role, url: $0.endpoint, engine: $0.engine, version: $0.version) },
             scenarios: config.scenarios.map(\.name), startedAt: startedAt, durationSeconds: seconds,
             notes: notes)

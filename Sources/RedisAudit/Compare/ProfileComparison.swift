@@ -73,6 +73,7 @@ public enum ProfileComparison {
                                "B: rdb \(b.setting("rdb") ?? "n/a"), aof \(b.setting("aof") ?? "n/a")"],
                     why: "The same on both sides, so not a parity problem; but a restart loses all session data.",
                     fix: "Enable RDB or AOF where session data must survive restarts."))
+                findings[findings.count - 1].scope = .shared
             }
         }
 
@@ -88,6 +89,7 @@ public enum ProfileComparison {
                 evidence: ["COMMAND INFO \(name)", "A: \(describe(availA))", "B: \(describe(availB))"],
                 why: "The scenarios use \(name); on that host the application gets an error instead.",
                 fix: "Use a host that supports \(name), or replace it with commands both hosts support."))
+            findings[findings.count - 1].scope = missing.count == 2 ? .shared : .difference
         }
         if usesLua { capability("Lua scripting (EVAL)", "lua", a.lua, b.lua, roles: roles, into: &findings) }
         if usesMulti { capability("MULTI/EXEC transactions", "multi", a.multi, b.multi, roles: roles, into: &findings) }
@@ -112,6 +114,7 @@ public enum ProfileComparison {
             evidence: ["A: \(a.map { $0 ? "works" : "fails" } ?? "not checked")", "B: \(b.map { $0 ? "works" : "fails" } ?? "not checked")"],
             why: "The scenarios depend on \(what).",
             fix: "Use a host that supports \(what), or restructure the scripts."))
+        findings[findings.count - 1].scope = missing.count == roles.count ? .shared : .difference
     }
 
     /// True for policies that delete keys under memory pressure.

@@ -40,9 +40,23 @@ public struct ScenarioComparison {
         findings += ttls()
         findings += keyPatterns()
         findings += expectations()
-        findings += trialsA.count > 1 || trialsB.count > 1 ? RaceFindings.invariants([trialsA, trialsB]) : invariants()
+        findings += trialsA.count > 1 || trialsB.count > 1 ? raceInvariants() : invariants()
         findings += RaceFindings.clients([trialsA, trialsB])
-        return findings
+        return findings.map { finding in
+            var finding = finding
+            finding.scope = finding.scope ?? .difference
+            return finding
+        }
+    }
+
+    /// Invariants over repeated trials: one that fails on both sides is the same race on both
+    /// hosts, a finding about the scripts (`shared`), however often it failed on each.
+    private func raceInvariants() -> [Finding] {
+        RaceFindings.invariants([trialsA, trialsB]).map { finding in
+            var finding = finding
+            finding.scope = Set(finding.endpoints) == Set(roles) ? .shared : .difference
+            return finding
+        }
     }
 
     // MARK: Flow
@@ -240,6 +254,8 @@ public struct ScenarioComparison {
                         ? "The script's own assumption about this reply does not hold on either host."
                         : "The script's assumption holds on one host only: code written against one host misbehaves on the other.",
                     fix: "Make the command behave as the application expects on both hosts, or correct the expectation."))
+                // Failing on both: the script's own assumption, not a difference between the hosts.
+                findings[findings.count - 1].scope = failing.count == 2 ? .shared : .difference
             }
         }
         return findings
@@ -259,6 +275,11 @@ public struct ScenarioComparison {
                            "\(b.role): \(ib.holds ? "holds" : "FAILS"): \(ib.observation)"],
                 why: invariant.why ?? "The state the scenario leaves behind breaks a rule the application relies on.",
                 fix: "Make the writes that establish this rule atomic (MULTI/EXEC or a Lua script) and check their replies."))
+            // The same failure on both hosts is about the script: the same observation, or for a
+            // race (whose numbers differ from run to run by chance) failing on both sides at all.
+            // Failing differently, or on one side only, is a difference.
+            let same = ia.observation == ib.observation || a.scenario.isConcurrent
+            findings[findings.count - 1].scope = !ia.holds && !ib.holds && same ? .shared : .difference
         }
         return findings
     }

@@ -41,6 +41,8 @@ public struct AuditConfig: Sendable, Hashable {
     public struct CompareSettings: Sendable, Hashable {
         public var ttlTolerance: Double?
         public var trials: Int?
+        /// `compare.fail-on-shared`: the threshold for findings both endpoints share.
+        public var failOnShared: String?
     }
 
     /// `inject:` settings.
@@ -142,11 +144,19 @@ public struct AuditConfig: Sendable, Hashable {
             case "connect-timeout": connectTimeout = try reader.number(value, key, in: 0.001...600)
             case "command-timeout": commandTimeout = try reader.number(value, key, in: 0.001...3600)
             case "compare":
-                for (setting, _, entry) in try document.mapping(value, accepted: ["ttl-tolerance", "trials"], what: "compare") {
-                    if setting == "trials" {
-                        compare.trials = try reader.integer(entry, "compare.trials", in: 1...1000)
-                    } else {
-                        compare.ttlTolerance = try reader.number(entry, "compare.ttl-tolerance", in: 0...86_400)
+                let accepted = ["ttl-tolerance", "trials", "fail-on-shared"]
+                for (setting, _, entry) in try document.mapping(value, accepted: accepted, what: "compare") {
+                    switch setting {
+                    case "trials": compare.trials = try reader.integer(entry, "compare.trials", in: 1...1000)
+                    case "fail-on-shared":
+                        let text = try document.string(entry, "compare.fail-on-shared")
+                        guard FailThreshold(text) != nil else {
+                            throw document.error(
+                                "compare.fail-on-shared must be one of critical, high, medium, low, info, never (got '\(text)')",
+                                at: entry)
+                        }
+                        compare.failOnShared = text
+                    default: compare.ttlTolerance = try reader.number(entry, "compare.ttl-tolerance", in: 0...86_400)
                     }
                 }
             case "inject": inject = try reader.inject(value)

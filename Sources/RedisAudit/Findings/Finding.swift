@@ -21,6 +21,9 @@ public struct Finding: Codable, Sendable, Hashable {
     public var occurrences: Int
     /// What a `--baseline` file says of it; nil without a baseline.
     public var acceptance: Acceptance?
+    /// In a `compare` report: whether the endpoints differ here, or share the same outcome
+    /// (a finding about the scripts both hosts run). Nil in other reports.
+    public var scope: FindingScope?
 
     public init(
         identity: String, severity: Severity, category: FindingCategory, title: String,
@@ -74,6 +77,13 @@ public struct Acceptance: Codable, Sendable, Hashable {
     }
 }
 
+/// Whether a `compare` finding is a difference between the two endpoints, or an outcome they
+/// share (the same invariant failing the same way, the same race): a finding about the scripts.
+public enum FindingScope: String, Codable, Sendable, Hashable {
+    case difference
+    case shared
+}
+
 /// What kind of difference or failure a finding reports.
 public enum FindingCategory: String, Codable, Sendable, CaseIterable {
     case replyMismatch = "reply-mismatch"
@@ -85,6 +95,8 @@ public enum FindingCategory: String, Codable, Sendable, CaseIterable {
     case scenarioFlow = "scenario-flow"
     case serverProfile = "server-profile"
     case commandUnsupported = "command-unsupported"
+    /// The server knows the command but refuses it to the audit's user (`NOPERM`, an ACL).
+    case commandDenied = "command-denied"
     case transport
     case leftover = "namespace-leftover"
     /// `inject`: the application went on and an invariant fails.
@@ -141,7 +153,8 @@ public enum FailThreshold: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// True when the finding counts toward failing the run: at or above the threshold, and not
-    /// accepted by a baseline (an expired acceptance counts again).
+    /// accepted by a baseline (an expired acceptance counts again). Scope is not looked at here:
+    /// see `FailPolicy`.
     public func isMet(by finding: Finding) -> Bool {
         guard case .severity(let threshold) = self else { return false }
         if finding.acceptance?.status == .accepted { return false }
@@ -153,5 +166,25 @@ public enum FailThreshold: Hashable, Sendable, CustomStringConvertible {
         case .severity(let s): return s.rawValue
         case .never: return "never"
         }
+    }
+}
+
+/// Which findings fail a run: `--fail-on` for differences (and every finding outside `compare`),
+/// `--fail-on-shared` for findings both endpoints share.
+public struct FailPolicy: Hashable, Sendable {
+    public var failOn: FailThreshold
+    public var failOnShared: FailThreshold
+
+    /// What `--fail-on-shared` is when not given: shared findings are reported, never failing.
+    public static let defaultFailOnShared = FailThreshold.never
+
+    public init(failOn: FailThreshold, failOnShared: FailThreshold = FailPolicy.defaultFailOnShared) {
+        self.failOn = failOn
+        self.failOnShared = failOnShared
+    }
+
+    /// True when the finding counts toward failing the run under the threshold for its scope.
+    public func isMet(by finding: Finding) -> Bool {
+        finding.scope == .shared ? failOnShared.isMet(by: finding) : failOn.isMet(by: finding)
     }
 }

@@ -1,7 +1,7 @@
 /// Everything a run produced, in the shape both the Markdown and the JSON reports take.
 public struct AuditReport: Codable, Sendable {
     /// Bumped whenever the JSON shape changes incompatibly; see `docs/report-schema.json`.
-    public static let currentSchemaVersion = 1
+    public static let currentSchemaVersion = 2
 
     public var schemaVersion: Int = AuditReport.currentSchemaVersion
     /// The tool and its version.
@@ -83,11 +83,20 @@ public enum RedisAuditVersion {
 
 /// The report's opening: verdict, counts per severity, endpoints, scenarios, duration.
 public struct ReportSummary: Codable, Sendable {
-    /// `pass` or `fail`, judged against `failOn`.
+    /// The thresholds the verdict was judged against.
+    public var policy: FailPolicy {
+        FailPolicy(failOn: FailThreshold(failOn) ?? .severity(.high), failOnShared: FailThreshold(failOnShared) ?? .never)
+    }
+
+    /// `pass` or `fail`, judged against `failOn` (and `failOnShared` for shared findings).
     public var verdict: String
     public var failOn: String
-    /// Findings at or above `failOn`.
+    /// The threshold for findings both endpoints share (`compare`); `never` by default.
+    public var failOnShared: String
+    /// Findings that fail the run: differences at or above `failOn`, shared ones at or above `failOnShared`.
     public var failing: Int
+    /// Findings both endpoints share (`compare` only; 0 elsewhere).
+    public var shared: Int
     /// Findings per severity, every severity present (0 when none).
     public var counts: [String: Int]
     public var endpoints: [EndpointSummary]
@@ -98,13 +107,16 @@ public struct ReportSummary: Codable, Sendable {
     public var notes: [String]
 
     public init(
-        findings: [Finding], failOn: FailThreshold, endpoints: [EndpointSummary], scenarios: [String],
-        startedAt: String, durationSeconds: Double, notes: [String] = []
+        findings: [Finding], failOn: FailThreshold, failOnShared: FailThreshold = FailPolicy.defaultFailOnShared,
+        endpoints: [EndpointSummary], scenarios: [String], startedAt: String, durationSeconds: Double, notes: [String] = []
     ) {
-        let failing = findings.filter { failOn.isMet(by: $0) }.count
+        let policy = FailPolicy(failOn: failOn, failOnShared: failOnShared)
+        let failing = findings.filter { policy.isMet(by: $0) }.count
         self.verdict = failing > 0 ? "fail" : "pass"
         self.failOn = failOn.description
+        self.failOnShared = failOnShared.description
         self.failing = failing
+        self.shared = findings.filter { $0.scope == .shared }.count
         var counts: [String: Int] = [:]
         for severity in Severity.allCases { counts[severity.rawValue] = 0 }
         for finding in findings { counts[finding.severity.rawValue, default: 0] += 1 }
@@ -114,6 +126,28 @@ public struct ReportSummary: Codable, Sendable {
         self.startedAt = startedAt
         self.durationSeconds = durationSeconds
         self.notes = notes
+    }
+}
+
+extension ReportSummary {
+    enum CodingKeys: String, CodingKey {
+        case verdict, failOn, failOnShared, failing, shared, counts, endpoints, scenarios, startedAt, durationSeconds, notes
+    }
+
+    /// Reads reports of every schema version: version 1 had no shared findings.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        verdict = try c.decode(String.self, forKey: .verdict)
+        failOn = try c.decode(String.self, forKey: .failOn)
+        failOnShared = try c.decodeIfPresent(String.self, forKey: .failOnShared) ?? FailPolicy.defaultFailOnShared.description
+        failing = try c.decode(Int.self, forKey: .failing)
+        shared = try c.decodeIfPresent(Int.self, forKey: .shared) ?? 0
+        counts = try c.decode([String: Int].self, forKey: .counts)
+        endpoints = try c.decode([EndpointSummary].self, forKey: .endpoints)
+        scenarios = try c.decode([String].self, forKey: .scenarios)
+        startedAt = try c.decode(String.self, forKey: .startedAt)
+        durationSeconds = try c.decode(Double.self, forKey: .durationSeconds)
+        notes = try c.decode([String].self, forKey: .notes)
     }
 }
 

@@ -16,8 +16,7 @@ import Foundation
 public enum JUnitReport {
     public static func render(_ report: AuditReport) -> String {
         let summary = report.summary
-        let threshold = FailThreshold(summary.failOn) ?? .severity(.high)
-        let cases = testCases(report, threshold: threshold)
+        let cases = testCases(report, policy: summary.policy)
         let name = "redisaudit \(report.command)"
         let failed = cases.filter { !$0.failures.isEmpty }.count
         let time = seconds(summary.durationSeconds)
@@ -37,7 +36,7 @@ public enum JUnitReport {
                 ]) + ">")
         out.append("    <properties>")
         var properties = [
-            ("fail-on", summary.failOn), ("verdict", summary.verdict), ("tool", "\(report.tool.name) \(report.tool.version)"),
+            ("fail-on", summary.failOn), ("fail-on-shared", summary.failOnShared), ("verdict", summary.verdict), ("tool", "\(report.tool.name) \(report.tool.version)"),
         ]
         for endpoint in summary.endpoints {
             properties.append(("endpoint.\(endpoint.role)", "\(endpoint.url) (\(endpoint.engine) \(endpoint.version))"))
@@ -89,7 +88,7 @@ public enum JUnitReport {
 
     /// The report's test cases, in order: the `keyspace` scan, the scenarios, then one per
     /// category of findings without a scenario; each finding goes into exactly one of them.
-    static func testCases(_ report: AuditReport, threshold: FailThreshold) -> [TestCase] {
+    static func testCases(_ report: AuditReport, policy: FailPolicy) -> [TestCase] {
         var cases: [TestCase] = []
         var index: [String: Int] = [:]
         func add(_ name: String, output: [String] = []) {
@@ -117,12 +116,15 @@ public enum JUnitReport {
 
         for finding in report.findings {
             guard let position = index[finding.scenario.map(scenarioCase) ?? categoryCase(finding.category)] else { continue }
-            if threshold.isMet(by: finding) {
+            if policy.isMet(by: finding) {
                 cases[position].failures.append(finding)
             } else {
                 let why =
                     finding.acceptance?.status == .accepted
-                    ? "accepted in the baseline: \(finding.acceptance?.reason ?? "")" : "not failing the run, --fail-on \(threshold)"
+                    ? "accepted in the baseline: \(finding.acceptance?.reason ?? "")"
+                    : finding.scope == .shared
+                        ? "shared by both endpoints, not failing the run, --fail-on-shared \(policy.failOnShared)"
+                        : "not failing the run, --fail-on \(policy.failOn)"
                 let heading = "[\(finding.severity.rawValue.uppercased())] \(finding.title) (\(why))"
                 cases[position].output.append(([heading] + details(of: finding)).joined(separator: "\n"))
             }

@@ -6,7 +6,14 @@ public enum MarkdownReport {
         out.append("# redisaudit \(report.command) report")
         out.append("")
         let verdict = s.verdict == "pass" ? "PASS" : "FAIL"
-        out.append("**Verdict: \(verdict)**: \(s.failing) finding\(s.failing == 1 ? "" : "s") at or above `\(s.failOn)` (`--fail-on`).")
+        if s.shared > 0 {
+            out.append(
+                "**Verdict: \(verdict)**: \(s.failing) finding\(s.failing == 1 ? "" : "s") failing the run: differences at or above "
+                    + "`\(s.failOn)` (`--fail-on`), shared findings at or above `\(s.failOnShared)` (`--fail-on-shared`); "
+                    + "\(s.shared) finding\(s.shared == 1 ? "" : "s") shared by both endpoints.")
+        } else {
+            out.append("**Verdict: \(verdict)**: \(s.failing) finding\(s.failing == 1 ? "" : "s") at or above `\(s.failOn)` (`--fail-on`).")
+        }
         out.append("")
         out.append("| Role | Endpoint | Engine | Version |")
         out.append("|---|---|---|---|")
@@ -34,42 +41,28 @@ public enum MarkdownReport {
             out.append("> \(note)")
         }
         out.append("")
+        // Differences (and every finding outside `compare`) first, then what both endpoints share.
+        let differences = report.findings.filter { $0.scope != .shared }
+        let shared = report.findings.filter { $0.scope == .shared }
         out.append("## Findings")
         out.append("")
-        if report.findings.isEmpty {
-            out.append("No findings.")
+        if differences.isEmpty {
+            out.append(shared.isEmpty ? "No findings." : "No differences between the endpoints.")
             out.append("")
         }
-        for (index, f) in report.findings.enumerated() {
-            let mark: String
-            switch f.acceptance?.status {
-            case .accepted: mark = " (accepted)"
-            case .expired: mark = " (acceptance expired)"
-            case nil: mark = report.baseline == nil ? "" : " (new)"
-            }
-            out.append("### \(index + 1). [\(f.severity.rawValue.uppercased())] \(f.title)\(mark)")
+        for (index, f) in differences.enumerated() {
+            out.append(contentsOf: finding(f, number: index + 1, baseline: report.baseline != nil))
+        }
+        if !shared.isEmpty {
+            out.append("## Shared by both endpoints")
             out.append("")
-            var facts = ["`\(f.id)`", "\(f.category.rawValue)"]
-            if !f.endpoints.isEmpty { facts.append("endpoints: " + f.endpoints.joined(separator: ", ")) }
-            if f.occurrences > 1 { facts.append("\(f.occurrences) occurrences") }
-            out.append(facts.joined(separator: " · "))
+            out.append(
+                "The same outcome on both endpoints: these are about the scripts both hosts run, not about the move. "
+                    + "They fail the run only at or above `--fail-on-shared` (`\(s.failOnShared)`).")
             out.append("")
-            if let scenario = f.scenario {
-                out.append("- **Scenario:** `\(scenario)`" + (f.step.map { ", \($0)" } ?? ""))
+            for (index, f) in shared.enumerated() {
+                out.append(contentsOf: finding(f, number: differences.count + index + 1, baseline: report.baseline != nil))
             }
-            if let acceptance = f.acceptance {
-                let until = acceptance.expires.map { acceptance.status == .expired ? ", expired \($0)" : ", until \($0)" } ?? ""
-                out.append("- **Accepted in the baseline:** \(acceptance.reason)\(until)")
-            }
-            out.append("- **Why it matters:** \(f.why)")
-            out.append("- **Fix:** \(f.fix)")
-            if !f.evidence.isEmpty {
-                out.append("")
-                out.append("```")
-                out.append(contentsOf: f.evidence)
-                out.append("```")
-            }
-            out.append("")
         }
         if let baseline = report.baseline, !baseline.resolved.isEmpty {
             out.append("## Resolved since the baseline")
@@ -94,6 +87,41 @@ public enum MarkdownReport {
             out.append(contentsOf: profileTable(report.profiles))
         }
         return out.joined(separator: "\n")
+    }
+
+    /// One finding as a numbered section: heading, facts, where, why, fix and evidence.
+    private static func finding(_ f: Finding, number: Int, baseline: Bool) -> [String] {
+        var out: [String] = []
+        let mark: String
+        switch f.acceptance?.status {
+        case .accepted: mark = " (accepted)"
+        case .expired: mark = " (acceptance expired)"
+        case nil: mark = baseline ? " (new)" : ""
+        }
+        out.append("### \(number). [\(f.severity.rawValue.uppercased())] \(f.title)\(mark)")
+        out.append("")
+        var facts = ["`\(f.id)`", "\(f.category.rawValue)"]
+        if !f.endpoints.isEmpty { facts.append("endpoints: " + f.endpoints.joined(separator: ", ")) }
+        if f.occurrences > 1 { facts.append("\(f.occurrences) occurrences") }
+        out.append(facts.joined(separator: " · "))
+        out.append("")
+        if let scenario = f.scenario {
+            out.append("- **Scenario:** `\(scenario)`" + (f.step.map { ", \($0)" } ?? ""))
+        }
+        if let acceptance = f.acceptance {
+            let until = acceptance.expires.map { acceptance.status == .expired ? ", expired \($0)" : ", until \($0)" } ?? ""
+            out.append("- **Accepted in the baseline:** \(acceptance.reason)\(until)")
+        }
+        out.append("- **Why it matters:** \(f.why)")
+        out.append("- **Fix:** \(f.fix)")
+        if !f.evidence.isEmpty {
+            out.append("")
+            out.append("```")
+            out.append(contentsOf: f.evidence)
+            out.append("```")
+        }
+        out.append("")
+        return out
     }
 
     private static func coverageTables(_ coverage: [FaultCoverage]) -> [String] {

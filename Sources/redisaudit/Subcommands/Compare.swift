@@ -36,6 +36,12 @@ struct Compare: AsyncParsableCommand {
     @Option(help: "Run each concurrent scenario this many times on each side and report how often each invariant failed (default: 1).")
     var trials: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Fail on findings both endpoints share at or above this severity: critical, high, medium, low, info or never (default: never).",
+            discussion: "A finding with the same outcome on both endpoints (the same invariant failing the same way, the same race) is about the scripts, not the move; it is reported in its own section and fails the run only at or above this threshold."))
+    var failOnShared: String?
+
     @OptionGroup var connection: ConnectionFlags
     @OptionGroup var report: ReportFlags
     @OptionGroup var config: ConfigFlags
@@ -44,6 +50,9 @@ struct Compare: AsyncParsableCommand {
         if let ttlTolerance, ttlTolerance < 0 { throw ValidationError("--ttl-tolerance must not be negative") }
         if let trials, !(1...1000).contains(trials) { throw ValidationError("--trials must be from 1 to 1000, got \(trials)") }
         _ = try VariableOverrides.parse(variables)
+        if let failOnShared, FailThreshold(failOnShared) == nil {
+            throw ValidationError("--fail-on-shared must be one of critical, high, medium, low, info, never (got '\(failOnShared)')")
+        }
     }
 
     func run() async throws {
@@ -61,7 +70,8 @@ struct Compare: AsyncParsableCommand {
         let configuration = CompareConfiguration(
             endpointA: a, endpointB: b, connection: connection.options(file), scenarios: loaded,
             overrides: overrides, ttlTolerance: ttlTolerance ?? file?.compare.ttlTolerance ?? 2, failOn: report.threshold,
-            trials: trials ?? file?.compare.trials ?? 1)
+            trials: trials ?? file?.compare.trials ?? 1,
+            failOnShared: (failOnShared ?? file?.compare.failOnShared).flatMap(FailThreshold.init) ?? FailPolicy.defaultFailOnShared)
         try await report.run { logger, interruption in
             try await CompareAudit(configuration: configuration, logger: logger, interruption: interruption).run()
         }

@@ -75,11 +75,11 @@ struct JUnitReportTests {
     static func expectFailuresFollowTheThreshold(
         _ report: AuditReport, _ read: Read, sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) {
-        let threshold = FailThreshold(report.summary.failOn)!
+        let policy = report.summary.policy
         for finding in report.findings {
             let failing = read.cases.flatMap { $0.failures.filter { $0.text.contains("\n\(finding.id) · ") } }
             let shown = read.cases.filter { $0.systemOut.contains(finding.id) }
-            if threshold.isMet(by: finding) {
+            if policy.isMet(by: finding) {
                 #expect(failing.count == 1, "\(finding.id) fails one case", sourceLocation: sourceLocation)
                 let message = "[\(finding.severity.rawValue.uppercased())] \(finding.title)"
                 #expect(failing.first?.message == message, sourceLocation: sourceLocation)
@@ -89,7 +89,7 @@ struct JUnitReportTests {
                 #expect(failing.first?.type == finding.category.rawValue, sourceLocation: sourceLocation)
                 #expect(shown.isEmpty, sourceLocation: sourceLocation)
             } else {
-                #expect(failing.isEmpty, "\(finding.id) is below --fail-on \(threshold)", sourceLocation: sourceLocation)
+                #expect(failing.isEmpty, "\(finding.id) does not fail the run under \(policy)", sourceLocation: sourceLocation)
                 #expect(shown.count == 1, "\(finding.id) is in one case's system-out", sourceLocation: sourceLocation)
             }
         }
@@ -128,10 +128,12 @@ struct JUnitReportTests {
 
         // The same report judged against other thresholds: everything fails, nothing fails.
         report.summary.failOn = "info"
+        report.summary.failOnShared = "info"
         let all = try await Self.read(JUnitReport.render(report))
         #expect(all.cases.flatMap(\.failures).count == report.findings.count)
         Self.expectFailuresFollowTheThreshold(report, all)
         report.summary.failOn = "never"
+        report.summary.failOnShared = "never"
         let none = try await Self.read(JUnitReport.render(report))
         #expect(none.errors == [] && none.cases.flatMap(\.failures).isEmpty)
         #expect(none.cases.count == read.cases.count, "the same test cases pass")
