@@ -81,7 +81,7 @@ public struct CompareAudit: Sendable {
         logger.info("reading server profiles")
         async let profileA = ServerProfiler.profile(role: "A", connection: connA, commands: Array(commands), pings: config.pings)
         async let profileB = ServerProfiler.profile(role: "B", connection: connB, commands: Array(commands), pings: config.pings)
-        let profiles = await [profileA, profileB]
+        var profiles = await [profileA, profileB]
 
         var findings: [Finding] = []
         async let leftoversA = Leftovers.find(connection: connA)
@@ -93,6 +93,7 @@ public struct CompareAudit: Sendable {
         let runID = Namespace.generate().runID
         var generator = SystemRandomNumberGenerator()
         var notes: [String] = []
+        var accessFailures: [AccessFailure] = []
         for (index, scenario) in config.scenarios.enumerated() {
             if interruption?.isRequested == true { throw InterruptedError() }
             logger.info("scenario \(index + 1)/\(config.scenarios.count): \(scenario.name)")
@@ -134,7 +135,9 @@ public struct CompareAudit: Sendable {
                     notes.append("`\(scenario.name)` step \(record.index + 1) on \(run.role): \(outcome.summary).")
                 }
             }
-            let scenarioFindings = ScenarioComparison(trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance)
+            let comparison = ScenarioComparison(trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance)
+            accessFailures += comparison.accessFailures()
+            let scenarioFindings = comparison
                 .findings()
             logger.debug(
                 "\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings")
@@ -142,8 +145,18 @@ public struct CompareAudit: Sendable {
         }
         notes.insert(ledger.note(roles: ["A", "B"], namespaces: "`redisaudit:\(runID)-*:`"), at: 0)
         findings += ledger.findings(roles: ["A", "B"])
+        var categories: [String: [String]] = [:]
+        for name in Set(accessFailures.filter { $0.access == .denied }.map(\.command)) {
+            categories[name] = await AccessFindings.categories(of: name, on: [connA, connB])
+        }
+        findings += AccessFindings.findings(accessFailures, categories: categories)
+        for index in profiles.indices {
+            let denied = Set(accessFailures.filter { $0.access == .denied && $0.role == profiles[index].role }.map(\.command))
+            if !denied.isEmpty { profiles[index].denied = denied.sorted() }
+        }
         findings += ProfileComparison.findings(
-            profiles[0], profiles[1], scenarioCommands: commands, usesLua: usesLua, usesMulti: usesMulti)
+            profiles[0], profiles[1], scenarioCommands: commands, usesLua: usesLua, usesMulti: usesMulti,
+            reported: Set(accessFailures.map { "\($0.command)|\($0.role)" }))
 
         // Whatever its producer did not mark as shared by both endpoints is a difference.
         for index in findings.indices where findings[index].scope == nil { findings[index].scope = .difference }

@@ -1,7 +1,12 @@
 /// Turns two server profiles into findings: settings that differ, weighed by consequence,
 /// and settings that are the same but risky for the scenarios.
 public enum ProfileComparison {
-    public static func findings(_ a: ServerProfile, _ b: ServerProfile, scenarioCommands: Set<String>, usesLua: Bool, usesMulti: Bool) -> [Finding] {
+    /// `reported` holds `COMMAND|ROLE` pairs the replay already reported (unknown, denied or
+    /// closed on): their availability is not reported a second time.
+    public static func findings(
+        _ a: ServerProfile, _ b: ServerProfile, scenarioCommands: Set<String>, usesLua: Bool, usesMulti: Bool,
+        reported: Set<String> = []
+    ) -> [Finding] {
         var findings: [Finding] = []
         let roles = [a.role, b.role]
 
@@ -81,7 +86,7 @@ public enum ProfileComparison {
             let availA = a.commands.first { $0.name == name }?.available
             let availB = b.commands.first { $0.name == name }?.available
             let missing = [(a.role, availA), (b.role, availB)].filter { $0.1 == false }.map(\.0)
-            guard !missing.isEmpty else { continue }
+            guard !missing.isEmpty, !missing.allSatisfy({ reported.contains("\(name)|\($0)") }) else { continue }
             findings.append(Finding(
                 identity: "command|\(name)", severity: .high, category: .commandUnsupported,
                 title: "\(name) is not available on \(missing.joined(separator: " and "))",

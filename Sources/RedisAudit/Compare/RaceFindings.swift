@@ -109,9 +109,10 @@ enum RaceFindings {
                         evidence += Transcript.reply(side.role, sample.outcome)
                     }
                     evidence.append("\(side.role): \(failed) of \(side.ran) clients refused")
+                    let denied = side.sample?.outcome.reply?.errorClass == "NOPERM"
                     findings.append(Finding(
                         identity: "concurrent|\(record.index)|\(inner.index)|unsupported|\(side.role)", severity: .high,
-                        category: .commandUnsupported,
+                        category: denied ? .commandDenied : .commandUnsupported,
                         title: "\(name) is refused on \(side.role): \(side.sample?.outcome.reply?.errorClass ?? "error")",
                         endpoints: [side.role], scenario: scenario, step: location, evidence: evidence,
                         why: "The application's \(name) cannot run on this host (disabled, renamed, or denied to its user by an ACL), so the code path that depends on it fails for every request.",

@@ -31,6 +31,7 @@ public struct ScenarioComparison {
     var roles: [String] { [a.role, b.role] }
 
     public func findings() -> [Finding] {
+        let access = accessFailures()
         var findings: [Finding] = []
         findings += flow()
         for (sa, sb) in zip(a.steps, b.steps) {
@@ -43,10 +44,59 @@ public struct ScenarioComparison {
         findings += trialsA.count > 1 || trialsB.count > 1 ? raceInvariants() : invariants()
         findings += RaceFindings.clients([trialsA, trialsB])
         return findings.map { finding in
-            var finding = finding
+            var finding = consequence(finding, of: access)
             finding.scope = finding.scope ?? .difference
             return finding
         }
+    }
+
+    // MARK: Commands one side did not run
+
+    /// Every command one side did not run while the other did (unknown there, denied to the
+    /// user, or the connection closed on it), once per step and side. Their replies are not
+    /// compared: `AccessFindings` reports each command once for the whole audit.
+    func accessFailures() -> [AccessFailure] {
+        var failures: [AccessFailure] = []
+        for (sa, sb) in zip(a.steps, b.steps) {
+            for (run, mine, theirs) in [(a, sa, sb), (b, sb, sa)] {
+                for (index, (record, other)) in zip(mine.commands, theirs.commands).enumerated() {
+                    guard let access = CommandAccess.of(record.outcome), CommandAccess.of(other.outcome) == nil else { continue }
+                    // Behind a closed connection every later command of the step fails too: the first is the cause.
+                    if access == .closedConnection, mine.commands[..<index].contains(where: { CommandAccess.of($0.outcome) == .closedConnection }) {
+                        continue
+                    }
+                    var evidence = [Transcript.command(record.display)]
+                    evidence += Transcript.reply(run.role, record.outcome)
+                    evidence += Transcript.reply(run.role == a.role ? b.role : a.role, other.outcome)
+                    failures.append(AccessFailure(
+                        command: record.specName, role: run.role, access: access, scenario: scenario,
+                        location: Transcript.location(step: mine, record: record), evidence: evidence))
+                    if access == .closedConnection { break }
+                }
+            }
+        }
+        return failures
+    }
+
+    /// True when a command's reply difference comes from one side not running it.
+    private func isAccessFailure(_ ra: CommandRecord, _ rb: CommandRecord, in step: StepRecord) -> Bool {
+        let ca = CommandAccess.of(ra.outcome), cb = CommandAccess.of(rb.outcome)
+        return (ca == nil) != (cb == nil)
+    }
+
+    /// A finding that follows from a command one side did not run (the state it left differs,
+    /// later replies differ) is capped at `low` and says so: the access finding is the cause.
+    private func consequence(_ finding: Finding, of access: [AccessFailure]) -> Finding {
+        guard let cause = access.first,
+            [.replyMismatch, .ttlMismatch, .keyPattern, .pipelineResult, .scenarioFlow, .expectation].contains(finding.category),
+            finding.severity > .low
+        else { return finding }
+        var finding = finding
+        finding.severity = .low
+        let what = cause.access == .denied ? "is denied" : cause.access == .closedConnection ? "closed the connection" : "is not supported"
+        finding.evidence.append(
+            "follows from \(cause.command) on \(cause.role) (\(cause.location)): it \(what) there; see that finding")
+        return finding
     }
 
     /// Invariants over repeated trials: one that fails on both sides is the same race on both
@@ -84,6 +134,7 @@ public struct ScenarioComparison {
         var findings: [Finding] = []
         let inner = sa.commands.compactMap { $0.position == nil ? nil : $0.specName }
         for (ra, rb) in zip(sa.commands, sb.commands) {
+            if isAccessFailure(ra, rb, in: sa) { continue }
             let difference = ReplyComparison.compare(
                 ra.outcome, rb.outcome, command: ra.specName, inner: inner, toleranceSeconds: ttlTolerance)
             guard difference != .none else { continue }

@@ -20,6 +20,8 @@ public struct ServerProfile: Codable, Sendable, Hashable {
     public var latencyP99Micros: Int?
     /// What the host refused to tell (`CONFIG GET`, `INFO persistence`, ...).
     public var refused: [String]
+    /// Commands the server knows but refused to the audit's user (NOPERM) during the replay; nil when none.
+    public var denied: [String]?
 
     public init(role: String, endpoint: String) {
         self.role = role

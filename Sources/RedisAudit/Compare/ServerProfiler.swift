@@ -45,7 +45,8 @@ public enum ServerProfiler {
 
         profile.commands = await availability(of: commands, connection: connection)
 
-        if case .reply(let reply) = await connection.send([RESPCommand("EVAL", "return 1", "0")])[0] {
+        // A user denied @scripting says nothing about the host: that is a command-denied finding.
+        if case .reply(let reply) = await connection.send([RESPCommand("EVAL", "return 1", "0")])[0], reply.errorClass != "NOPERM" {
             profile.lua = reply == .integer(1)
         }
         let multi = await connection.send([RESPCommand("MULTI"), RESPCommand("PING"), RESPCommand("EXEC")])

@@ -165,7 +165,9 @@ public enum MarkdownReport {
         }
         row("commands missing") { p in
             let names = p.commands.filter { $0.available == false }.map(\.name)
-            return names.isEmpty ? "none" : names.joined(separator: ", ")
+            var parts = names.isEmpty ? [] : ["unknown: " + names.joined(separator: ", ")]
+            if let denied = p.denied, !denied.isEmpty { parts.append("denied: " + denied.joined(separator: ", ")) }
+            return parts.isEmpty ? "none" : parts.joined(separator: "; ")
         }
         out.append("")
         return out

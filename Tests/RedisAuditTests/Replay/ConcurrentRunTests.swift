@@ -116,7 +116,7 @@ struct ConcurrentRunTests {
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70)))
-    func aRefusedEvalIsACommandUnsupportedFinding() async throws {
+    func aDeniedEvalIsACommandDeniedFinding() async throws {
         let server = try await TestServer.start(
             .redis70, extraArguments: ["--user", "app", "on", ">secret", "~*", "&*", "+@all", "-@scripting"])
         defer { server.stop() }
@@ -125,7 +125,8 @@ struct ConcurrentRunTests {
         let configuration = CompareConfiguration(
             endpointA: denied, endpointB: server.endpoint, connection: Fixtures.options, scenarios: [scenario], pings: 5, trials: 2)
         let report = try await CompareAudit(configuration: configuration).run()
-        let refused = try #require(report.findings.first { $0.category == .commandUnsupported && $0.title.hasPrefix("EVAL is refused on A") })
+        let refused = try #require(report.findings.first { $0.category == .commandDenied && $0.title.hasPrefix("EVAL is refused on A") })
+        #expect(!report.findings.contains { $0.category == .commandUnsupported }, "\(report.findings.filter { $0.category == .commandUnsupported }.map(\.title))")
         #expect(refused.title.contains("NOPERM"))
         #expect(refused.endpoints == ["A"])
         #expect(refused.evidence.contains("A: 200 of 200 clients refused"))

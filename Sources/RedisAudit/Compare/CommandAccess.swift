@@ -1,0 +1,110 @@
+import RESP
+
+/// Why an endpoint did not run a command the other one ran: it does not know the command,
+/// refuses it to the audit's user (an ACL), or closed the connection on it (proxies such as
+/// twemproxy do that for commands they do not support).
+enum CommandAccess: String, Hashable, Sendable {
+    case unknown
+    case denied
+    case closedConnection
+
+    /// The access problem an outcome shows, if any.
+    static func of(_ outcome: CommandOutcome) -> CommandAccess? {
+        switch outcome {
+        case .reply(.error(let message)):
+            if message.hasPrefix("NOPERM") { return .denied }
+            let lower = message.lowercased()
+            if lower.contains("unknown command") || lower.contains("unknown subcommand") { return .unknown }
+            return nil
+        case .failed(.connectionClosed): return .closedConnection
+        default: return nil
+        }
+    }
+}
+
+/// One command one endpoint did not run while the other did, as a scenario saw it.
+struct AccessFailure: Sendable {
+    /// The command as the report names it (`HSETEX`, `CLIENT NO-EVICT`).
+    var command: String
+    /// The endpoint that did not run it.
+    var role: String
+    var access: CommandAccess
+    var scenario: String
+    /// Where it was first seen, as `Transcript.location` words it.
+    var location: String
+    /// The command and both sides' replies.
+    var evidence: [String]
+}
+
+/// One finding per command and endpoint out of every scenario's access failures:
+/// `command-unsupported` for unknown commands and closed connections, `command-denied`
+/// (with the ACL categories that would allow it) for NOPERM.
+enum AccessFindings {
+    static func findings(_ failures: [AccessFailure], categories: [String: [String]] = [:]) -> [Finding] {
+        var order: [String] = []
+        var grouped: [String: [AccessFailure]] = [:]
+        for failure in failures {
+            let key = "\(failure.access.rawValue)|\(failure.command)|\(failure.role)"
+            if grouped[key] == nil { order.append(key) }
+            grouped[key, default: []].append(failure)
+        }
+        return order.map { key in
+            let all = grouped[key]!
+            let first = all[0]
+            let scenarios = all.map(\.scenario).reduce(into: [String]()) { if !$1.isEmpty && !$0.contains($1) { $0.append($1) } }
+            var evidence = first.evidence
+            evidence.append(
+                "\(all.count) time\(all.count == 1 ? "" : "s") in \(scenarios.count) scenario\(scenarios.count == 1 ? "" : "s"): "
+                    + scenarios.map { "`\($0)`" }.joined(separator: ", "))
+            let name = first.command
+            let role = first.role
+            switch first.access {
+            case .denied:
+                let allowing = categories[name] ?? []
+                if !allowing.isEmpty { evidence.append("ACL categories of \(name): " + allowing.joined(separator: " ")) }
+                let grant = allowing.isEmpty ? "`+\(name.lowercased())`" : "`+\(name.lowercased())` (or one of \(allowing.joined(separator: ", ")))"
+                return Finding(
+                    identity: "denied|\(name)|\(role)", severity: .high, category: .commandDenied,
+                    title: "\(name) is denied to the audit's user on \(role) (NOPERM)",
+                    endpoints: [role], scenario: scenarios.count == 1 ? first.scenario : nil,
+                    step: scenarios.count == 1 ? first.location : nil, evidence: evidence,
+                    why: "The server knows \(name) but the user's ACL refuses it: an application connecting as this user fails "
+                        + "every request that needs it. Its replies are not compared, so they add no further findings.",
+                    fix: "Grant it to the application's user (ACL SETUSER user \(grant)), or audit with the user the application really uses.",
+                    occurrences: all.count)
+            case .unknown, .closedConnection:
+                let closed = first.access == .closedConnection
+                return Finding(
+                    identity: "unsupported|\(name)|\(role)", severity: .high, category: .commandUnsupported,
+                    title: closed ? "\(role) closed the connection on \(name)" : "\(name) is not supported on \(role) (unknown command)",
+                    endpoints: [role], scenario: scenarios.count == 1 ? first.scenario : nil,
+                    step: scenarios.count == 1 ? first.location : nil, evidence: evidence,
+                    why: closed
+                        ? "The host (often a proxy such as twemproxy, which drops the connection on commands it does not support) "
+                            + "ends the connection instead of answering: the application's client sees a network error and every "
+                            + "command queued behind it fails too."
+                        : "The application's \(name) fails on this host, so the code path that depends on it breaks after the move.",
+                    fix: closed
+                        ? "Do not send \(name) through this host (use a server or proxy that supports it), or restructure the scripts."
+                        : "Use a host (engine and version) that supports \(name), or replace it with commands both hosts support.",
+                    occurrences: all.count)
+            }
+        }
+    }
+
+    /// The ACL categories COMMAND INFO gives for a command (`@write`, `@hash`, ...), from the
+    /// first endpoint that answers; empty when none does.
+    static func categories(of name: String, on connections: [RedisConnection]) async -> [String] {
+        let words = name.split(separator: " ").map { Array($0.utf8) }
+        guard let command = words.first else { return [] }
+        for connection in connections {
+            guard case .reply(let reply) = await connection.send([RESPCommand(arguments: [Array("COMMAND".utf8), Array("INFO".utf8), command])])[0],
+                let info = reply.arrayElements?.first?.arrayElements, info.count > 6,
+                let categories = info[6].arrayElements
+            else { continue }
+            let names = categories.compactMap(\.text)
+            if !names.isEmpty { return names }
+        }
+        return []
+    }
+}
