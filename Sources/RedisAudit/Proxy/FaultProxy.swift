@@ -72,7 +72,7 @@ public final class FaultProxy: Sendable {
             sslContext: try RedisConnection.makeSSLContext(endpoint: configuration.upstream, options: configuration.options),
             serverHostname: RedisConnection.tlsServerName(endpoint: configuration.upstream, options: configuration.options),
             connectTimeout: configuration.options.connectTimeout,
-            counters: configuration.rules.isEmpty ? nil : counters)
+            counters: configuration.rules.isEmpty ? nil : counters, sentinelOptions: configuration.options)
         let ownGroup = configuration.eventLoops.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
         let eventLoopGroup = ownGroup ?? eventLoopGroup
         let sessions = ProxySessions()

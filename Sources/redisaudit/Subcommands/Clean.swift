@@ -27,8 +27,9 @@ struct Clean: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let target = try EndpointArguments.parse(endpoint, role: "A")
-        let result = try await NamespaceJanitor.clean(endpoint: target, options: connection.options(), runID: run, dryRun: dryRun)
+        let options = connection.options()
+        let target = try await EndpointArguments.inspect([try EndpointArguments.parse(endpoint, role: "A")], for: .clean, options: options)[0]
+        let result = try await NamespaceJanitor.clean(endpoint: target, options: options, runID: run, dryRun: dryRun)
         let verb = dryRun ? "would delete" : "deleted"
         print("\(verb) \(result.keys) key\(result.keys == 1 ? "" : "s") from \(result.runs.count) run namespace\(result.runs.count == 1 ? "" : "s") on \(target)")
         for run in result.runs { print("  redisaudit:\(run):") }

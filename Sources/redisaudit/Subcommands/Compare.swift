@@ -7,7 +7,8 @@ struct Compare: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay scenarios on two endpoints and report every difference, ranked.",
         discussion: """
-            Endpoints: redis://[user[:password]@]host[:port][/db], rediss://... (TLS), unix:///path.sock[?db=N].
+            Endpoints: redis://[user[:password]@]host[:port][/db], rediss://... (TLS), unix:///path.sock[?db=N],
+            redis+sentinel://[user@]host:port[,host:port...]/master (the primary the Sentinels name).
             Keep passwords out of shell history: leave them out of the URL and set
             REDISAUDIT_PASSWORD_A / REDISAUDIT_PASSWORD_B (or REDISAUDIT_PASSWORD for both).
 
@@ -58,8 +59,10 @@ struct Compare: AsyncParsableCommand {
         try VariableOverrides.check(try VariableOverrides.parse(variables), against: loaded)
         let overrides = try VariableOverrides.merged(variables, config: file)
         let report = self.report.applying(file)
+        let options = connection.options(file)
+        let endpoints = try await EndpointArguments.inspect([a, b], for: .replay, options: options)
         let configuration = CompareConfiguration(
-            endpointA: a, endpointB: b, connection: connection.options(file), scenarios: loaded,
+            endpointA: endpoints[0], endpointB: endpoints[1], connection: options, scenarios: loaded,
             overrides: overrides, ttlTolerance: ttlTolerance ?? file?.compare.ttlTolerance ?? 2, failOn: report.threshold,
             trials: trials ?? file?.compare.trials ?? 1)
         try await report.run { logger, interruption in

@@ -109,8 +109,10 @@ struct Inject: AsyncParsableCommand {
         let lostWrites = self.lostWrites ?? (rules.isEmpty ? settings.lostWrites ?? false : false)
         let serverFaults = self.serverFaults ?? (rules.isEmpty ? settings.serverFaults ?? false : false)
         let report = self.report.applying(file)
+        let options = connection.options(file)
+        let endpoints = try await EndpointArguments.inspect([a, b].compactMap { $0 }, for: .replay, options: options)
         let configuration = InjectConfiguration(
-            endpoints: [a, b].compactMap { $0 }, connection: connection.options(file), scenarios: loaded, overrides: overrides,
+            endpoints: endpoints, connection: options, scenarios: loaded, overrides: overrides,
             rules: rules, lostWrites: lostWrites,
             trialTimeout: .milliseconds(Int64((trialTimeout ?? settings.trialTimeout ?? 0.5) * 1000)),
             jobs: jobs ?? settings.jobs ?? 8, failOn: report.threshold, restartCommands: [restartCommand, restartCommandB],

@@ -65,8 +65,10 @@ struct Keyspace: AsyncParsableCommand {
         }
         let b = try EndpointArguments.resolve(endpointB, role: "B", config: file)
         let report = self.report.applying(file)
+        let options = connection.options(file)
+        let endpoints = try await EndpointArguments.inspect([a, b].compactMap { $0 }, for: .scan, options: options)
         let configuration = KeyspaceConfiguration(
-            endpoints: [a, b].compactMap { $0 }, connection: connection.options(file),
+            endpoints: endpoints, connection: options,
             scan: KeyspaceScanOptions(
                 match: match ?? settings.match, count: count ?? settings.count ?? 1000, sample: sample ?? settings.sample,
                 memory: memory ?? settings.memory ?? false),

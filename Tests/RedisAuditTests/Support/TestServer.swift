@@ -32,7 +32,7 @@ final class TestServer: @unchecked Sendable {
     var url: String { caFile == nil ? "redis://127.0.0.1:\(port)" : "rediss://127.0.0.1:\(port)" }
     var endpoint: Endpoint { try! Endpoint.parse(url) }
 
-    private init(kind: Kind, port: Int, directory: URL, process: ChildProcess, caFile: String?) {
+    init(kind: Kind, port: Int, directory: URL, process: ChildProcess, caFile: String?) {
         self.kind = kind
         self.port = port
         self.directory = directory
@@ -65,16 +65,18 @@ final class TestServer: @unchecked Sendable {
     /// True when `make test` asked for every server to be present (a missing one then fails the test).
     static var serversRequired: Bool { ProcessInfo.processInfo.environment["REDISAUDIT_REQUIRE_SERVERS"] == "1" }
 
-    /// Starts a server; `extraArguments` are passed on its command line.
-    static func start(_ kind: Kind, tls: Bool = false, extraArguments: [String] = []) async throws -> TestServer {
+    /// Starts a server; `extraArguments` are passed on its command line; `port` (else a free one) is tried once.
+    static func start(_ kind: Kind, tls: Bool = false, port fixedPort: Int? = nil, extraArguments: [String] = []) async throws
+        -> TestServer
+    {
         guard let binary = binary(kind) else {
             throw TestServerError.missingBinary("\(kind.rawValue) server not found: run `make deps` or set \(kind.environmentVariable)")
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var lastError: Error?
-        for _ in 0..<5 {
-            let port = try freePort()
+        for _ in 0..<(fixedPort == nil ? 5 : 1) {
+            let port = try fixedPort ?? freePort()
             var arguments = [
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
                 "--dir", directory.path, "--logfile", directory.appendingPathComponent("server.log").path,
@@ -102,7 +104,7 @@ final class TestServer: @unchecked Sendable {
         throw lastError ?? TestServerError.notReady("server did not start")
     }
 
-    private func waitUntilReady() async throws {
+    func waitUntilReady() async throws {
         let options = ConnectionOptions(connectTimeout: .milliseconds(500), commandTimeout: .seconds(2), tls: TLSOptions(caFile: caFile))
         for _ in 0..<100 {
             guard process.isRunning else { throw TestServerError.notReady("\(kind.rawValue) exited (port \(port) taken?)") }
