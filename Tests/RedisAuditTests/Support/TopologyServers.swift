@@ -101,7 +101,7 @@ final class TestTwemproxy: @unchecked Sendable {
     }
 
     /// Starts twemproxy with one pool whose only server is `backend`; ready once a GET goes through it.
-    static func start(in front of: TestServer) async throws -> TestTwemproxy {
+    static func start(inFrontOf backend: TestServer) async throws -> TestTwemproxy {
         guard let binary else { throw TestServerError.missingBinary("nutcracker not found: run `make deps`") }
         var lastError: Error?
         for _ in 0..<5 {
@@ -118,7 +118,7 @@ final class TestTwemproxy: @unchecked Sendable {
                   auto_eject_hosts: false
                   timeout: 3000
                   servers:
-                   - 127.0.0.1:\(of.port):1
+                   - 127.0.0.1:\(backend.port):1
 
                 """
             let file = directory.appendingPathComponent("nutcracker.yml")
@@ -129,7 +129,7 @@ final class TestTwemproxy: @unchecked Sendable {
                     "-c", file.path, "-s", String(statsPort), "-a", "127.0.0.1", "-o", directory.appendingPathComponent("nutcracker.log").path,
                     "-p", directory.appendingPathComponent("nutcracker.pid").path,
                 ])
-            let proxy = TestTwemproxy(port: port, backend: of, directory: directory, process: process)
+            let proxy = TestTwemproxy(port: port, backend: backend, directory: directory, process: process)
             do {
                 try await proxy.waitUntilReady()
                 return proxy
