@@ -8,7 +8,9 @@ import RESP
 /// a command it does not support (a proxy): the caller's connection is left as it was.
 public enum ServerProfiler {
     /// Settings read with `CONFIG GET`, in report order.
-    static let configSettings = ["maxmemory-policy", "maxmemory", "timeout", "maxclients", "notify-keyspace-events", "save", "appendonly"]
+    static let configSettings = [
+        "maxmemory-policy", "maxmemory", "timeout", "maxclients", "notify-keyspace-events", "save", "appendonly",
+    ]
 
     public static func profile(
         role: String, connection: RedisConnection, commands: [String], pings: Int = 200

@@ -153,13 +153,19 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         var database = 0
         if path.count > 1 {
             guard path.count == 2, let db = Int(path[1]), db >= 0 else {
-                throw EndpointError.invalidURL(redacted(text), reason: "after the master name only a database number may follow, got '\(path.dropFirst().joined(separator: "/"))'")
+                throw EndpointError.invalidURL(
+                    redacted(text),
+                    reason:
+                        "after the master name only a database number may follow, got '\(path.dropFirst().joined(separator: "/"))'"
+                )
             }
             database = db
         }
         var nodes: [Node] = []
         for item in rest[rest.startIndex..<slash].split(separator: ",", omittingEmptySubsequences: false) {
-            guard !item.isEmpty else { throw EndpointError.invalidURL(redacted(text), reason: "empty Sentinel address: \(usage)") }
+            guard !item.isEmpty else {
+                throw EndpointError.invalidURL(redacted(text), reason: "empty Sentinel address: \(usage)")
+            }
             let (host, port) = try hostAndPort(item, defaultPort: defaultSentinelPort, url: text)
             nodes.append(Node(host: host, port: port))
         }
@@ -175,7 +181,9 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         let (username, password) = userinfo(&rest)
         var database = 0
         if let slash = rest.firstIndex(of: "/") {
-            let dbText = rest[rest.index(after: slash)...].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let dbText =
+                rest[rest.index(after: slash)...].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(
+                    String.init) ?? ""
             rest = rest[rest.startIndex..<slash]
             if !dbText.isEmpty {
                 guard let db = Int(dbText), db >= 0 else {
@@ -185,7 +193,8 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
             }
         }
         let (host, port) = try hostAndPort(rest, defaultPort: defaultPort, url: text)
-        return Endpoint(address: .tcp(host: host, port: port), tls: tls, username: username, password: password, database: database)
+        return Endpoint(
+            address: .tcp(host: host, port: port), tls: tls, username: username, password: password, database: database)
     }
 
     private static func parseUnix(_ text: String) throws(EndpointError) -> Endpoint {
@@ -210,7 +219,8 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
                 case "password":
                     endpoint.password = kv.count == 2 ? percentDecoded(kv[1]) : nil
                 default:
-                    throw EndpointError.invalidURL(redacted(text), reason: "unknown parameter '\(kv.first ?? "")' (db, user, password)")
+                    throw EndpointError.invalidURL(
+                        redacted(text), reason: "unknown parameter '\(kv.first ?? "")' (db, user, password)")
                 }
             }
         }
@@ -225,7 +235,8 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     public static func redacted(_ text: String) -> String {
         var result = text
         if let scheme = result.range(of: "://"), let at = result.range(of: "@", options: .backwards),
-           scheme.upperBound < at.lowerBound {
+            scheme.upperBound < at.lowerBound
+        {
             let userinfo = result[scheme.upperBound..<at.lowerBound]
             if let colon = userinfo.firstIndex(of: ":") {
                 result.replaceSubrange(result.index(after: colon)..<at.lowerBound, with: "***")

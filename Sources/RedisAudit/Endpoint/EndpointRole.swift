@@ -102,7 +102,9 @@ public struct EndpointRole: Sendable, Hashable {
                 role.primary = Endpoint.Node(host: host, port: Int(port))
             }
         }
-        if role.kind == .sentinel, case .reply(let reply) = await probe.send(RESPCommand("SENTINEL", "MASTERS"), label: "SENTINEL MASTERS") {
+        if role.kind == .sentinel,
+            case .reply(let reply) = await probe.send(RESPCommand("SENTINEL", "MASTERS"), label: "SENTINEL MASTERS")
+        {
             role.watchedMasters = (reply.arrayElements ?? []).compactMap { master in
                 helloFields(.reply(master))?["name"]
             }.sorted()

@@ -150,9 +150,12 @@ public final class RedisConnection: Sendable {
                 if message.hasPrefix("NOAUTH") {
                     throw EndpointError.refused(
                         endpoint: endpoint.description,
-                        reason: "the server requires a password (give it in the URL or in the endpoint's password environment variable)")
+                        reason:
+                            "the server requires a password (give it in the URL or in the endpoint's password environment variable)"
+                    )
                 }
-                throw EndpointError.refused(endpoint: endpoint.description, reason: "\(name == "AUTH" ? "AUTH" : name): \(message)")
+                throw EndpointError.refused(
+                    endpoint: endpoint.description, reason: "\(name == "AUTH" ? "AUTH" : name): \(message)")
             }
         }
         var closed = false
@@ -248,7 +251,8 @@ public final class RedisConnection: Sendable {
                 let reply = loop.makePromise(of: RESPValue.self)
                 let written = loop.makePromise(of: Void.self)
                 written.futureResult.whenFailure { reply.fail($0) }
-                channel.writeAndFlush(RedisRequest(commands: [RESPCommand("PING")], promises: [reply], timeout: timeout), promise: written)
+                channel.writeAndFlush(
+                    RedisRequest(commands: [RESPCommand("PING")], promises: [reply], timeout: timeout), promise: written)
                 reply.futureResult.whenComplete { result in
                     guard case .success(.simpleString) = result else { return done.succeed(nil) }
                     samples.value.append((NIODeadline.now() - start).nanoseconds)
@@ -315,7 +319,9 @@ private func describeConnectError(_ error: Error) -> String {
 
 private func describeHandshakeFailure(_ failure: TransportFailure) -> String {
     let text = failure.description
-    if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") || text.contains("handshakeFailed") {
+    if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed")
+        || text.contains("handshakeFailed")
+    {
         return "TLS handshake failed (certificate not trusted: check --tls-ca / --tls-server-name): \(text)"
     }
     if case .timeout = failure { return "no answer to the handshake within the connect timeout" }

@@ -20,7 +20,8 @@ public enum SentinelResolver {
             let sentinel = Endpoint(address: .tcp(host: node.host, port: node.port), password: endpoint.sentinelPassword)
             let connection: RedisConnection
             do {
-                connection = try await RedisConnection.connect(to: sentinel, options: sentinelOptions, eventLoopGroup: eventLoopGroup)
+                connection = try await RedisConnection.connect(
+                    to: sentinel, options: sentinelOptions, eventLoopGroup: eventLoopGroup)
             } catch {
                 tried.append("\(node): \(reason(error))")
                 continue

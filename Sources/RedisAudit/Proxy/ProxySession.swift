@@ -295,7 +295,9 @@ final class ProxySession {
             // The primary as the Sentinels name it now, for each session: a failover is followed.
             let loop = client.eventLoop
             let resolving = loop.makePromise(of: Endpoint.self)
-            resolving.completeWithTask { try await SentinelResolver.resolve(upstream.endpoint, options: upstream.sentinelOptions) }
+            resolving.completeWithTask {
+                try await SentinelResolver.resolve(upstream.endpoint, options: upstream.sentinelOptions)
+            }
             connecting = resolving.futureResult.assumeIsolated().flatMap { primary in
                 guard case .tcp(let host, let port) = primary.address else {
                     return loop.makeFailedFuture(ChannelError.connectPending)

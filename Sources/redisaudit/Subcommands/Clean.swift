@@ -28,7 +28,8 @@ struct Clean: AsyncParsableCommand {
 
     func run() async throws {
         let options = connection.options()
-        let target = try await EndpointArguments.inspect([try EndpointArguments.parse(endpoint, role: "A")], for: .clean, options: options)[0]
+        let parsed = try EndpointArguments.parse(endpoint, role: "A")
+        let target = try await EndpointArguments.inspect([parsed], for: .clean, options: options)[0]
         let result = try await NamespaceJanitor.clean(endpoint: target, options: options, runID: run, dryRun: dryRun)
         let verb = dryRun ? "would delete" : "deleted"
         print("\(verb) \(result.keys) key\(result.keys == 1 ? "" : "s") from \(result.runs.count) run namespace\(result.runs.count == 1 ? "" : "s") on \(target)")

@@ -101,7 +101,8 @@ struct EndpointRoleCommandLineTests {
         #expect(scan.stderr.contains("is a Sentinel"), "\(scan.stderr)")
 
         let unknown = try await Fixtures.run(
-            ["keyspace", "redis+sentinel://127.0.0.1:\(sentinel.port)/nosuch"], environment: ["REDISAUDIT_SENTINEL_PASSWORD": "sekrit"])
+            ["keyspace", "redis+sentinel://127.0.0.1:\(sentinel.port)/nosuch"],
+            environment: ["REDISAUDIT_SENTINEL_PASSWORD": "sekrit"])
         #expect(unknown.status == 3, "\(unknown.stderr)")
         #expect(unknown.stderr.contains("no Sentinel named a primary for master 'nosuch'"), "\(unknown.stderr)")
         #expect(!unknown.stderr.contains("sekrit"))

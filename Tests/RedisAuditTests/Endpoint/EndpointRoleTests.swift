@@ -78,7 +78,8 @@ struct EndpointRoleTests {
         let markdown = MarkdownReport.render(
             AuditReport(
                 tool: ToolInfo(version: "0.0.0-test"), command: "compare",
-                summary: ReportSummary(findings: [], failOn: .severity(.high), endpoints: [], scenarios: [], startedAt: "", durationSeconds: 0),
+                summary: ReportSummary(
+                    findings: [], failOn: .severity(.high), endpoints: [], scenarios: [], startedAt: "", durationSeconds: 0),
                 findings: [], profiles: [profile]))
         #expect(markdown.contains("| kind | proxy |"), "\(markdown)")
         #expect(markdown.contains("| engine | unknown |"), "\(markdown)")

@@ -22,7 +22,8 @@ struct SentinelURLTests {
         #expect(
             e.address
                 == .sentinel(
-                    nodes: [Endpoint.Node(host: "::1", port: 26379), Endpoint.Node(host: "fe80::2", port: 26379)], master: "cache"))
+                    nodes: [Endpoint.Node(host: "::1", port: 26379), Endpoint.Node(host: "fe80::2", port: 26379)], master: "cache"
+                ))
         #expect(e.database == 2)
         #expect(e.description == "redis+sentinel://[::1]:26379,[fe80::2]:26379/cache/2")
     }

@@ -28,10 +28,13 @@ extension TestServer {
     static func startSentinel(monitoring primary: TestServer, master: String = "mymaster", password: String? = nil) async throws
         -> TestServer
     {
-        guard let binary = binary(.redis70) else { throw TestServerError.missingBinary("Redis 7.0 server not found: run `make deps`") }
+        guard let binary = binary(.redis70) else {
+            throw TestServerError.missingBinary("Redis 7.0 server not found: run `make deps`")
+        }
         var lastError: Error?
         for _ in 0..<5 {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-sentinel-\(UUID().uuidString.prefix(8))")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "redisaudit-sentinel-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let port = try freePort()
             var config = """
@@ -105,7 +108,8 @@ final class TestTwemproxy: @unchecked Sendable {
         guard let binary else { throw TestServerError.missingBinary("nutcracker not found: run `make deps`") }
         var lastError: Error?
         for _ in 0..<5 {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-twemproxy-\(UUID().uuidString.prefix(8))")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "redisaudit-twemproxy-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let port = try TestServer.freePort()
             let statsPort = try TestServer.freePort()
@@ -126,7 +130,8 @@ final class TestTwemproxy: @unchecked Sendable {
             let process = try ChildProcess(
                 binary,
                 [
-                    "-c", file.path, "-s", String(statsPort), "-a", "127.0.0.1", "-o", directory.appendingPathComponent("nutcracker.log").path,
+                    "-c", file.path, "-s", String(statsPort), "-a", "127.0.0.1", "-o",
+                    directory.appendingPathComponent("nutcracker.log").path,
                     "-p", directory.appendingPathComponent("nutcracker.pid").path,
                 ])
             let proxy = TestTwemproxy(port: port, backend: backend, directory: directory, process: process)
@@ -145,7 +150,8 @@ final class TestTwemproxy: @unchecked Sendable {
     private func waitUntilReady() async throws {
         // No CLIENT SETNAME and a memory of our own: readiness must not teach the tests' connections anything.
         let options = ConnectionOptions(
-            connectTimeout: .milliseconds(500), commandTimeout: .seconds(2), clientName: nil, handshakeRefusals: HandshakeRefusals())
+            connectTimeout: .milliseconds(500), commandTimeout: .seconds(2), clientName: nil,
+            handshakeRefusals: HandshakeRefusals())
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             guard process.isRunning else { throw TestServerError.notReady("nutcracker exited: \(process.stderr)") }
