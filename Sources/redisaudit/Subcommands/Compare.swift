@@ -59,14 +59,16 @@ struct Compare: AsyncParsableCommand {
         try VariableOverrides.check(try VariableOverrides.parse(variables), against: loaded)
         let overrides = try VariableOverrides.merged(variables, config: file)
         let report = self.report.applying(file)
-        let options = connection.options(file)
-        let endpoints = try await EndpointArguments.inspect([a, b], for: .replay, options: options)
         let configuration = CompareConfiguration(
-            endpointA: endpoints[0], endpointB: endpoints[1], connection: options, scenarios: loaded,
+            endpointA: a, endpointB: b, connection: connection.options(file), scenarios: loaded,
             overrides: overrides, ttlTolerance: ttlTolerance ?? file?.compare.ttlTolerance ?? 2, failOn: report.threshold,
             trials: trials ?? file?.compare.trials ?? 1)
         try await report.run { logger, interruption in
-            try await CompareAudit(configuration: configuration, logger: logger, interruption: interruption).run()
+            var configuration = configuration
+            let endpoints = try await EndpointArguments.inspect(
+                [configuration.endpointA, configuration.endpointB], for: .replay, options: configuration.connection)
+            (configuration.endpointA, configuration.endpointB) = (endpoints[0], endpoints[1])
+            return try await CompareAudit(configuration: configuration, logger: logger, interruption: interruption).run()
         }
     }
 }

@@ -109,16 +109,17 @@ struct Inject: AsyncParsableCommand {
         let lostWrites = self.lostWrites ?? (rules.isEmpty ? settings.lostWrites ?? false : false)
         let serverFaults = self.serverFaults ?? (rules.isEmpty ? settings.serverFaults ?? false : false)
         let report = self.report.applying(file)
-        let options = connection.options(file)
-        let endpoints = try await EndpointArguments.inspect([a, b].compactMap { $0 }, for: .replay, options: options)
         let configuration = InjectConfiguration(
-            endpoints: endpoints, connection: options, scenarios: loaded, overrides: overrides,
+            endpoints: [a, b].compactMap { $0 }, connection: connection.options(file), scenarios: loaded, overrides: overrides,
             rules: rules, lostWrites: lostWrites,
             trialTimeout: .milliseconds(Int64((trialTimeout ?? settings.trialTimeout ?? 0.5) * 1000)),
             jobs: jobs ?? settings.jobs ?? 8, failOn: report.threshold, restartCommands: [restartCommand, restartCommandB],
             serverFaults: serverFaults, trials: trials ?? settings.trials ?? 1)
         try await report.run { logger, interruption in
-            try await InjectAudit(configuration: configuration, logger: logger, interruption: interruption).run()
+            var configuration = configuration
+            configuration.endpoints = try await EndpointArguments.inspect(
+                configuration.endpoints, for: .replay, options: configuration.connection)
+            return try await InjectAudit(configuration: configuration, logger: logger, interruption: interruption).run()
         }
     }
 }

@@ -65,10 +65,8 @@ struct Keyspace: AsyncParsableCommand {
         }
         let b = try EndpointArguments.resolve(endpointB, role: "B", config: file)
         let report = self.report.applying(file)
-        let options = connection.options(file)
-        let endpoints = try await EndpointArguments.inspect([a, b].compactMap { $0 }, for: .scan, options: options)
         let configuration = KeyspaceConfiguration(
-            endpoints: endpoints, connection: options,
+            endpoints: [a, b].compactMap { $0 }, connection: connection.options(file),
             scan: KeyspaceScanOptions(
                 match: match ?? settings.match, count: count ?? settings.count ?? 1000, sample: sample ?? settings.sample,
                 memory: memory ?? settings.memory ?? false),
@@ -79,7 +77,10 @@ struct Keyspace: AsyncParsableCommand {
         try await report.run(
             interruptNotice: "interrupted: stopping the scan (nothing to clean up; press Ctrl-C again to exit at once)"
         ) { logger, interruption in
-            try await KeyspaceAudit(configuration: configuration, logger: logger, interruption: interruption).run()
+            var configuration = configuration
+            configuration.endpoints = try await EndpointArguments.inspect(
+                configuration.endpoints, for: .scan, options: configuration.connection)
+            return try await KeyspaceAudit(configuration: configuration, logger: logger, interruption: interruption).run()
         }
     }
 }
