@@ -170,8 +170,8 @@ public enum EndpointInspection {
         do {
             let role = await EndpointRole.probe(probe)
             try check(role, of: resolved, for: use)
-            if use == .scan, role.kind == .proxy {
-                try await checkScan(resolved, probe: probe)
+            if use != .replay, role.kind == .proxy {
+                try await checkScan(resolved, for: use, probe: probe)
             }
         } catch {
             await probe.close()
@@ -218,17 +218,23 @@ public enum EndpointInspection {
         }
     }
 
-    /// A proxy that refuses the keyspace scan's commands cannot be scanned: say so in one sentence.
-    private static func checkScan(_ endpoint: Endpoint, probe: ProbeConnection) async throws(EndpointError) {
+    /// A proxy that refuses the commands that list keys (`SCAN`, and `DBSIZE` for keyspace's
+    /// progress) cannot be scanned or cleaned: say so in one sentence.
+    private static func checkScan(_ endpoint: Endpoint, for use: EndpointUse, probe: ProbeConnection) async throws(EndpointError)
+    {
+        var probes = [("SCAN", RESPCommand("SCAN", "0", "COUNT", "1"))]
+        if use == .scan { probes.append(("DBSIZE", RESPCommand("DBSIZE"))) }
         var refused: [String] = []
-        for (label, command) in [("SCAN", RESPCommand("SCAN", "0", "COUNT", "1")), ("DBSIZE", RESPCommand("DBSIZE"))] {
-            if (await probe.send(command, label: label)).isFailure { refused.append(label) }
+        for (label, command) in probes where (await probe.send(command, label: label)).isFailure {
+            refused.append(label)
         }
         guard !refused.isEmpty else { return }
         let name = endpoint.description
+        let subcommand = use == .scan ? "keyspace" : "clean"
         throw EndpointError.unsuitable(
             endpoint: name,
-            sentence: "\(name) is a proxy that refuses \(refused.joined(separator: " and ")), so keyspace cannot list its keys: "
-                + "point keyspace at each Redis server behind the proxy instead.")
+            sentence:
+                "\(name) is a proxy that refuses \(refused.joined(separator: " and ")), so \(subcommand) cannot list its keys: "
+                + "point \(subcommand) at each Redis server behind the proxy instead.")
     }
 }

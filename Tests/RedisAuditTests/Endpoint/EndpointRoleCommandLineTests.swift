@@ -32,6 +32,26 @@ struct EndpointRoleCommandLineTests {
                 "\(proxy.url) is a proxy that refuses SCAN and DBSIZE, so keyspace cannot list its keys: point keyspace at each Redis server behind the proxy instead."
             ), "\(keyspace.stderr)")
         #expect(!keyspace.stderr.contains("closed by peer"))
+
+        let clean = try await Fixtures.run(["clean", proxy.url])
+        #expect(clean.status == 3, "\(clean.stderr)")
+        #expect(
+            clean.stderr.contains("\(proxy.url) is a proxy that refuses SCAN, so clean cannot list its keys"), "\(clean.stderr)")
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func keyspaceLearnsTheEngineFromHELLOWhenINFOIsDenied() async throws {
+        let redis = try await TestServer.start(.redis70)
+        defer { redis.stop() }
+        try await redis.command("ACL", "SETUSER", "u", "on", ">pw", "~*", "&*", "+@all", "-info")
+        let run = try await Fixtures.run(
+            ["keyspace", "redis://u@127.0.0.1:\(redis.port)", "--format", "json", "--quiet", "--fail-on", "never"],
+            environment: ["REDISAUDIT_PASSWORD": "pw"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let endpoints = try #require((json["summary"] as? [String: Any])?["endpoints"] as? [[String: Any]])
+        #expect(endpoints.first?["engine"] as? String == "Redis", "\(endpoints)")
+        #expect((endpoints.first?["version"] as? String)?.hasPrefix("7.") == true, "\(endpoints)")
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70)))
@@ -88,6 +108,14 @@ struct EndpointRoleCommandLineTests {
         #expect(try await client.execute("SET", "via-proxy", "yes") == .simpleString("OK"))
         await client.close()
         #expect(try await primary.command("GET", "via-proxy") == .bulk("yes"))
+        // The Sentinels are asked again for each client connection: a new primary is followed.
+        try await sentinel.command("SENTINEL", "REMOVE", "mymaster")
+        try await sentinel.command("SENTINEL", "MONITOR", "mymaster", "127.0.0.1", String(other.port), "1")
+        let next = try await ProxyCommandLineTests.connectOnceListening(port)
+        #expect(try await next.execute("SET", "after-failover", "yes") == .simpleString("OK"))
+        await next.close()
+        #expect(try await other.command("GET", "after-failover") == .bulk("yes"))
+        #expect(try await primary.command("EXISTS", "after-failover") == .integer(0))
 
         // The Sentinel's own port given as a plain endpoint: one sentence, exit 3.
         let plain = try await Fixtures.run(["compare", other.url, sentinel.url, "--scenario", "login"])
