@@ -40,8 +40,6 @@ public struct EndpointRole: Sendable, Hashable {
     public var watchedMasters: [String] = []
     /// What the host refused to say (`INFO server`, `HELLO`, ...).
     public var refused: [String] = []
-    /// The `INFO server` fields, when the host gave them.
-    public var serverInfo: [String: String]?
 
     public init() {}
 
@@ -53,7 +51,6 @@ public struct EndpointRole: Sendable, Hashable {
             [RESPCommand("INFO", "server"), RESPCommand("INFO", "replication"), RESPCommand("INFO", "cluster")], label: "INFO")
         let server = infoFields(infos[0])
         if let server {
-            role.serverInfo = server
             (role.engine, role.version) = ServerProfiler.engine(from: server)
             let replication = infoFields(infos[1]) ?? [:]
             let cluster = infoFields(infos[2]) ?? [:]
@@ -87,11 +84,11 @@ public struct EndpointRole: Sendable, Hashable {
                 }
             } else {
                 role.refused.append("HELLO")
+                // An ACL says NOPERM; a proxy hangs up, or says it does not know either command.
                 let closed = !probe.closedOn.isEmpty
-                // An ACL says NOPERM; a proxy says it does not know the command, or hangs up.
                 let unsupported = [infos[0], hello].allSatisfy { outcome in
                     if case .reply(.error(let message)) = outcome { return !message.hasPrefix("NOPERM") }
-                    return true
+                    return false
                 }
                 if closed || unsupported { role.kind = .proxy }
             }

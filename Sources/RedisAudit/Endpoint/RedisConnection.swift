@@ -39,14 +39,16 @@ public final class RedisConnection: Sendable {
     ) async throws(EndpointError) -> RedisConnection {
         let endpoint = try await SentinelResolver.resolve(endpoint, options: options, eventLoopGroup: eventLoopGroup)
         let refusals = options.handshakeRefusals
-        let extras = refusals.remaining(HandshakeExtra.requested(by: options), for: endpoint.address)
-        let first = try await open(endpoint, options: options, eventLoopGroup: eventLoopGroup, extras: extras)
-        switch first.outcome {
-        case .ready:
-            return first.connection
-        case .closedOnExtra:
-            // The refusal is remembered: once more, without it.
-            return try await open(endpoint, options: options, eventLoopGroup: eventLoopGroup, extras: []).connection
+        var extras = refusals.remaining(HandshakeExtra.requested(by: options), for: endpoint.address)
+        var attempt = try await open(endpoint, options: options, eventLoopGroup: eventLoopGroup, extras: extras)
+        while attempt.outcome == .closedOnExtra {
+            // The refusal is remembered, so each attempt has fewer extras: once more, without it.
+            extras = refusals.remaining(extras, for: endpoint.address)
+            attempt = try await open(endpoint, options: options, eventLoopGroup: eventLoopGroup, extras: extras)
+        }
+        switch attempt.outcome {
+        case .ready, .closedOnExtra:
+            return attempt.connection
         case .closedInBatch:
             // The connection closed before the essentials' replies: the essentials alone, then each extra on its own.
             var current = try await open(endpoint, options: options, eventLoopGroup: eventLoopGroup, extras: []).connection

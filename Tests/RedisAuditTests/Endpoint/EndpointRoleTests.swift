@@ -167,6 +167,22 @@ struct EndpointRoleTests {
     }
 }
 
+/// The profile's `kind` in JSON: written always, and read as unknown from a report written before it.
+@Suite("the profile's endpoint kind")
+struct ProfileKindCodingTests {
+    @Test func aProfileWithoutAKindReadsAsUnknown() throws {
+        var profile = ServerProfile(role: "B", endpoint: "redis://127.0.0.1:6379")
+        profile.kind = .replica
+        let encoded = try JSONEncoder().encode(profile)
+        #expect(String(decoding: encoded, as: UTF8.self).contains("\"kind\":\"replica\""))
+        #expect(try JSONDecoder().decode(ServerProfile.self, from: encoded).kind == .replica)
+        var object = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        object["kind"] = nil
+        let older = try JSONSerialization.data(withJSONObject: object)
+        #expect(try JSONDecoder().decode(ServerProfile.self, from: older).kind == .unknown)
+    }
+}
+
 extension Array {
     /// The elements mapped one after another by an async function.
     func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
