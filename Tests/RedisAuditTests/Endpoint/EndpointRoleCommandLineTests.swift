@@ -74,6 +74,15 @@ struct EndpointRoleCommandLineTests {
         #expect(try await a.command("DBSIZE") == .integer(1))
         #expect(try await a.command("GET", "app:config") == .bulk("v1"))
 
+        // inject writes to every side it is given, clean deletes: both stop on the replica too.
+        let inject = try await Fixtures.run(["inject", a.url, replica.url, "--scenario", "login"])
+        #expect(inject.status == 3, "\(inject.stderr)")
+        #expect(inject.stderr.contains("\(replica.url) is a read-only replica"), "\(inject.stderr)")
+        let clean = try await Fixtures.run(["clean", replica.url])
+        #expect(clean.status == 3, "\(clean.stderr)")
+        #expect(clean.stderr.contains("clean deletes keys on it: point at its primary \(primary.url) instead."), "\(clean.stderr)")
+        #expect(try await a.command("DBSIZE") == .integer(1))
+
         // Reading a replica is fine: keyspace scans it.
         let keyspace = try await Fixtures.run(["keyspace", replica.url, "--quiet", "--fail-on", "never"])
         #expect(keyspace.status == 0, "\(keyspace.stderr)")
