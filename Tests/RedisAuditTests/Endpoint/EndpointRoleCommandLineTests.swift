@@ -80,7 +80,8 @@ struct EndpointRoleCommandLineTests {
         #expect(inject.stderr.contains("\(replica.url) is a read-only replica"), "\(inject.stderr)")
         let clean = try await Fixtures.run(["clean", replica.url])
         #expect(clean.status == 3, "\(clean.stderr)")
-        #expect(clean.stderr.contains("clean deletes keys on it: point at its primary \(primary.url) instead."), "\(clean.stderr)")
+        #expect(
+            clean.stderr.contains("clean deletes keys on it: point at its primary \(primary.url) instead."), "\(clean.stderr)")
         #expect(try await a.command("DBSIZE") == .integer(1))
 
         // Reading a replica is fine: keyspace scans it.
