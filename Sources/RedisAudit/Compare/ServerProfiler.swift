@@ -67,11 +67,6 @@ public enum ServerProfiler {
         return profile
     }
 
-    /// INFO SECTION as a dictionary, or nil when refused.
-    static func info(_ connection: RedisConnection, section: String) async -> [String: String]? {
-        EndpointRole.infoFields(await connection.send([RESPCommand("INFO", section)])[0])
-    }
-
     /// INFO SECTION on a probe connection, or nil when refused.
     static func info(_ probe: ProbeConnection, section: String) async -> [String: String]? {
         EndpointRole.infoFields(await probe.send(RESPCommand("INFO", section), label: "INFO"))
