@@ -16,16 +16,11 @@ enum ExitStatus {
         case let exit as ExitCode:
             return exit.rawValue
         case let error as EndpointError:
-            if case .invalidURL = error {
-                printError(error.description)
-                return usage
-            }
-            if case .tlsConfiguration = error {
-                printError(error.description)
-                return usage
-            }
             printError(error.description)
-            return unreachable
+            switch error {
+            case .invalidURL, .tlsConfiguration, .clusterNode: return usage
+            case .unreachable, .refused, .commandRefused, .primaryNotFound, .unsuitable: return unreachable
+            }
         case let error as ScenarioError:
             printError(error.description)
             return usage

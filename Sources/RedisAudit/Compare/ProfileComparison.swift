@@ -23,9 +23,9 @@ public enum ProfileComparison {
         if a.engine != b.engine || a.version != b.version {
             findings.append(Finding(
                 identity: "version", severity: .info, category: .serverProfile,
-                title: "Different server: \(a.engine) \(a.version) vs \(b.engine) \(b.version)",
+                title: "Different server: \(a.serverDescription) vs \(b.serverDescription)",
                 endpoints: roles,
-                evidence: ["A: \(a.engine) \(a.version)", "B: \(b.engine) \(b.version)"],
+                evidence: ["A: \(a.serverDescription)", "B: \(b.serverDescription)"],
                 why: "Command options and replies can differ between engines and versions; the reply comparisons show whether the scenarios notice.",
                 fix: "None needed on its own; read the reply-mismatch findings, if any."))
         }

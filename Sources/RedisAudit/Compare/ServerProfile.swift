@@ -4,6 +4,8 @@ public struct ServerProfile: Codable, Sendable, Hashable {
     public var role: String
     /// The redacted endpoint URL.
     public var endpoint: String
+    /// What the endpoint is: primary, replica, Sentinel, cluster node, proxy, or unknown.
+    public var kind: EndpointKind
     /// Redis, Valkey, KeyDB, Dragonfly, ... (from INFO).
     public var engine: String
     public var version: String
@@ -26,11 +28,38 @@ public struct ServerProfile: Codable, Sendable, Hashable {
     public init(role: String, endpoint: String) {
         self.role = role
         self.endpoint = endpoint
+        self.kind = .unknown
         self.engine = "unknown"
         self.version = "unknown"
         self.settings = []
         self.commands = []
         self.refused = []
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case role, endpoint, kind, engine, version, settings, commands, lua, multi, latencyP50Micros, latencyP99Micros, refused
+    }
+
+    /// Decodes a profile; one written before the kind was recorded reads as `unknown`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        role = try c.decode(String.self, forKey: .role)
+        endpoint = try c.decode(String.self, forKey: .endpoint)
+        kind = try c.decodeIfPresent(EndpointKind.self, forKey: .kind) ?? .unknown
+        engine = try c.decode(String.self, forKey: .engine)
+        version = try c.decode(String.self, forKey: .version)
+        settings = try c.decode([ProfileSetting].self, forKey: .settings)
+        commands = try c.decode([CommandAvailability].self, forKey: .commands)
+        lua = try c.decodeIfPresent(Bool.self, forKey: .lua)
+        multi = try c.decodeIfPresent(Bool.self, forKey: .multi)
+        latencyP50Micros = try c.decodeIfPresent(Int.self, forKey: .latencyP50Micros)
+        latencyP99Micros = try c.decodeIfPresent(Int.self, forKey: .latencyP99Micros)
+        refused = try c.decode([String].self, forKey: .refused)
+    }
+
+    /// `Redis 7.0.15`, `Valkey unknown`, or `unknown` when the host would tell neither.
+    public var serverDescription: String {
+        engine == "unknown" && version == "unknown" ? "unknown" : "\(engine) \(version)"
     }
 
     /// The value of a setting, if known.

@@ -1,26 +1,30 @@
 import Foundation
 import RESP
 
-/// Reads an endpoint's server profile with read-only commands: INFO, CONFIG GET,
-/// COMMAND INFO, a trivial EVAL and MULTI, and a few hundred PINGs.
+/// Reads an endpoint's server profile with read-only commands: its role (INFO, else HELLO),
+/// CONFIG GET, COMMAND INFO, a trivial EVAL and MULTI, and a few hundred PINGs.
+///
+/// The probes run on connections of their own, opened again whenever the host closes one on
+/// a command it does not support (a proxy): the caller's connection is left as it was.
 public enum ServerProfiler {
     /// Settings read with `CONFIG GET`, in report order.
-    static let configSettings = ["maxmemory-policy", "maxmemory", "timeout", "maxclients", "notify-keyspace-events", "save", "appendonly"]
+    static let configSettings = [
+        "maxmemory-policy", "maxmemory", "timeout", "maxclients", "notify-keyspace-events", "save", "appendonly",
+    ]
 
     public static func profile(
         role: String, connection: RedisConnection, commands: [String], pings: Int = 200
     ) async -> ServerProfile {
         var profile = ServerProfile(role: role, endpoint: connection.endpoint.description)
+        let probe = ProbeConnection(endpoint: connection.endpoint, options: connection.options)
 
-        let server = await info(connection, section: "server")
-        if let server {
-            (profile.engine, profile.version) = engine(from: server)
-        } else {
-            profile.refused.append("INFO server")
-        }
+        let endpointRole = await EndpointRole.probe(probe)
+        profile.kind = endpointRole.kind
+        (profile.engine, profile.version) = (endpointRole.engine, endpointRole.version)
+        profile.refused += endpointRole.refused
 
         var config: [String: String] = [:]
-        let configOutcomes = await connection.send(configSettings.map { RESPCommand("CONFIG", "GET", $0) })
+        let configOutcomes = await probe.send(configSettings.map { RESPCommand("CONFIG", "GET", $0) }, label: "CONFIG")
         var configRefused = false
         for (name, outcome) in zip(configSettings, configOutcomes) {
             guard let pairs = outcome.reply?.arrayElements else { configRefused = true; continue }
@@ -28,9 +32,9 @@ public enum ServerProfiler {
         }
         if configRefused { profile.refused.append("CONFIG GET") }
 
-        let persistence = await info(connection, section: "persistence")
+        let persistence = await info(probe, section: "persistence")
         if persistence == nil { profile.refused.append("INFO persistence") }
-        let cluster = await info(connection, section: "cluster")
+        let cluster = await info(probe, section: "cluster")
 
         profile.settings = [
             ProfileSetting(name: "maxmemory-policy", value: config["maxmemory-policy"]),
@@ -43,32 +47,30 @@ public enum ServerProfiler {
             ProfileSetting(name: "cluster_enabled", value: cluster?["cluster_enabled"]),
         ]
 
-        profile.commands = await availability(of: commands, connection: connection)
+        profile.commands = await availability(of: commands, probe: probe)
+        if !profile.commands.isEmpty, profile.commands.allSatisfy({ $0.available == nil }) { profile.refused.append("COMMAND") }
 
         // A user denied @scripting says nothing about the host: that is a command-denied finding.
-        if case .reply(let reply) = await connection.send([RESPCommand("EVAL", "return 1", "0")])[0], reply.errorClass != "NOPERM" {
+        if case .reply(let reply) = await probe.send(RESPCommand("EVAL", "return 1", "0"), label: "EVAL"), reply.errorClass != "NOPERM" {
             profile.lua = reply == .integer(1)
         }
-        let multi = await connection.send([RESPCommand("MULTI"), RESPCommand("PING"), RESPCommand("EXEC")])
+        let multi = await probe.send([RESPCommand("MULTI"), RESPCommand("PING"), RESPCommand("EXEC")], label: "MULTI")
         if case .reply(let exec) = multi[2] {
             profile.multi = exec.arrayElements?.first == .simpleString("PONG")
+        } else if case .failed(.connectionClosed) = multi[0] {
+            profile.multi = false
         }
 
-        (profile.latencyP50Micros, profile.latencyP99Micros) = await latency(connection, pings: pings)
+        if let measured = await probe.open() {
+            (profile.latencyP50Micros, profile.latencyP99Micros) = await latency(measured, pings: pings)
+        }
+        await probe.close()
         return profile
     }
 
-    /// INFO SECTION as a dictionary, or nil when refused.
-    static func info(_ connection: RedisConnection, section: String) async -> [String: String]? {
-        guard case .reply(let reply) = await connection.send([RESPCommand("INFO", section)])[0],
-              !reply.isError, let text = reply.text
-        else { return nil }
-        var fields: [String: String] = [:]
-        for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            fields[String(line[..<colon])] = String(line[line.index(after: colon)...])
-        }
-        return fields
+    /// INFO SECTION on a probe connection, or nil when refused.
+    static func info(_ probe: ProbeConnection, section: String) async -> [String: String]? {
+        EndpointRole.infoFields(await probe.send(RESPCommand("INFO", section), label: "INFO"))
     }
 
     /// Engine and version from INFO server.
@@ -97,10 +99,10 @@ public enum ServerProfiler {
 
     /// COMMAND INFO for each name, one at a time (Redis 6.2 and managed hosts differ in
     /// what they accept); nil where COMMAND itself is refused.
-    static func availability(of commands: [String], connection: RedisConnection) async -> [CommandAvailability] {
+    static func availability(of commands: [String], probe: ProbeConnection) async -> [CommandAvailability] {
         let names = Array(Set(commands.map { $0.uppercased() })).sorted()
         guard !names.isEmpty else { return [] }
-        let outcomes = await connection.send(names.map { RESPCommand("COMMAND", "INFO", $0) })
+        let outcomes = await probe.send(names.map { RESPCommand("COMMAND", "INFO", $0) }, label: "COMMAND")
         return zip(names, outcomes).map { name, outcome in
             guard let elements = outcome.reply?.arrayElements, let first = elements.first else {
                 return CommandAvailability(name: name, available: nil)

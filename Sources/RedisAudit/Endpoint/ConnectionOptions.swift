@@ -10,17 +10,21 @@ public struct ConnectionOptions: Sendable {
     public var tls: TLSOptions
     /// Sent as `CLIENT SETNAME` so the connection is recognisable in `CLIENT LIST` (best effort).
     public var clientName: String?
+    /// Where the handshake extras each endpoint refused are remembered (the process-wide memory by default).
+    public var handshakeRefusals: HandshakeRefusals
 
     public init(
         connectTimeout: TimeAmount = .seconds(5),
         commandTimeout: TimeAmount = .seconds(5),
         tls: TLSOptions = TLSOptions(),
-        clientName: String? = "redisaudit"
+        clientName: String? = "redisaudit",
+        handshakeRefusals: HandshakeRefusals = .shared
     ) {
         self.connectTimeout = connectTimeout
         self.commandTimeout = commandTimeout
         self.tls = tls
         self.clientName = clientName
+        self.handshakeRefusals = handshakeRefusals
     }
 }
 

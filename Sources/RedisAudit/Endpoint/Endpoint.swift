@@ -2,14 +2,29 @@ import Foundation
 
 /// A Redis endpoint to audit: where it is, how to authenticate, which database.
 ///
-/// Parsed from `redis://[user[:password]@]host[:port][/db]`, `rediss://...` (TLS) or
-/// `unix:///path/to.sock[?db=N]`. The password never appears in `description`: endpoints
-/// are shown as `redis://user:***@host:port/db`.
+/// Parsed from `redis://[user[:password]@]host[:port][/db]`, `rediss://...` (TLS),
+/// `unix:///path/to.sock[?db=N]` or `redis+sentinel://[user@]host:port[,host:port...]/master[/db]`.
+/// The password never appears in `description`: endpoints are shown as `redis://user:***@host:port/db`.
 public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     /// How to reach the server.
     public enum Address: Hashable, Sendable {
         case tcp(host: String, port: Int)
         case unix(path: String)
+        /// The primary that these Sentinels name for `master`, looked up at each connection.
+        case sentinel(nodes: [Node], master: String)
+    }
+
+    /// One `host:port`: a Sentinel of a `redis+sentinel://` URL, a replica's primary.
+    public struct Node: Hashable, Sendable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
     public var address: Address
@@ -21,17 +36,27 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     public var password: String?
     /// Database index selected after connecting.
     public var database: Int
+    /// The Sentinels' own password (from `REDISAUDIT_SENTINEL_PASSWORD`), for `redis+sentinel://`. Never printed.
+    public var sentinelPassword: String?
 
-    public init(address: Address, tls: Bool = false, username: String? = nil, password: String? = nil, database: Int = 0) {
+    public init(
+        address: Address, tls: Bool = false, username: String? = nil, password: String? = nil, database: Int = 0,
+        sentinelPassword: String? = nil
+    ) {
         self.address = address
         self.tls = tls
         self.username = username
         self.password = password
         self.database = database
+        self.sentinelPassword = sentinelPassword
     }
 
     /// The default Redis port.
     public static let defaultPort = 6379
+    /// The default Sentinel port.
+    public static let defaultSentinelPort = 26379
+    /// The environment variable that holds the Sentinels' password (the data node's comes from the URL or its own variables).
+    public static let sentinelPasswordVariable = "REDISAUDIT_SENTINEL_PASSWORD"
 
     /// Parses an endpoint URL; `passwordEnvironment` names environment variables consulted,
     /// in order, when the URL carries no password.
@@ -45,11 +70,14 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
             endpoint = try parseUnix(text)
         } else if text.hasPrefix("redis://") || text.hasPrefix("rediss://") {
             endpoint = try parseTCP(text)
+        } else if text.hasPrefix(sentinelScheme) {
+            endpoint = try parseSentinel(text)
+            if let value = environment[sentinelPasswordVariable], !value.isEmpty { endpoint.sentinelPassword = value }
         } else if !text.contains("://") && !text.isEmpty {
             // `host:port` shorthand, as redis-cli users type it.
             endpoint = try parseTCP("redis://" + text)
         } else {
-            throw EndpointError.invalidURL(redacted(text), reason: "expected redis://, rediss:// or unix://")
+            throw EndpointError.invalidURL(redacted(text), reason: "expected redis://, rediss://, unix:// or redis+sentinel://")
         }
         if endpoint.password == nil {
             for name in passwordEnvironment {
@@ -62,25 +90,100 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         return endpoint
     }
 
+    /// The scheme of a Sentinel-described endpoint.
+    static let sentinelScheme = "redis+sentinel://"
+
+    /// `user[:password]@` taken off the front of `rest`.
+    private static func userinfo(_ rest: inout Substring) -> (username: String?, password: String?) {
+        guard let at = rest.lastIndex(of: "@") else { return (nil, nil) }
+        let userinfo = rest[rest.startIndex..<at]
+        rest = rest[rest.index(after: at)...]
+        if let colon = userinfo.firstIndex(of: ":") {
+            let user = String(userinfo[userinfo.startIndex..<colon])
+            return (user.isEmpty ? nil : percentDecoded(user), percentDecoded(String(userinfo[userinfo.index(after: colon)...])))
+        }
+        return (userinfo.isEmpty ? nil : percentDecoded(String(userinfo)), nil)
+    }
+
+    /// `HOST[:PORT]` or `[IPV6][:PORT]`.
+    private static func hostAndPort(_ text: Substring, defaultPort: Int, url: String) throws(EndpointError) -> (String, Int) {
+        var host = String(text)
+        var port = defaultPort
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else {
+                throw EndpointError.invalidURL(redacted(url), reason: "unterminated IPv6 address")
+            }
+            let after = host[host.index(after: close)...]
+            let literal = String(host[host.index(after: host.startIndex)..<close])
+            if after.hasPrefix(":") {
+                guard let p = Int(after.dropFirst()), (1...65535).contains(p) else {
+                    throw EndpointError.invalidURL(redacted(url), reason: "port must be 1-65535")
+                }
+                port = p
+            } else if !after.isEmpty {
+                throw EndpointError.invalidURL(redacted(url), reason: "unexpected '\(after)' after an IPv6 address")
+            }
+            host = literal
+        } else if let colon = host.lastIndex(of: ":") {
+            let portText = host[host.index(after: colon)...]
+            guard let p = Int(portText), (1...65535).contains(p) else {
+                throw EndpointError.invalidURL(redacted(url), reason: "port must be 1-65535, got '\(portText)'")
+            }
+            port = p
+            host = String(host[host.startIndex..<colon])
+        }
+        guard !host.isEmpty else {
+            throw EndpointError.invalidURL(redacted(url), reason: "missing host")
+        }
+        return (host, port)
+    }
+
+    /// `redis+sentinel://[user[:password]@]HOST:PORT[,HOST:PORT...]/MASTER_NAME[/DB]`.
+    private static func parseSentinel(_ text: String) throws(EndpointError) -> Endpoint {
+        var rest = Substring(text.dropFirst(sentinelScheme.count))
+        let (username, password) = userinfo(&rest)
+        let usage = "expected redis+sentinel://[user@]HOST:PORT[,HOST:PORT...]/MASTER_NAME"
+        guard let slash = rest.firstIndex(of: "/") else {
+            throw EndpointError.invalidURL(redacted(text), reason: "missing the master name: \(usage)")
+        }
+        let path = rest[rest.index(after: slash)...].split(separator: "/", omittingEmptySubsequences: false)
+        guard let master = path.first, !master.isEmpty else {
+            throw EndpointError.invalidURL(redacted(text), reason: "missing the master name: \(usage)")
+        }
+        var database = 0
+        if path.count > 1 {
+            guard path.count == 2, let db = Int(path[1]), db >= 0 else {
+                throw EndpointError.invalidURL(
+                    redacted(text),
+                    reason:
+                        "after the master name only a database number may follow, got '\(path.dropFirst().joined(separator: "/"))'"
+                )
+            }
+            database = db
+        }
+        var nodes: [Node] = []
+        for item in rest[rest.startIndex..<slash].split(separator: ",", omittingEmptySubsequences: false) {
+            guard !item.isEmpty else {
+                throw EndpointError.invalidURL(redacted(text), reason: "empty Sentinel address: \(usage)")
+            }
+            let (host, port) = try hostAndPort(item, defaultPort: defaultSentinelPort, url: text)
+            nodes.append(Node(host: host, port: port))
+        }
+        guard !nodes.isEmpty else { throw EndpointError.invalidURL(redacted(text), reason: "no Sentinel address: \(usage)") }
+        return Endpoint(
+            address: .sentinel(nodes: nodes, master: percentDecoded(String(master))), username: username, password: password,
+            database: database)
+    }
+
     private static func parseTCP(_ text: String) throws(EndpointError) -> Endpoint {
         let tls = text.hasPrefix("rediss://")
         var rest = Substring(text.dropFirst(tls ? 9 : 8))
-        var username: String?
-        var password: String?
-        if let at = rest.lastIndex(of: "@") {
-            let userinfo = rest[rest.startIndex..<at]
-            rest = rest[rest.index(after: at)...]
-            if let colon = userinfo.firstIndex(of: ":") {
-                let user = String(userinfo[userinfo.startIndex..<colon])
-                username = user.isEmpty ? nil : percentDecoded(user)
-                password = percentDecoded(String(userinfo[userinfo.index(after: colon)...]))
-            } else if !userinfo.isEmpty {
-                username = percentDecoded(String(userinfo))
-            }
-        }
+        let (username, password) = userinfo(&rest)
         var database = 0
         if let slash = rest.firstIndex(of: "/") {
-            let dbText = rest[rest.index(after: slash)...].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let dbText =
+                rest[rest.index(after: slash)...].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(
+                    String.init) ?? ""
             rest = rest[rest.startIndex..<slash]
             if !dbText.isEmpty {
                 guard let db = Int(dbText), db >= 0 else {
@@ -89,34 +192,9 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
                 database = db
             }
         }
-        var host = String(rest)
-        var port = defaultPort
-        if host.hasPrefix("[") {
-            // IPv6 literal: [::1]:6379
-            guard let close = host.firstIndex(of: "]") else {
-                throw EndpointError.invalidURL(redacted(text), reason: "unterminated IPv6 address")
-            }
-            let after = host[host.index(after: close)...]
-            let literal = String(host[host.index(after: host.startIndex)..<close])
-            if after.hasPrefix(":") {
-                guard let p = Int(after.dropFirst()), (1...65535).contains(p) else {
-                    throw EndpointError.invalidURL(redacted(text), reason: "port must be 1-65535")
-                }
-                port = p
-            }
-            host = literal
-        } else if let colon = host.lastIndex(of: ":") {
-            let portText = host[host.index(after: colon)...]
-            guard let p = Int(portText), (1...65535).contains(p) else {
-                throw EndpointError.invalidURL(redacted(text), reason: "port must be 1-65535, got '\(portText)'")
-            }
-            port = p
-            host = String(host[host.startIndex..<colon])
-        }
-        guard !host.isEmpty else {
-            throw EndpointError.invalidURL(redacted(text), reason: "missing host")
-        }
-        return Endpoint(address: .tcp(host: host, port: port), tls: tls, username: username, password: password, database: database)
+        let (host, port) = try hostAndPort(rest, defaultPort: defaultPort, url: text)
+        return Endpoint(
+            address: .tcp(host: host, port: port), tls: tls, username: username, password: password, database: database)
     }
 
     private static func parseUnix(_ text: String) throws(EndpointError) -> Endpoint {
@@ -141,7 +219,8 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
                 case "password":
                     endpoint.password = kv.count == 2 ? percentDecoded(kv[1]) : nil
                 default:
-                    throw EndpointError.invalidURL(redacted(text), reason: "unknown parameter '\(kv.first ?? "")' (db, user, password)")
+                    throw EndpointError.invalidURL(
+                        redacted(text), reason: "unknown parameter '\(kv.first ?? "")' (db, user, password)")
                 }
             }
         }
@@ -156,7 +235,8 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     public static func redacted(_ text: String) -> String {
         var result = text
         if let scheme = result.range(of: "://"), let at = result.range(of: "@", options: .backwards),
-           scheme.upperBound < at.lowerBound {
+            scheme.upperBound < at.lowerBound
+        {
             let userinfo = result[scheme.upperBound..<at.lowerBound]
             if let colon = userinfo.firstIndex(of: ":") {
                 result.replaceSubrange(result.index(after: colon)..<at.lowerBound, with: "***")
@@ -169,20 +249,23 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         return result
     }
 
+    /// `user:***@`, `:***@` or nothing.
+    private var maskedUserinfo: String {
+        if let username { return username + (password != nil ? ":***" : "") + "@" }
+        return password != nil ? ":***@" : ""
+    }
+
     /// The endpoint as a URL with the password masked.
     public var description: String {
         switch address {
         case .tcp(let host, let port):
-            var s = tls ? "rediss://" : "redis://"
-            if let username {
-                s += username
-                if password != nil { s += ":***" }
-                s += "@"
-            } else if password != nil {
-                s += ":***@"
-            }
+            var s = (tls ? "rediss://" : "redis://") + maskedUserinfo
             s += host.contains(":") ? "[\(host)]" : host
             s += ":\(port)"
+            if database != 0 { s += "/\(database)" }
+            return s
+        case .sentinel(let nodes, let master):
+            var s = Self.sentinelScheme + maskedUserinfo + nodes.map(\.description).joined(separator: ",") + "/" + master
             if database != 0 { s += "/\(database)" }
             return s
         case .unix(let path):
@@ -209,6 +292,13 @@ public enum EndpointError: Error, Hashable, Sendable, CustomStringConvertible {
     case tlsConfiguration(String)
     /// The connection works, but the server refused a read-only command the run needs (an ACL, a managed host).
     case commandRefused(endpoint: String, command: String, reason: String)
+    /// No Sentinel named a primary for the master (each Sentinel tried, with why it did not).
+    case primaryNotFound(master: String, tried: [String])
+    /// The endpoint answers, but is not what the run can use (a replica, a Sentinel, a proxy
+    /// without SCAN): one sentence that says what it is and what to point at instead.
+    case unsuitable(endpoint: String, sentence: String)
+    /// A cluster node: cluster endpoints are not supported yet (a usage error, not a network one).
+    case clusterNode(endpoint: String)
 
     public var description: String {
         switch self {
@@ -217,6 +307,12 @@ public enum EndpointError: Error, Hashable, Sendable, CustomStringConvertible {
         case .refused(let endpoint, let reason): return "\(endpoint) refused the connection: \(reason)"
         case .tlsConfiguration(let reason): return "TLS configuration: \(reason)"
         case .commandRefused(let endpoint, let command, let reason): return "\(endpoint) refused \(command): \(reason)"
+        case .primaryNotFound(let master, let tried):
+            return "no Sentinel named a primary for master '\(master)' (tried \(tried.joined(separator: "; ")))"
+        case .unsuitable(_, let sentence): return sentence
+        case .clusterNode(let endpoint):
+            return "\(endpoint) is a Redis Cluster node, and cluster endpoints are not supported yet: "
+                + "point redisaudit at a standalone server, or at a proxy in front of the cluster"
         }
     }
 }

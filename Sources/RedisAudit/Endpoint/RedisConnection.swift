@@ -27,12 +27,59 @@ public final class RedisConnection: Sendable {
         self.failure = failure
     }
 
-    /// Opens, authenticates and selects the database, all within `options.connectTimeout`.
+    /// Opens, authenticates and selects the database, each attempt within `options.connectTimeout`.
+    ///
+    /// A `redis+sentinel://` endpoint connects to the primary its Sentinels name now. Handshake
+    /// extras (`CLIENT SETNAME`) the endpoint refused are remembered in ``HandshakeRefusals``:
+    /// the connection is made again without them, and later connections leave them out.
     public static func connect(
         to endpoint: Endpoint,
         options: ConnectionOptions = ConnectionOptions(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(EndpointError) -> RedisConnection {
+        let endpoint = try await SentinelResolver.resolve(endpoint, options: options, eventLoopGroup: eventLoopGroup)
+        let refusals = options.handshakeRefusals
+        var extras = refusals.remaining(HandshakeExtra.requested(by: options), for: endpoint.address)
+        var attempt = try await open(endpoint, options: options, eventLoopGroup: eventLoopGroup, extras: extras)
+        while attempt.outcome == .closedOnExtra {
+            // The refusal is remembered, so each attempt has fewer extras: once more, without it.
+            extras = refusals.remaining(extras, for: endpoint.address)
+            attempt = try await open(endpoint, options: options, eventLoopGroup: eventLoopGroup, extras: extras)
+        }
+        switch attempt.outcome {
+        case .ready, .closedOnExtra:
+            return attempt.connection
+        case .closedInBatch:
+            // The connection closed before the essentials' replies: the essentials alone, then each extra on its own.
+            var current = try await open(endpoint, options: options, eventLoopGroup: eventLoopGroup, extras: []).connection
+            for extra in extras {
+                switch await current.send([extra.command], timeout: options.connectTimeout)[0] {
+                case .reply(let value):
+                    if value.isError { refusals.remember(extra, refusedBy: endpoint.address) }
+                case .failed:
+                    refusals.remember(extra, refusedBy: endpoint.address)
+                    await current.close()
+                    current = try await open(endpoint, options: options, eventLoopGroup: eventLoopGroup, extras: []).connection
+                }
+            }
+            return current
+        }
+    }
+
+    /// How a handshake ended when it did not throw.
+    private enum HandshakeOutcome {
+        /// Ready for commands.
+        case ready
+        /// The essentials were answered, then the connection closed on an extra (now remembered as refused).
+        case closedOnExtra
+        /// The connection closed before the essentials were answered, with extras in the same batch.
+        case closedInBatch
+    }
+
+    /// One connection attempt: TCP (and TLS), then the handshake with `extras`.
+    private static func open(
+        _ endpoint: Endpoint, options: ConnectionOptions, eventLoopGroup: any EventLoopGroup, extras: [HandshakeExtra]
+    ) async throws(EndpointError) -> (connection: RedisConnection, outcome: HandshakeOutcome) {
         let sslContext = try makeSSLContext(endpoint: endpoint, options: options)
         let serverHostname = tlsServerName(endpoint: endpoint, options: options)
         let failure = NIOLockedValueBox<String?>(nil)
@@ -57,22 +104,27 @@ public final class RedisConnection: Sendable {
                     .connect(host: host, port: port).get()
             case .unix(let path):
                 channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
+            case .sentinel:
+                preconditionFailure("a Sentinel endpoint is resolved before it is opened")
             }
         } catch {
             throw EndpointError.unreachable(endpoint: endpoint.description, reason: describeConnectError(error))
         }
         let connection = RedisConnection(endpoint: endpoint, options: options, channel: channel, failure: failure)
+        let outcome: HandshakeOutcome
         do {
-            try await connection.handshake()
+            outcome = try await connection.handshake(extras: extras)
         } catch {
             await connection.close()
             throw error
         }
-        return connection
+        if outcome != .ready { await connection.close() }
+        return (connection, outcome)
     }
 
-    /// AUTH, SELECT, a PING and CLIENT SETNAME in one round trip, under the connect deadline.
-    private func handshake() async throws(EndpointError) {
+    /// AUTH, SELECT, a PING and the extras in one round trip, under the connect deadline.
+    /// Refusals of the essentials throw; an extra's refusal is remembered.
+    private func handshake(extras: [HandshakeExtra]) async throws(EndpointError) -> HandshakeOutcome {
         var commands: [RESPCommand] = []
         var names: [String] = []
         if let password = endpoint.password {
@@ -89,25 +141,31 @@ public final class RedisConnection: Sendable {
         }
         commands.append(RESPCommand("PING"))
         names.append("PING")
-        // Best effort, in the same round trip: managed hosts may refuse CLIENT; its reply is not judged.
-        if let clientName = options.clientName {
-            commands.append(RESPCommand("CLIENT", "SETNAME", clientName))
-        }
-        let outcomes = await send(commands, timeout: options.connectTimeout)
+        let outcomes = await send(commands + extras.map(\.command), timeout: options.connectTimeout)
         for (name, outcome) in zip(names, outcomes) {
             switch outcome {
             case .failed(let failure):
+                if !extras.isEmpty, case .connectionClosed = failure { return .closedInBatch }
                 throw EndpointError.unreachable(endpoint: endpoint.description, reason: describeHandshakeFailure(failure))
             case .reply(let value):
                 guard case .error(let message) = value else { continue }
                 if message.hasPrefix("NOAUTH") {
                     throw EndpointError.refused(
                         endpoint: endpoint.description,
-                        reason: "the server requires a password (give it in the URL or in the endpoint's password environment variable)")
+                        reason:
+                            "the server requires a password (give it in the URL or in the endpoint's password environment variable)"
+                    )
                 }
-                throw EndpointError.refused(endpoint: endpoint.description, reason: "\(name == "AUTH" ? "AUTH" : name): \(message)")
+                throw EndpointError.refused(
+                    endpoint: endpoint.description, reason: "\(name == "AUTH" ? "AUTH" : name): \(message)")
             }
         }
+        var closed = false
+        for (extra, outcome) in zip(extras, outcomes.dropFirst(names.count)) where outcome.isFailure {
+            options.handshakeRefusals.remember(extra, refusedBy: endpoint.address)
+            if case .failed = outcome { closed = true }
+        }
+        return closed ? .closedOnExtra : .ready
     }
 
     /// Sends the commands back to back and waits for every reply (or failure) within the
@@ -195,7 +253,8 @@ public final class RedisConnection: Sendable {
                 let reply = loop.makePromise(of: RESPValue.self)
                 let written = loop.makePromise(of: Void.self)
                 written.futureResult.whenFailure { reply.fail($0) }
-                channel.writeAndFlush(RedisRequest(commands: [RESPCommand("PING")], promises: [reply], timeout: timeout), promise: written)
+                channel.writeAndFlush(
+                    RedisRequest(commands: [RESPCommand("PING")], promises: [reply], timeout: timeout), promise: written)
                 reply.futureResult.whenComplete { result in
                     guard case .success(.simpleString) = result else { return done.succeed(nil) }
                     samples.value.append((NIODeadline.now() - start).nanoseconds)
@@ -262,7 +321,9 @@ private func describeConnectError(_ error: Error) -> String {
 
 private func describeHandshakeFailure(_ failure: TransportFailure) -> String {
     let text = failure.description
-    if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") || text.contains("handshakeFailed") {
+    if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed")
+        || text.contains("handshakeFailed")
+    {
         return "TLS handshake failed (certificate not trusted: check --tls-ca / --tls-server-name): \(text)"
     }
     if case .timeout = failure { return "no answer to the handshake within the connect timeout" }

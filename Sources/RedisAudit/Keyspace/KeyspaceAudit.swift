@@ -82,9 +82,12 @@ public struct KeyspaceAudit: Sendable {
         var summaries: [EndpointSummary] = []
         var dbsizes: [Int?] = []
         for (role, connection) in zip(roles, connections) {
-            let info = await ServerProfiler.info(connection, section: "server")
-            let (engine, version) = info.map(ServerProfiler.engine(from:)) ?? ("unknown", "unknown")
-            summaries.append(EndpointSummary(role: role, url: connection.endpoint.description, engine: engine, version: version))
+            // INFO, else HELLO: an ACL user without INFO still learns the engine and version.
+            let probe = ProbeConnection(endpoint: connection.endpoint, options: connection.options)
+            let server = await EndpointRole.probe(probe)
+            await probe.close()
+            summaries.append(
+                EndpointSummary(role: role, url: connection.endpoint.description, engine: server.engine, version: server.version))
             dbsizes.append((try? await connection.execute(RESPCommand("DBSIZE")))?.integerValue.map { Int($0) })
         }
 

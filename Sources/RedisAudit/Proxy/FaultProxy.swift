@@ -35,7 +35,8 @@ public struct FaultProxyConfiguration: Sendable {
 /// Every accepted client connection gets its own upstream connection, on the same event loop,
 /// glued together by a `ProxySession`. The proxy does not authenticate on anyone's behalf:
 /// clients send their own AUTH and SELECT, so the upstream URL's user, password and database
-/// are not used.
+/// are not used. A `redis+sentinel://` upstream is looked up for each session, so a failover
+/// is followed by the next client connection.
 public final class FaultProxy: Sendable {
     /// The port the proxy listens on.
     public let port: Int
@@ -72,7 +73,7 @@ public final class FaultProxy: Sendable {
             sslContext: try RedisConnection.makeSSLContext(endpoint: configuration.upstream, options: configuration.options),
             serverHostname: RedisConnection.tlsServerName(endpoint: configuration.upstream, options: configuration.options),
             connectTimeout: configuration.options.connectTimeout,
-            counters: configuration.rules.isEmpty ? nil : counters)
+            counters: configuration.rules.isEmpty ? nil : counters, sentinelOptions: configuration.options)
         let ownGroup = configuration.eventLoops.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
         let eventLoopGroup = ownGroup ?? eventLoopGroup
         let sessions = ProxySessions()

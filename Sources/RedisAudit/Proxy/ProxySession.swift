@@ -27,6 +27,8 @@ struct ProxyUpstream: Sendable {
     /// Opens the upstream channel with the session's server-side handler in it; nil: a TCP or
     /// unix-socket connection to `endpoint`. Codec tests hand over an `EmbeddedChannel`.
     var connector: (@Sendable (any EventLoop, ProxySideHandler) throws -> Channel)? = nil
+    /// Deadlines for asking a `redis+sentinel://` upstream's Sentinels for the primary.
+    var sentinelOptions = ConnectionOptions()
 }
 
 /// One client connection glued to its upstream connection, with the faults applied between them.
@@ -289,6 +291,19 @@ final class ProxySession {
             connecting = bootstrap.channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1).connect(host: host, port: port)
         case .unix(let path):
             connecting = bootstrap.connect(unixDomainSocketPath: path)
+        case .sentinel:
+            // The primary as the Sentinels name it now, for each session: a failover is followed.
+            let loop = client.eventLoop
+            let resolving = loop.makePromise(of: Endpoint.self)
+            resolving.completeWithTask {
+                try await SentinelResolver.resolve(upstream.endpoint, options: upstream.sentinelOptions)
+            }
+            connecting = resolving.futureResult.assumeIsolated().flatMap { primary in
+                guard case .tcp(let host, let port) = primary.address else {
+                    return loop.makeFailedFuture(ChannelError.connectPending)
+                }
+                return bootstrap.channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1).connect(host: host, port: port)
+            }.nonisolated()
         }
         connecting.assumeIsolated().whenComplete { result in
             switch result {

@@ -151,7 +151,14 @@ public enum MarkdownReport {
             let marker = !measured && Set(cells).count > 1 ? " ≠" : ""
             out.append("| \(name)\(marker) | " + cells.joined(separator: " | ") + " |")
         }
-        row("engine") { "\($0.engine) \($0.version)" }
+        row("kind") { $0.kind.label }
+        row("engine") { p in
+            switch (p.engine, p.version) {
+            case ("unknown", "unknown"): return "unknown"
+            case (let engine, "unknown"): return "\(engine) (version unknown)"
+            case (let engine, let version): return "\(engine) \(version)"
+            }
+        }
         var names: [String] = []
         for p in profiles { for s in p.settings where !names.contains(s.name) { names.append(s.name) } }
         for name in names {
@@ -166,6 +173,9 @@ public enum MarkdownReport {
         row("commands missing") { p in
             let names = p.commands.filter { $0.available == false }.map(\.name)
             var parts = names.isEmpty ? [] : ["unknown: " + names.joined(separator: ", ")]
+            if names.isEmpty, !p.commands.isEmpty, p.commands.allSatisfy({ $0.available == nil }) {
+                parts.append("unknown (COMMAND refused)")
+            }
             if let denied = p.denied, !denied.isEmpty { parts.append("denied: " + denied.joined(separator: ", ")) }
             return parts.isEmpty ? "none" : parts.joined(separator: "; ")
         }

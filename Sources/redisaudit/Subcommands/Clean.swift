@@ -31,8 +31,10 @@ struct Clean: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let target = try EndpointArguments.parse(endpoint, role: "A")
-        let result = try await NamespaceJanitor.clean(endpoint: target, options: connection.options(), runID: run, dryRun: dryRun)
+        let options = connection.options()
+        let parsed = try EndpointArguments.parse(endpoint, role: "A")
+        let target = try await EndpointArguments.inspect([parsed], for: .clean, options: options)[0]
+        let result = try await NamespaceJanitor.clean(endpoint: target, options: options, runID: run, dryRun: dryRun)
         let namespaces = "\(result.runs.count) run namespace\(result.runs.count == 1 ? "" : "s")"
         if dryRun {
             print("would delete \(result.keys) key\(result.keys == 1 ? "" : "s") from \(namespaces) on \(target)")

@@ -7,7 +7,8 @@ struct Compare: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay scenarios on two endpoints and report every difference, ranked.",
         discussion: """
-            Endpoints: redis://[user[:password]@]host[:port][/db], rediss://... (TLS), unix:///path.sock[?db=N].
+            Endpoints: redis://[user[:password]@]host[:port][/db], rediss://... (TLS), unix:///path.sock[?db=N],
+            redis+sentinel://[user@]host:port[,host:port...]/master (the primary the Sentinels name).
             Keep passwords out of shell history: leave them out of the URL and set
             REDISAUDIT_PASSWORD_A / REDISAUDIT_PASSWORD_B (or REDISAUDIT_PASSWORD for both).
 
@@ -73,7 +74,11 @@ struct Compare: AsyncParsableCommand {
             trials: trials ?? file?.compare.trials ?? 1,
             failOnShared: (failOnShared ?? file?.compare.failOnShared).flatMap(FailThreshold.init) ?? FailPolicy.defaultFailOnShared)
         try await report.run { logger, interruption in
-            try await CompareAudit(configuration: configuration, logger: logger, interruption: interruption).run()
+            var configuration = configuration
+            let endpoints = try await EndpointArguments.inspect(
+                [configuration.endpointA, configuration.endpointB], for: .replay, options: configuration.connection)
+            (configuration.endpointA, configuration.endpointB) = (endpoints[0], endpoints[1])
+            return try await CompareAudit(configuration: configuration, logger: logger, interruption: interruption).run()
         }
     }
 }

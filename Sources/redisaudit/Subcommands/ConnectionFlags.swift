@@ -168,6 +168,16 @@ enum EndpointArguments {
         try Endpoint.parse(url, passwordEnvironment: ["REDISAUDIT_PASSWORD_\(role)", "REDISAUDIT_PASSWORD"])
     }
 
+    /// The endpoints once each passed ``EndpointInspection``: a `redis+sentinel://` URL resolved
+    /// to its primary, a replica, Sentinel or cluster node refused in one sentence before any work.
+    static func inspect(_ endpoints: [Endpoint], for use: EndpointUse, options: ConnectionOptions) async throws -> [Endpoint] {
+        var prepared: [Endpoint] = []
+        for endpoint in endpoints {
+            prepared.append(try await EndpointInspection.prepare(endpoint, for: use, options: options))
+        }
+        return prepared
+    }
+
     /// Endpoint A, and B when given.
     static func parse(_ a: String, _ b: String?) throws -> [Endpoint] {
         var endpoints = [try parse(a, role: "A")]

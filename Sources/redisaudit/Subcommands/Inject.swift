@@ -116,7 +116,10 @@ struct Inject: AsyncParsableCommand {
             jobs: jobs ?? settings.jobs ?? 8, failOn: report.threshold, restartCommands: [restartCommand, restartCommandB],
             serverFaults: serverFaults, trials: trials ?? settings.trials ?? 1)
         try await report.run { logger, interruption in
-            try await InjectAudit(configuration: configuration, logger: logger, interruption: interruption).run()
+            var configuration = configuration
+            configuration.endpoints = try await EndpointArguments.inspect(
+                configuration.endpoints, for: .replay, options: configuration.connection)
+            return try await InjectAudit(configuration: configuration, logger: logger, interruption: interruption).run()
         }
     }
 }

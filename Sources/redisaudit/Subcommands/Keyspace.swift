@@ -77,7 +77,10 @@ struct Keyspace: AsyncParsableCommand {
         try await report.run(
             interruptNotice: "interrupted: stopping the scan (nothing to clean up; press Ctrl-C again to exit at once)"
         ) { logger, interruption in
-            try await KeyspaceAudit(configuration: configuration, logger: logger, interruption: interruption).run()
+            var configuration = configuration
+            configuration.endpoints = try await EndpointArguments.inspect(
+                configuration.endpoints, for: .scan, options: configuration.connection)
+            return try await KeyspaceAudit(configuration: configuration, logger: logger, interruption: interruption).run()
         }
     }
 }

@@ -12,7 +12,10 @@ struct Proxy: AsyncParsableCommand {
     @Option(help: "Address to listen on, HOST:PORT (loopback by default).")
     var listen: String = "127.0.0.1:6380"
 
-    @Option(help: "The server to forward to: redis://host:port or rediss://host:port.")
+    @Option(
+        help:
+            "The server to forward to: redis://host:port, rediss://host:port, or redis+sentinel://host:port[,host:port...]/master (the primary is looked up for each client connection)."
+    )
     var upstream: String
 
     @OptionGroup var rules: FaultRuleFlags

@@ -108,7 +108,9 @@ struct ConnectionIntegrationTests {
         #expect(ContinuousClock.now - start < .milliseconds(1500))
         // Replies answered within their deadlines leave nothing behind to fire later.
         let again = try await server.connect()
-        for _ in 0..<3 { #expect(await again.send([RESPCommand("PING")], timeout: .milliseconds(100)) == [.reply(.simpleString("PONG"))]) }
+        for _ in 0..<3 {
+            #expect(await again.send([RESPCommand("PING")], timeout: .milliseconds(100)) == [.reply(.simpleString("PONG"))])
+        }
         try await Task.sleep(for: .milliseconds(250))
         #expect(again.isActive)
         #expect(try await again.execute("PING") == .simpleString("PONG"))

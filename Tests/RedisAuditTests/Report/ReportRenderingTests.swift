@@ -21,7 +21,7 @@ struct ReportRenderingTests {
         findings[0].scope = .difference
         findings[1].scope = .shared
         var a = ServerProfile(role: "A", endpoint: "redis://127.0.0.1:6379")
-        a.engine = "Redis"; a.version = "6.2.5"
+        a.engine = "Redis"; a.version = "6.2.5"; a.kind = .primary
         a.settings = [ProfileSetting(name: "maxmemory-policy", value: "noeviction"), ProfileSetting(name: "timeout", value: "0")]
         a.lua = true; a.multi = true; a.latencyP50Micros = 41; a.latencyP99Micros = 90
         a.commands = [CommandAvailability(name: "EXPIRE", available: true)]

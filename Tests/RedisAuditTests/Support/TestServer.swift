@@ -32,7 +32,7 @@ final class TestServer: @unchecked Sendable {
     var url: String { caFile == nil ? "redis://127.0.0.1:\(port)" : "rediss://127.0.0.1:\(port)" }
     var endpoint: Endpoint { try! Endpoint.parse(url) }
 
-    private init(kind: Kind, port: Int, directory: URL, process: ChildProcess, caFile: String?) {
+    init(kind: Kind, port: Int, directory: URL, process: ChildProcess, caFile: String?) {
         self.kind = kind
         self.port = port
         self.directory = directory
@@ -58,23 +58,29 @@ final class TestServer: @unchecked Sendable {
             }
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        if kind == .redis70, FileManager.default.isExecutableFile(atPath: "/usr/bin/redis-server") { return "/usr/bin/redis-server" }
+        if kind == .redis70, FileManager.default.isExecutableFile(atPath: "/usr/bin/redis-server") {
+            return "/usr/bin/redis-server"
+        }
         return nil
     }
 
     /// True when `make test` asked for every server to be present (a missing one then fails the test).
     static var serversRequired: Bool { ProcessInfo.processInfo.environment["REDISAUDIT_REQUIRE_SERVERS"] == "1" }
 
-    /// Starts a server; `extraArguments` are passed on its command line.
-    static func start(_ kind: Kind, tls: Bool = false, extraArguments: [String] = []) async throws -> TestServer {
+    /// Starts a server; `extraArguments` are passed on its command line; `port` (else a free one) is tried once.
+    static func start(_ kind: Kind, tls: Bool = false, port fixedPort: Int? = nil, extraArguments: [String] = []) async throws
+        -> TestServer
+    {
         guard let binary = binary(kind) else {
-            throw TestServerError.missingBinary("\(kind.rawValue) server not found: run `make deps` or set \(kind.environmentVariable)")
+            throw TestServerError.missingBinary(
+                "\(kind.rawValue) server not found: run `make deps` or set \(kind.environmentVariable)")
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-test-\(UUID().uuidString.prefix(8))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "redisaudit-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var lastError: Error?
-        for _ in 0..<5 {
-            let port = try freePort()
+        for _ in 0..<(fixedPort == nil ? 5 : 1) {
+            let port = try fixedPort ?? freePort()
             var arguments = [
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
                 "--dir", directory.path, "--logfile", directory.appendingPathComponent("server.log").path,
@@ -83,8 +89,10 @@ final class TestServer: @unchecked Sendable {
             if tls {
                 let certs = try TestCertificates.make(in: directory)
                 caFile = certs.ca
-                arguments += ["--port", "0", "--tls-port", String(port), "--tls-cert-file", certs.cert,
-                              "--tls-key-file", certs.key, "--tls-ca-cert-file", certs.ca, "--tls-auth-clients", "no"]
+                arguments += [
+                    "--port", "0", "--tls-port", String(port), "--tls-cert-file", certs.cert,
+                    "--tls-key-file", certs.key, "--tls-ca-cert-file", certs.ca, "--tls-auth-clients", "no",
+                ]
             } else {
                 arguments += ["--port", String(port)]
             }
@@ -102,8 +110,9 @@ final class TestServer: @unchecked Sendable {
         throw lastError ?? TestServerError.notReady("server did not start")
     }
 
-    private func waitUntilReady() async throws {
-        let options = ConnectionOptions(connectTimeout: .milliseconds(500), commandTimeout: .seconds(2), tls: TLSOptions(caFile: caFile))
+    func waitUntilReady() async throws {
+        let options = ConnectionOptions(
+            connectTimeout: .milliseconds(500), commandTimeout: .seconds(2), tls: TLSOptions(caFile: caFile))
         for _ in 0..<100 {
             guard process.isRunning else { throw TestServerError.notReady("\(kind.rawValue) exited (port \(port) taken?)") }
             do {
@@ -187,12 +196,18 @@ enum TestCertificates {
     static func make(in directory: URL, commonName: String = "redisaudit-test-ca") throws -> Files {
         let d = directory.path
         let files = Files(ca: "\(d)/ca.crt", caKey: "\(d)/ca.key", cert: "\(d)/server.crt", key: "\(d)/server.key")
-        try run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", files.caKey, "-out", files.ca,
-                 "-subj", "/CN=\(commonName)", "-days", "2"])
-        try run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", files.key, "-out", "\(d)/server.csr", "-subj", "/CN=localhost"])
+        try run([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", files.caKey, "-out", files.ca,
+            "-subj", "/CN=\(commonName)", "-days", "2",
+        ])
+        try run([
+            "req", "-newkey", "rsa:2048", "-nodes", "-keyout", files.key, "-out", "\(d)/server.csr", "-subj", "/CN=localhost",
+        ])
         try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(toFile: "\(d)/san.ext", atomically: true, encoding: .utf8)
-        try run(["x509", "-req", "-in", "\(d)/server.csr", "-CA", files.ca, "-CAkey", files.caKey, "-CAcreateserial",
-                 "-out", files.cert, "-days", "2", "-extfile", "\(d)/san.ext"])
+        try run([
+            "x509", "-req", "-in", "\(d)/server.csr", "-CA", files.ca, "-CAkey", files.caKey, "-CAcreateserial",
+            "-out", files.cert, "-days", "2", "-extfile", "\(d)/san.ext",
+        ])
         return files
     }
 
@@ -200,8 +215,10 @@ enum TestCertificates {
     static func makeUnrelatedCA(in directory: URL) throws -> String {
         let sub = directory.appendingPathComponent("other")
         try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
-        try run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", sub.path + "/ca.key", "-out", sub.path + "/ca.crt",
-                 "-subj", "/CN=unrelated-ca", "-days", "2"])
+        try run([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", sub.path + "/ca.key", "-out", sub.path + "/ca.crt",
+            "-subj", "/CN=unrelated-ca", "-days", "2",
+        ])
         return sub.path + "/ca.crt"
     }
 
@@ -209,7 +226,9 @@ enum TestCertificates {
         let process = try ChildProcess("/usr/bin/openssl", arguments)
         let status = process.wait(timeout: 30)
         guard status == 0 || (process.reapedElsewhere && process.stderr.isEmpty) else {
-            throw TestServerError.notReady("openssl \(arguments.first ?? "") failed (status \(status.map(String.init) ?? "none"), reaped elsewhere: \(process.reapedElsewhere)): \(process.stderr)")
+            throw TestServerError.notReady(
+                "openssl \(arguments.first ?? "") failed (status \(status.map(String.init) ?? "none"), reaped elsewhere: \(process.reapedElsewhere)): \(process.stderr)"
+            )
         }
     }
 }
