@@ -261,7 +261,8 @@ public enum CommandTable {
     static let refusedWithoutSubcommand: [String: String] = [
         "OBJECT": "OBJECT is refused without a key-taking subcommand (ENCODING, IDLETIME, FREQ, REFCOUNT)",
         "CONFIG": "CONFIG is refused except CONFIG GET: it changes the server for everyone",
-        "CLIENT": "CLIENT is refused except CLIENT ID, CLIENT GETNAME and CLIENT SETNAME: it acts on other connections",
+        "CLIENT":
+            "CLIENT is refused except CLIENT ID, GETNAME, SETNAME, NO-EVICT and NO-TOUCH (which act on the caller's own connection): the others act on other connections or the whole server",
         "SCRIPT": "SCRIPT is refused except SCRIPT LOAD and SCRIPT EXISTS",
         "FUNCTION": "FUNCTION is refused (only FCALL is supported): it changes the server's function libraries for everyone",
         "CLUSTER": "CLUSTER is refused: it changes or inspects the cluster, not the run's keys",
@@ -535,6 +536,12 @@ public enum CommandTable {
         add("CLIENT ID", 2, .none, [.readonly, .nondeterministic])
         add("CLIENT GETNAME", 2, .none, r)
         add("CLIENT SETNAME", 3, .none, [])
+        // The caller's own connection: not evicted, or not touching the keys it reads.
+        add("CLIENT NO-EVICT", 3, .none, [])
+        add("CLIENT NO-TOUCH", 3, .none, [])
+        // Replication acknowledgements: no key; blocks until the replicas (or the AOF) confirm or the timeout.
+        add("WAIT", 3, .none, .blocking)
+        add("WAITAOF", 4, .none, .blocking)
         return t
     }()
 }
