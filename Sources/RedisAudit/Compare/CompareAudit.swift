@@ -70,6 +70,14 @@ public struct CompareAudit: Sendable {
         async let profileB = ServerProfiler.profile(role: "B", connection: connB, commands: Array(commands), pings: config.pings)
         let profiles = await [profileA, profileB]
 
+        // Commands the table does not list: learned from the endpoints before anything runs.
+        let catalog = try await CommandCatalog.learn(
+            for: config.scenarios,
+            from: zip(profiles, [connA, connB]).map { profile, connection in
+                (profile.role, CommandCatalog.hostLabel(role: profile.role, profile: profile), connection)
+            })
+        defer { Task { await catalog.close() } }
+
         var findings: [Finding] = []
         async let leftoversA = Leftovers.find(connection: connA)
         async let leftoversB = Leftovers.find(connection: connB)
@@ -85,8 +93,10 @@ public struct CompareAudit: Sendable {
             logger.info("scenario \(index + 1)/\(config.scenarios.count): \(scenario.name)")
             let known = Set(scenario.variableNames)
             let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
-            let replayA = ScenarioReplayer(endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption)
-            let replayB = ScenarioReplayer(endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption)
+            let replayA = ScenarioReplayer(
+                endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption, catalog: catalog)
+            let replayB = ScenarioReplayer(
+                endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption, catalog: catalog)
             // A race shows in some runs and not others: concurrent scenarios run `trials` times.
             let trials = scenario.isConcurrent ? config.trials : 1
             var runsA: [ScenarioRun] = []

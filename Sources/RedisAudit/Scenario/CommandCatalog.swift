@@ -61,7 +61,8 @@ public struct CommandCatalog: Sendable {
         guard let first = arguments.first, !first.isEmpty else {
             throw CommandRefusal(command: "", message: "empty command")
         }
-        let name = first.uppercased()
+        var name = first.uppercased()
+        if learned[name] == nil, arguments.count >= 2 { name += " " + arguments[1].uppercased() }
         guard CommandTable.lookup(arguments) == .unknown, let command = learned[name] else {
             let spec = try CommandTable.check(strings: arguments)
             return (spec, try CommandTable.keyPositions(of: spec, in: arguments))
@@ -69,9 +70,10 @@ public struct CommandCatalog: Sendable {
         if let refusal = command.refusal { throw CommandRefusal(command: name, message: refusal) }
         let count = arguments.count
         if command.arity >= 0 ? count != command.arity : count < -command.arity {
+            let words = name.split(separator: " ").count
             throw CommandRefusal(
                 command: name,
-                message: "wrong number of arguments for \(name): \(command.describedBy) gives its arity as \(command.arity), got \(count - 1) arguments")
+                message: "wrong number of arguments for \(name): \(command.describedBy) gives its arity as \(command.arity), got \(count - words) arguments")
         }
         let spec = CommandSpec(name: name, arity: command.arity, keys: .none, flags: command.flags)
         switch command.keys {
@@ -197,7 +199,9 @@ public struct CommandDescription: Hashable, Sendable {
     public var tips: [String]
     /// Redis 7+: nil before 7, when the reply has no key specs element.
     public var keySpecs: [KeySpecification]?
-    public var hasSubcommands: Bool
+    /// Redis 7+: the subcommands' own descriptions (`LATENCY DOCTOR`), for a container command.
+    public var subcommands: [CommandDescription]
+    public var hasSubcommands: Bool { !subcommands.isEmpty }
 
     /// Parses one element of a `COMMAND INFO` reply; nil for a nil element (unknown command) or
     /// a shape that is not a command description.
@@ -206,7 +210,7 @@ public struct CommandDescription: Hashable, Sendable {
             let flags = e[2].arrayElements, let first = e[3].integerValue, let last = e[4].integerValue,
             let step = e[5].integerValue
         else { return nil }
-        self.name = name.uppercased()
+        self.name = name.uppercased().replacingPipe()
         self.arity = Int(arity)
         self.flags = flags.compactMap(\.text).map { $0.lowercased() }
         firstKey = Int(first)
@@ -215,7 +219,7 @@ public struct CommandDescription: Hashable, Sendable {
         categories = e.count > 6 ? (e[6].arrayElements ?? []).compactMap(\.text).map { $0.lowercased() } : []
         tips = e.count > 7 ? (e[7].arrayElements ?? []).compactMap(\.text).map { $0.lowercased() } : []
         keySpecs = e.count > 8 ? (e[8].arrayElements ?? []).map(Self.keySpecification) : nil
-        hasSubcommands = e.count > 9 ? !(e[9].arrayElements ?? []).isEmpty : false
+        subcommands = e.count > 9 ? (e[9].arrayElements ?? []).compactMap(CommandDescription.init) : []
     }
 
     /// A key spec: a flat map of `flags`, `begin_search`, `find_keys` (and `notes`).
@@ -277,9 +281,6 @@ public struct CommandDescription: Hashable, Sendable {
         }
         if flags.contains("pubsub") || categories.contains("@pubsub") {
             return "\(name) is \(said) it is @pubsub: channels are not namespaced"
-        }
-        if hasSubcommands {
-            return "\(name) is \(said) it has subcommands: redisaudit learns only commands without subcommands"
         }
         guard !takesKeys else { return nil }
         if flags.contains("write") {
@@ -357,6 +358,7 @@ public struct HostAnswers: Sendable {
         for (name, element) in zip(names, elements) {
             if let description = CommandDescription(element) {
                 result.descriptions[name] = description
+                for subcommand in description.subcommands { result.descriptions[subcommand.name] = subcommand }
             } else {
                 unknown.append(name)
             }
@@ -399,21 +401,47 @@ extension CommandCatalog {
     /// knows (quoting every host's answer) or one whose description refuses it.
     public init(scenarios: [Scenario], answers: [HostAnswers]) throws(ScenarioError) {
         var learned: [String: LearnedCommand] = [:]
-        for name in Self.unlisted(in: scenarios) {
-            let knowing = answers.filter { $0.descriptions[name] != nil }
-            let location = scenarios.lazy.flatMap(\.allCommands).first { $0.name == name }?.location
-            guard let first = knowing.first, let description = first.descriptions[name] else {
-                let quoted = answers.map { "\($0.host): \($0.answers[name] ?? "no answer")" }.joined(separator: "; ")
+        let templates = scenarios.flatMap(\.allCommands).filter { CommandTable.lookup($0.arguments.map(\.raw)) == .unknown }
+        for template in templates {
+            let base = template.name
+            let location = template.location
+            guard answers.contains(where: { $0.descriptions[base] != nil }) else {
+                let quoted = answers.map { "\($0.host): \($0.answers[base] ?? "no answer")" }.joined(separator: "; ")
                 throw ScenarioError(
-                    "unknown command \(name): no endpoint knows it, so redisaudit cannot locate its keys (\(quoted))", at: location)
+                    "unknown command \(base): no endpoint knows it, so redisaudit cannot locate its keys (\(quoted))", at: location)
+            }
+            // A container command (Redis 7+) is learned per subcommand, which must be written out.
+            var name = base
+            if answers.contains(where: { $0.descriptions[base]?.hasSubcommands == true }) {
+                guard template.arguments.count >= 2, template.arguments[1].isLiteral else {
+                    throw ScenarioError("\(base) needs its subcommand written out: it is learned per subcommand", at: location)
+                }
+                name = base + " " + template.arguments[1].raw.uppercased()
+            }
+            guard learned[name] == nil else { continue }
+            // An endpoint that describes the container without subcommands (before 7) describes them all.
+            func description(_ side: HostAnswers) -> CommandDescription? {
+                side.descriptions[name] ?? side.descriptions[base].flatMap { $0.hasSubcommands ? nil : $0 }
+            }
+            let knowing = answers.filter { description($0) != nil }
+            guard let first = knowing.first, let firstDescription = description(first) else {
+                let quoted = answers.map {
+                    "\($0.host): \($0.descriptions[base] != nil ? "no such subcommand" : $0.answers[base] ?? "no answer")"
+                }
+                throw ScenarioError(
+                    "unknown command \(name): no endpoint knows it, so redisaudit cannot locate its keys (\(quoted.joined(separator: "; ")))",
+                    at: location)
             }
             // The most cautious description wins: refused if any endpoint that knows it refuses it.
-            let refusal = knowing.lazy.compactMap { $0.descriptions[name]?.refusal(by: $0.host) }.first
-            if let refusal { throw ScenarioError(refusal, at: location) }
-            let described = knowing.first { $0.descriptions[name]?.keySpecs != nil } ?? first
-            let used = described.descriptions[name] ?? description
+            if let refusal = knowing.lazy.compactMap({ description($0)?.refusal(by: $0.host) }).first {
+                throw ScenarioError(refusal, at: location)
+            }
+            let described = knowing.first { description($0)?.keySpecs != nil } ?? first
+            let used = description(described) ?? firstDescription
             var answered: [String: String] = [:]
-            for side in answers where side.descriptions[name] == nil { answered[side.role] = side.answers[name] ?? "no answer" }
+            for side in answers where description(side) == nil {
+                answered[side.role] = side.answers[base] ?? "\(name): no such subcommand"
+            }
             learned[name] = LearnedCommand(
                 name: name, arity: used.arity, keys: used.keys, flags: used.commandFlags, knownOn: Set(knowing.map(\.role)),
                 answers: answered, refusal: nil, describedBy: "COMMAND INFO on \(described.host)")
@@ -441,6 +469,12 @@ extension CommandCatalog {
         return try CommandCatalog(scenarios: scenarios, answers: answers)
     }
 
+    /// How messages name an endpoint: `A (redis://127.0.0.1:6379, Redis 7.0.15)` (the URL without password).
+    public static func hostLabel(role: String, profile: ServerProfile) -> String {
+        let server = [profile.engine, profile.version].filter { !$0.isEmpty && $0 != "unknown" }.joined(separator: " ")
+        return "\(role) (\(profile.endpoint)\(server.isEmpty ? "" : ", " + server))"
+    }
+
     /// Closes the connections opened to locate keys.
     public func close() async { await locator?.close() }
 }
@@ -455,7 +489,8 @@ extension Scenario {
 actor KeyLocator {
     private let endpoints: [(role: String, endpoint: Endpoint, options: ConnectionOptions)]
     private var connections: [String: Task<RedisConnection, Error>] = [:]
-    private var cache: [[String]: Result<[Int], CommandRefusal>] = [:]
+    /// Answers by arguments, kept from the first question (two sides asking at once share it).
+    private var cache: [[String]: Task<Result<[Int], CommandRefusal>, Never>] = [:]
 
     init(endpoints: [(String, Endpoint, ConnectionOptions)]) {
         self.endpoints = endpoints.map { (role: $0.0, endpoint: $0.1, options: $0.2) }
@@ -463,10 +498,10 @@ actor KeyLocator {
 
     /// The positions of the keys in `arguments`, asking the first endpoint (in role order) among `roles`.
     func positions(_ arguments: [String], askingIn roles: Set<String>) async throws(CommandRefusal) -> [Int] {
-        if let known = cache[arguments] { return try known.get() }
-        let result = await locate(arguments, askingIn: roles)
-        cache[arguments] = result
-        return try result.get()
+        if let known = cache[arguments] { return try await known.value.get() }
+        let question = Task { await self.locate(arguments, askingIn: roles) }
+        cache[arguments] = question
+        return try await question.value.get()
     }
 
     private func locate(_ arguments: [String], askingIn roles: Set<String>) async -> Result<[Int], CommandRefusal> {
@@ -546,4 +581,9 @@ actor KeyLocator {
 struct GetKeysError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+extension String {
+    /// `latency|doctor` as `latency doctor`: how Redis 7 names a subcommand, as redisaudit does.
+    fileprivate func replacingPipe() -> String { String(map { $0 == "|" ? " " : $0 }) }
 }
