@@ -109,13 +109,14 @@ public struct InjectAudit: Sendable {
         }
         let catalog = try CommandCatalog(scenarios: config.scenarios, answers: hostAnswers)
         defer { Task { await catalog.close() } }
+        let (scenarios, skipped) = try catalog.runnable(config.scenarios)
 
         let runID = Namespace.generate().runID
         var generator = SystemRandomNumberGenerator()
         var coverage: [FaultCoverage] = []
         var trialCount = 0
         var bound: [(Scenario, VariableBindings)] = []
-        for (index, scenario) in config.scenarios.enumerated() {
+        for (index, scenario) in scenarios.enumerated() {
             if interruption?.isRequested == true { throw InterruptedError() }
             let known = Set(scenario.variableNames)
             let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
@@ -131,7 +132,7 @@ public struct InjectAudit: Sendable {
                     group.addTask {
                         let explored = try await self.explore(
                             scenario, bindings: bindings, endpoint: endpoint, role: role, serverFaults: allowed[i],
-                            runID: "\(runID)-\(index + 1)", progress: (index + 1, config.scenarios.count), catalog: catalog)
+                            runID: "\(runID)-\(index + 1)", progress: (index + 1, scenarios.count), catalog: catalog)
                         return (i, explored)
                     }
                 }
@@ -192,7 +193,7 @@ public struct InjectAudit: Sendable {
             scenarios: config.scenarios.map(\.name), startedAt: startedAt, durationSeconds: seconds,
             notes: [
                 "\(trialCount) trials \(mode); each ran in its own namespace `redisaudit:\(runID)-*:` behind its own fault proxy and was deleted afterwards."
-            ])
+            ] + skipped)
         return AuditReport(
             tool: ToolInfo(), command: "inject", summary: summary, findings: ranked, profiles: profiles, coverage: coverage)
     }

@@ -13,14 +13,18 @@ public struct CommandCatalog: Sendable {
     public private(set) var learned: [String: LearnedCommand]
     /// Every endpoint's role (`A`, `B`), in order.
     public let roles: [String]
+    /// Commands no endpoint knows, by name, with every host's answer quoted
+    /// (`A (redis://127.0.0.1:6379, Redis 7.0.15): ERR unknown command 'FOO', ...; B (...): ...`).
+    public private(set) var unavailable: [String: String]
     /// Asks `COMMAND GETKEYS` for commands whose keys move with their arguments.
     let locator: KeyLocator?
 
     /// The table alone: what offline validation and runs without unknown commands use.
-    public static let table = CommandCatalog(learned: [:], roles: [], locator: nil)
+    public static let table = CommandCatalog(learned: [:], unavailable: [:], roles: [], locator: nil)
 
-    init(learned: [String: LearnedCommand], roles: [String], locator: KeyLocator?) {
+    init(learned: [String: LearnedCommand], unavailable: [String: String], roles: [String], locator: KeyLocator?) {
         self.learned = learned
+        self.unavailable = unavailable
         self.roles = roles
         self.locator = locator
     }
@@ -401,14 +405,15 @@ extension CommandCatalog {
     /// knows (quoting every host's answer) or one whose description refuses it.
     public init(scenarios: [Scenario], answers: [HostAnswers]) throws(ScenarioError) {
         var learned: [String: LearnedCommand] = [:]
+        var unavailable: [String: String] = [:]
         let templates = scenarios.flatMap(\.allCommands).filter { CommandTable.lookup($0.arguments.map(\.raw)) == .unknown }
         for template in templates {
             let base = template.name
             let location = template.location
             guard answers.contains(where: { $0.descriptions[base] != nil }) else {
                 let quoted = answers.map { "\($0.host): \($0.answers[base] ?? "no answer")" }.joined(separator: "; ")
-                throw ScenarioError(
-                    "unknown command \(base): no endpoint knows it, so redisaudit cannot locate its keys (\(quoted))", at: location)
+                unavailable[base] = quoted
+                continue
             }
             // A container command (Redis 7+) is learned per subcommand, which must be written out.
             var name = base
@@ -448,7 +453,7 @@ extension CommandCatalog {
         }
         let needsLocator = learned.values.contains { $0.keys == .located }
         self.init(
-            learned: learned, roles: answers.map(\.role),
+            learned: learned, unavailable: unavailable, roles: answers.map(\.role),
             locator: needsLocator
                 ? KeyLocator(endpoints: answers.map { ($0.role, $0.endpoint, $0.options) }) : nil)
     }
@@ -460,13 +465,39 @@ extension CommandCatalog {
     ) async throws(ScenarioError) -> CommandCatalog {
         let names = unlisted(in: scenarios)
         guard !names.isEmpty else {
-            return CommandCatalog(learned: [:], roles: connections.map(\.role), locator: nil)
+            return CommandCatalog(learned: [:], unavailable: [:], roles: connections.map(\.role), locator: nil)
         }
         var answers: [HostAnswers] = []
         for side in connections {
             answers.append(await HostAnswers.ask(names, role: side.role, host: side.host, connection: side.connection))
         }
         return try CommandCatalog(scenarios: scenarios, answers: answers)
+    }
+
+    /// The scenarios that can run: those whose every command some endpoint knows. A built-in
+    /// scenario written for newer hosts is left out, with a note that names the commands and
+    /// quotes the hosts' answers; any other scenario with a command no endpoint knows is a
+    /// scenario error at the line that uses it.
+    public func runnable(_ scenarios: [Scenario]) throws(ScenarioError) -> (scenarios: [Scenario], notes: [String]) {
+        var runnable: [Scenario] = []
+        var notes: [String] = []
+        for scenario in scenarios {
+            let missing = scenario.allCommands.filter { unavailable[$0.name] != nil }
+            guard let first = missing.first, let quoted = unavailable[first.name] else {
+                runnable.append(scenario)
+                continue
+            }
+            guard BuiltinScenarios.contains(scenario) else {
+                throw ScenarioError(
+                    "unknown command \(first.name): no endpoint knows it, so redisaudit cannot locate its keys (\(quoted))",
+                    at: first.location)
+            }
+            let names = Set(missing.map(\.name)).sorted()
+            notes.append(
+                "The built-in scenario `\(scenario.name)` was not run: no endpoint knows \(names.joined(separator: ", ")) "
+                    + "(for \(first.name): \(quoted)).")
+        }
+        return (runnable, notes)
     }
 
     /// How messages name an endpoint: `A (redis://127.0.0.1:6379, Redis 7.0.15)` (the URL without password).
