@@ -43,7 +43,9 @@ public struct CompareAudit: Sendable {
     public var logger: Logger
     public var interruption: Interruption?
 
-    public init(configuration: CompareConfiguration, logger: Logger = Logger(label: "redisaudit"), interruption: Interruption? = nil) {
+    public init(
+        configuration: CompareConfiguration, logger: Logger = Logger(label: "redisaudit"), interruption: Interruption? = nil
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.interruption = interruption
@@ -59,11 +61,17 @@ public struct CompareAudit: Sendable {
         async let connectA = RedisConnection.connect(to: config.endpointA, options: config.connection)
         async let connectB = RedisConnection.connect(to: config.endpointB, options: config.connection)
         let (connA, connB) = try await (connectA, connectB)
-        defer { Task { await connA.close(); await connB.close() } }
+        defer {
+            Task {
+                await connA.close(); await connB.close()
+            }
+        }
 
         let commands = Set(config.scenarios.flatMap { $0.steps.flatMap { $0.commands.map(\.name) } })
         let usesLua = commands.contains("EVAL") || commands.contains("EVALSHA")
-        let usesMulti = config.scenarios.contains { $0.steps.contains { if case .transaction = $0.kind { return true } else { return false } } }
+        let usesMulti = config.scenarios.contains {
+            $0.steps.contains { if case .transaction = $0.kind { return true } else { return false } }
+        }
 
         logger.info("reading server profiles")
         async let profileA = ServerProfiler.profile(role: "A", connection: connA, commands: Array(commands), pings: config.pings)
@@ -107,7 +115,7 @@ public struct CompareAudit: Sendable {
                 // One namespace per scenario, trial and side: A and B may even be two databases of one server.
                 let suffix = trial == 0 ? "" : "t\(trial + 1)"
                 guard let namespaceA = Namespace(runID: "\(runID)-\(index + 1)\(suffix)a"),
-                      let namespaceB = Namespace(runID: "\(runID)-\(index + 1)\(suffix)b")
+                    let namespaceB = Namespace(runID: "\(runID)-\(index + 1)\(suffix)b")
                 else { preconditionFailure("generated run ids are valid namespace ids") }
                 if scenario.isConcurrent {
                     // One side at a time: when A and B share a machine (or this one's cores), the
@@ -130,8 +138,10 @@ public struct CompareAudit: Sendable {
                     notes.append("`\(scenario.name)` step \(record.index + 1) on \(run.role): \(outcome.summary).")
                 }
             }
-            let scenarioFindings = ScenarioComparison(trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance).findings()
-            logger.debug("\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings")
+            let scenarioFindings = ScenarioComparison(trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance)
+                .findings()
+            logger.debug(
+                "\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings")
             findings += scenarioFindings
         }
         // Commands of the built-in scenarios that were not run (no endpoint knows them) are no difference.

@@ -131,7 +131,8 @@ struct ConcurrentRunner {
                 // Each client runs on its connection's event loop (see EventLoopTaskExecutor).
                 group.addTask(executorPreference: EventLoopTaskExecutor(connection.eventLoop)) {
                     try await Self.client(
-                        i, block: block, connection: connection, bindings: bindings, namespace: namespace, catalog: catalog, shared: shared,
+                        i, block: block, connection: connection, bindings: bindings, namespace: namespace, catalog: catalog,
+                        shared: shared,
                         gate: gate)
                 }
             }
@@ -200,7 +201,8 @@ struct ConcurrentRunner {
         var session = ReplaySession(connection: connection, endpoint: connection.endpoint, options: connection.options)
         var flow = ClientFlow(bindings: bindings.adding(ConcurrentBlock.clientVariable, String(index)))
         var result = ClientResult(
-            steps: Array(repeating: nil, count: block.steps.count), tallies: [:], keys: [], commands: 0, stopped: false, finished: nil)
+            steps: Array(repeating: nil, count: block.steps.count), tallies: [:], keys: [], commands: 0, stopped: false,
+            finished: nil)
         do {
             var first: Result<[StepExecutor.PreparedCommand]?, any Error> = .success(nil)
             if let step = block.steps.first {

@@ -72,9 +72,10 @@ public struct ScenarioReplayer: Sendable {
             }
             guard try flow.shouldRun(step) else {
                 flow.skipped(step)
-                records.append(StepRecord(
-                    index: index, step: step, commands: [], failed: false, failure: nil, attempts: 0,
-                    retriedAfterTransportFailure: false, keyStates: records.last?.keyStates ?? [:], skipped: true))
+                records.append(
+                    StepRecord(
+                        index: index, step: step, commands: [], failed: false, failure: nil, attempts: 0,
+                        retriedAfterTransportFailure: false, keyStates: records.last?.keyStates ?? [:], skipped: true))
                 continue
             }
             let executor = StepExecutor(bindings: flow.bindings, namespace: namespace, catalog: catalog)
@@ -131,7 +132,9 @@ public struct ScenarioReplayer: Sendable {
 
     /// Every key in the namespace after the last step: the keys the commands named, plus
     /// any other key found in the namespace (a script may create keys it was not given).
-    private func finalState(namespace: Namespace, tracker: inout KeyTracker, session: inout ReplaySession) async throws -> [String: KeyState] {
+    private func finalState(namespace: Namespace, tracker: inout KeyTracker, session: inout ReplaySession) async throws
+        -> [String: KeyState]
+    {
         for key in try await NamespaceCleaner.scan(namespace: namespace, session: &session) { tracker.add(key) }
         let states = try await keyStates(tracker.keys, namespace: namespace, session: &session)
         return states.filter { $0.value.exists }

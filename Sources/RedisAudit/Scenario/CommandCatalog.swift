@@ -77,7 +77,9 @@ public struct CommandCatalog: Sendable {
             let words = name.split(separator: " ").count
             throw CommandRefusal(
                 command: name,
-                message: "wrong number of arguments for \(name): \(command.describedBy) gives its arity as \(command.arity), got \(count - words) arguments")
+                message:
+                    "wrong number of arguments for \(name): \(command.describedBy) gives its arity as \(command.arity), got \(count - words) arguments"
+            )
         }
         let spec = CommandSpec(name: name, arity: command.arity, keys: .none, flags: command.flags)
         switch command.keys {
@@ -87,13 +89,16 @@ public struct CommandCatalog: Sendable {
             return (spec, try Self.positions(specs, name: name, in: arguments))
         case .located:
             guard let locator else {
-                throw CommandRefusal(command: name, message: "\(name): its keys can only be located by the endpoints, and none is connected")
+                throw CommandRefusal(
+                    command: name, message: "\(name): its keys can only be located by the endpoints, and none is connected")
             }
             let positions = try await locator.positions(arguments, askingIn: command.knownOn)
             if positions.isEmpty, command.flags.contains(.write) {
                 throw CommandRefusal(
                     command: name,
-                    message: "\(name) writes, but COMMAND GETKEYS locates no key in these arguments: redisaudit cannot confine it to the run's namespace")
+                    message:
+                        "\(name) writes, but COMMAND GETKEYS locates no key in these arguments: redisaudit cannot confine it to the run's namespace"
+                )
             }
             return (spec, positions)
         }
@@ -315,7 +320,9 @@ public struct CommandDescription: Hashable, Sendable {
         guard firstKey > 0 else { return .none }
         // Before 7: keys from firstKey to lastKey (negative: from the end) every step.
         let last = lastKey < 0 ? lastKey : lastKey - firstKey
-        return .specified([KeySpecification(begin: .index(firstKey), find: .range(lastKey: last, step: step, limit: 0), flags: [])])
+        return .specified([
+            KeySpecification(begin: .index(firstKey), find: .range(lastKey: last, step: step, limit: 0), flags: [])
+        ])
     }
 
     /// The reply-comparison flags that can be derived safely; the rest compares exactly.
@@ -559,8 +566,9 @@ actor KeyLocator {
             var positions: [Int] = []
             var from = 1
             for key in keys {
-                guard let at = (from..<arguments.count).first(where: { arguments[$0] == key })
-                    ?? (1..<arguments.count).first(where: { arguments[$0] == key && !positions.contains($0) })
+                guard
+                    let at = (from..<arguments.count).first(where: { arguments[$0] == key })
+                        ?? (1..<arguments.count).first(where: { arguments[$0] == key && !positions.contains($0) })
                 else { return refuse("\(name): COMMAND GETKEYS on \(side.role) named a key that is not among its arguments") }
                 positions.append(at)
                 from = at + 1
@@ -593,7 +601,9 @@ actor KeyLocator {
         }
     }
 
-    private func connection(_ side: (role: String, endpoint: Endpoint, options: ConnectionOptions)) async throws -> RedisConnection {
+    private func connection(_ side: (role: String, endpoint: Endpoint, options: ConnectionOptions)) async throws
+        -> RedisConnection
+    {
         if let task = connections[side.role], let connection = try? await task.value, connection.isActive { return connection }
         let task = Task { () async throws -> RedisConnection in
             try await RedisConnection.connect(to: side.endpoint, options: side.options)

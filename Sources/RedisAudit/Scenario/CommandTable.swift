@@ -191,7 +191,8 @@ public enum CommandTable {
             let end = last < 0 ? count + last : last
             guard first < count, end >= first else { return [] }
             guard end < count else {
-                throw refuse("wrong number of arguments for \(spec.name): it takes \(spec.arityPhrase), got \(count - spec.nameWords)")
+                throw refuse(
+                    "wrong number of arguments for \(spec.name): it takes \(spec.arityPhrase), got \(count - spec.nameWords)")
             }
             if step > 1, (end - first + 1) % step != 0 {
                 throw refuse("wrong number of arguments for \(spec.name): its arguments come in groups of \(step)")
@@ -199,13 +200,16 @@ public enum CommandTable {
             return Array(stride(from: first, through: end, by: step))
         case .numkeys(let fixed, let countAt):
             guard countAt < count else {
-                throw refuse("wrong number of arguments for \(spec.name): it takes \(spec.arityPhrase), got \(count - spec.nameWords)")
+                throw refuse(
+                    "wrong number of arguments for \(spec.name): it takes \(spec.arityPhrase), got \(count - spec.nameWords)")
             }
             guard let n = Int(arguments[countAt]), n >= 0 else {
                 throw refuse("\(spec.name) needs a number of keys at argument \(countAt), got '\(arguments[countAt])'")
             }
             guard countAt + n < count else {
-                throw refuse("\(spec.name) says \(n) key\(n == 1 ? "" : "s") but has only \(count - countAt - 1) argument\(count - countAt - 1 == 1 ? "" : "s") after the count")
+                throw refuse(
+                    "\(spec.name) says \(n) key\(n == 1 ? "" : "s") but has only \(count - countAt - 1) argument\(count - countAt - 1 == 1 ? "" : "s") after the count"
+                )
             }
             return fixed + Array((countAt + 1)..<(countAt + 1 + n))
         case .streams:

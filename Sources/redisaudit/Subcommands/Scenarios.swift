@@ -55,7 +55,8 @@ struct Scenarios: AsyncParsableCommand {
             for file in files {
                 do {
                     let scenario = try ScenarioLoader.load(contentsOf: file)
-                    print("\(file): ok (\(scenario.name): \(scenario.steps.count) steps, \(scenario.invariants.count) invariants)")
+                    print(
+                        "\(file): ok (\(scenario.name): \(scenario.steps.count) steps, \(scenario.invariants.count) invariants)")
                     let unlisted = CommandCatalog.unlisted(in: [scenario])
                     if !unlisted.isEmpty {
                         print(

@@ -88,7 +88,10 @@ import Testing
         let sessionTTL = login.invariants.first { $0.check == .ttl(Template("sess:${userId}"), min: 1, max: nil) }
         #expect(sessionTTL?.severity == .high)
         #expect(sessionTTL?.why == "a session set without TTL never expires")
-        #expect(login.invariants.contains { if case .membersHaveKeys = $0.check { return $0.severity == .high } else { return false } })
+        #expect(
+            login.invariants.contains {
+                if case .membersHaveKeys = $0.check { return $0.severity == .high } else { return false }
+            })
     }
 
     @Test func refreshFollowsTheMonitorTranscript() throws {
@@ -180,7 +183,8 @@ import Testing
         } catch {
             #expect(
                 error.description
-                    == "no scenario file or built-in scenario named 'logn' (built-in scenarios: \(Self.expectedNames.joined(separator: ", ")))")
+                    == "no scenario file or built-in scenario named 'logn' (built-in scenarios: \(Self.expectedNames.joined(separator: ", ")))"
+            )
         }
     }
 

@@ -57,7 +57,11 @@ struct CommandCatalogTests {
         // Valkey 9.1: HSETEX's key spec is index 1, range 0: one key, found without asking.
         let hsetex = try #require(try await Self.describe(valkey, "HSETEX"))
         #expect(hsetex.name == "HSETEX")
-        #expect(hsetex.keys == .specified([KeySpecification(begin: .index(1), find: .range(lastKey: 0, step: 1, limit: 0), flags: ["RW", "insert"])]))
+        #expect(
+            hsetex.keys
+                == .specified([
+                    KeySpecification(begin: .index(1), find: .range(lastKey: 0, step: 1, limit: 0), flags: ["RW", "insert"])
+                ]))
         #expect(hsetex.commandFlags == .write)
         #expect(hsetex.refusal(by: "B") == nil)
         let arguments = ["HSETEX", "sess:u1", "EX", "60", "FIELDS", "1", "sess:u1", "v"]
@@ -104,7 +108,10 @@ struct CommandCatalogTests {
         #expect(try #require(try await Self.describe(redis62, "ZUNIONSTORE")).keys == .located)
         #expect(try #require(try await Self.describe(redis62, "SRANDMEMBER")).commandFlags.contains(.nondeterministic))
         let flushall = try #require(try await Self.describe(redis62, "FLUSHALL"))
-        #expect(flushall.refusal(by: "A (6.2)") == "FLUSHALL is refused: COMMAND INFO on A (6.2) says it is @dangerous: it acts on the server or on other connections, not the run's keys")
+        #expect(
+            flushall.refusal(by: "A (6.2)")
+                == "FLUSHALL is refused: COMMAND INFO on A (6.2) says it is @dangerous: it acts on the server or on other connections, not the run's keys"
+        )
     }
 
     // MARK: Refusals
@@ -126,7 +133,9 @@ struct CommandCatalogTests {
         }
         let lastsave = try #require(try await refusal("[LASTSAVE]"))
         #expect(lastsave.location?.line == 3)
-        #expect(lastsave.message.hasPrefix("LASTSAVE is refused: COMMAND INFO on A (\(redis70.endpoint), Redis 7.0) says it is @admin/@dangerous"))
+        #expect(
+            lastsave.message.hasPrefix(
+                "LASTSAVE is refused: COMMAND INFO on A (\(redis70.endpoint), Redis 7.0) says it is @admin/@dangerous"))
         let doctor = try #require(try await refusal("[LATENCY, DOCTOR]"))
         #expect(doctor.message.hasPrefix("LATENCY DOCTOR is refused: COMMAND INFO on A"))
         #expect(doctor.message.contains("@admin/@dangerous"))
@@ -244,7 +253,9 @@ struct CommandCatalogTests {
         let namespace = try #require(Namespace(runID: "count"))
         let located = try await namespace.rewrite(
             RESPCommand("SINTERCARD", "2", "sess:u1", "old:u1", "LIMIT", "0"), catalog: catalog)
-        #expect(located.command == RESPCommand("SINTERCARD", "2", "redisaudit:count:sess:u1", "redisaudit:count:old:u1", "LIMIT", "0"))
+        #expect(
+            located.command == RESPCommand("SINTERCARD", "2", "redisaudit:count:sess:u1", "redisaudit:count:old:u1", "LIMIT", "0")
+        )
         #expect(located.keys.count == 2)
         // A key that is also another argument's text is told apart from it.
         let same = try await namespace.rewrite(RESPCommand("SINTERCARD", "1", "LIMIT", "LIMIT", "1"), catalog: catalog)
@@ -255,8 +266,10 @@ struct CommandCatalogTests {
         var replies: [RESPValue?] = []
         for (role, server) in [("A", redis62), ("B", redis70)] {
             let ns = try #require(Namespace(runID: "count\(role.lowercased())"))
-            let run = try await ScenarioReplayer(endpoint: server.endpoint, options: Fixtures.options, role: role, catalog: catalog)
-                .run(scenario, bindings: bindings, namespace: ns)
+            let run = try await ScenarioReplayer(
+                endpoint: server.endpoint, options: Fixtures.options, role: role, catalog: catalog
+            )
+            .run(scenario, bindings: bindings, namespace: ns)
             #expect(run.abortedAt == nil)
             replies.append(run.steps[2].commands[0].outcome.reply)
         }
@@ -296,7 +309,12 @@ struct CommandCatalogTests {
         defer { a.stop(); b.stop() }
         let scenarios = try ["session-field-ttl", "login-wait"].map { try #require(try BuiltinScenarios.named($0)) }
         let report = try await Fixtures.compare(a, b, scenarios: scenarios)
-        #expect(report.summary.notes.contains { $0.hasPrefix("The built-in scenario `session-field-ttl` was not run: no endpoint knows HEXPIRE, HGETEX, HPERSIST, HSETEX, HTTL") })
+        #expect(
+            report.summary.notes.contains {
+                $0.hasPrefix(
+                    "The built-in scenario `session-field-ttl` was not run: no endpoint knows HEXPIRE, HGETEX, HPERSIST, HSETEX, HTTL"
+                )
+            })
         #expect(!report.findings.contains { $0.category == .commandUnsupported })
         #expect(!report.findings.contains { $0.scenario == "session-field-ttl" })
         #expect(report.findings.filter { $0.severity >= .high }.isEmpty)
@@ -304,11 +322,14 @@ struct CommandCatalogTests {
 
     @Test func validateListsTheCommandsLookedUpOnTheHosts() async throws {
         let file = try Fixtures.scenarioFile(
-            "name: x\nsteps:\n  - command: [HSETEX, s, EX, \"60\", FIELDS, \"1\", f, v]\n  - command: [DELIFEQ, k, v]\n  - command: [WAIT, \"0\", \"0\"]\n")
+            "name: x\nsteps:\n  - command: [HSETEX, s, EX, \"60\", FIELDS, \"1\", f, v]\n  - command: [DELIFEQ, k, v]\n  - command: [WAIT, \"0\", \"0\"]\n"
+        )
         let run = try await Fixtures.run(["scenarios", "validate", file])
         #expect(run.status == 0)
         #expect(run.stdout.contains("\(file): ok (x: 3 steps, 0 invariants)"))
-        #expect(run.stdout.contains("\(file): not in the built-in command table, looked up on the endpoints when it runs: DELIFEQ, HSETEX"))
+        #expect(
+            run.stdout.contains(
+                "\(file): not in the built-in command table, looked up on the endpoints when it runs: DELIFEQ, HSETEX"))
         let bad = try Fixtures.scenarioFile("name: x\nsteps:\n  - command: [HSETEX, s]\n  - command: [WAIT, \"0\"]\n")
         let failed = try await Fixtures.run(["scenarios", "validate", bad])
         #expect(failed.status == 2)

@@ -30,7 +30,10 @@ import Testing
         #expect(try spec("CLIENT", "ID").flags.contains(.nondeterministic))
         #expect(try spec("GET", "k").flags.contains(.nondeterministic) == false)
 
-        for args in [["INCR", "k"], ["INCRBY", "k", "2"], ["DECR", "k"], ["LPUSH", "l", "a"], ["RPUSH", "l", "a"], ["APPEND", "k", "a"], ["HINCRBY", "h", "f", "1"], ["ZINCRBY", "z", "1", "m"]] {
+        for args in [
+            ["INCR", "k"], ["INCRBY", "k", "2"], ["DECR", "k"], ["LPUSH", "l", "a"], ["RPUSH", "l", "a"], ["APPEND", "k", "a"],
+            ["HINCRBY", "h", "f", "1"], ["ZINCRBY", "z", "1", "m"],
+        ] {
             #expect(try CommandTable.check(strings: args).flags.contains(.nonIdempotent), "\(args)")
         }
         for args in [["SET", "k", "v"], ["SETEX", "k", "1", "v"], ["SADD", "s", "m"], ["EXPIRE", "k", "1"], ["DEL", "k"]] {
