@@ -71,7 +71,6 @@ public struct CommandCatalog: Sendable {
             let spec = try CommandTable.check(strings: arguments)
             return (spec, try CommandTable.keyPositions(of: spec, in: arguments))
         }
-        if let refusal = command.refusal { throw CommandRefusal(command: name, message: refusal) }
         let count = arguments.count
         if command.arity >= 0 ? count != command.arity : count < -command.arity {
             let words = name.split(separator: " ").count
@@ -82,26 +81,26 @@ public struct CommandCatalog: Sendable {
             )
         }
         let spec = CommandSpec(name: name, arity: command.arity, keys: .none, flags: command.flags)
+        let positions: [Int]
         switch command.keys {
         case .none:
-            return (spec, [])
+            positions = []
         case .specified(let specs):
-            return (spec, try Self.positions(specs, name: name, in: arguments))
+            positions = try Self.positions(specs, name: name, in: arguments)
         case .located:
             guard let locator else {
                 throw CommandRefusal(
                     command: name, message: "\(name): its keys can only be located by the endpoints, and none is connected")
             }
-            let positions = try await locator.positions(arguments, askingIn: command.knownOn)
-            if positions.isEmpty, command.flags.contains(.write) {
-                throw CommandRefusal(
-                    command: name,
-                    message:
-                        "\(name) writes, but COMMAND GETKEYS locates no key in these arguments: redisaudit cannot confine it to the run's namespace"
-                )
-            }
-            return (spec, positions)
+            positions = try await locator.positions(arguments, askingIn: command.knownOn)
         }
+        if positions.isEmpty, command.flags.contains(.write) {
+            throw CommandRefusal(
+                command: name,
+                message: "\(name) writes, but \(command.describedBy) locates no key in these arguments: "
+                    + "redisaudit cannot confine it to the run's namespace")
+        }
+        return (spec, positions)
     }
 
     /// The positions named by fixed key specs (`index` begin search, `range` find keys),
@@ -153,8 +152,6 @@ public struct LearnedCommand: Hashable, Sendable {
     public var knownOn: Set<String>
     /// What the endpoints that do not know it answered, by role.
     public var answers: [String: String]
-    /// Why it is not sent, quoting what the endpoint said; nil when it may be sent.
-    public var refusal: String?
     /// Which endpoint's description was used (`COMMAND INFO on A`).
     public var describedBy: String
 }
@@ -408,8 +405,9 @@ extension CommandCatalog {
     }
 
     /// Learns the commands the scenarios use and the table does not list from every endpoint's
-    /// answers. Throws a scenario error, at the first line that uses it, for a command no endpoint
-    /// knows (quoting every host's answer) or one whose description refuses it.
+    /// answers. A command no endpoint knows is recorded in `unavailable` (see `runnable(_:)`);
+    /// one whose description refuses it, or an unknown subcommand of a known command, is a
+    /// scenario error at the first line that uses it, quoting what the endpoints said.
     public init(scenarios: [Scenario], answers: [HostAnswers]) throws(ScenarioError) {
         var learned: [String: LearnedCommand] = [:]
         var unavailable: [String: String] = [:]
@@ -456,7 +454,7 @@ extension CommandCatalog {
             }
             learned[name] = LearnedCommand(
                 name: name, arity: used.arity, keys: used.keys, flags: used.commandFlags, knownOn: Set(knowing.map(\.role)),
-                answers: answered, refusal: nil, describedBy: "COMMAND INFO on \(described.host)")
+                answers: answered, describedBy: "COMMAND INFO on \(described.host)")
         }
         let needsLocator = learned.values.contains { $0.keys == .located }
         self.init(
@@ -465,8 +463,8 @@ extension CommandCatalog {
                 ? KeyLocator(endpoints: answers.map { ($0.role, $0.endpoint, $0.options) }) : nil)
     }
 
-    /// `init(scenarios:answers:)` asking the connected endpoints (only when a command is not in the table).
-    /// `hosts` names each endpoint in messages, by role.
+    /// `init(scenarios:answers:)` asking the connected endpoints (only when a command is not in
+    /// the table); each endpoint's `host` names it in messages (see `hostLabel(role:profile:)`).
     public static func learn(
         for scenarios: [Scenario], from connections: [(role: String, host: String, connection: RedisConnection)]
     ) async throws(ScenarioError) -> CommandCatalog {
