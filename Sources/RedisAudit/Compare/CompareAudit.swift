@@ -97,6 +97,7 @@ public struct CompareAudit: Sendable {
         let runID = Namespace.generate().runID
         var generator = SystemRandomNumberGenerator()
         var notes = ["Every key was written under the run namespaces `redisaudit:\(runID)-*:` and deleted afterwards."] + skipped
+        if let learned = catalog.learnedNote { notes.append(learned) }
         for (index, scenario) in scenarios.enumerated() {
             if interruption?.isRequested == true { throw InterruptedError() }
             logger.info("scenario \(index + 1)/\(scenarios.count): \(scenario.name)")

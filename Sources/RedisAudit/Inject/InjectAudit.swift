@@ -193,7 +193,7 @@ public struct InjectAudit: Sendable {
             scenarios: config.scenarios.map(\.name), startedAt: startedAt, durationSeconds: seconds,
             notes: [
                 "\(trialCount) trials \(mode); each ran in its own namespace `redisaudit:\(runID)-*:` behind its own fault proxy and was deleted afterwards."
-            ] + skipped)
+            ] + skipped + [catalog.learnedNote].compactMap { $0 })
         return AuditReport(
             tool: ToolInfo(), command: "inject", summary: summary, findings: ranked, profiles: profiles, coverage: coverage)
     }

@@ -57,6 +57,16 @@ public struct CommandCatalog: Sendable {
     /// The names of the learned commands that are sent in this run, sorted.
     public var learnedNames: [String] { learned.keys.sorted() }
 
+    /// A report note naming the learned commands and the endpoints that know them, or nil.
+    public var learnedNote: String? {
+        guard !learned.isEmpty else { return nil }
+        let listed = learnedNames.map { name in
+            "\(name) (\(learned[name].map { $0.knownOn.sorted().joined(separator: ", ") } ?? ""))"
+        }
+        return "Not in redisaudit's command table, learned from the endpoints' COMMAND INFO (known on): "
+            + listed.joined(separator: ", ") + "."
+    }
+
     // MARK: Locating keys
 
     /// A command's spec and the positions of its keys (and, for KEYS and SCAN, of its pattern),

@@ -219,6 +219,10 @@ struct CommandCatalogTests {
 
         // The whole compare: no scenario error, the unsupported commands reported on A.
         let report = try await Fixtures.compare(redis70, valkey, scenarios: [scenario])
+        #expect(
+            report.summary.notes.contains(
+                "Not in redisaudit's command table, learned from the endpoints' COMMAND INFO (known on): DELIFEQ (B), HGETEX (B), HSETEX (B)."
+            ))
         let unsupported = report.findings.filter { $0.category == .commandUnsupported }
         #expect(!unsupported.isEmpty)
         #expect(unsupported.allSatisfy { $0.endpoints == ["A"] })
