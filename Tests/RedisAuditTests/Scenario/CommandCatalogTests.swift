@@ -229,6 +229,34 @@ struct CommandCatalogTests {
         #expect(try await Self.keys(valkey) == before[1])
     }
 
+    /// `inject` learns the commands too: every trial's keys, learned commands included, stay in
+    /// the trial's namespace and are deleted.
+    @Test(.enabled(if: Fixtures.available(.valkey91)))
+    func injectLearnsTheCommandsBeforeItsTrials() async throws {
+        let valkey = try await TestServer.start(.valkey91)
+        defer { valkey.stop() }
+        try await valkey.command("SET", "lock:refresh:u1", "the application's")
+        let before = try await Self.keys(valkey)
+        let scenario = try Self.scenario(
+            """
+            name: release
+            steps:
+              - command: [SET, "lock:refresh:u1", me, PX, "30000"]
+              - command: [DELIFEQ, "lock:refresh:u1", me]
+                expect: { integer: 1 }
+            invariants:
+              - missing: "lock:refresh:u1"
+            """)
+        let configuration = InjectConfiguration(
+            endpoints: [valkey.endpoint], connection: Fixtures.options, scenarios: [scenario],
+            trialTimeout: .milliseconds(1000), jobs: 2)
+        let report = try await InjectAudit(configuration: configuration).run()
+        #expect(report.summary.notes.contains { $0.hasSuffix("(known on): DELIFEQ (A).") })
+        // The fault-free trial passed, so the scenario was explored.
+        #expect(!report.findings.contains { $0.title.contains("with no fault injected") })
+        #expect(try await Self.keys(valkey) == before)
+    }
+
     /// Redis 6.2 does not know SINTERCARD (7.0+, not in the table), whose keys follow a count:
     /// Redis 7.0 locates them with COMMAND GETKEYS, both are rewritten into the namespace.
     @Test(.enabled(if: Fixtures.available(.redis62, .redis70)))
