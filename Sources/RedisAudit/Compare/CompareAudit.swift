@@ -83,6 +83,15 @@ public struct CompareAudit: Sendable {
         async let profileB = ServerProfiler.profile(role: "B", connection: connB, commands: Array(commands), pings: config.pings)
         var profiles = await [profileA, profileB]
 
+        // Commands the table does not list: learned from the endpoints before anything runs.
+        let catalog = try await CommandCatalog.learn(
+            for: config.scenarios,
+            from: zip(profiles, [connA, connB]).map { profile, connection in
+                (profile.role, CommandCatalog.hostLabel(role: profile.role, profile: profile), connection)
+            })
+        defer { Task { await catalog.close() } }
+        let (scenarios, skipped) = try catalog.runnable(config.scenarios)
+
         var findings: [Finding] = []
         async let leftoversA = Leftovers.find(connection: connA)
         async let leftoversB = Leftovers.find(connection: connB)
@@ -92,17 +101,20 @@ public struct CompareAudit: Sendable {
 
         let runID = Namespace.generate().runID
         var generator = SystemRandomNumberGenerator()
-        var notes: [String] = []
+        var notes = skipped
+        if let learned = catalog.learnedNote { notes.append(learned) }
         var accessFailures: [AccessFailure] = []
-        for (index, scenario) in config.scenarios.enumerated() {
+        for (index, scenario) in scenarios.enumerated() {
             if interruption?.isRequested == true { throw InterruptedError() }
-            logger.info("scenario \(index + 1)/\(config.scenarios.count): \(scenario.name)")
+            logger.info("scenario \(index + 1)/\(scenarios.count): \(scenario.name)")
             let known = Set(scenario.variableNames)
             let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
             let replayA = ScenarioReplayer(
-                endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption, ledger: ledger)
+                endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption, ledger: ledger,
+                catalog: catalog)
             let replayB = ScenarioReplayer(
-                endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption, ledger: ledger)
+                endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption, ledger: ledger,
+                catalog: catalog)
             // A race shows in some runs and not others: concurrent scenarios run `trials` times.
             let trials = scenario.isConcurrent ? config.trials : 1
             var runsA: [ScenarioRun] = []
@@ -154,8 +166,10 @@ public struct CompareAudit: Sendable {
             let denied = Set(accessFailures.filter { $0.access == .denied && $0.role == profiles[index].role }.map(\.command))
             if !denied.isEmpty { profiles[index].denied = denied.sorted() }
         }
+        // Commands of the built-in scenarios that were not run (no endpoint knows them) are no difference.
+        let ranCommands = Set(scenarios.flatMap { $0.steps.flatMap { $0.commands.map(\.name) } })
         findings += ProfileComparison.findings(
-            profiles[0], profiles[1], scenarioCommands: commands, usesLua: usesLua, usesMulti: usesMulti,
+            profiles[0], profiles[1], scenarioCommands: ranCommands, usesLua: usesLua, usesMulti: usesMulti,
             reported: Set(accessFailures.map { "\($0.command)|\($0.role)" }))
 
         // Whatever its producer did not mark as shared by both endpoints is a difference.

@@ -83,6 +83,7 @@ public struct InjectAudit: Sendable {
         var profiles: [ServerProfile] = []
         var findings: [Finding] = []
         var serverFaults: [[ServerFault]] = []
+        var hostAnswers: [HostAnswers] = []
         let commands = Set(config.scenarios.flatMap { $0.steps.flatMap { $0.commands.map(\.name) } })
         for (role, endpoint) in zip(roles, config.endpoints) {
             logger.info("connecting to \(role) \(endpoint)")
@@ -90,6 +91,11 @@ public struct InjectAudit: Sendable {
             profiles.append(
                 await ServerProfiler.profile(role: role, connection: connection, commands: Array(commands), pings: 20))
             if let leftover = await Leftovers.find(connection: connection) { findings.append(leftover.finding(role: role)) }
+            // Commands the table does not list: learned from the endpoints before anything runs.
+            hostAnswers.append(
+                await HostAnswers.ask(
+                    CommandCatalog.unlisted(in: config.scenarios), role: role,
+                    host: CommandCatalog.hostLabel(role: role, profile: profiles[profiles.count - 1]), connection: connection))
             var allowed: [ServerFault] = []
             if config.serverFaults && config.rules.isEmpty {
                 for (fault, refusal) in await ServerFault.probe(connection).sorted(by: { $0.key < $1.key }) {
@@ -103,19 +109,23 @@ public struct InjectAudit: Sendable {
             serverFaults.append(allowed)
             await connection.close()
         }
+        let catalog = try CommandCatalog(scenarios: config.scenarios, answers: hostAnswers)
+        defer { Task { await catalog.close() } }
+        let (scenarios, skipped) = try catalog.runnable(config.scenarios)
 
         let runID = Namespace.generate().runID
         var generator = SystemRandomNumberGenerator()
         var coverage: [FaultCoverage] = []
         var trialCount = 0
         var bound: [(Scenario, VariableBindings)] = []
-        for (index, scenario) in config.scenarios.enumerated() {
+        for (index, scenario) in scenarios.enumerated() {
             if interruption?.isRequested == true { throw InterruptedError() }
             let known = Set(scenario.variableNames)
             let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
             bound.append((scenario, bindings))
             if scenario.isConcurrent {
-                findings += try await race(scenario, bindings: bindings, roles: roles, runID: "\(runID)-\(index + 1)r")
+                findings += try await race(
+                    scenario, bindings: bindings, roles: roles, runID: "\(runID)-\(index + 1)r", catalog: catalog)
             }
             // Both endpoints are explored at once, each with its own trials and namespaces.
             let allowed = serverFaults
@@ -124,7 +134,7 @@ public struct InjectAudit: Sendable {
                     group.addTask {
                         let explored = try await self.explore(
                             scenario, bindings: bindings, endpoint: endpoint, role: role, serverFaults: allowed[i],
-                            runID: "\(runID)-\(index + 1)", progress: (index + 1, config.scenarios.count))
+                            runID: "\(runID)-\(index + 1)", progress: (index + 1, scenarios.count), catalog: catalog)
                         return (i, explored)
                     }
                 }
@@ -152,7 +162,7 @@ public struct InjectAudit: Sendable {
             logger.info("restarting \(role) with the restart command, then checking what survived")
             let check = RestartCheck(
                 endpoint: endpoint, role: role, command: command, options: config.connection, trialTimeout: config.trialTimeout,
-                ledger: ledger)
+                catalog: catalog, ledger: ledger)
             let survivals = try await check.run(bound, runID: runID)
             let lost = survivals.reduce(0) { $0 + $1.lost.count }
             restarts.append((role, lost))
@@ -187,20 +197,22 @@ public struct InjectAudit: Sendable {
             notes: [
                 "\(trialCount) trials \(mode); each ran in its own namespace behind its own fault proxy.",
                 ledger.note(roles: roles, namespaces: "`redisaudit:\(runID)-*:`"),
-            ])
+            ] + skipped + [catalog.learnedNote].compactMap { $0 })
         return AuditReport(
             tool: ToolInfo(), command: "inject", summary: summary, findings: ranked, profiles: profiles, coverage: coverage)
     }
 
     /// Runs a concurrent scenario `trials` times with all its clients on every endpoint (no
     /// fault: the race is the fault) and reports how often each invariant failed.
-    private func race(_ scenario: Scenario, bindings: VariableBindings, roles: [String], runID: String) async throws -> [Finding]
-    {
+    private func race(
+        _ scenario: Scenario, bindings: VariableBindings, roles: [String], runID: String, catalog: CommandCatalog
+    ) async throws -> [Finding] {
         let config = configuration
         var runs: [[ScenarioRun]] = []
         for (role, endpoint) in zip(roles, config.endpoints) {
             let replayer = ScenarioReplayer(
-                endpoint: endpoint, options: config.connection, role: role, interruption: interruption, ledger: ledger)
+                endpoint: endpoint, options: config.connection, role: role, interruption: interruption, ledger: ledger,
+                catalog: catalog)
             var trials: [ScenarioRun] = []
             for trial in 0..<config.trials {
                 if interruption?.isRequested == true { throw InterruptedError() }
@@ -224,14 +236,14 @@ public struct InjectAudit: Sendable {
 
     private func explore(
         _ scenario: Scenario, bindings: VariableBindings, endpoint: Endpoint, role: String, serverFaults: [ServerFault],
-        runID: String, progress: (Int, Int)
+        runID: String, progress: (Int, Int), catalog: CommandCatalog
     ) async throws -> Exploration {
         let config = configuration
         // A concurrent block is explored as one client runs it: a fault point per command of client 0.
         let scenario = scenario.singleClient
         let replayer = TrialReplayer(
             endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout,
-            interruption: interruption, ledger: ledger)
+            interruption: interruption, ledger: ledger, catalog: catalog)
         func namespace(_ trial: Int) -> Namespace {
             guard let namespace = Namespace(runID: "\(runID)-\(trial)\(role.lowercased())") else {
                 preconditionFailure("generated run ids are valid namespace ids")

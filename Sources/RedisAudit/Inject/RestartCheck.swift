@@ -9,6 +9,8 @@ struct RestartCheck: Sendable {
     let command: String
     let options: ConnectionOptions
     let trialTimeout: TimeAmount
+    /// The commands the scenarios may send.
+    let catalog: CommandCatalog
     /// Where the namespace cleanups' confirmed outcomes are recorded.
     var ledger: CleanupLedger? = nil
 
@@ -22,7 +24,8 @@ struct RestartCheck: Sendable {
     }
 
     func run(_ scenarios: [(Scenario, VariableBindings)], runID: String) async throws -> [Survival] {
-        let replayer = TrialReplayer(endpoint: endpoint, role: role, options: options, trialTimeout: trialTimeout, ledger: ledger)
+        let replayer = TrialReplayer(
+            endpoint: endpoint, role: role, options: options, trialTimeout: trialTimeout, ledger: ledger, catalog: catalog)
         var written: [(scenario: Scenario, namespace: Namespace, state: NamespaceState)] = []
         for (index, (scenario, bindings)) in scenarios.enumerated() {
             guard let namespace = Namespace(runID: "\(runID)-restart\(index + 1)\(role.lowercased())") else { continue }

@@ -48,6 +48,8 @@ struct TrialReplayer: Sendable {
     var interruption: Interruption? = nil
     /// Where the namespace cleanup's confirmed outcome is recorded.
     var ledger: CleanupLedger? = nil
+    /// The commands the trial may send: the table's, and those learned from the endpoints.
+    var catalog: CommandCatalog = .table
     /// How long a delay fault holds a reply: beyond the trial timeout.
     var delay: TimeAmount { trialTimeout + .milliseconds(max(100, trialTimeout.nanoseconds / 2_000_000)) }
 
@@ -126,8 +128,8 @@ struct TrialReplayer: Sendable {
                         retriedAfterTransportFailure: false, keyStates: [:], skipped: true))
                 continue
             }
-            let executor = StepExecutor(bindings: flow.bindings, namespace: namespace)
-            let prepared = try executor.prepare(step)
+            let executor = StepExecutor(bindings: flow.bindings, namespace: namespace, catalog: catalog)
+            let prepared = try await executor.prepare(step)
             for key in prepared.flatMap(\.keys) { tracker.add(key) }
             if let fault = plan.serverFault, let control, index == plan.point?.step {
                 pending = await ServerFaultInjection(fault: fault, control: control, duration: delay, clientName: clientName)

@@ -58,6 +58,8 @@ struct ConcurrentRunner {
     let options: ConnectionOptions
     let namespace: Namespace
     let bindings: VariableBindings
+    /// The commands the run may send, and where their keys are.
+    let catalog: CommandCatalog
 
     /// What one client did.
     private struct ClientResult: Sendable {
@@ -118,17 +120,20 @@ struct ConcurrentRunner {
             }
         }
 
-        let shared = sharedCommands(block)
+        let shared = await sharedCommands(block)
         let gate = StartingGate(expected: connections.count, loops: connections.map { $0.1.eventLoop })
         let ready = connections.count
         let namespace = self.namespace
         let bindings = self.bindings
+        let catalog = self.catalog
         let results = try await withThrowingTaskGroup(of: ClientResult.self) { group in
             for (i, connection) in connections {
                 // Each client runs on its connection's event loop (see EventLoopTaskExecutor).
                 group.addTask(executorPreference: EventLoopTaskExecutor(connection.eventLoop)) {
                     try await Self.client(
-                        i, block: block, connection: connection, bindings: bindings, namespace: namespace, shared: shared, gate: gate)
+                        i, block: block, connection: connection, bindings: bindings, namespace: namespace, catalog: catalog,
+                        shared: shared,
+                        gate: gate)
                 }
             }
             var all: [ClientResult] = []
@@ -191,24 +196,34 @@ struct ConcurrentRunner {
     /// what came before and is prepared when its turn comes.
     private static func client(
         _ index: Int, block: ConcurrentBlock, connection: RedisConnection, bindings: VariableBindings, namespace: Namespace,
-        shared: [[StepExecutor.PreparedCommand]?], gate: StartingGate
+        catalog: CommandCatalog, shared: [[StepExecutor.PreparedCommand]?], gate: StartingGate
     ) async throws -> ClientResult {
         var session = ReplaySession(connection: connection, endpoint: connection.endpoint, options: connection.options)
         var flow = ClientFlow(bindings: bindings.adding(ConcurrentBlock.clientVariable, String(index)))
         var result = ClientResult(
-            steps: Array(repeating: nil, count: block.steps.count), tallies: [:], keys: [], commands: 0, stopped: false, finished: nil)
+            steps: Array(repeating: nil, count: block.steps.count), tallies: [:], keys: [], commands: 0, stopped: false,
+            finished: nil)
         do {
-            let first = Result {
-                try block.steps.first.flatMap { try Self.prepare($0, flow: &flow, namespace: namespace, shared: shared[0]) }
+            var first: Result<[StepExecutor.PreparedCommand]?, any Error> = .success(nil)
+            if let step = block.steps.first {
+                do {
+                    first = .success(
+                        try await Self.prepare(step, flow: &flow, namespace: namespace, catalog: catalog, shared: shared[0]))
+                } catch {
+                    first = .failure(error)
+                }
             }
             // Every client arrives, the one whose first step cannot be rendered too, or the others would wait for ever.
             await gate.arrive(on: connection.eventLoop)
             for (j, step) in block.steps.enumerated() {
-                let next = j == 0 ? try first.get() : try Self.prepare(step, flow: &flow, namespace: namespace, shared: shared[j])
+                let next =
+                    j == 0
+                    ? try first.get()
+                    : try await Self.prepare(step, flow: &flow, namespace: namespace, catalog: catalog, shared: shared[j])
                 guard let prepared = next else { continue }
                 // A shared step's keys are the block's, counted once in `run`.
                 if shared[j] == nil { result.keys += prepared.flatMap(\.keys) }
-                var executor = StepExecutor(bindings: flow.bindings, namespace: namespace)
+                var executor = StepExecutor(bindings: flow.bindings, namespace: namespace, catalog: catalog)
                 executor.keepsArguments = false
                 let execution: StepExecutor.Execution
                 do {
@@ -245,27 +260,33 @@ struct ConcurrentRunner {
 
     /// The step's commands rendered for this client, or nil when its `if` skips it.
     private static func prepare(
-        _ step: Step, flow: inout ClientFlow, namespace: Namespace, shared: [StepExecutor.PreparedCommand]?
-    ) throws -> [StepExecutor.PreparedCommand]? {
+        _ step: Step, flow: inout ClientFlow, namespace: Namespace, catalog: CommandCatalog,
+        shared: [StepExecutor.PreparedCommand]?
+    ) async throws -> [StepExecutor.PreparedCommand]? {
         guard try flow.shouldRun(step) else {
             flow.skipped(step)
             return nil
         }
         if let shared { return shared }
-        return try StepExecutor(bindings: flow.bindings, namespace: namespace).prepare(step)
+        return try await StepExecutor(bindings: flow.bindings, namespace: namespace, catalog: catalog).prepare(step)
     }
 
     /// Each step's commands rendered once for every client when they use neither `${client}`
     /// nor a variable the block captures (the same GET of the same key for a thousand clients);
     /// nil for a step each client renders with its own variables.
-    private func sharedCommands(_ block: ConcurrentBlock) -> [[StepExecutor.PreparedCommand]?] {
+    private func sharedCommands(_ block: ConcurrentBlock) async -> [[StepExecutor.PreparedCommand]?] {
         var own: Set<String> = [ConcurrentBlock.clientVariable]
         for step in block.steps { if let name = step.capture { own.insert(name) } }
-        let executor = StepExecutor(bindings: bindings, namespace: namespace)
-        return block.steps.map { step in
+        let executor = StepExecutor(bindings: bindings, namespace: namespace, catalog: catalog)
+        var shared: [[StepExecutor.PreparedCommand]?] = []
+        for step in block.steps {
             let references = step.commands.flatMap(\.arguments).map { try? $0.references() }
-            guard references.allSatisfy({ $0.map { own.isDisjoint(with: $0) } ?? false }) else { return nil }
-            return try? executor.prepare(step)
+            guard references.allSatisfy({ $0.map { own.isDisjoint(with: $0) } ?? false }) else {
+                shared.append(nil)
+                continue
+            }
+            shared.append(try? await executor.prepare(step))
         }
+        return shared
     }
 }

@@ -105,7 +105,19 @@ public struct Namespace: Hashable, Sendable {
     public func rewrite(_ command: RESPCommand) throws(CommandRefusal) -> NamespacedCommand {
         let strings = command.arguments.map { String(decoding: $0, as: UTF8.self) }
         let spec = try CommandTable.check(strings: strings)
-        let positions = try CommandTable.keyPositions(of: spec, in: strings)
+        return rewrite(command, spec: spec, positions: try CommandTable.keyPositions(of: spec, in: strings))
+    }
+
+    /// `rewrite(_:)` for the commands of a catalog: the table's, and those learned from the
+    /// endpoints (whose keys may be located by asking an endpoint).
+    public func rewrite(_ command: RESPCommand, catalog: CommandCatalog) async throws(CommandRefusal) -> NamespacedCommand {
+        let strings = command.arguments.map { String(decoding: $0, as: UTF8.self) }
+        let (spec, positions) = try await catalog.locate(strings)
+        return rewrite(command, spec: spec, positions: positions)
+    }
+
+    /// The command with the arguments at `positions` prefixed.
+    private func rewrite(_ command: RESPCommand, spec: CommandSpec, positions: [Int]) -> NamespacedCommand {
         var arguments = command.arguments
         var keys: [[UInt8]] = []
         for position in positions {
@@ -155,7 +167,7 @@ public struct NamespacedCommand: Hashable, Sendable {
     public var command: RESPCommand
     /// The namespaced keys it touches, in argument order (patterns are not keys and are not listed).
     public var keys: [[UInt8]]
-    /// What the command table says about the command.
+    /// What the command table (or, for a learned command, its endpoint) says about the command.
     public var spec: CommandSpec
 
     public init(command: RESPCommand, keys: [[UInt8]], spec: CommandSpec) {

@@ -14,16 +14,19 @@ public struct ScenarioReplayer: Sendable {
     public var interruption: Interruption?
     /// Where the namespace cleanup's confirmed outcome is recorded.
     public var ledger: CleanupLedger?
+    /// The commands the run may send: the table's, and those learned from the endpoints.
+    public var catalog: CommandCatalog
 
     public init(
         endpoint: Endpoint, options: ConnectionOptions, role: String, interruption: Interruption? = nil,
-        ledger: CleanupLedger? = nil
+        ledger: CleanupLedger? = nil, catalog: CommandCatalog = .table
     ) {
         self.endpoint = endpoint
         self.options = options
         self.role = role
         self.interruption = interruption
         self.ledger = ledger
+        self.catalog = catalog
     }
 
     /// Runs the scenario in `namespace` and always cleans the namespace afterwards,
@@ -57,7 +60,8 @@ public struct ScenarioReplayer: Sendable {
         for (index, step) in scenario.steps.enumerated() {
             if interruption?.isRequested == true { throw InterruptedError() }
             if case .concurrent(let block) = step.kind {
-                let runner = ConcurrentRunner(endpoint: endpoint, options: options, namespace: namespace, bindings: bindings)
+                let runner = ConcurrentRunner(
+                    endpoint: endpoint, options: options, namespace: namespace, bindings: bindings, catalog: catalog)
                 let (outcome, keys) = try await runner.run(block)
                 for key in keys { tracker.add(key) }
                 for (name, n) in outcome.tallies { tallies[name, default: 0] += n }
@@ -77,8 +81,8 @@ public struct ScenarioReplayer: Sendable {
                         retriedAfterTransportFailure: false, keyStates: records.last?.keyStates ?? [:], skipped: true))
                 continue
             }
-            let executor = StepExecutor(bindings: flow.bindings, namespace: namespace)
-            let prepared = try executor.prepare(step)
+            let executor = StepExecutor(bindings: flow.bindings, namespace: namespace, catalog: catalog)
+            let prepared = try await executor.prepare(step)
             for key in prepared.flatMap(\.keys) { tracker.add(key) }
             let execution = try await executor.execute(step, prepared: prepared, session: &session)
             try flow.ran(step, commands: execution.commands, failure: execution.failure)

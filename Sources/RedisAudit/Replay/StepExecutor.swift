@@ -10,6 +10,8 @@ import RESP
 struct StepExecutor {
     let bindings: VariableBindings
     let namespace: Namespace
+    /// The commands the run may send, and where their keys are.
+    let catalog: CommandCatalog
     /// False for a concurrent block's clients: a command's arguments are kept for the report
     /// only when it failed (the block reports counts and one failing sample, and a thousand
     /// clients would otherwise copy every argument of every command).
@@ -50,13 +52,24 @@ struct StepExecutor {
         "EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO",
     ]
 
-    func prepare(_ step: Step) throws -> [PreparedCommand] {
-        try step.commands.map { template in
-            let rewritten = try namespace.rewrite(try template.render(bindings))
-            return PreparedCommand(
-                template: template, command: rewritten.command, keys: rewritten.keys, specName: rewritten.spec.name,
-                setsTTL: Self.ttlSetting.contains(rewritten.spec.name))
+    /// The step's commands rendered and rewritten into the namespace; a command the catalog
+    /// refuses is a scenario error at its line.
+    func prepare(_ step: Step) async throws -> [PreparedCommand] {
+        var prepared: [PreparedCommand] = []
+        prepared.reserveCapacity(step.commands.count)
+        for template in step.commands {
+            let rewritten: NamespacedCommand
+            do {
+                rewritten = try await namespace.rewrite(try template.render(bindings), catalog: catalog)
+            } catch let refusal as CommandRefusal {
+                throw ScenarioError(refusal.message, at: template.location)
+            }
+            prepared.append(
+                PreparedCommand(
+                    template: template, command: rewritten.command, keys: rewritten.keys, specName: rewritten.spec.name,
+                    setsTTL: Self.ttlSetting.contains(rewritten.spec.name)))
         }
+        return prepared
     }
 
     /// The commands as they go on the wire: a transaction's inside MULTI and EXEC.

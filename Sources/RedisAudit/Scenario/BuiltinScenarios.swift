@@ -71,6 +71,13 @@ public enum BuiltinScenarios {
         return try ScenarioLoader.load(contentsOf: file.path)
     }
 
+    /// True when the scenario was loaded from the built-in scenarios' directory.
+    public static func contains(_ scenario: Scenario) -> Bool {
+        guard let directory = directory() else { return false }
+        let folder = URL(fileURLWithPath: scenario.file).deletingLastPathComponent().standardizedFileURL.resolvingSymlinksInPath()
+        return folder == URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath()
+    }
+
     /// Scenario files in a directory as (name, path), sorted by name.
     static func files(in directory: String) -> [(name: String, path: String)] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }

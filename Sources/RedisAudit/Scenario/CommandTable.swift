@@ -191,7 +191,8 @@ public enum CommandTable {
             let end = last < 0 ? count + last : last
             guard first < count, end >= first else { return [] }
             guard end < count else {
-                throw refuse("wrong number of arguments for \(spec.name): it takes \(spec.arityPhrase), got \(count - spec.nameWords)")
+                throw refuse(
+                    "wrong number of arguments for \(spec.name): it takes \(spec.arityPhrase), got \(count - spec.nameWords)")
             }
             if step > 1, (end - first + 1) % step != 0 {
                 throw refuse("wrong number of arguments for \(spec.name): its arguments come in groups of \(step)")
@@ -199,13 +200,16 @@ public enum CommandTable {
             return Array(stride(from: first, through: end, by: step))
         case .numkeys(let fixed, let countAt):
             guard countAt < count else {
-                throw refuse("wrong number of arguments for \(spec.name): it takes \(spec.arityPhrase), got \(count - spec.nameWords)")
+                throw refuse(
+                    "wrong number of arguments for \(spec.name): it takes \(spec.arityPhrase), got \(count - spec.nameWords)")
             }
             guard let n = Int(arguments[countAt]), n >= 0 else {
                 throw refuse("\(spec.name) needs a number of keys at argument \(countAt), got '\(arguments[countAt])'")
             }
             guard countAt + n < count else {
-                throw refuse("\(spec.name) says \(n) key\(n == 1 ? "" : "s") but has only \(count - countAt - 1) argument\(count - countAt - 1 == 1 ? "" : "s") after the count")
+                throw refuse(
+                    "\(spec.name) says \(n) key\(n == 1 ? "" : "s") but has only \(count - countAt - 1) argument\(count - countAt - 1 == 1 ? "" : "s") after the count"
+                )
             }
             return fixed + Array((countAt + 1)..<(countAt + 1 + n))
         case .streams:
@@ -261,7 +265,8 @@ public enum CommandTable {
     static let refusedWithoutSubcommand: [String: String] = [
         "OBJECT": "OBJECT is refused without a key-taking subcommand (ENCODING, IDLETIME, FREQ, REFCOUNT)",
         "CONFIG": "CONFIG is refused except CONFIG GET: it changes the server for everyone",
-        "CLIENT": "CLIENT is refused except CLIENT ID, CLIENT GETNAME and CLIENT SETNAME: it acts on other connections",
+        "CLIENT":
+            "CLIENT is refused except CLIENT ID, GETNAME, SETNAME, NO-EVICT and NO-TOUCH (which act on the caller's own connection): the others act on other connections or the whole server",
         "SCRIPT": "SCRIPT is refused except SCRIPT LOAD and SCRIPT EXISTS",
         "FUNCTION": "FUNCTION is refused (only FCALL is supported): it changes the server's function libraries for everyone",
         "CLUSTER": "CLUSTER is refused: it changes or inspects the cluster, not the run's keys",
@@ -422,7 +427,7 @@ public enum CommandTable {
         add("SINTERSTORE", -3, allKeys, w)
         add("SUNIONSTORE", -3, allKeys, w)
         add("SDIFFSTORE", -3, allKeys, w)
-        add("SINTERCARD", -3, .numkeys(fixed: [], countAt: 1), r)
+        // SINTERCARD (Redis 7.0+) is learned from the endpoints: COMMAND INFO calls it a read whose keys follow a count.
         add("SSCAN", -3, key1, [.readonly, .setReply, .scanReply])
         // Sorted sets
         add("ZADD", -4, key1, w)
@@ -535,6 +540,12 @@ public enum CommandTable {
         add("CLIENT ID", 2, .none, [.readonly, .nondeterministic])
         add("CLIENT GETNAME", 2, .none, r)
         add("CLIENT SETNAME", 3, .none, [])
+        // The caller's own connection: not evicted, or not touching the keys it reads.
+        add("CLIENT NO-EVICT", 3, .none, [])
+        add("CLIENT NO-TOUCH", 3, .none, [])
+        // Replication acknowledgements: no key; blocks until the replicas (or the AOF) confirm or the timeout.
+        add("WAIT", 3, .none, .blocking)
+        add("WAITAOF", 4, .none, .blocking)
         return t
     }()
 }

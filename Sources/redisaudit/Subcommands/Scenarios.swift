@@ -38,7 +38,8 @@ struct Scenarios: AsyncParsableCommand {
         }
     }
 
-    /// `scenarios validate FILE...`: load files and report every error, touching no endpoint.
+    /// `scenarios validate FILE...`: load files and report every error, touching no endpoint;
+    /// list the commands the built-in table does not know (the endpoints describe them at run time).
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check scenario files without touching any endpoint.")
 
@@ -54,7 +55,14 @@ struct Scenarios: AsyncParsableCommand {
             for file in files {
                 do {
                     let scenario = try ScenarioLoader.load(contentsOf: file)
-                    print("\(file): ok (\(scenario.name): \(scenario.steps.count) steps, \(scenario.invariants.count) invariants)")
+                    print(
+                        "\(file): ok (\(scenario.name): \(scenario.steps.count) steps, \(scenario.invariants.count) invariants)")
+                    let unlisted = CommandCatalog.unlisted(in: [scenario])
+                    if !unlisted.isEmpty {
+                        print(
+                            "\(file): not in the built-in command table, looked up on the endpoints when it runs: "
+                                + unlisted.joined(separator: ", "))
+                    }
                 } catch {
                     failed = true
                     ExitStatus.printError(String(describing: error))

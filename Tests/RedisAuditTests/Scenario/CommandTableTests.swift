@@ -30,7 +30,10 @@ import Testing
         #expect(try spec("CLIENT", "ID").flags.contains(.nondeterministic))
         #expect(try spec("GET", "k").flags.contains(.nondeterministic) == false)
 
-        for args in [["INCR", "k"], ["INCRBY", "k", "2"], ["DECR", "k"], ["LPUSH", "l", "a"], ["RPUSH", "l", "a"], ["APPEND", "k", "a"], ["HINCRBY", "h", "f", "1"], ["ZINCRBY", "z", "1", "m"]] {
+        for args in [
+            ["INCR", "k"], ["INCRBY", "k", "2"], ["DECR", "k"], ["LPUSH", "l", "a"], ["RPUSH", "l", "a"], ["APPEND", "k", "a"],
+            ["HINCRBY", "h", "f", "1"], ["ZINCRBY", "z", "1", "m"],
+        ] {
             #expect(try CommandTable.check(strings: args).flags.contains(.nonIdempotent), "\(args)")
         }
         for args in [["SET", "k", "v"], ["SETEX", "k", "1", "v"], ["SADD", "s", "m"], ["EXPIRE", "k", "1"], ["DEL", "k"]] {
@@ -56,6 +59,26 @@ import Testing
         #expect(throws: CommandRefusal.self) { try spec("CLIENT", "LIST") }
         #expect(throws: CommandRefusal.self) { try spec("FUNCTION", "FLUSH") }
         #expect(try spec("FCALL", "f", "1", "k").keys == .numkeys(fixed: [], countAt: 2))
+    }
+
+    /// WAIT and WAITAOF touch no key; CLIENT NO-EVICT and NO-TOUCH act on the caller's own
+    /// connection; every other CLIENT subcommand acts on other connections and stays refused.
+    @Test func ownConnectionAndReplicationCommands() throws {
+        #expect(try spec("WAIT", "0", "0").keys == .none)
+        #expect(try spec("WAIT", "0", "0").flags.contains(.blocking))
+        #expect(try spec("WAITAOF", "0", "0", "0").keys == .none)
+        #expect(throws: CommandRefusal.self) { try spec("WAIT", "0") }
+        #expect(try spec("CLIENT", "NO-EVICT", "on").name == "CLIENT NO-EVICT")
+        #expect(try spec("client", "no-touch", "off").name == "CLIENT NO-TOUCH")
+        for subcommand in ["KILL", "PAUSE", "UNPAUSE", "UNBLOCK", "LIST", "REPLY", "TRACKING"] {
+            do {
+                _ = try CommandTable.check(strings: ["CLIENT", subcommand, "x"])
+                Issue.record("CLIENT \(subcommand) is accepted")
+            } catch {
+                #expect(error.message.contains("act on other connections or the whole server"), "\(subcommand)")
+                #expect(error.message.contains("NO-EVICT"))
+            }
+        }
     }
 
     @Test func refusalsSayWhy() {
