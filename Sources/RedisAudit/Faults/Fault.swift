@@ -10,7 +10,7 @@ import RESP
 public protocol Fault: Sendable {
     /// The rule's first word, e.g. `kill-after`.
     static var kind: String { get }
-    /// One line for the README and error messages.
+    /// One line for docs/proxy.md and error messages.
     static var summary: String { get }
     /// The kind's own parameters, with what they mean.
     static var parameters: KeyValuePairs<String, String> { get }

@@ -7,7 +7,7 @@ import NIOCore
 ///     KIND[:COMMAND][:param=value,...]
 ///     kill-after:EXPIRE   kill-before:nth=3   drop:DEL:reply=-ERR lost   latency:ms=20,jitter=5
 public struct FaultRule: Sendable, CustomStringConvertible {
-    /// Every known kind, in the order the README lists them.
+    /// Every known kind, in the order docs/proxy.md lists them.
     public static let kinds: [any Fault.Type] = [
         KillBefore.self, KillAfter.self, Reset.self, Drop.self, Delay.self, Latency.self, Down.self,
         Bandwidth.self, Slicer.self, LimitData.self, Timeout.self, SlowClose.self,
