@@ -40,6 +40,22 @@ struct AccessFailure: Sendable {
 /// `command-unsupported` for unknown commands and closed connections, `command-denied`
 /// (with the ACL categories that would allow it) for NOPERM.
 enum AccessFindings {
+    /// The findings for every command one side did not run, with the ACL categories of the
+    /// denied ones asked of `connections`; each profile gets the commands denied on it.
+    static func findings(
+        _ failures: [AccessFailure], profiles: inout [ServerProfile], asking connections: [RedisConnection]
+    ) async -> [Finding] {
+        var categories: [String: [String]] = [:]
+        for name in Set(failures.filter { $0.access == .denied }.map(\.command)) {
+            categories[name] = await Self.categories(of: name, on: connections)
+        }
+        for index in profiles.indices {
+            let denied = Set(failures.filter { $0.access == .denied && $0.role == profiles[index].role }.map(\.command))
+            if !denied.isEmpty { profiles[index].denied = denied.sorted() }
+        }
+        return findings(failures, categories: categories)
+    }
+
     static func findings(_ failures: [AccessFailure], categories: [String: [String]] = [:]) -> [Finding] {
         var order: [String] = []
         var grouped: [String: [AccessFailure]] = [:]
@@ -62,7 +78,9 @@ enum AccessFindings {
             case .denied:
                 let allowing = categories[name] ?? []
                 if !allowing.isEmpty { evidence.append("ACL categories of \(name): " + allowing.joined(separator: " ")) }
-                let grant = allowing.isEmpty ? "`+\(name.lowercased())`" : "`+\(name.lowercased())` (or one of \(allowing.joined(separator: ", ")))"
+                let grant =
+                    allowing.isEmpty
+                    ? "`+\(name.lowercased())`" : "`+\(name.lowercased())` (or one of \(allowing.joined(separator: ", ")))"
                 return Finding(
                     identity: "denied|\(name)|\(role)", severity: .high, category: .commandDenied,
                     title: "\(name) is denied to the audit's user on \(role) (NOPERM)",
@@ -70,13 +88,15 @@ enum AccessFindings {
                     step: scenarios.count == 1 ? first.location : nil, evidence: evidence,
                     why: "The server knows \(name) but the user's ACL refuses it: an application connecting as this user fails "
                         + "every request that needs it. Its replies are not compared, so they add no further findings.",
-                    fix: "Grant it to the application's user (ACL SETUSER user \(grant)), or audit with the user the application really uses.",
+                    fix:
+                        "Grant it to the application's user (ACL SETUSER user \(grant)), or audit with the user the application really uses.",
                     occurrences: all.count)
             case .unknown, .closedConnection:
                 let closed = first.access == .closedConnection
                 return Finding(
                     identity: "unsupported|\(name)|\(role)", severity: .high, category: .commandUnsupported,
-                    title: closed ? "\(role) closed the connection on \(name)" : "\(name) is not supported on \(role) (unknown command)",
+                    title: closed
+                        ? "\(role) closed the connection on \(name)" : "\(name) is not supported on \(role) (unknown command)",
                     endpoints: [role], scenario: scenarios.count == 1 ? first.scenario : nil,
                     step: scenarios.count == 1 ? first.location : nil, evidence: evidence,
                     why: closed
@@ -98,7 +118,10 @@ enum AccessFindings {
         let words = name.split(separator: " ").map { Array($0.utf8) }
         guard let command = words.first else { return [] }
         for connection in connections {
-            guard case .reply(let reply) = await connection.send([RESPCommand(arguments: [Array("COMMAND".utf8), Array("INFO".utf8), command])])[0],
+            guard
+                case .reply(let reply) = await connection.send([
+                    RESPCommand(arguments: [Array("COMMAND".utf8), Array("INFO".utf8), command])
+                ])[0],
                 let info = reply.arrayElements?.first?.arrayElements, info.count > 6,
                 let categories = info[6].arrayElements
             else { continue }

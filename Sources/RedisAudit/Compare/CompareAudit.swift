@@ -148,24 +148,16 @@ public struct CompareAudit: Sendable {
                 }
             }
             let comparison = ScenarioComparison(trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance)
-            accessFailures += comparison.accessFailures()
-            let scenarioFindings = comparison
-                .findings()
+            let access = comparison.accessFailures()
+            accessFailures += access
+            let scenarioFindings = comparison.findings(access: access)
             logger.debug(
                 "\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings")
             findings += scenarioFindings
         }
         notes.insert(ledger.note(roles: ["A", "B"], namespaces: "`redisaudit:\(runID)-*:`"), at: 0)
         findings += ledger.findings(roles: ["A", "B"])
-        var categories: [String: [String]] = [:]
-        for name in Set(accessFailures.filter { $0.access == .denied }.map(\.command)) {
-            categories[name] = await AccessFindings.categories(of: name, on: [connA, connB])
-        }
-        findings += AccessFindings.findings(accessFailures, categories: categories)
-        for index in profiles.indices {
-            let denied = Set(accessFailures.filter { $0.access == .denied && $0.role == profiles[index].role }.map(\.command))
-            if !denied.isEmpty { profiles[index].denied = denied.sorted() }
-        }
+        findings += await AccessFindings.findings(accessFailures, profiles: &profiles, asking: [connA, connB])
         // Commands of the built-in scenarios that were not run (no endpoint knows them) are no difference.
         let ranCommands = Set(scenarios.flatMap { $0.steps.flatMap { $0.commands.map(\.name) } })
         findings += ProfileComparison.findings(

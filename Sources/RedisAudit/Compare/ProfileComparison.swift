@@ -77,8 +77,7 @@ public enum ProfileComparison {
                     evidence: ["A: rdb \(a.setting("rdb") ?? "n/a"), aof \(a.setting("aof") ?? "n/a")",
                                "B: rdb \(b.setting("rdb") ?? "n/a"), aof \(b.setting("aof") ?? "n/a")"],
                     why: "The same on both sides, so not a parity problem; but a restart loses all session data.",
-                    fix: "Enable RDB or AOF where session data must survive restarts."))
-                findings[findings.count - 1].scope = .shared
+                    fix: "Enable RDB or AOF where session data must survive restarts.", scope: .shared))
             }
         }
 
@@ -93,8 +92,8 @@ public enum ProfileComparison {
                 endpoints: missing,
                 evidence: ["COMMAND INFO \(name)", "A: \(describe(availA))", "B: \(describe(availB))"],
                 why: "The scenarios use \(name); on that host the application gets an error instead.",
-                fix: "Use a host that supports \(name), or replace it with commands both hosts support."))
-            findings[findings.count - 1].scope = missing.count == 2 ? .shared : .difference
+                fix: "Use a host that supports \(name), or replace it with commands both hosts support.",
+                scope: missing.count == 2 ? .shared : nil))
         }
         if usesLua { capability("Lua scripting (EVAL)", "lua", a.lua, b.lua, roles: roles, into: &findings) }
         if usesMulti { capability("MULTI/EXEC transactions", "multi", a.multi, b.multi, roles: roles, into: &findings) }
@@ -118,8 +117,8 @@ public enum ProfileComparison {
             endpoints: missing,
             evidence: ["A: \(a.map { $0 ? "works" : "fails" } ?? "not checked")", "B: \(b.map { $0 ? "works" : "fails" } ?? "not checked")"],
             why: "The scenarios depend on \(what).",
-            fix: "Use a host that supports \(what), or restructure the scripts."))
-        findings[findings.count - 1].scope = missing.count == roles.count ? .shared : .difference
+            fix: "Use a host that supports \(what), or restructure the scripts.",
+            scope: missing.count == roles.count ? .shared : nil))
     }
 
     /// True for policies that delete keys under memory pressure.

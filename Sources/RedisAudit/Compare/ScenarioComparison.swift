@@ -31,7 +31,12 @@ public struct ScenarioComparison {
     var roles: [String] { [a.role, b.role] }
 
     public func findings() -> [Finding] {
-        let access = accessFailures()
+        findings(access: accessFailures())
+    }
+
+    /// The findings, given this comparison's `accessFailures()` (computed once by the caller
+    /// that also reports them).
+    func findings(access: [AccessFailure]) -> [Finding] {
         var findings: [Finding] = []
         findings += flow()
         for (sa, sb) in zip(a.steps, b.steps) {
@@ -43,11 +48,7 @@ public struct ScenarioComparison {
         findings += expectations()
         findings += trialsA.count > 1 || trialsB.count > 1 ? raceInvariants() : invariants()
         findings += RaceFindings.clients([trialsA, trialsB])
-        return findings.map { finding in
-            var finding = consequence(finding, of: access)
-            finding.scope = finding.scope ?? .difference
-            return finding
-        }
+        return findings.map { consequence($0, of: access) }
     }
 
     // MARK: Commands one side did not run
@@ -62,15 +63,18 @@ public struct ScenarioComparison {
                 for (index, (record, other)) in zip(mine.commands, theirs.commands).enumerated() {
                     guard let access = CommandAccess.of(record.outcome), CommandAccess.of(other.outcome) == nil else { continue }
                     // Behind a closed connection every later command of the step fails too: the first is the cause.
-                    if access == .closedConnection, mine.commands[..<index].contains(where: { CommandAccess.of($0.outcome) == .closedConnection }) {
+                    if access == .closedConnection,
+                        mine.commands[..<index].contains(where: { CommandAccess.of($0.outcome) == .closedConnection })
+                    {
                         continue
                     }
                     var evidence = [Transcript.command(record.display)]
                     evidence += Transcript.reply(run.role, record.outcome)
                     evidence += Transcript.reply(run.role == a.role ? b.role : a.role, other.outcome)
-                    failures.append(AccessFailure(
-                        command: record.specName, role: run.role, access: access, scenario: scenario,
-                        location: Transcript.location(step: mine, record: record), evidence: evidence))
+                    failures.append(
+                        AccessFailure(
+                            command: record.specName, role: run.role, access: access, scenario: scenario,
+                            location: Transcript.location(step: mine, record: record), evidence: evidence))
                     if access == .closedConnection { break }
                 }
             }
@@ -79,7 +83,7 @@ public struct ScenarioComparison {
     }
 
     /// True when a command's reply difference comes from one side not running it.
-    private func isAccessFailure(_ ra: CommandRecord, _ rb: CommandRecord, in step: StepRecord) -> Bool {
+    private func isAccessFailure(_ ra: CommandRecord, _ rb: CommandRecord) -> Bool {
         let ca = CommandAccess.of(ra.outcome), cb = CommandAccess.of(rb.outcome)
         return (ca == nil) != (cb == nil)
     }
@@ -93,7 +97,9 @@ public struct ScenarioComparison {
         else { return finding }
         var finding = finding
         finding.severity = .low
-        let what = cause.access == .denied ? "is denied" : cause.access == .closedConnection ? "closed the connection" : "is not supported"
+        let what =
+            cause.access == .denied
+            ? "is denied" : cause.access == .closedConnection ? "closed the connection" : "is not supported"
         finding.evidence.append(
             "follows from \(cause.command) on \(cause.role) (\(cause.location)): it \(what) there; see that finding")
         return finding
@@ -104,7 +110,7 @@ public struct ScenarioComparison {
     private func raceInvariants() -> [Finding] {
         RaceFindings.invariants([trialsA, trialsB]).map { finding in
             var finding = finding
-            finding.scope = Set(finding.endpoints) == Set(roles) ? .shared : .difference
+            if Set(finding.endpoints) == Set(roles) { finding.scope = .shared }
             return finding
         }
     }
@@ -114,18 +120,22 @@ public struct ScenarioComparison {
     private func flow() -> [Finding] {
         guard a.abortedAt != b.abortedAt else { return [] }
         func describe(_ run: ScenarioRun) -> String {
-            run.abortedAt.map { "\(run.role): stopped at step \($0 + 1) (on_error: abort)" } ?? "\(run.role): completed all \(run.steps.count) steps"
+            run.abortedAt.map { "\(run.role): stopped at step \($0 + 1) (on_error: abort)" }
+                ?? "\(run.role): completed all \(run.steps.count) steps"
         }
         let stoppedOn = [a, b].filter { $0.abortedAt != nil }.map(\.role)
         let index = [a.abortedAt, b.abortedAt].compactMap { $0 }.min() ?? 0
         let step = (a.steps.count > index ? a.steps[index] : b.steps[index])
-        return [Finding(
-            identity: "flow|\(index)", severity: .high, category: .scenarioFlow,
-            title: "The application stops on \(stoppedOn.joined(separator: " and ")) only, at step \(index + 1)",
-            endpoints: stoppedOn, scenario: scenario, step: Transcript.location(step: step, record: nil),
-            evidence: [describe(a), describe(b)],
-            why: "The same code takes a different path on each host: on one side the request fails where it succeeds on the other.",
-            fix: "Read the reply-mismatch finding at that step; make the failing command work on both hosts.")]
+        return [
+            Finding(
+                identity: "flow|\(index)", severity: .high, category: .scenarioFlow,
+                title: "The application stops on \(stoppedOn.joined(separator: " and ")) only, at step \(index + 1)",
+                endpoints: stoppedOn, scenario: scenario, step: Transcript.location(step: step, record: nil),
+                evidence: [describe(a), describe(b)],
+                why:
+                    "The same code takes a different path on each host: on one side the request fails where it succeeds on the other.",
+                fix: "Read the reply-mismatch finding at that step; make the failing command work on both hosts.")
+        ]
     }
 
     // MARK: Replies
@@ -134,7 +144,7 @@ public struct ScenarioComparison {
         var findings: [Finding] = []
         let inner = sa.commands.compactMap { $0.position == nil ? nil : $0.specName }
         for (ra, rb) in zip(sa.commands, sb.commands) {
-            if isAccessFailure(ra, rb, in: sa) { continue }
+            if isAccessFailure(ra, rb) { continue }
             let difference = ReplyComparison.compare(
                 ra.outcome, rb.outcome, command: ra.specName, inner: inner, toleranceSeconds: ttlTolerance)
             guard difference != .none else { continue }
@@ -151,15 +161,18 @@ public struct ScenarioComparison {
                 fix = "Match errors by class (the first word), not by message."
             case .errorClass:
                 severity = .medium
-                title = "\(ra.name) fails with different errors (\(ra.outcome.reply?.errorClass ?? "?") vs \(rb.outcome.reply?.errorClass ?? "?"))"
+                title =
+                    "\(ra.name) fails with different errors (\(ra.outcome.reply?.errorClass ?? "?") vs \(rb.outcome.reply?.errorClass ?? "?"))"
                 why = "Error handling that branches on the error class (NOSCRIPT, WRONGTYPE, ...) takes a different path."
                 fix = "Handle both error classes, or make the command valid on both hosts."
             case .successVersusError:
                 let failing = ra.outcome.isFailure ? a.role : b.role
                 severity = .high
                 title = "\(ra.name) succeeds on \(failing == a.role ? b.role : a.role) but fails on \(failing)"
-                why = "The application behaves differently on each host: the command's effect is missing on \(failing), and unless every reply is checked the failure goes unnoticed."
-                fix = "Use only command forms both hosts support (check version-specific options such as EXPIRE NX/XX/GT/LT, GETEX, SET GET), and validate every reply."
+                why =
+                    "The application behaves differently on each host: the command's effect is missing on \(failing), and unless every reply is checked the failure goes unnoticed."
+                fix =
+                    "Use only command forms both hosts support (check version-specific options such as EXPIRE NX/XX/GT/LT, GETEX, SET GET), and validate every reply."
             case .value:
                 severity = .high
                 title = "\(ra.name) returns different values"
@@ -174,10 +187,12 @@ public struct ScenarioComparison {
             var evidence = [Transcript.command(ra.display)]
             evidence += Transcript.reply(a.role, ra.outcome)
             evidence += Transcript.reply(b.role, rb.outcome)
-            findings.append(Finding(
-                identity: "reply|\(sa.index)|\(ra.position.map(String.init) ?? ra.name)", severity: severity, category: .replyMismatch,
-                title: title, endpoints: roles, scenario: scenario, step: Transcript.location(step: sa, record: ra),
-                evidence: evidence, why: why, fix: fix))
+            findings.append(
+                Finding(
+                    identity: "reply|\(sa.index)|\(ra.position.map(String.init) ?? ra.name)", severity: severity,
+                    category: .replyMismatch,
+                    title: title, endpoints: roles, scenario: scenario, step: Transcript.location(step: sa, record: ra),
+                    evidence: evidence, why: why, fix: fix))
         }
         return findings
     }
@@ -193,13 +208,19 @@ public struct ScenarioComparison {
             evidence.append("\(i + 1). \(ra.name): \(a.role) \(ca), \(b.role) \(cb)\(ca != cb ? "   <- differs" : "")")
         }
         evidence.append("\(a.role): \(pa.count) replies, \(b.role): \(pb.count) replies")
-        return [Finding(
-            identity: "pipeline|\(sa.index)", severity: .high, category: .pipelineResult,
-            title: "Pipeline partially fails on one side (\(pa.filter { $0 == "error" }.count) vs \(pb.filter { $0 == "error" }.count) failed commands)",
-            endpoints: roles, scenario: scenario, step: Transcript.location(step: sa, record: nil),
-            evidence: evidence,
-            why: "A pipeline is not a transaction: the commands that succeeded stay applied. Code that does not validate each pipeline reply treats partial success as success (the report's \"Pipeline Non-Atomicity\").",
-            fix: "Validate every pipeline reply and fail the operation on any error, or wrap the writes in MULTI/EXEC or a Lua script.")]
+        return [
+            Finding(
+                identity: "pipeline|\(sa.index)", severity: .high, category: .pipelineResult,
+                title:
+                    "Pipeline partially fails on one side (\(pa.filter { $0 == "error" }.count) vs \(pb.filter { $0 == "error" }.count) failed commands)",
+                endpoints: roles, scenario: scenario, step: Transcript.location(step: sa, record: nil),
+                evidence: evidence,
+                why:
+                    "A pipeline is not a transaction: the commands that succeeded stay applied. Code that does not validate each pipeline reply treats partial success as success (the report's \"Pipeline Non-Atomicity\").",
+                fix:
+                    "Validate every pipeline reply and fail the operation on any error, or wrap the writes in MULTI/EXEC or a Lua script."
+            )
+        ]
     }
 
     // MARK: TTLs and keys
@@ -224,17 +245,21 @@ public struct ScenarioComparison {
             }
             guard let (ka, kb) = first, let step = firstStep, let severity = worst else { continue }
             let pattern = KeyPatterns.pattern(of: key, bindings: a.bindings)
-            findings.append(Finding(
-                identity: "ttl|\(pattern)", severity: severity, category: .ttlMismatch,
-                title: "TTL of \(pattern) differs: \(ka.ttlDescription) on \(a.role), \(kb.ttlDescription) on \(b.role)",
-                endpoints: roles, scenario: scenario, step: "after " + Transcript.location(step: step, record: nil),
-                evidence: ["PTTL \(key)", "\(a.role): \(ka.ttlDescription)", "\(b.role): \(kb.ttlDescription)",
-                           "differs after \(count) of \(min(a.steps.count, b.steps.count)) steps"],
-                why: ka.pttl == -1 || kb.pttl == -1
-                    ? "A key without TTL never expires: sessions or tokens stay valid forever on one host (the report's TTL -1 bug)."
-                    : "Keys expire at different times on each host, so users are logged out earlier on one of them.",
-                fix: "Set the TTL in the same command that writes the key (SET ... EX, SETEX) or in MULTI/EXEC, and check the TTL reply.",
-                occurrences: count))
+            findings.append(
+                Finding(
+                    identity: "ttl|\(pattern)", severity: severity, category: .ttlMismatch,
+                    title: "TTL of \(pattern) differs: \(ka.ttlDescription) on \(a.role), \(kb.ttlDescription) on \(b.role)",
+                    endpoints: roles, scenario: scenario, step: "after " + Transcript.location(step: step, record: nil),
+                    evidence: [
+                        "PTTL \(key)", "\(a.role): \(ka.ttlDescription)", "\(b.role): \(kb.ttlDescription)",
+                        "differs after \(count) of \(min(a.steps.count, b.steps.count)) steps",
+                    ],
+                    why: ka.pttl == -1 || kb.pttl == -1
+                        ? "A key without TTL never expires: sessions or tokens stay valid forever on one host (the report's TTL -1 bug)."
+                        : "Keys expire at different times on each host, so users are logged out earlier on one of them.",
+                    fix:
+                        "Set the TTL in the same command that writes the key (SET ... EX, SETEX) or in MULTI/EXEC, and check the TTL reply.",
+                    occurrences: count))
         }
         return findings
     }
@@ -261,15 +286,19 @@ public struct ScenarioComparison {
             if let onlyOn {
                 title = "Key \(pattern) exists on \(onlyOn) only"
             } else {
-                title = "Key \(pattern) has type \(ta!.sorted().joined(separator: ",")) on \(a.role) but \(tb!.sorted().joined(separator: ",")) on \(b.role)"
+                title =
+                    "Key \(pattern) has type \(ta!.sorted().joined(separator: ",")) on \(a.role) but \(tb!.sorted().joined(separator: ",")) on \(b.role)"
             }
-            findings.append(Finding(
-                identity: "pattern|\(pattern)", severity: .high, category: .keyPattern,
-                title: title, endpoints: onlyOn.map { [$0] } ?? roles, scenario: scenario, step: "after the last step",
-                evidence: ["\(a.role): \(ta.map { "\(pattern) (\($0.sorted().joined(separator: ",")))" } ?? "no such key")",
-                           "\(b.role): \(tb.map { "\(pattern) (\($0.sorted().joined(separator: ",")))" } ?? "no such key")"],
-                why: "After the same script the hosts hold different data: a lookup that succeeds on one fails on the other.",
-                fix: "Follow the reply-mismatch or flow findings of this scenario to the command that made the difference."))
+            findings.append(
+                Finding(
+                    identity: "pattern|\(pattern)", severity: .high, category: .keyPattern,
+                    title: title, endpoints: onlyOn.map { [$0] } ?? roles, scenario: scenario, step: "after the last step",
+                    evidence: [
+                        "\(a.role): \(ta.map { "\(pattern) (\($0.sorted().joined(separator: ",")))" } ?? "no such key")",
+                        "\(b.role): \(tb.map { "\(pattern) (\($0.sorted().joined(separator: ",")))" } ?? "no such key")",
+                    ],
+                    why: "After the same script the hosts hold different data: a lookup that succeeds on one fails on the other.",
+                    fix: "Follow the reply-mismatch or flow findings of this scenario to the command that made the difference."))
         }
         return findings
     }
@@ -296,17 +325,19 @@ public struct ScenarioComparison {
                 if let rb { evidence += Transcript.reply(b.role, rb.outcome) }
                 if let fa { evidence.append("\(a.role): \(fa)") }
                 if let fb { evidence.append("\(b.role): \(fb)") }
-                findings.append(Finding(
-                    identity: "expect|\(index)|\(record.position.map(String.init) ?? record.name)", severity: severity, category: .expectation,
-                    title: "Expectation on \(record.name) fails on \(failing.joined(separator: " and "))",
-                    endpoints: failing, scenario: scenario, step: Transcript.location(step: step, record: record),
-                    evidence: evidence,
-                    why: failing.count == 2
-                        ? "The script's own assumption about this reply does not hold on either host."
-                        : "The script's assumption holds on one host only: code written against one host misbehaves on the other.",
-                    fix: "Make the command behave as the application expects on both hosts, or correct the expectation."))
-                // Failing on both: the script's own assumption, not a difference between the hosts.
-                findings[findings.count - 1].scope = failing.count == 2 ? .shared : .difference
+                findings.append(
+                    Finding(
+                        identity: "expect|\(index)|\(record.position.map(String.init) ?? record.name)", severity: severity,
+                        category: .expectation,
+                        title: "Expectation on \(record.name) fails on \(failing.joined(separator: " and "))",
+                        endpoints: failing, scenario: scenario, step: Transcript.location(step: step, record: record),
+                        evidence: evidence,
+                        why: failing.count == 2
+                            ? "The script's own assumption about this reply does not hold on either host."
+                            : "The script's assumption holds on one host only: code written against one host misbehaves on the other.",
+                        fix: "Make the command behave as the application expects on both hosts, or correct the expectation.",
+                        // Failing on both: the script's own assumption, not a difference between the hosts.
+                        scope: failing.count == 2 ? .shared : nil))
             }
         }
         return findings
@@ -318,19 +349,23 @@ public struct ScenarioComparison {
             guard !ia.holds || !ib.holds else { continue }
             let failing = [ia.holds ? nil : a.role, ib.holds ? nil : b.role].compactMap { $0 }
             let invariant = ia.invariant
-            findings.append(Finding(
-                identity: "invariant|\(index)", severity: invariant.severity, category: .invariant,
-                title: "Invariant fails on \(failing.joined(separator: " and ")): \(InvariantText.describe(invariant))",
-                endpoints: failing, scenario: scenario, step: "after the last step (\(Transcript.shortLocation(invariant.location)))",
-                evidence: ["\(a.role): \(ia.holds ? "holds" : "FAILS"): \(ia.observation)",
-                           "\(b.role): \(ib.holds ? "holds" : "FAILS"): \(ib.observation)"],
-                why: invariant.why ?? "The state the scenario leaves behind breaks a rule the application relies on.",
-                fix: "Make the writes that establish this rule atomic (MULTI/EXEC or a Lua script) and check their replies."))
             // The same failure on both hosts is about the script: the same observation, or for a
             // race (whose numbers differ from run to run by chance) failing on both sides at all.
             // Failing differently, or on one side only, is a difference.
             let same = ia.observation == ib.observation || a.scenario.isConcurrent
-            findings[findings.count - 1].scope = !ia.holds && !ib.holds && same ? .shared : .difference
+            findings.append(
+                Finding(
+                    identity: "invariant|\(index)", severity: invariant.severity, category: .invariant,
+                    title: "Invariant fails on \(failing.joined(separator: " and ")): \(InvariantText.describe(invariant))",
+                    endpoints: failing, scenario: scenario,
+                    step: "after the last step (\(Transcript.shortLocation(invariant.location)))",
+                    evidence: [
+                        "\(a.role): \(ia.holds ? "holds" : "FAILS"): \(ia.observation)",
+                        "\(b.role): \(ib.holds ? "holds" : "FAILS"): \(ib.observation)",
+                    ],
+                    why: invariant.why ?? "The state the scenario leaves behind breaks a rule the application relies on.",
+                    fix: "Make the writes that establish this rule atomic (MULTI/EXEC or a Lua script) and check their replies.",
+                    scope: failing.count == 2 && same ? .shared : nil))
         }
         return findings
     }

@@ -22,13 +22,14 @@ public struct Finding: Codable, Sendable, Hashable {
     /// What a `--baseline` file says of it; nil without a baseline.
     public var acceptance: Acceptance?
     /// In a `compare` report: whether the endpoints differ here, or share the same outcome
-    /// (a finding about the scripts both hosts run). Nil in other reports.
+    /// (a finding about the scripts both hosts run). Nil in other reports; `compare` makes every
+    /// finding its producer did not mark `shared` a difference.
     public var scope: FindingScope?
 
     public init(
         identity: String, severity: Severity, category: FindingCategory, title: String,
         endpoints: [String], scenario: String? = nil, step: String? = nil, evidence: [String] = [],
-        why: String, fix: String, occurrences: Int = 1
+        why: String, fix: String, occurrences: Int = 1, scope: FindingScope? = nil
     ) {
         self.id = Finding.stableID(category: category, identity: identity, scenario: scenario)
         self.severity = severity
@@ -41,6 +42,7 @@ public struct Finding: Codable, Sendable, Hashable {
         self.why = why
         self.fix = fix
         self.occurrences = occurrences
+        self.scope = scope
     }
 
     /// `RA-` and 10 hex digits of an FNV-1a hash of the finding's identity.

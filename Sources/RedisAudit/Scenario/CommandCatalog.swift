@@ -69,18 +69,20 @@ public struct CommandCatalog: Sendable {
 
     // MARK: Locating keys
 
+    /// A table command's spec and key positions (an empty command is refused here too).
+    private static func tableLocate(_ arguments: [String]) throws(CommandRefusal) -> (spec: CommandSpec, positions: [Int]) {
+        let spec = try CommandTable.check(strings: arguments)
+        return (spec, try CommandTable.keyPositions(of: spec, in: arguments))
+    }
+
     /// A command's spec and the positions of its keys (and, for KEYS and SCAN, of its pattern),
     /// for a table command as the table says, for a learned one from the endpoints.
     public func locate(_ arguments: [String]) async throws(CommandRefusal) -> (spec: CommandSpec, positions: [Int]) {
-        guard let first = arguments.first, !first.isEmpty else {
-            throw CommandRefusal(command: "", message: "empty command")
-        }
+        // The table answers every command of a run that learned nothing, with one lookup: the replay's fast path.
+        guard !learned.isEmpty, let first = arguments.first, !first.isEmpty else { return try Self.tableLocate(arguments) }
         var name = first.uppercased()
         if learned[name] == nil, arguments.count >= 2 { name += " " + arguments[1].uppercased() }
-        guard CommandTable.lookup(arguments) == .unknown, let command = learned[name] else {
-            let spec = try CommandTable.check(strings: arguments)
-            return (spec, try CommandTable.keyPositions(of: spec, in: arguments))
-        }
+        guard let command = learned[name], CommandTable.lookup(arguments) == .unknown else { return try Self.tableLocate(arguments) }
         let count = arguments.count
         if command.arity >= 0 ? count != command.arity : count < -command.arity {
             let words = name.split(separator: " ").count
