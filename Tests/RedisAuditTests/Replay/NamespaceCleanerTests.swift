@@ -16,11 +16,6 @@ struct NamespaceCleanerTests {
           - command: [SET, "{user1}:profile", "y"]
         """
 
-    /// A user that may write every key but delete none.
-    static func addWriterWithoutDelete(_ server: TestServer) async throws {
-        try await server.command("ACL", "SETUSER", "writer", "on", ">writer-secret-7", "~*", "&*", "+@all", "-unlink", "-del")
-    }
-
     @Test(.enabled(if: Fixtures.available(.redis70)))
     func theReportCountsTheDeletionsTheServerConfirmed() async throws {
         let a = try await TestServer.start(.redis70)
@@ -40,14 +35,10 @@ struct NamespaceCleanerTests {
         let a = try await TestServer.start(.redis70)
         let b = try await TestServer.start(.redis70)
         defer { a.stop(); b.stop() }
-        try await Self.addWriterWithoutDelete(a)
-        var writer = a.endpoint
-        writer.username = "writer"
-        writer.password = "writer-secret-7"
+        // A user that may write every key but delete none.
+        let writer = try await a.user("writer", password: "writer-secret-7", "+@all", "-unlink", "-del")
         let scenario = try ScenarioLoader.load(contentsOf: try Fixtures.scenarioFile(Self.writes))
-        let configuration = CompareConfiguration(
-            endpointA: writer, endpointB: b.endpoint, connection: Fixtures.options, scenarios: [scenario], pings: 5)
-        let report = try await CompareAudit(configuration: configuration).run()
+        let report = try await Fixtures.compare(writer, b.endpoint, scenarios: [scenario])
 
         let leftover = try #require(report.findings.first { $0.category == .leftover && $0.endpoints == ["A"] })
         #expect(leftover.severity == .high)
@@ -82,11 +73,8 @@ struct NamespaceCleanerTests {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
         // UNLINK refused, DEL allowed: every key still goes, through DEL.
-        try await server.command("ACL", "SETUSER", "nounlink", "on", ">pw-nounlink", "~*", "&*", "+@all", "-unlink")
+        let endpoint = try await server.user("nounlink", password: "pw-nounlink", "+@all", "-unlink")
         for key in ["redisaudit:r1:a", "redisaudit:r1:{x}b", "redisaudit:r1:{y}c"] { try await server.command("SET", key, "v") }
-        var endpoint = server.endpoint
-        endpoint.username = "nounlink"
-        endpoint.password = "pw-nounlink"
         let connection = try await RedisConnection.connect(to: endpoint, options: Fixtures.options)
         var session = ReplaySession(connection: connection, endpoint: endpoint, options: Fixtures.options)
         let keys = ["redisaudit:r1:a", "redisaudit:r1:{x}b", "redisaudit:r1:{y}c", "redisaudit:r1:never-written"].map {

@@ -30,6 +30,12 @@ enum Fixtures {
         return try await CompareAudit(configuration: configuration).run()
     }
 
+    /// Runs `compare` in-process on two endpoints as given (an ACL user's, say).
+    static func compare(_ a: Endpoint, _ b: Endpoint, scenarios: [Scenario], pings: Int = 5) async throws -> AuditReport {
+        let configuration = CompareConfiguration(endpointA: a, endpointB: b, connection: options, scenarios: scenarios, pings: pings)
+        return try await CompareAudit(configuration: configuration).run()
+    }
+
     /// The built `redisaudit` executable next to the test bundle.
     static var binary: URL {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

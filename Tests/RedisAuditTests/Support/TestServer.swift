@@ -75,11 +75,10 @@ final class TestServer: @unchecked Sendable {
             throw TestServerError.missingBinary(
                 "\(kind.rawValue) server not found: run `make deps` or set \(kind.environmentVariable)")
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "redisaudit-test-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var lastError: Error?
-        for _ in 0..<(fixedPort == nil ? 5 : 1) {
+        return try await firstReady(
+            kind.rawValue, attempts: fixedPort == nil ? 5 : 1, directoryPrefix: "redisaudit-test",
+            ready: { try await $0.waitUntilReady() }, stop: { $0.stop() }
+        ) { directory in
             let port = try fixedPort ?? freePort()
             var arguments = [
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
@@ -98,16 +97,33 @@ final class TestServer: @unchecked Sendable {
             }
             arguments += extraArguments
             let process = try ChildProcess(binary, arguments)
-            let server = TestServer(kind: kind, port: port, directory: directory, process: process, caFile: caFile)
+            return TestServer(kind: kind, port: port, directory: directory, process: process, caFile: caFile)
+        }
+    }
+
+    /// Starts a process that must answer, up to `attempts` times (a port taken between choosing
+    /// it and the process binding it is the usual reason for another try), each time in a fresh
+    /// temporary directory; what did not become ready is stopped.
+    static func firstReady<Started>(
+        _ what: String, attempts: Int = 5, directoryPrefix: String,
+        ready: (Started) async throws -> Void, stop: (Started) -> Void,
+        start: (URL) throws -> Started
+    ) async throws -> Started {
+        var lastError: Error?
+        for _ in 0..<attempts {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "\(directoryPrefix)-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let started = try start(directory)
             do {
-                try await server.waitUntilReady()
-                return server
+                try await ready(started)
+                return started
             } catch {
                 lastError = error
-                server.stop()
+                stop(started)
             }
         }
-        throw lastError ?? TestServerError.notReady("server did not start")
+        throw lastError ?? TestServerError.notReady("\(what) did not start")
     }
 
     func waitUntilReady() async throws {
@@ -126,6 +142,19 @@ final class TestServer: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         throw TestServerError.notReady("\(kind.rawValue) on port \(port) did not answer PING")
+    }
+
+    /// An ACL user made on the server for one test (`ACL SETUSER name on >password ~* &* rules...`),
+    /// and the endpoint that logs in as it.
+    func user(_ name: String, password: String, _ rules: String...) async throws -> Endpoint {
+        let arguments = ["ACL", "SETUSER", name, "on", ">" + password, "~*", "&*"] + rules
+        let connection = try await connect()
+        defer { Task { await connection.close() } }
+        _ = try await connection.execute(RESPCommand(strings: arguments))
+        var endpoint = self.endpoint
+        endpoint.username = name
+        endpoint.password = password
+        return endpoint
     }
 
     /// A connection to the server for test set-up and checks.
@@ -151,19 +180,23 @@ final class TestServer: @unchecked Sendable {
     deinit { stop() }
 
     /// Asks the kernel for a free loopback port.
-    static func freePort() throws -> Int {
+    static func freePort() throws -> Int { try bindLoopback(0) }
+
+    /// Binds a loopback socket to `port` (0: any free one), closes it again and returns the
+    /// port it got; throws when the port is taken.
+    static func bindLoopback(_ port: Int) throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestServerError.notReady("socket() failed") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
         }
-        guard bound == 0 else { throw TestServerError.notReady("bind() failed") }
+        guard bound == 0 else { throw TestServerError.notReady(port == 0 ? "bind() failed" : "port \(port) is taken") }
         let named = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }

@@ -16,7 +16,7 @@ extension TestServer {
     static func startClusterNode() async throws -> TestServer {
         for _ in 0..<20 {
             let port = try freePort()
-            guard port <= 55535, (try? freePort(port + 10000)) != nil else { continue }
+            guard port <= 55535, (try? bindLoopback(port + 10000)) != nil else { continue }
             return try await start(
                 .redis70, port: port, extraArguments: ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"])
         }
@@ -31,11 +31,9 @@ extension TestServer {
         guard let binary = binary(.redis70) else {
             throw TestServerError.missingBinary("Redis 7.0 server not found: run `make deps`")
         }
-        var lastError: Error?
-        for _ in 0..<5 {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "redisaudit-sentinel-\(UUID().uuidString.prefix(8))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return try await firstReady(
+            "Sentinel", directoryPrefix: "redisaudit-sentinel", ready: { try await $0.waitUntilReady() }, stop: { $0.stop() }
+        ) { directory in
             let port = try freePort()
             var config = """
                 port \(port)
@@ -51,32 +49,8 @@ extension TestServer {
             let file = directory.appendingPathComponent("sentinel.conf")
             try config.write(to: file, atomically: true, encoding: .utf8)
             let process = try ChildProcess(binary, [file.path, "--sentinel"])
-            let server = TestServer(kind: .redis70, port: port, directory: directory, process: process, caFile: nil)
-            do {
-                try await server.waitUntilReady()
-                return server
-            } catch {
-                lastError = error
-                server.stop()
-            }
+            return TestServer(kind: .redis70, port: port, directory: directory, process: process, caFile: nil)
         }
-        throw lastError ?? TestServerError.notReady("Sentinel did not start")
-    }
-
-    /// Fails when `port` cannot be bound on loopback (someone else has it).
-    static func freePort(_ port: Int) throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestServerError.notReady("socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw TestServerError.notReady("port \(port) is taken") }
-        return port
     }
 }
 
@@ -106,11 +80,9 @@ final class TestTwemproxy: @unchecked Sendable {
     /// Starts twemproxy with one pool whose only server is `backend`; ready once a GET goes through it.
     static func start(inFrontOf backend: TestServer) async throws -> TestTwemproxy {
         guard let binary else { throw TestServerError.missingBinary("nutcracker not found: run `make deps`") }
-        var lastError: Error?
-        for _ in 0..<5 {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "redisaudit-twemproxy-\(UUID().uuidString.prefix(8))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return try await TestServer.firstReady(
+            "twemproxy", directoryPrefix: "redisaudit-twemproxy", ready: { try await $0.waitUntilReady() }, stop: { $0.stop() }
+        ) { directory in
             let port = try TestServer.freePort()
             let statsPort = try TestServer.freePort()
             let config = """
@@ -134,16 +106,8 @@ final class TestTwemproxy: @unchecked Sendable {
                     directory.appendingPathComponent("nutcracker.log").path,
                     "-p", directory.appendingPathComponent("nutcracker.pid").path,
                 ])
-            let proxy = TestTwemproxy(port: port, backend: backend, directory: directory, process: process)
-            do {
-                try await proxy.waitUntilReady()
-                return proxy
-            } catch {
-                lastError = error
-                proxy.stop()
-            }
+            return TestTwemproxy(port: port, backend: backend, directory: directory, process: process)
         }
-        throw lastError ?? TestServerError.notReady("twemproxy did not start")
     }
 
     /// Polls (with a deadline) until a GET through the proxy is answered.
