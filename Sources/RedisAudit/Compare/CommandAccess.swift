@@ -11,14 +11,17 @@ enum CommandAccess: String, Hashable, Sendable {
     /// The access problem an outcome shows, if any.
     static func of(_ outcome: CommandOutcome) -> CommandAccess? {
         switch outcome {
-        case .reply(.error(let message)):
-            if message.hasPrefix("NOPERM") { return .denied }
-            let lower = message.lowercased()
-            if lower.contains("unknown command") || lower.contains("unknown subcommand") { return .unknown }
-            return nil
+        case .reply(.error(let message)): return of(errorMessage: message)
         case .failed(.connectionClosed): return .closedConnection
         default: return nil
         }
+    }
+
+    /// The access problem an error reply names: NOPERM, or a command (or subcommand) the server does not know.
+    static func of(errorMessage message: String) -> CommandAccess? {
+        if message.hasPrefix("NOPERM") { return .denied }
+        let lower = message.lowercased()
+        return lower.contains("unknown command") || lower.contains("unknown subcommand") ? .unknown : nil
     }
 }
 
@@ -115,18 +118,13 @@ enum AccessFindings {
     /// The ACL categories COMMAND INFO gives for a command (`@write`, `@hash`, ...), from the
     /// first endpoint that answers; empty when none does.
     static func categories(of name: String, on connections: [RedisConnection]) async -> [String] {
-        let words = name.split(separator: " ").map { Array($0.utf8) }
-        guard let command = words.first else { return [] }
+        guard let command = name.split(separator: " ").first.map({ Array($0.utf8) }) else { return [] }
         for connection in connections {
-            guard
-                case .reply(let reply) = await connection.send([
-                    RESPCommand(arguments: [Array("COMMAND".utf8), Array("INFO".utf8), command])
-                ])[0],
-                let info = reply.arrayElements?.first?.arrayElements, info.count > 6,
-                let categories = info[6].arrayElements
+            let info = RESPCommand(arguments: [Array("COMMAND".utf8), Array("INFO".utf8), command])
+            guard case .reply(let reply) = await connection.send([info])[0], let first = reply.arrayElements?.first,
+                let description = CommandDescription(first), !description.categories.isEmpty
             else { continue }
-            let names = categories.compactMap(\.text)
-            if !names.isEmpty { return names }
+            return description.categories
         }
         return []
     }

@@ -57,9 +57,9 @@ enum RaceFindings {
     /// Error classes that mean the endpoint does not offer the command to this client.
     static func isUnsupported(_ record: CommandRecord?) -> Bool {
         guard case .reply(.error(let message))? = record?.outcome else { return false }
+        // Besides what CommandAccess names, managed hosts word a disabled command their own way.
         let lower = message.lowercased()
-        return message.hasPrefix("NOPERM") || lower.contains("unknown command") || lower.contains("unknown subcommand")
-            || lower.contains("disabled") || lower.contains("not allowed")
+        return CommandAccess.of(errorMessage: message) != nil || lower.contains("disabled") || lower.contains("not allowed")
     }
 
     /// Findings from what the clients of each concurrent step were told, over all trials.
