@@ -147,7 +147,8 @@ public struct CompareAudit: Sendable {
                     notes.append("`\(scenario.name)` step \(record.index + 1) on \(run.role): \(outcome.summary).")
                 }
             }
-            let comparison = ScenarioComparison(trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance)
+            let comparison = ScenarioComparison(
+                trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance, catalog: catalog)
             let access = comparison.accessFailures()
             accessFailures += access
             let scenarioFindings = comparison.findings(access: access)

@@ -18,17 +18,24 @@ enum ReplyComparison {
         case transport
     }
 
-    static func compare(_ a: CommandOutcome, _ b: CommandOutcome, command: String, inner: [String] = [], toleranceSeconds: Double) -> Difference {
+    static func compare(
+        _ a: CommandOutcome, _ b: CommandOutcome, command: String, inner: [String] = [], toleranceSeconds: Double,
+        catalog: CommandCatalog = .table
+    ) -> Difference {
         // `command` is the spec name (`TTL`, `OBJECT IDLETIME`); `inner` the commands inside a MULTI.
         switch (a, b) {
         case (.failed, .failed): return .none
         case (.failed, .reply), (.reply, .failed): return .transport
         case (.reply(let va), .reply(let vb)):
-            return compare(va, vb, command: command, inner: inner, toleranceSeconds: toleranceSeconds)
+            return compare(va, vb, command: command, inner: inner, toleranceSeconds: toleranceSeconds, catalog: catalog)
         }
     }
 
-    static func compare(_ a: RESPValue, _ b: RESPValue, command: String, inner: [String] = [], toleranceSeconds: Double) -> Difference {
+    /// `catalog` gives each command's reply flags (set-like, TTL-like, random), learned commands' included.
+    static func compare(
+        _ a: RESPValue, _ b: RESPValue, command: String, inner: [String] = [], toleranceSeconds: Double,
+        catalog: CommandCatalog = .table
+    ) -> Difference {
         switch (a.errorClass, b.errorClass) {
         case (let ca?, let cb?):
             if ca != cb { return .errorClass }
@@ -43,12 +50,12 @@ enum ReplyComparison {
             var worst = Difference.none
             for (i, (x, y)) in zip(ea, eb).enumerated() {
                 let name = i < inner.count ? inner[i] : ""
-                let d = compare(x, y, command: name, toleranceSeconds: toleranceSeconds)
+                let d = compare(x, y, command: name, toleranceSeconds: toleranceSeconds, catalog: catalog)
                 if severityOrder(d) > severityOrder(worst) { worst = d }
             }
             return worst
         }
-        let flags = CommandTable.spec(named: command)?.flags ?? []
+        let flags = catalog.flags(named: command) ?? []
         if flags.contains(.nondeterministic) || flags.contains(.scanReply) {
             return a.typeName == b.typeName ? .none : .value
         }

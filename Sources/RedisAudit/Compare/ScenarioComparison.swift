@@ -11,20 +11,23 @@ public struct ScenarioComparison {
     /// Every trial of a repeated (concurrent) scenario on each side, `a` and `b` first.
     public var trialsA: [ScenarioRun]
     public var trialsB: [ScenarioRun]
+    /// How each command's reply compares: the table's flags, and those learned from the endpoints.
+    public var catalog: CommandCatalog
 
-    public init(a: ScenarioRun, b: ScenarioRun, ttlTolerance: Double) {
-        self.init(trialsA: [a], trialsB: [b], ttlTolerance: ttlTolerance)
+    public init(a: ScenarioRun, b: ScenarioRun, ttlTolerance: Double, catalog: CommandCatalog = .table) {
+        self.init(trialsA: [a], trialsB: [b], ttlTolerance: ttlTolerance, catalog: catalog)
     }
 
     /// Compares repeated runs: everything on the first trial of each side, invariants and the
     /// clients' outcomes over all of them.
-    public init(trialsA: [ScenarioRun], trialsB: [ScenarioRun], ttlTolerance: Double) {
+    public init(trialsA: [ScenarioRun], trialsB: [ScenarioRun], ttlTolerance: Double, catalog: CommandCatalog = .table) {
         precondition(!trialsA.isEmpty && !trialsB.isEmpty, "at least one trial per side")
         self.a = trialsA[0]
         self.b = trialsB[0]
         self.trialsA = trialsA
         self.trialsB = trialsB
         self.ttlTolerance = ttlTolerance
+        self.catalog = catalog
     }
 
     var scenario: String { a.scenario.name }
@@ -146,7 +149,7 @@ public struct ScenarioComparison {
         for (ra, rb) in zip(sa.commands, sb.commands) {
             if isAccessFailure(ra, rb) { continue }
             let difference = ReplyComparison.compare(
-                ra.outcome, rb.outcome, command: ra.specName, inner: inner, toleranceSeconds: ttlTolerance)
+                ra.outcome, rb.outcome, command: ra.specName, inner: inner, toleranceSeconds: ttlTolerance, catalog: catalog)
             guard difference != .none else { continue }
             let severity: Severity
             let title: String

@@ -62,4 +62,15 @@ struct ReplyComparisonTests {
         let d = ReplyComparison.compare(.reply(.integer(1)), .failed(.timeout(milliseconds: 10)), command: "INCR", toleranceSeconds: 2)
         #expect(d == .transport)
     }
+
+    @Test func aLearnedCommandsRepliesCompareByItsLearnedFlags() {
+        let a = RESPValue.array([.bulk("x"), .bulk("y")]), b = RESPValue.array([.bulk("y"), .bulk("x")])
+        // Unknown to the table and not learned: compared exactly.
+        #expect(compare(a, b, "HMEMBERS") == .value)
+        let learned = LearnedCommand(
+            name: "HMEMBERS", arity: 2, keys: .none, flags: [.readonly, .setReply], knownOn: ["A", "B"], answers: [:],
+            describedBy: "COMMAND INFO on A")
+        let catalog = CommandCatalog(learned: ["HMEMBERS": learned], unavailable: [:], roles: ["A", "B"], locator: nil)
+        #expect(ReplyComparison.compare(a, b, command: "HMEMBERS", toleranceSeconds: 2, catalog: catalog) == .none)
+    }
 }
