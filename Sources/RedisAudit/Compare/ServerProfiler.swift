@@ -34,7 +34,6 @@ public enum ServerProfiler {
 
         let persistence = await info(probe, section: "persistence")
         if persistence == nil { profile.refused.append("INFO persistence") }
-        let cluster = await info(probe, section: "cluster")
 
         profile.settings = [
             ProfileSetting(name: "maxmemory-policy", value: config["maxmemory-policy"]),
@@ -44,7 +43,7 @@ public enum ServerProfiler {
             ProfileSetting(name: "notify-keyspace-events", value: config["notify-keyspace-events"]),
             ProfileSetting(name: "rdb", value: rdb(config: config, info: persistence)),
             ProfileSetting(name: "aof", value: aof(config: config, info: persistence)),
-            ProfileSetting(name: "cluster_enabled", value: cluster?["cluster_enabled"]),
+            ProfileSetting(name: "cluster_enabled", value: endpointRole.clusterEnabled),
         ]
 
         profile.commands = await availability(of: commands, probe: probe)

@@ -36,6 +36,8 @@ public struct EndpointRole: Sendable, Hashable {
     public var version = "unknown"
     /// A replica's primary, from `INFO replication` or `ROLE`.
     public var primary: Endpoint.Node?
+    /// `cluster_enabled` from `INFO cluster`, when the host answered it.
+    public var clusterEnabled: String?
     /// The master names a Sentinel watches (`SENTINEL MASTERS`).
     public var watchedMasters: [String] = []
     /// What the host refused to say (`INFO server`, `HELLO`, ...).
@@ -54,6 +56,7 @@ public struct EndpointRole: Sendable, Hashable {
             (role.engine, role.version) = ServerProfiler.engine(from: server)
             let replication = infoFields(infos[1]) ?? [:]
             let cluster = infoFields(infos[2]) ?? [:]
+            role.clusterEnabled = cluster["cluster_enabled"]
             switch server["redis_mode"] ?? server["server_mode"] {
             case "sentinel": role.kind = .sentinel
             case "cluster": role.kind = .clusterNode
