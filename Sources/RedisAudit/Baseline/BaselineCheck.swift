@@ -30,7 +30,8 @@ public enum BaselineCheck {
         }
         var checked = report
         // What still counts comes first; accepted findings keep their order after it.
-        checked.findings = findings.filter { $0.acceptance?.status != .accepted } + findings.filter { $0.acceptance?.status == .accepted }
+        checked.findings =
+            findings.filter { $0.acceptance?.status != .accepted } + findings.filter { $0.acceptance?.status == .accepted }
         let s = report.summary
         checked.summary = ReportSummary(
             findings: checked.findings, failOn: s.policy.failOn, failOnShared: s.policy.failOnShared, endpoints: s.endpoints,

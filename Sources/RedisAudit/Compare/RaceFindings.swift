@@ -17,15 +17,19 @@ enum RaceFindings {
             let trials = runs.map(\.count).max() ?? 0
             let shown = failing.map { "\($0.failed) of \($0.trials)" }
             let counts = failing.count == 2 && shown[0] == shown[1] ? shown[0] : shown.joined(separator: " and ")
-            var title = "Invariant fails on \(failing.map(\.role).joined(separator: " and ")) in \(counts) trials: \(InvariantText.describe(invariant))"
+            var title =
+                "Invariant fails on \(failing.map(\.role).joined(separator: " and ")) in \(counts) trials: \(InvariantText.describe(invariant))"
             if let worst = failing.compactMap(\.worst).first { title += " (worst: \(worst))" }
-            findings.append(Finding(
-                identity: "invariant|\(index)", severity: invariant.severity, category: .invariant,
-                title: title, endpoints: failing.map(\.role), scenario: first.scenario.name,
-                step: "after the last step (\(Transcript.shortLocation(invariant.location))), over \(trials) trials",
-                evidence: sides.map(\.line),
-                why: invariant.why ?? "The state the scenario leaves behind breaks a rule the application relies on.",
-                fix: "Make the check and the write one atomic operation (a Lua script, or WATCH/MULTI/EXEC with a retry) so concurrent requests cannot interleave between them."))
+            findings.append(
+                Finding(
+                    identity: "invariant|\(index)", severity: invariant.severity, category: .invariant,
+                    title: title, endpoints: failing.map(\.role), scenario: first.scenario.name,
+                    step: "after the last step (\(Transcript.shortLocation(invariant.location))), over \(trials) trials",
+                    evidence: sides.map(\.line),
+                    why: invariant.why ?? "The state the scenario leaves behind breaks a rule the application relies on.",
+                    fix:
+                        "Make the check and the write one atomic operation (a Lua script, or WATCH/MULTI/EXEC with a retry) so concurrent requests cannot interleave between them."
+                ))
         }
         return findings
     }
@@ -71,9 +75,12 @@ enum RaceFindings {
         for record in first.steps {
             guard let outcome = record.concurrent else { continue }
             let sides = runs.map { trials in
-                (role: trials.first?.role ?? "?", outcomes: trials.compactMap { run in
-                    run.steps.first { $0.index == record.index }?.concurrent
-                })
+                (
+                    role: trials.first?.role ?? "?",
+                    outcomes: trials.compactMap { run in
+                        run.steps.first { $0.index == record.index }?.concurrent
+                    }
+                )
             }
             for side in sides {
                 let failures = side.outcomes.reduce(into: [String: Int]()) { acc, o in
@@ -82,24 +89,31 @@ enum RaceFindings {
                 guard !failures.isEmpty else { continue }
                 let clients = side.outcomes.reduce(0) { $0 + $1.clients }
                 let failed = failures.values.reduce(0, +)
-                findings.append(Finding(
-                    identity: "concurrent|\(record.index)|connect|\(side.role)", severity: .high, category: .transport,
-                    title: "\(failed) of \(clients) client connections to \(side.role) did not open",
-                    endpoints: [side.role], scenario: scenario, step: Transcript.location(step: record, record: nil),
-                    evidence: failures.sorted { $0.key < $1.key }.map { "\($0.value) x \($0.key)" },
-                    why: "Clients that cannot connect never run, so the race is smaller than the application's (and the host may refuse real users the same way).",
-                    fix: "Check the host's maxclients and connection rate limits, and this process's open-file limit (ulimit -n)."))
+                findings.append(
+                    Finding(
+                        identity: "concurrent|\(record.index)|connect|\(side.role)", severity: .high, category: .transport,
+                        title: "\(failed) of \(clients) client connections to \(side.role) did not open",
+                        endpoints: [side.role], scenario: scenario, step: Transcript.location(step: record, record: nil),
+                        evidence: failures.sorted { $0.key < $1.key }.map { "\($0.value) x \($0.key)" },
+                        why:
+                            "Clients that cannot connect never run, so the race is smaller than the application's (and the host may refuse real users the same way).",
+                        fix:
+                            "Check the host's maxclients and connection rate limits, and this process's open-file limit (ulimit -n)."
+                    ))
             }
             for inner in outcome.steps {
                 let per = sides.map { side in
-                    (role: side.role,
-                     errors: side.outcomes.reduce(into: [String: Int]()) { acc, o in
-                         for (k, n) in o.steps[inner.index].errors { acc[k, default: 0] += n }
-                     },
-                     ran: side.outcomes.reduce(0) { $0 + $1.steps[inner.index].ran },
-                     sample: side.outcomes.lazy.compactMap { $0.steps[inner.index].sample }.first)
+                    (
+                        role: side.role,
+                        errors: side.outcomes.reduce(into: [String: Int]()) { acc, o in
+                            for (k, n) in o.steps[inner.index].errors { acc[k, default: 0] += n }
+                        },
+                        ran: side.outcomes.reduce(0) { $0 + $1.steps[inner.index].ran },
+                        sample: side.outcomes.lazy.compactMap { $0.steps[inner.index].sample }.first
+                    )
                 }
-                let location = "\(Transcript.location(step: record, record: nil)), step \(inner.index + 1)\(inner.step.label.map { " \"\($0)\"" } ?? "")"
+                let location =
+                    "\(Transcript.location(step: record, record: nil)), step \(inner.index + 1)\(inner.step.label.map { " \"\($0)\"" } ?? "")"
                 let name = inner.step.commands.first?.name ?? inner.step.kindName
                 for side in per where isUnsupported(side.sample) {
                     let failed = side.errors.values.reduce(0, +)
@@ -110,27 +124,38 @@ enum RaceFindings {
                     }
                     evidence.append("\(side.role): \(failed) of \(side.ran) clients refused")
                     let denied = side.sample?.outcome.reply?.errorClass == "NOPERM"
-                    findings.append(Finding(
-                        identity: "concurrent|\(record.index)|\(inner.index)|unsupported|\(side.role)", severity: .high,
-                        category: denied ? .commandDenied : .commandUnsupported,
-                        title: "\(name) is refused on \(side.role): \(side.sample?.outcome.reply?.errorClass ?? "error")",
-                        endpoints: [side.role], scenario: scenario, step: location, evidence: evidence,
-                        why: "The application's \(name) cannot run on this host (disabled, renamed, or denied to its user by an ACL), so the code path that depends on it fails for every request.",
-                        fix: "Allow the command for the application's user (ACL: +@scripting for EVAL), or choose a host that offers it, before moving."))
+                    findings.append(
+                        Finding(
+                            identity: "concurrent|\(record.index)|\(inner.index)|unsupported|\(side.role)", severity: .high,
+                            category: denied ? .commandDenied : .commandUnsupported,
+                            title: "\(name) is refused on \(side.role): \(side.sample?.outcome.reply?.errorClass ?? "error")",
+                            endpoints: [side.role], scenario: scenario, step: location, evidence: evidence,
+                            why:
+                                "The application's \(name) cannot run on this host (disabled, renamed, or denied to its user by an ACL), so the code path that depends on it fails for every request.",
+                            fix:
+                                "Allow the command for the application's user (ACL: +@scripting for EVAL), or choose a host that offers it, before moving."
+                        ))
                 }
                 let classes = per.map { Set($0.errors.keys) }
-                guard classes.count == 2, classes[0] != classes[1], !per.contains(where: { isUnsupported($0.sample) }) else { continue }
-                findings.append(Finding(
-                    identity: "concurrent|\(record.index)|\(inner.index)|errors", severity: .high, category: .replyMismatch,
-                    title: "\(name) fails differently on \(per[0].role) and \(per[1].role) under concurrency",
-                    endpoints: per.map(\.role), scenario: scenario, step: location,
-                    evidence: per.map { side in
-                        side.errors.isEmpty
-                            ? "\(side.role): no client failed (\(side.ran) ran)"
-                            : "\(side.role): " + side.errors.sorted { $0.key < $1.key }.map { "\($0.key) for \($0.value) clients" }.joined(separator: ", ") + " (\(side.ran) ran)"
-                    },
-                    why: "Under the same load one host fails requests the other serves (timeouts, limits, errors).",
-                    fix: "Find the failing replies on that host (its limits, timeouts and errors) and make the command succeed there too."))
+                guard classes.count == 2, classes[0] != classes[1], !per.contains(where: { isUnsupported($0.sample) }) else {
+                    continue
+                }
+                findings.append(
+                    Finding(
+                        identity: "concurrent|\(record.index)|\(inner.index)|errors", severity: .high, category: .replyMismatch,
+                        title: "\(name) fails differently on \(per[0].role) and \(per[1].role) under concurrency",
+                        endpoints: per.map(\.role), scenario: scenario, step: location,
+                        evidence: per.map { side in
+                            side.errors.isEmpty
+                                ? "\(side.role): no client failed (\(side.ran) ran)"
+                                : "\(side.role): "
+                                    + side.errors.sorted { $0.key < $1.key }.map { "\($0.key) for \($0.value) clients" }.joined(
+                                        separator: ", ") + " (\(side.ran) ran)"
+                        },
+                        why: "Under the same load one host fails requests the other serves (timeouts, limits, errors).",
+                        fix:
+                            "Find the failing replies on that host (its limits, timeouts and errors) and make the command succeed there too."
+                    ))
             }
         }
         return findings

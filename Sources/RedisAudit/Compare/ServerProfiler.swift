@@ -50,7 +50,9 @@ public enum ServerProfiler {
         if !profile.commands.isEmpty, profile.commands.allSatisfy({ $0.available == nil }) { profile.refused.append("COMMAND") }
 
         // A user denied @scripting says nothing about the host: that is a command-denied finding.
-        if case .reply(let reply) = await probe.send(RESPCommand("EVAL", "return 1", "0"), label: "EVAL"), reply.errorClass != "NOPERM" {
+        if case .reply(let reply) = await probe.send(RESPCommand("EVAL", "return 1", "0"), label: "EVAL"),
+            reply.errorClass != "NOPERM"
+        {
             profile.lua = reply == .integer(1)
         }
         let multi = await probe.send([RESPCommand("MULTI"), RESPCommand("PING"), RESPCommand("EXEC")], label: "MULTI")

@@ -128,7 +128,8 @@ public struct AuditConfig: Sendable, Hashable {
             case "fail-on":
                 let text = try document.string(value, "fail-on")
                 guard FailThreshold(text) != nil else {
-                    throw document.error("fail-on must be one of critical, high, medium, low, info, never (got '\(text)')", at: value)
+                    throw document.error(
+                        "fail-on must be one of critical, high, medium, low, info, never (got '\(text)')", at: value)
                 }
                 failOn = text
             case "baseline": baseline = reader.path(try document.string(value, "baseline"))
@@ -187,14 +188,17 @@ private struct ConfigReader {
         if node.scalar != nil {
             url = try document.string(node, "endpoint \(role)")
         } else {
-            for (key, _, value) in try document.mapping(node, accepted: ["url", "password-env"], what: "endpoint \(role.lowercased())") {
+            for (key, _, value) in try document.mapping(
+                node, accepted: ["url", "password-env"], what: "endpoint \(role.lowercased())")
+            {
                 if key == "url" {
                     url = try document.string(value, "url")
                     urlNode = value
                 } else {
                     let name = try document.string(value, "password-env")
                     guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-                        throw document.error("password-env names an environment variable (letters, digits and _), got '\(name)'", at: value)
+                        throw document.error(
+                            "password-env names an environment variable (letters, digits and _), got '\(name)'", at: value)
                     }
                     environment = name
                 }
@@ -217,20 +221,26 @@ private struct ConfigReader {
 
     func number(_ node: Node, _ what: String, in range: ClosedRange<Double>) throws(ScenarioError) -> Double {
         guard let value = node.scalar.flatMap({ Double($0.string) }), range.contains(value) else {
-            throw document.error("\(what) must be a number from \(Self.show(range.lowerBound)) to \(Self.show(range.upperBound)), got '\(node.scalar?.string ?? "a list or mapping")'", at: node)
+            throw document.error(
+                "\(what) must be a number from \(Self.show(range.lowerBound)) to \(Self.show(range.upperBound)), got '\(node.scalar?.string ?? "a list or mapping")'",
+                at: node)
         }
         return value
     }
 
     func integer(_ node: Node, _ what: String, in range: ClosedRange<Int>) throws(ScenarioError) -> Int {
         guard let value = node.scalar.flatMap({ Int($0.string) }), range.contains(value) else {
-            throw document.error("\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(node.scalar?.string ?? "a list or mapping")'", at: node)
+            throw document.error(
+                "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(node.scalar?.string ?? "a list or mapping")'",
+                at: node)
         }
         return value
     }
 
     func flag(_ node: Node, _ what: String) throws(ScenarioError) -> Bool {
-        guard let value = node.bool else { throw document.error("\(what) must be true or false, got '\(node.scalar?.string ?? "a list or mapping")'", at: node) }
+        guard let value = node.bool else {
+            throw document.error("\(what) must be true or false, got '\(node.scalar?.string ?? "a list or mapping")'", at: node)
+        }
         return value
     }
 
@@ -242,7 +252,9 @@ private struct ConfigReader {
         for (key, _, value) in try document.mapping(node, accepted: keys, what: "inject") {
             switch key {
             case "faults":
-                guard let list = value.sequence else { throw document.error("inject.faults must be a list of fault rules", at: value) }
+                guard let list = value.sequence else {
+                    throw document.error("inject.faults must be a list of fault rules", at: value)
+                }
                 for item in list {
                     let rule = try document.string(item, "a fault rule")
                     do throws(FaultRuleError) {
@@ -273,7 +285,9 @@ private struct ConfigReader {
             case "sample": settings.sample = try integer(value, "keyspace.sample", in: 1...Int.max)
             case "expect-prefix":
                 settings.expectPrefixes = try document.strings(value, "keyspace.expect-prefix")
-                if settings.expectPrefixes.contains("") { throw document.error("keyspace.expect-prefix must not be empty", at: value) }
+                if settings.expectPrefixes.contains("") {
+                    throw document.error("keyspace.expect-prefix must not be empty", at: value)
+                }
             case "memory": settings.memory = try flag(value, "keyspace.memory")
             case "ttl-ratio": settings.ttlRatio = try number(value, "keyspace.ttl-ratio", in: 1...1_000_000)
             default: settings.countTolerance = try number(value, "keyspace.count-tolerance", in: 0...1)

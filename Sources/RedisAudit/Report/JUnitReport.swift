@@ -36,7 +36,8 @@ public enum JUnitReport {
                 ]) + ">")
         out.append("    <properties>")
         var properties = [
-            ("fail-on", summary.failOn), ("fail-on-shared", summary.failOnShared), ("verdict", summary.verdict), ("tool", "\(report.tool.name) \(report.tool.version)"),
+            ("fail-on", summary.failOn), ("fail-on-shared", summary.failOnShared), ("verdict", summary.verdict),
+            ("tool", "\(report.tool.name) \(report.tool.version)"),
         ]
         for endpoint in summary.endpoints {
             properties.append(("endpoint.\(endpoint.role)", "\(endpoint.url) (\(endpoint.engine) \(endpoint.version))"))

@@ -12,7 +12,9 @@ public enum MarkdownReport {
                     + "`\(s.failOn)` (`--fail-on`), shared findings at or above `\(s.failOnShared)` (`--fail-on-shared`); "
                     + "\(s.shared) finding\(s.shared == 1 ? "" : "s") shared by both endpoints.")
         } else {
-            out.append("**Verdict: \(verdict)**: \(s.failing) finding\(s.failing == 1 ? "" : "s") at or above `\(s.failOn)` (`--fail-on`).")
+            out.append(
+                "**Verdict: \(verdict)**: \(s.failing) finding\(s.failing == 1 ? "" : "s") at or above `\(s.failOn)` (`--fail-on`)."
+            )
         }
         out.append("")
         out.append("| Role | Endpoint | Engine | Version |")
@@ -26,15 +28,18 @@ public enum MarkdownReport {
         out.append("| " + Severity.allCases.map { String(s.counts[$0.rawValue] ?? 0) }.joined(separator: " | ") + " |")
         out.append("")
         if let keyspace = report.keyspace {
-            let scanned = keyspace.endpoints.map { "\($0.role) \(KeyspaceMarkdown.grouped($0.keysScanned))" }.joined(separator: ", ")
+            let scanned = keyspace.endpoints.map { "\($0.role) \(KeyspaceMarkdown.grouped($0.keysScanned))" }.joined(
+                separator: ", ")
             out.append("Keys scanned: \(scanned). Started \(s.startedAt), took \(formatSeconds(s.durationSeconds)).")
         } else {
-            out.append("Scenarios: \(s.scenarios.isEmpty ? "none" : s.scenarios.map { "`\($0)`" }.joined(separator: ", ")). "
-                + "Started \(s.startedAt), took \(formatSeconds(s.durationSeconds)).")
+            out.append(
+                "Scenarios: \(s.scenarios.isEmpty ? "none" : s.scenarios.map { "`\($0)`" }.joined(separator: ", ")). "
+                    + "Started \(s.startedAt), took \(formatSeconds(s.durationSeconds)).")
         }
         if let b = report.baseline {
             out.append("")
-            out.append("Baseline `\(b.file)`: \(b.new) new, \(b.accepted) accepted, \(b.expired) expired, \(b.resolved.count) resolved.")
+            out.append(
+                "Baseline `\(b.file)`: \(b.new) new, \(b.accepted) accepted, \(b.expired) expired, \(b.resolved.count) resolved.")
         }
         for note in s.notes {
             out.append("")

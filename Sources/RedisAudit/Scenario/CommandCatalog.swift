@@ -82,7 +82,9 @@ public struct CommandCatalog: Sendable {
         guard !learned.isEmpty, let first = arguments.first, !first.isEmpty else { return try Self.tableLocate(arguments) }
         var name = first.uppercased()
         if learned[name] == nil, arguments.count >= 2 { name += " " + arguments[1].uppercased() }
-        guard let command = learned[name], CommandTable.lookup(arguments) == .unknown else { return try Self.tableLocate(arguments) }
+        guard let command = learned[name], CommandTable.lookup(arguments) == .unknown else {
+            return try Self.tableLocate(arguments)
+        }
         let count = arguments.count
         if command.arity >= 0 ? count != command.arity : count < -command.arity {
             let words = name.split(separator: " ").count

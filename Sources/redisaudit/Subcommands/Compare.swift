@@ -25,7 +25,8 @@ struct Compare: AsyncParsableCommand {
     @Argument(help: "Endpoint B (the new host); default: endpoints.b of the config file.")
     var endpointB: String?
 
-    @Option(name: .customLong("scenario"), help: "A built-in scenario name or a scenario file (repeatable; default: all built-in).")
+    @Option(
+        name: .customLong("scenario"), help: "A built-in scenario name or a scenario file (repeatable; default: all built-in).")
     var scenarios: [String] = []
 
     @Option(name: .customLong("var"), help: "Override a scenario variable: name=value (repeatable).")
@@ -34,13 +35,17 @@ struct Compare: AsyncParsableCommand {
     @Option(help: "Seconds two TTLs may differ before they count as different (default: 2).")
     var ttlTolerance: Double?
 
-    @Option(help: "Run each concurrent scenario this many times on each side and report how often each invariant failed (default: 1).")
+    @Option(
+        help: "Run each concurrent scenario this many times on each side and report how often each invariant failed (default: 1)."
+    )
     var trials: Int?
 
     @Option(
         help: ArgumentHelp(
             "Fail on findings both endpoints share at or above this severity: critical, high, medium, low, info or never (default: never).",
-            discussion: "A finding with the same outcome on both endpoints (the same invariant failing the same way, the same race) is about the scripts, not the move; it is reported in its own section and fails the run only at or above this threshold."))
+            discussion:
+                "A finding with the same outcome on both endpoints (the same invariant failing the same way, the same race) is about the scripts, not the move; it is reported in its own section and fails the run only at or above this threshold."
+        ))
     var failOnShared: String?
 
     @OptionGroup var connection: ConnectionFlags
@@ -52,7 +57,8 @@ struct Compare: AsyncParsableCommand {
         if let trials, !(1...1000).contains(trials) { throw ValidationError("--trials must be from 1 to 1000, got \(trials)") }
         _ = try VariableOverrides.parse(variables)
         if let failOnShared, FailThreshold(failOnShared) == nil {
-            throw ValidationError("--fail-on-shared must be one of critical, high, medium, low, info, never (got '\(failOnShared)')")
+            throw ValidationError(
+                "--fail-on-shared must be one of critical, high, medium, low, info, never (got '\(failOnShared)')")
         }
     }
 
@@ -72,7 +78,8 @@ struct Compare: AsyncParsableCommand {
             endpointA: a, endpointB: b, connection: connection.options(file), scenarios: loaded,
             overrides: overrides, ttlTolerance: ttlTolerance ?? file?.compare.ttlTolerance ?? 2, failOn: report.threshold,
             trials: trials ?? file?.compare.trials ?? 1,
-            failOnShared: (failOnShared ?? file?.compare.failOnShared).flatMap(FailThreshold.init) ?? FailPolicy.defaultFailOnShared)
+            failOnShared: (failOnShared ?? file?.compare.failOnShared).flatMap(FailThreshold.init)
+                ?? FailPolicy.defaultFailOnShared)
         try await report.run { logger, interruption in
             var configuration = configuration
             let endpoints = try await EndpointArguments.inspect(
@@ -96,7 +103,10 @@ enum VariableOverrides {
     static func check(_ overrides: [String: String], against scenarios: [Scenario]) throws {
         let known = Set(scenarios.flatMap { $0.variables.map(\.name) })
         for name in overrides.keys.sorted() where !known.contains(name) {
-            throw UsageError(message: "--var \(name): no selected scenario has a variable named '\(name)' (known: \(known.sorted().joined(separator: ", ")))")
+            throw UsageError(
+                message:
+                    "--var \(name): no selected scenario has a variable named '\(name)' (known: \(known.sorted().joined(separator: ", ")))"
+            )
         }
     }
 }

@@ -12,7 +12,8 @@ struct ConnectionFlags: ParsableArguments {
     @Option(help: "Seconds allowed for any one command or pipeline to reply (default: 5).")
     var commandTimeout: Double?
 
-    @Option(name: .customLong("tls-ca"), help: "PEM file of CA certificates trusted for rediss:// (default: the system trust store).")
+    @Option(
+        name: .customLong("tls-ca"), help: "PEM file of CA certificates trusted for rediss:// (default: the system trust store).")
     var tlsCA: String?
 
     @Option(name: .customLong("tls-server-name"), help: "Name to verify the server certificate against (and send as SNI).")
@@ -52,10 +53,12 @@ struct ReportFlags: ParsableArguments {
     @Option(help: "Also write the JSON report to this file (whatever --format says).", completion: .file(extensions: ["json"]))
     var jsonOutput: String?
 
-    @Option(help: "Also write the JUnit XML report to this file (whatever --format says).", completion: .file(extensions: ["xml"]))
+    @Option(
+        help: "Also write the JUnit XML report to this file (whatever --format says).", completion: .file(extensions: ["xml"]))
     var junitOutput: String?
 
-    @Option(help: "Exit 1 when a finding is at or above this severity: critical, high, medium, low, info or never (default: high).")
+    @Option(
+        help: "Exit 1 when a finding is at or above this severity: critical, high, medium, low, info or never (default: high).")
     var failOn: String?
 
     @Option(help: "A baseline of accepted findings (redisaudit baseline write): they are reported but do not fail the run.")
@@ -130,7 +133,8 @@ struct ReportFlags: ParsableArguments {
             result = BaselineCheck.apply(baseline, file: Self.relative(path), to: result)
         }
         let code = try emit(result)
-        var verdict = "\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)"
+        var verdict =
+            "\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)"
         if let b = result.baseline {
             verdict += " (baseline: \(b.new) new, \(b.accepted) accepted, \(b.expired) expired, \(b.resolved.count) resolved)"
         }
@@ -159,7 +163,6 @@ struct ReportFlags: ParsableArguments {
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     case markdown, json, junit
 }
-
 
 /// Endpoint arguments, each with the password of its role's environment variable when the URL
 /// has none (`REDISAUDIT_PASSWORD_A`, `_B`, then `REDISAUDIT_PASSWORD`).

@@ -23,7 +23,10 @@ struct Inject: AsyncParsableCommand {
     @Argument(help: "The endpoint to inject faults against; default: endpoints.a of the config file.")
     var endpoint: String?
 
-    @Argument(help: "A second endpoint: the same exploration runs there too, and differences are findings (default: endpoints.b of the config file).")
+    @Argument(
+        help:
+            "A second endpoint: the same exploration runs there too, and differences are findings (default: endpoints.b of the config file)."
+    )
     var endpointB: String?
 
     @Option(
@@ -39,7 +42,8 @@ struct Inject: AsyncParsableCommand {
     @Flag(help: "Try every fault kind at every fault point (the default when no --fault or --plan is given).")
     var explore = false
 
-    @Flag(inversion: .prefixedNo, help: "Also try drop-silent: acknowledged writes that are lost, as in a failover (default: off).")
+    @Flag(
+        inversion: .prefixedNo, help: "Also try drop-silent: acknowledged writes that are lost, as in a failover (default: off).")
     var lostWrites: Bool?
 
     @Flag(

@@ -37,10 +37,15 @@ struct Keyspace: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also read MEMORY USAGE of every key (one more command per key; default: off).")
     var memory: Bool?
 
-    @Option(help: "With two endpoints: TTLs differ when one side's median or maximum is more than this many times the other's (default: 1.5).")
+    @Option(
+        help:
+            "With two endpoints: TTLs differ when one side's median or maximum is more than this many times the other's (default: 1.5)."
+    )
     var ttlRatio: Double?
 
-    @Option(help: "With two endpoints: key counts differ when they are more than this fraction apart, and over 10 keys (default: 0.1).")
+    @Option(
+        help:
+            "With two endpoints: key counts differ when they are more than this fraction apart, and over 10 keys (default: 0.1).")
     var countTolerance: Double?
 
     @OptionGroup var connection: ConnectionFlags
@@ -48,7 +53,9 @@ struct Keyspace: AsyncParsableCommand {
     @OptionGroup var config: ConfigFlags
 
     func validate() throws {
-        if let count, !(1...100_000).contains(count) { throw ValidationError("--count must be between 1 and 100000 (got \(count))") }
+        if let count, !(1...100_000).contains(count) {
+            throw ValidationError("--count must be between 1 and 100000 (got \(count))")
+        }
         if let sample, sample < 1 { throw ValidationError("--sample must be at least 1 (got \(sample))") }
         if let ttlRatio, ttlRatio < 1 { throw ValidationError("--ttl-ratio must be at least 1 (got \(ttlRatio))") }
         if let countTolerance, !(0...1).contains(countTolerance) {

@@ -27,7 +27,9 @@ struct CommandLineTests {
     }
 
     @Test func clientsAndCapacityAreOrdinaryVariables() async throws {
-        let run = try await Fixtures.run(["compare", "redis://a", "redis://b", "--scenario", "checkin-capacity", "--var", "capacity=abc", "--var", "clients=0"])
+        let run = try await Fixtures.run([
+            "compare", "redis://a", "redis://b", "--scenario", "checkin-capacity", "--var", "capacity=abc", "--var", "clients=0",
+        ])
         // The values are the scenario's business: a bad client count is reported when the block runs, not as an unknown variable.
         #expect(!run.stderr.contains("no selected scenario has a variable"))
     }
@@ -40,7 +42,8 @@ struct CommandLineTests {
     }
 
     @Test func scenarioErrorsAreFileLineAndExitTwo() async throws {
-        let path = try Fixtures.scenarioFile("""
+        let path = try Fixtures.scenarioFile(
+            """
             name: broken
             summary: refers to a variable nobody defined
             steps:
@@ -59,12 +62,16 @@ struct CommandLineTests {
         let ok = try await Fixtures.run(["scenarios", "validate", path])
         #expect(ok.status == 0)
         #expect(ok.stdout.contains("ok (expire-nx: 2 steps, 1 invariants)"))
-        let typo = try await Fixtures.run(["compare", "redis://127.0.0.1:1", "redis://127.0.0.1:2", "--scenario", path, "--var", "userID=u1"])
+        let typo = try await Fixtures.run([
+            "compare", "redis://127.0.0.1:1", "redis://127.0.0.1:2", "--scenario", path, "--var", "userID=u1",
+        ])
         #expect(typo.status == 2)
         #expect(typo.stderr.contains("no selected scenario has a variable named 'userID'"), "\(typo.stderr)")
         let badForm = try await Fixtures.run(["compare", "redis://127.0.0.1:1", "redis://127.0.0.1:2", "--var", "novalue"])
         #expect(badForm.status == 2)
-        let unknown = try await Fixtures.run(["compare", "redis://127.0.0.1:1", "redis://127.0.0.1:2", "--scenario", "no-such-scenario"])
+        let unknown = try await Fixtures.run([
+            "compare", "redis://127.0.0.1:1", "redis://127.0.0.1:2", "--scenario", "no-such-scenario",
+        ])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("login"), "the error lists the built-in names: \(unknown.stderr)")
     }
@@ -94,7 +101,9 @@ struct CommandLineTests {
         let run = try await Fixtures.run(["compare", server.url, server.url, "--tls-ca", wrongCA, "--scenario", "login"])
         #expect(run.status == 3)
         #expect(run.stderr.contains("TLS handshake failed"), "\(run.stderr)")
-        let ok = try await Fixtures.run(["compare", server.url, server.url, "--tls-ca", server.caFile!, "--scenario", "login", "--quiet"])
+        let ok = try await Fixtures.run([
+            "compare", server.url, server.url, "--tls-ca", server.caFile!, "--scenario", "login", "--quiet",
+        ])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stdout.contains("**Verdict: PASS**"))
     }
@@ -114,11 +123,11 @@ struct CommandLineTests {
             try FileManager.default.copyItem(at: Fixtures.binary, to: bin.appendingPathComponent("redisaudit"))
         }
         try """
-            name: installed-only
-            summary: Present only in the installed share directory.
-            steps:
-              - command: [PING]
-            """.write(to: share.appendingPathComponent("installed-only.yaml"), atomically: true, encoding: .utf8)
+        name: installed-only
+        summary: Present only in the installed share directory.
+        steps:
+          - command: [PING]
+        """.write(to: share.appendingPathComponent("installed-only.yaml"), atomically: true, encoding: .utf8)
         var process = try ChildProcess(bin.appendingPathComponent("redisaudit").path, ["scenarios", "list"], directory: "/")
         var status: Int32?
         for attempt in 0..<5 {
@@ -137,7 +146,9 @@ struct CommandLineTests {
 
     @Test func unreachableEndpointIsExitThree() async throws {
         let port = try TestServer.freePort()
-        let run = try await Fixtures.run(["compare", "redis://127.0.0.1:\(port)", "redis://127.0.0.1:\(port)", "--connect-timeout", "2"])
+        let run = try await Fixtures.run([
+            "compare", "redis://127.0.0.1:\(port)", "redis://127.0.0.1:\(port)", "--connect-timeout", "2",
+        ])
         #expect(run.status == 3)
         #expect(run.stderr.contains("cannot reach redis://127.0.0.1:\(port)"))
         #expect(!run.stderr.contains("Fatal error"))
@@ -148,7 +159,9 @@ struct CommandLineTests {
         let server = try await TestServer.start(.redis70, extraArguments: ["--requirepass", "the-real-one"])
         let other = try await TestServer.start(.redis70)
         defer { server.stop(); other.stop() }
-        let run = try await Fixtures.run(["compare", "redis://:N0tTh1sOne@127.0.0.1:\(server.port)", other.url, "--format", "json"])
+        let run = try await Fixtures.run([
+            "compare", "redis://:N0tTh1sOne@127.0.0.1:\(server.port)", other.url, "--format", "json",
+        ])
         #expect(run.status == 3)
         #expect(!run.stdout.contains("N0tTh1sOne") && !run.stderr.contains("N0tTh1sOne"))
         #expect(run.stderr.contains("redis://:***@127.0.0.1:\(server.port)"))
@@ -176,7 +189,9 @@ struct CommandLineTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ra-out-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let md = directory.appendingPathComponent("r.md").path, json = directory.appendingPathComponent("r.json").path
-        let files = try await Fixtures.run(["compare", a.url, b.url, "--scenario", path, "--output", md, "--json-output", json, "--quiet"])
+        let files = try await Fixtures.run([
+            "compare", a.url, b.url, "--scenario", path, "--output", md, "--json-output", json, "--quiet",
+        ])
         #expect(files.status == 1)
         #expect(files.stdout.isEmpty)
         let decoded = try JSONDecoder().decode(AuditReport.self, from: Data(contentsOf: URL(fileURLWithPath: json)))

@@ -17,7 +17,9 @@ struct StepSummaryTests {
         ]
         let first = try await Fixtures.run(arguments, environment: ["GITHUB_STEP_SUMMARY": summary])
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("\"schemaVersion\" : \(AuditReport.currentSchemaVersion)"), "--format still decides standard output")
+        #expect(
+            first.stdout.contains("\"schemaVersion\" : \(AuditReport.currentSchemaVersion)"),
+            "--format still decides standard output")
         let once = try String(contentsOfFile: summary, encoding: .utf8)
         #expect(once.hasPrefix("## An earlier step\n\nits text\n\n# redisaudit compare report\n\n**Verdict: PASS**"), "\(once)")
         let second = try await Fixtures.run(arguments, environment: ["GITHUB_STEP_SUMMARY": summary])

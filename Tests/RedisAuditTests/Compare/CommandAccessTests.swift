@@ -29,9 +29,10 @@ struct CommandAccessTests {
         let report = try await Fixtures.compare(reader, b.endpoint, scenarios: [scenario])
 
         let denied = report.findings.filter { $0.category == .commandDenied }
-        #expect(denied.map(\.title).sorted() == [
-            "SADD is denied to the audit's user on A (NOPERM)", "SET is denied to the audit's user on A (NOPERM)",
-        ])
+        #expect(
+            denied.map(\.title).sorted() == [
+                "SADD is denied to the audit's user on A (NOPERM)", "SET is denied to the audit's user on A (NOPERM)",
+            ])
         let set = try #require(denied.first { $0.title.hasPrefix("SET") })
         #expect(set.occurrences == 2)
         #expect(set.endpoints == ["A"])

@@ -10,7 +10,9 @@ struct ParityVerdictTests {
     func oneServerAgainstItselfPassesWithTheSharedFindingsListed() async throws {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-parity-\(UUID().uuidString.prefix(8))").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "redisaudit-parity-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let json = "\(directory)/report.json"
         let markdown = "\(directory)/report.md"

@@ -14,7 +14,8 @@ struct ReplyComparisonTests {
     }
 
     @Test func successAgainstErrorIsTheWorstValueDifference() {
-        #expect(compare(.integer(1), .error("ERR wrong number of arguments for 'expire' command"), "EXPIRE") == .successVersusError)
+        #expect(
+            compare(.integer(1), .error("ERR wrong number of arguments for 'expire' command"), "EXPIRE") == .successVersusError)
     }
 
     @Test func errorsAreComparedByClass() {
@@ -59,7 +60,8 @@ struct ReplyComparisonTests {
     }
 
     @Test func transportFailureOnOneSide() {
-        let d = ReplyComparison.compare(.reply(.integer(1)), .failed(.timeout(milliseconds: 10)), command: "INCR", toleranceSeconds: 2)
+        let d = ReplyComparison.compare(
+            .reply(.integer(1)), .failed(.timeout(milliseconds: 10)), command: "INCR", toleranceSeconds: 2)
         #expect(d == .transport)
     }
 

@@ -27,7 +27,9 @@ struct EndpointRoleCommandLineTests {
         // twemproxy drops the connection on MULTI: one finding that says so, and the replay went on.
         #expect(compare.status == 1, "\(compare.stderr)")
         let findings = try #require(json["findings"] as? [[String: Any]])
-        let multi = try #require(findings.first { ($0["title"] as? String) == "A closed the connection on MULTI" }, "\(findings.map { $0["title"] ?? "" })")
+        let multi = try #require(
+            findings.first { ($0["title"] as? String) == "A closed the connection on MULTI" },
+            "\(findings.map { $0["title"] ?? "" })")
         #expect(multi["category"] as? String == "command-unsupported")
         #expect(multi["scope"] as? String == "difference")
         #expect(!findings.contains { ($0["category"] as? String) == "transport" })

@@ -112,7 +112,8 @@ struct ConcurrentRunTests {
         #expect(outcome.connected < 60)
         #expect(outcome.connected + outcome.connectFailures.values.reduce(0, +) == 60)
         let findings = RaceFindings.clients([runs])
-        #expect(findings.contains { $0.category == .transport && $0.title.contains("of 60 client connections to A did not open") })
+        #expect(
+            findings.contains { $0.category == .transport && $0.title.contains("of 60 client connections to A did not open") })
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70)))
@@ -123,10 +124,14 @@ struct ConcurrentRunTests {
         let denied = try Endpoint.parse("redis://app:secret@127.0.0.1:\(server.port)")
         let scenario = try #require(try BuiltinScenarios.named("checkin-capacity-lua"))
         let configuration = CompareConfiguration(
-            endpointA: denied, endpointB: server.endpoint, connection: Fixtures.options, scenarios: [scenario], pings: 5, trials: 2)
+            endpointA: denied, endpointB: server.endpoint, connection: Fixtures.options, scenarios: [scenario], pings: 5,
+            trials: 2)
         let report = try await CompareAudit(configuration: configuration).run()
-        let refused = try #require(report.findings.first { $0.category == .commandDenied && $0.title.hasPrefix("EVAL is refused on A") })
-        #expect(!report.findings.contains { $0.category == .commandUnsupported }, "\(report.findings.filter { $0.category == .commandUnsupported }.map(\.title))")
+        let refused = try #require(
+            report.findings.first { $0.category == .commandDenied && $0.title.hasPrefix("EVAL is refused on A") })
+        #expect(
+            !report.findings.contains { $0.category == .commandUnsupported },
+            "\(report.findings.filter { $0.category == .commandUnsupported }.map(\.title))")
         #expect(refused.title.contains("NOPERM"))
         #expect(refused.endpoints == ["A"])
         #expect(refused.evidence.contains("A: 200 of 200 clients refused"))

@@ -178,7 +178,9 @@ struct JUnitReportTests {
         let login = try #require(read.testCase("login"))
         #expect(login.failures.map(\.message) == ["[HIGH] title of expired"])
         #expect(login.failures.first?.text.contains("Acceptance expired 2020-01-31: until the cut-over") == true)
-        #expect(login.systemOut.contains("[HIGH] title of accepted (accepted in the baseline: staging differs)"), "\(login.systemOut)")
+        #expect(
+            login.systemOut.contains("[HIGH] title of accepted (accepted in the baseline: staging differs)"), "\(login.systemOut)"
+        )
         let xml = JUnitReport.render(checked)
         #expect(xml.contains(#"<property name="baseline.accepted" value="1"/>"#))
         #expect(xml.contains(#"<property name="baseline.expired" value="1"/>"#))

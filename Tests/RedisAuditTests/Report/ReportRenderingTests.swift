@@ -8,15 +8,20 @@ import Testing
 struct ReportRenderingTests {
     static func sample() -> AuditReport {
         var findings = FindingRanking.rank([
-            Finding(identity: "persistence-off", severity: .info, category: .serverProfile,
-                    title: "Persistence is off on both endpoints", endpoints: ["A", "B"],
-                    evidence: ["A: rdb off, aof off", "B: rdb off, aof off"],
-                    why: "A restart loses all session data.", fix: "Enable RDB or AOF."),
-            Finding(identity: "reply|1|2", severity: .high, category: .replyMismatch,
-                    title: "EXPIRE succeeds on B but fails on A", endpoints: ["A", "B"], scenario: "login",
-                    step: "step 1 (pipeline), command 3: EXPIRE (login.yaml:12)",
-                    evidence: ["> EXPIRE sess:user123 604800 NX", "A: (error) ERR wrong number of arguments for 'expire' command", "B: (integer) 1"],
-                    why: "The session set never expires on A.", fix: "Use command forms both hosts support."),
+            Finding(
+                identity: "persistence-off", severity: .info, category: .serverProfile,
+                title: "Persistence is off on both endpoints", endpoints: ["A", "B"],
+                evidence: ["A: rdb off, aof off", "B: rdb off, aof off"],
+                why: "A restart loses all session data.", fix: "Enable RDB or AOF."),
+            Finding(
+                identity: "reply|1|2", severity: .high, category: .replyMismatch,
+                title: "EXPIRE succeeds on B but fails on A", endpoints: ["A", "B"], scenario: "login",
+                step: "step 1 (pipeline), command 3: EXPIRE (login.yaml:12)",
+                evidence: [
+                    "> EXPIRE sess:user123 604800 NX", "A: (error) ERR wrong number of arguments for 'expire' command",
+                    "B: (integer) 1",
+                ],
+                why: "The session set never expires on A.", fix: "Use command forms both hosts support."),
         ])
         findings[0].scope = .difference
         findings[1].scope = .shared
@@ -32,13 +37,16 @@ struct ReportRenderingTests {
         b.refused = ["CONFIG GET"]
         let summary = ReportSummary(
             findings: findings, failOn: .severity(.high),
-            endpoints: [EndpointSummary(role: "A", url: a.endpoint, engine: a.engine, version: a.version),
-                        EndpointSummary(role: "B", url: b.endpoint, engine: b.engine, version: b.version)],
+            endpoints: [
+                EndpointSummary(role: "A", url: a.endpoint, engine: a.engine, version: a.version),
+                EndpointSummary(role: "B", url: b.endpoint, engine: b.engine, version: b.version),
+            ],
             scenarios: ["login"], startedAt: "2026-01-01T00:00:00Z", durationSeconds: 1.234,
             notes: [
                 "Every key was written under the run namespaces `redisaudit:0000-N:`; cleanup: A: 3 keys deleted (confirmed by the server), none left; B: 3 keys deleted (confirmed by the server), none left."
             ])
-        return AuditReport(tool: ToolInfo(version: "0.0.0-test"), command: "compare", summary: summary, findings: findings, profiles: [a, b])
+        return AuditReport(
+            tool: ToolInfo(version: "0.0.0-test"), command: "compare", summary: summary, findings: findings, profiles: [a, b])
     }
 
     static func golden(_ name: String, _ actual: String) throws {
@@ -47,7 +55,9 @@ struct ReportRenderingTests {
             try actual.write(toFile: path, atomically: true, encoding: .utf8)
         }
         let expected = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(actual == expected, "\(name) differs from its golden file; rerun with REDISAUDIT_UPDATE_GOLDEN=1 if the change is intended")
+        #expect(
+            actual == expected,
+            "\(name) differs from its golden file; rerun with REDISAUDIT_UPDATE_GOLDEN=1 if the change is intended")
     }
 
     @Test func markdownMatchesGolden() throws {
@@ -69,7 +79,9 @@ struct ReportRenderingTests {
 
     @Test func markdownOpensWithTheVerdictAndCounts() {
         let md = MarkdownReport.render(Self.sample())
-        #expect(md.hasPrefix("# redisaudit compare report\n\n**Verdict: FAIL**: 1 finding failing the run: differences at or above `high`"))
+        #expect(
+            md.hasPrefix(
+                "# redisaudit compare report\n\n**Verdict: FAIL**: 1 finding failing the run: differences at or above `high`"))
         #expect(md.contains("| 0 | 1 | 0 | 0 | 1 |"))
         #expect(md.contains("| timeout ≠ | 0 | n/a |"))
     }

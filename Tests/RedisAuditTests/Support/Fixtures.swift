@@ -11,7 +11,8 @@ enum Fixtures {
 
     /// Writes a scenario file into a fresh temporary directory and returns its path.
     static func scenarioFile(_ yaml: String, name: String = "scenario.yaml") throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-scenario-\(UUID().uuidString.prefix(8))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "redisaudit-scenario-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent(name).path
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
@@ -32,7 +33,8 @@ enum Fixtures {
 
     /// Runs `compare` in-process on two endpoints as given (an ACL user's, say).
     static func compare(_ a: Endpoint, _ b: Endpoint, scenarios: [Scenario], pings: Int = 5) async throws -> AuditReport {
-        let configuration = CompareConfiguration(endpointA: a, endpointB: b, connection: options, scenarios: scenarios, pings: pings)
+        let configuration = CompareConfiguration(
+            endpointA: a, endpointB: b, connection: options, scenarios: scenarios, pings: pings)
         return try await CompareAudit(configuration: configuration).run()
     }
 
@@ -61,7 +63,9 @@ enum Fixtures {
     /// Runs the built binary with arguments and environment additions, with a deadline. A job
     /// summary (`GITHUB_STEP_SUMMARY`) is written only when the test names one: run under GitHub
     /// Actions, the tests' reports would otherwise land in the job's own summary.
-    static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil, timeout: Double = 60) async throws -> Run {
+    static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil, timeout: Double = 60)
+        async throws -> Run
+    {
         var environment = environment
         if environment[GitHubStepSummary.variable] == nil { environment[GitHubStepSummary.variable] = "" }
         let process = try ChildProcess(binary.path, arguments, environment: environment, directory: directory)
