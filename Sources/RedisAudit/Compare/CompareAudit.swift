@@ -56,7 +56,20 @@ public struct CompareAudit: Sendable {
         self.interruption = interruption
     }
 
+    /// Runs the audit; once interrupted, whatever happens ends in ``InterruptedError`` with
+    /// what the cleanup confirmed, never in a report of a half-run audit.
     public func run() async throws -> AuditReport {
+        let runID = Namespace.generate().runID
+        do {
+            let report = try await audit(runID: runID)
+            if interruption?.isRequested == true { throw InterruptedError() }
+            return report
+        } catch _ where interruption?.isRequested == true {
+            throw InterruptedError(cleanup: ledger.interruptedNote(roles: ["A", "B"], runID: runID))
+        }
+    }
+
+    private func audit(runID: String) async throws -> AuditReport {
         let config = configuration
         let clock = ContinuousClock()
         let started = clock.now
@@ -99,7 +112,6 @@ public struct CompareAudit: Sendable {
             if let leftover { findings.append(leftover.finding(role: role)) }
         }
 
-        let runID = Namespace.generate().runID
         var generator = SystemRandomNumberGenerator()
         var notes = skipped
         if let learned = catalog.learnedNote { notes.append(learned) }
@@ -123,8 +135,8 @@ public struct CompareAudit: Sendable {
                 if interruption?.isRequested == true { throw InterruptedError() }
                 // One namespace per scenario, trial and side: A and B may even be two databases of one server.
                 let suffix = trial == 0 ? "" : "t\(trial + 1)"
-                guard let namespaceA = Namespace(runID: "\(runID)-\(index + 1)\(suffix)a"),
-                    let namespaceB = Namespace(runID: "\(runID)-\(index + 1)\(suffix)b")
+                guard let namespaceA = Namespace(run: runID, part: "\(index + 1)\(suffix)a"),
+                    let namespaceB = Namespace(run: runID, part: "\(index + 1)\(suffix)b")
                 else { preconditionFailure("generated run ids are valid namespace ids") }
                 if scenario.isConcurrent {
                     // One side at a time: when A and B share a machine (or this one's cores), the

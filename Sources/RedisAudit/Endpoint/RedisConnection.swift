@@ -110,6 +110,7 @@ public final class RedisConnection: Sendable {
         } catch {
             throw EndpointError.unreachable(endpoint: endpoint.description, reason: describeConnectError(error))
         }
+        Interruption.current?.track(channel)
         let connection = RedisConnection(endpoint: endpoint, options: options, channel: channel, failure: failure)
         let outcome: HandshakeOutcome
         do {

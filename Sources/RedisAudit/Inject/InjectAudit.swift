@@ -73,7 +73,20 @@ public struct InjectAudit: Sendable {
     /// Roles in endpoint order.
     static let roles = ["A", "B"]
 
+    /// Runs the audit; once interrupted, whatever happens ends in ``InterruptedError`` with
+    /// what the cleanup confirmed, never in a report of a half-run audit.
     public func run() async throws -> AuditReport {
+        let runID = Namespace.generate().runID
+        do {
+            let report = try await audit(runID: runID)
+            if interruption?.isRequested == true { throw InterruptedError() }
+            return report
+        } catch _ where interruption?.isRequested == true {
+            throw InterruptedError(cleanup: ledger.interruptedNote(roles: Self.roles, runID: runID))
+        }
+    }
+
+    private func audit(runID: String) async throws -> AuditReport {
         let config = configuration
         let clock = ContinuousClock()
         let started = clock.now
@@ -113,7 +126,6 @@ public struct InjectAudit: Sendable {
         defer { Task { await catalog.close() } }
         let (scenarios, skipped) = try catalog.runnable(config.scenarios)
 
-        let runID = Namespace.generate().runID
         var generator = SystemRandomNumberGenerator()
         var coverage: [FaultCoverage] = []
         var trialCount = 0
@@ -125,7 +137,7 @@ public struct InjectAudit: Sendable {
             bound.append((scenario, bindings))
             if scenario.isConcurrent {
                 findings += try await race(
-                    scenario, bindings: bindings, roles: roles, runID: "\(runID)-\(index + 1)r", catalog: catalog)
+                    scenario, bindings: bindings, roles: roles, runID: runID, part: "\(index + 1)r", catalog: catalog)
             }
             // Both endpoints are explored at once, each with its own trials and namespaces.
             let allowed = serverFaults
@@ -134,7 +146,7 @@ public struct InjectAudit: Sendable {
                     group.addTask {
                         let explored = try await self.explore(
                             scenario, bindings: bindings, endpoint: endpoint, role: role, serverFaults: allowed[i],
-                            runID: "\(runID)-\(index + 1)", progress: (index + 1, scenarios.count), catalog: catalog)
+                            runID: runID, part: "\(index + 1)t", progress: (index + 1, scenarios.count), catalog: catalog)
                         return (i, explored)
                     }
                 }
@@ -205,7 +217,7 @@ public struct InjectAudit: Sendable {
     /// Runs a concurrent scenario `trials` times with all its clients on every endpoint (no
     /// fault: the race is the fault) and reports how often each invariant failed.
     private func race(
-        _ scenario: Scenario, bindings: VariableBindings, roles: [String], runID: String, catalog: CommandCatalog
+        _ scenario: Scenario, bindings: VariableBindings, roles: [String], runID: String, part: String, catalog: CommandCatalog
     ) async throws -> [Finding] {
         let config = configuration
         var runs: [[ScenarioRun]] = []
@@ -216,7 +228,7 @@ public struct InjectAudit: Sendable {
             var trials: [ScenarioRun] = []
             for trial in 0..<config.trials {
                 if interruption?.isRequested == true { throw InterruptedError() }
-                guard let namespace = Namespace(runID: "\(runID)\(trial + 1)\(role.lowercased())") else {
+                guard let namespace = Namespace(run: runID, part: "\(part)\(trial + 1)\(role.lowercased())") else {
                     preconditionFailure("generated run ids are valid namespace ids")
                 }
                 trials.append(try await replayer.run(scenario, bindings: bindings, namespace: namespace))
@@ -236,7 +248,7 @@ public struct InjectAudit: Sendable {
 
     private func explore(
         _ scenario: Scenario, bindings: VariableBindings, endpoint: Endpoint, role: String, serverFaults: [ServerFault],
-        runID: String, progress: (Int, Int), catalog: CommandCatalog
+        runID: String, part: String, progress: (Int, Int), catalog: CommandCatalog
     ) async throws -> Exploration {
         let config = configuration
         // A concurrent block is explored as one client runs it: a fault point per command of client 0.
@@ -245,7 +257,7 @@ public struct InjectAudit: Sendable {
             endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout,
             interruption: interruption, ledger: ledger, catalog: catalog)
         func namespace(_ trial: Int) -> Namespace {
-            guard let namespace = Namespace(runID: "\(runID)-\(trial)\(role.lowercased())") else {
+            guard let namespace = Namespace(run: runID, part: "\(part)\(trial)\(role.lowercased())") else {
                 preconditionFailure("generated run ids are valid namespace ids")
             }
             return namespace

@@ -28,7 +28,7 @@ struct RestartCheck: Sendable {
             endpoint: endpoint, role: role, options: options, trialTimeout: trialTimeout, ledger: ledger, catalog: catalog)
         var written: [(scenario: Scenario, namespace: Namespace, state: NamespaceState)] = []
         for (index, (scenario, bindings)) in scenarios.enumerated() {
-            guard let namespace = Namespace(runID: "\(runID)-restart\(index + 1)\(role.lowercased())") else { continue }
+            guard let namespace = Namespace(run: runID, part: "restart\(index + 1)\(role.lowercased())") else { continue }
             let trial = try await replayer.run(
                 scenario, bindings: bindings, namespace: namespace, plan: TrialPlan(point: nil, fault: nil, rules: []),
                 keepKeys: true)

@@ -54,7 +54,19 @@ public struct KeyspaceAudit: Sendable {
         self.interruption = interruption
     }
 
+    /// Runs the audit; once interrupted, whatever happens ends in ``InterruptedError``, never
+    /// in a report of a half-scanned keyspace. Keyspace writes nothing, so there is no cleanup.
     public func run() async throws -> AuditReport {
+        do {
+            let report = try await audit()
+            if interruption?.isRequested == true { throw InterruptedError() }
+            return report
+        } catch _ where interruption?.isRequested == true {
+            throw InterruptedError()
+        }
+    }
+
+    private func audit() async throws -> AuditReport {
         let config = configuration
         precondition((1...2).contains(config.endpoints.count), "keyspace audits one or two endpoints")
         let roles = ["A", "B"].prefix(config.endpoints.count).map { $0 }

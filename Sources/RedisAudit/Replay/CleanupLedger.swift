@@ -42,6 +42,25 @@ public final class CleanupLedger: Sendable {
         tallies.withLockedValue { $0[role] } ?? Tally()
     }
 
+    /// What an interrupted run says about its cleanup: the confirmed deletions on each side,
+    /// and the keys left with the command that removes them; nil when nothing was written.
+    public func interruptedNote(roles: [String], runID: String) -> String? {
+        let tallies = roles.map { ($0, tally(role: $0)) }
+        guard tallies.contains(where: { $0.1.attempted > 0 || !$0.1.remaining.isEmpty }) else { return nil }
+        let sides = tallies.map { role, tally in
+            "\(role): \(tally.deleted) key\(tally.deleted == 1 ? "" : "s") deleted (confirmed by the server), "
+                + (tally.remaining.isEmpty ? "none left" : "\(tally.remaining.count) left")
+        }
+        var text = "cleanup: " + sides.joined(separator: "; ")
+        let left = tallies.flatMap { $0.1.remaining }
+        if !left.isEmpty {
+            text += " (left: " + left.prefix(10).map(Transcript.argument).joined(separator: ", ")
+            text += left.count > 10 ? ", ...); " : "); "
+            text += "run `redisaudit clean --run \(runID) <endpoint>` to remove them"
+        }
+        return text
+    }
+
     /// The report's cleanup line: what was deleted on each endpoint, as the server confirmed it,
     /// and what is left. `namespaces` names the run's namespaces (`redisaudit:<run>-*:`).
     public func note(roles: [String], namespaces: String) -> String {

@@ -10,21 +10,16 @@ public struct Leftovers: Sendable {
     public static func find(connection: RedisConnection) async -> Leftovers? {
         var session = ReplaySession(connection: connection, endpoint: connection.endpoint, options: connection.options)
         guard let size = try? await session.send([RESPCommand("DBSIZE")])[0].reply?.integerValue,
-              size <= NamespaceCleaner.sweepLimit,
-              let keys = try? await NamespaceCleaner.scan(pattern: Array("redisaudit:*".utf8), session: &session),
-              !keys.isEmpty
+            size <= NamespaceCleaner.sweepLimit,
+            let keys = try? await NamespaceCleaner.scanRunKeys(runID: nil, session: &session),
+            !keys.isEmpty
         else { return nil }
         return Leftovers(keys: keys.count, runs: runIDs(keys))
     }
 
-    /// The run ids found in namespaced keys, sorted.
+    /// The run namespace ids found in namespaced keys, sorted.
     static func runIDs(_ keys: [[UInt8]]) -> [String] {
-        var runs = Set<String>()
-        for key in keys {
-            let parts = key.split(separator: UInt8(ascii: ":"), maxSplits: 2, omittingEmptySubsequences: false)
-            if parts.count >= 2 { runs.insert(String(decoding: parts[1], as: UTF8.self)) }
-        }
-        return runs.sorted()
+        Set(keys.compactMap(Namespace.runNamespace(ofKey:))).sorted()
     }
 
     func finding(role: String) -> Finding {
@@ -32,7 +27,10 @@ public struct Leftovers: Sendable {
             identity: "leftover|\(role)", severity: .low, category: .leftover,
             title: "\(keys) key\(keys == 1 ? "" : "s") left by earlier interrupted runs on \(role)",
             endpoints: [role],
-            evidence: ["SCAN MATCH redisaudit:* -> \(keys) keys", "runs: " + runs.prefix(10).joined(separator: ", ")],
+            evidence: [
+                "SCAN MATCH \(String(decoding: Namespace.runKeysGlob, as: UTF8.self)) -> \(keys) keys in run namespaces",
+                "runs: " + runs.prefix(10).joined(separator: ", "),
+            ],
             why: "A run that was killed could not delete its namespace; the keys take memory and may carry no TTL.",
             fix: "Run `redisaudit clean <endpoint>` to delete them.")
     }

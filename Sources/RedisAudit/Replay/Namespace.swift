@@ -51,6 +51,43 @@ public struct Namespace: Hashable, Sendable {
         return namespace
     }
 
+    /// The namespace of one part of a generated run: `<run>-<part>`, the only form run
+    /// namespaces take, so `clean` and leftover detection can match them exactly.
+    public init?(run: String, part: String) {
+        guard Namespace.isRunID(run), !part.isEmpty, part.utf8.allSatisfy(Namespace.isPartByte) else { return nil }
+        self.init(runID: run + "-" + part)
+    }
+
+    // MARK: Run namespaces
+
+    /// The SCAN glob that finds every generated run namespace's keys (and a few others, which
+    /// `runNamespace(ofKey:)` then sets aside): `redisaudit:` and 12 hex digits and `-`.
+    public static let runKeysGlob: [UInt8] = Array((root + String(repeating: "[0-9a-f]", count: 12) + "-*").utf8)
+
+    /// True for a generated run id: exactly 12 lowercase hex digits.
+    public static func isRunID(_ text: String) -> Bool {
+        text.utf8.count == 12 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
+    /// True for a run namespace id: a run id, `-`, and lowercase letters and digits.
+    public static func isNamespaceID(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        return parts.count == 2 && isRunID(String(parts[0])) && !parts[1].isEmpty && parts[1].utf8.allSatisfy(isPartByte)
+    }
+
+    /// The namespace id of a key in a run namespace (`redisaudit:<run>-<part>:...`), or nil
+    /// when the key is anything else, such as an application's own `redisaudit:config`.
+    public static func runNamespace(ofKey key: [UInt8]) -> String? {
+        let rootBytes = root.utf8
+        guard key.starts(with: rootBytes) else { return nil }
+        let rest = key[(key.startIndex + rootBytes.count)...]
+        guard let colon = rest.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let id = String(decoding: rest[..<colon], as: UTF8.self)
+        return isNamespaceID(id) ? id : nil
+    }
+
+    private static func isPartByte(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x7A) }
+
     // MARK: Keys
 
     /// The key as sent: the prefix followed by the original key.

@@ -24,6 +24,29 @@ enum NamespaceCleaner {
         return try await scan(pattern: Array(namespace.prefix.utf8) + [UInt8(ascii: "*")], session: &session)
     }
 
+    /// Every key in a generated run namespace (`redisaudit:<run>-<part>:`), of one run when
+    /// `runID` is a run id, of one namespace when it is a namespace id, of every run when nil.
+    /// Nothing else under `redisaudit:` is returned, so an application's own
+    /// `redisaudit:config` is never taken for a leftover.
+    static func scanRunKeys(runID: String?, session: inout ReplaySession) async throws -> [[UInt8]] {
+        let glob: [UInt8]
+        let belongs: (String) -> Bool
+        switch runID {
+        case let run? where Namespace.isRunID(run):
+            glob = Array("\(Namespace.root)\(run)-*".utf8)
+            belongs = { $0.hasPrefix(run + "-") }
+        case let id?:
+            glob = Array("\(Namespace.root)\(id):*".utf8)
+            belongs = { $0 == id }
+        case nil:
+            glob = Namespace.runKeysGlob
+            belongs = { _ in true }
+        }
+        return try await scan(pattern: glob, session: &session).filter { key in
+            Namespace.runNamespace(ofKey: key).map(belongs) ?? false
+        }
+    }
+
     /// Every key matching a glob, by SCAN with COUNT 1000.
     static func scan(pattern: [UInt8], session: inout ReplaySession) async throws -> [[UInt8]] {
         var cursor: [UInt8] = Array("0".utf8)

@@ -1,14 +1,16 @@
 import RESP
 
-/// `redisaudit clean`: finds every `redisaudit:<run>:` key on an endpoint and deletes it,
-/// counting only what the server confirms.
+/// `redisaudit clean`: finds every key in a generated run namespace (`redisaudit:<run>-<part>:`)
+/// on an endpoint and deletes it, counting only what the server confirms.
 public enum NamespaceJanitor {
     /// What a clean found, deleted (unless it was a dry run) and could not delete.
     public struct Result: Sendable {
         /// Keys found in run namespaces.
         public var keys: Int
-        /// The run ids they belong to.
+        /// The run namespace ids they belong to.
         public var runs: [String]
+        /// The keys found, as text.
+        public var found: [String]
         /// Keys the server confirmed deleting (0 on a dry run).
         public var deleted: Int
         /// Keys still there after the deletion, or whose deletion could not be checked.
@@ -17,19 +19,21 @@ public enum NamespaceJanitor {
         public var refusals: [String: Int]
     }
 
+    /// Cleans one run (a 12-hex run id), one namespace (`<run>-<part>`) or, with nil, every run.
     public static func clean(endpoint: Endpoint, options: ConnectionOptions, runID: String?, dryRun: Bool) async throws -> Result
     {
         let connection = try await RedisConnection.connect(to: endpoint, options: options)
         var session = ReplaySession(connection: connection, endpoint: endpoint, options: options)
-        let pattern = runID.map { "redisaudit:\($0):*" } ?? "redisaudit:*"
         let keys: [[UInt8]]
         do {
-            keys = try await NamespaceCleaner.scan(pattern: Array(pattern.utf8), session: &session)
+            keys = try await NamespaceCleaner.scanRunKeys(runID: runID, session: &session)
         } catch {
             await session.close()
             throw error
         }
-        var result = Result(keys: keys.count, runs: Leftovers.runIDs(keys), deleted: 0, remaining: [], refusals: [:])
+        var result = Result(
+            keys: keys.count, runs: Leftovers.runIDs(keys), found: keys.map { String(decoding: $0, as: UTF8.self) }, deleted: 0,
+            remaining: [], refusals: [:])
         if !dryRun {
             let deletion = await NamespaceCleaner.delete(keys, session: &session)
             result.deleted = deletion.deleted

@@ -7,8 +7,10 @@ struct Clean: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Delete keys left in redisaudit run namespaces by interrupted runs.",
         discussion: """
-            Only keys under redisaudit:<run-id>: are touched, one key per UNLINK (DEL where UNLINK is refused), and every \
-            key is checked with EXISTS afterwards: the counts printed are what the server confirmed. Exits 1 when any key \
+            Only keys in run namespaces are touched: redisaudit:<run>-<part>: where <run> is a run id of 12 lowercase hex \
+            digits, exactly as runs name them; other keys under redisaudit: (an application's redisaudit:config) are never \
+            matched. One key per UNLINK (DEL where UNLINK is refused), and every key is checked with EXISTS afterwards: the \
+            counts printed are what the server confirmed. --dry-run lists every key that would go. Exits 1 when any key \
             remains. Do not run it while an audit is running against the same endpoint.
             """
     )
@@ -16,7 +18,10 @@ struct Clean: AsyncParsableCommand {
     @Argument(help: "The endpoint to clean.")
     var endpoint: String
 
-    @Option(help: "Only this run id (as shown in the report's notes or the leftover finding).")
+    @Option(
+        help:
+            "Only this run (12 hex digits) or run namespace (<run>-<part>), as shown in the report's notes or the leftover finding."
+    )
     var run: String?
 
     @Flag(help: "List what would be deleted without deleting it.")
@@ -25,8 +30,10 @@ struct Clean: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionFlags
 
     func validate() throws {
-        if let run, run.isEmpty || run.contains("*") || run.contains(":") || run.contains("?") || run.contains("[") {
-            throw ValidationError("--run takes a run id without glob characters or ':'")
+        if let run, !Namespace.isRunID(run) && !Namespace.isNamespaceID(run) {
+            throw ValidationError(
+                "--run takes a run id (12 lowercase hex digits, such as 6756f2a01c3e) or a run namespace (6756f2a01c3e-1a), not '\(run.prefix(80))'"
+            )
         }
     }
 
@@ -43,7 +50,11 @@ struct Clean: AsyncParsableCommand {
                 "deleted \(result.deleted) of \(result.keys) key\(result.keys == 1 ? "" : "s") from \(namespaces) on \(target) (confirmed by the server)"
             )
         }
-        for run in result.runs { print("  redisaudit:\(run):") }
+        if dryRun {
+            for key in result.found { print("  \(key)") }
+        } else {
+            for run in result.runs { print("  redisaudit:\(run):") }
+        }
         guard !result.remaining.isEmpty else { return }
         print("\(result.remaining.count) key\(result.remaining.count == 1 ? "" : "s") could not be deleted:")
         for key in result.remaining.prefix(50) { print("  \(key)") }

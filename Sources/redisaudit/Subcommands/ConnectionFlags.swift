@@ -128,7 +128,16 @@ struct ReportFlags: ParsableArguments {
         let interruption = Interruption()
         let signals = SignalTrap.install(interruption, logger: logger, notice: notice)
         defer { _ = signals }
-        var result = try await audit(logger, interruption)
+        var result: AuditReport
+        do {
+            result = try await interruption.tracking { try await audit(logger, interruption) }
+        } catch let error as InterruptedError {
+            throw error
+        } catch _ where interruption.isRequested {
+            // Interrupted while checking the endpoints, before the audit wrote anything.
+            throw InterruptedError()
+        }
+        if interruption.isRequested { throw InterruptedError() }
         if let (path, baseline) = accepted {
             result = BaselineCheck.apply(baseline, file: Self.relative(path), to: result)
         }

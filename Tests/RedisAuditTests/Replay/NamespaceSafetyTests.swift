@@ -67,20 +67,63 @@ struct NamespaceSafetyTests {
         let b = try await TestServer.start(.redis70)
         defer { a.stop(); b.stop() }
         // What a killed run leaves: keys in its namespace, without TTL.
-        try await a.command("SADD", "redisaudit:deadbeef01-1:sess:user123", "t1")
-        try await a.command("SET", "redisaudit:deadbeef01-1:rt:user123:t1", "x")
+        try await a.command("SADD", "redisaudit:deadbeef0102-1a:sess:user123", "t1")
+        try await a.command("SET", "redisaudit:deadbeef0102-1a:rt:user123:t1", "x")
         try await a.command("SET", "unrelated", "stays")
         let scenario = try #require(try BuiltinScenarios.named("blacklist"))
         let report = try await Fixtures.compare(a, b, scenarios: [scenario])
         let leftover = try #require(report.findings.first { $0.category == .leftover })
         #expect(leftover.endpoints == ["A"])
         #expect(leftover.title.hasPrefix("2 keys"))
-        #expect(leftover.evidence.contains("runs: deadbeef01-1"))
+        #expect(leftover.evidence.contains("runs: deadbeef0102-1a"))
 
         let result = try await NamespaceJanitor.clean(endpoint: a.endpoint, options: Fixtures.options, runID: nil, dryRun: false)
         #expect(result.keys == 2)
-        #expect(result.runs == ["deadbeef01-1"])
+        #expect(result.runs == ["deadbeef0102-1a"])
         #expect(try await a.command("KEYS", "*") == .array([.bulk("unrelated")]))
+    }
+
+    /// The application's own keys under `redisaudit:` look like a namespace but are not one.
+    static let lookalikes = [
+        "redisaudit:config", "redisaudit:prod:settings", "redisaudit:deadbeef0102:x", "redisaudit:deadbeef0102-:x",
+        "redisaudit:deadbeef01-1:x", "redisaudit:DEADBEEF0102-1a:x", "redisaudit:deadbeef0102-1A:x", "redisaudit:deadbeef0102-1a",
+    ]
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func cleanDeletesRunNamespacesAndNothingElseUnderTheRoot() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        for key in Self.lookalikes { try await server.command("SET", key, "app") }
+        for key in ["redisaudit:deadbeef0102-1a:k", "redisaudit:deadbeef0102-restart1b:k", "redisaudit:0123456789ab-3a:k"] {
+            try await server.command("SET", key, "run")
+        }
+        // Nothing that is not a run namespace counts as a leftover, either.
+        #expect(Self.lookalikes.allSatisfy { Namespace.runNamespace(ofKey: Array($0.utf8)) == nil })
+
+        let dry = try await Fixtures.run(["clean", "--dry-run", server.url])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("would delete 3 keys from 3 run namespaces"), "\(dry.stdout)")
+        for key in ["redisaudit:deadbeef0102-1a:k", "redisaudit:deadbeef0102-restart1b:k", "redisaudit:0123456789ab-3a:k"] {
+            #expect(dry.stdout.contains("  \(key)\n"), "\(dry.stdout)")
+        }
+        #expect(!Self.lookalikes.contains { dry.stdout.contains($0 + "\n") }, "\(dry.stdout)")
+        #expect(try await server.command("DBSIZE") == .integer(Int64(Self.lookalikes.count + 3)))
+
+        // One run, by its run id: both of its namespaces, not the other run's.
+        let one = try await Fixtures.run(["clean", "--run", "deadbeef0102", server.url])
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(one.stdout.contains("deleted 2 of 2 keys from 2 run namespaces"), "\(one.stdout)")
+        #expect(try await server.command("EXISTS", "redisaudit:0123456789ab-3a:k") == .integer(1))
+
+        let all = try await Fixtures.run(["clean", server.url])
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(all.stdout.contains("deleted 1 of 1 key from 1 run namespace"), "\(all.stdout)")
+        let left = try await server.command("KEYS", "*").arrayElements?.compactMap(\.text).sorted()
+        #expect(left == Self.lookalikes.sorted())
+
+        let bad = try await Fixtures.run(["clean", "--run", "redisaudit:*", server.url])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--run takes a run id"), "\(bad.stderr)")
     }
 }
 
@@ -103,7 +146,8 @@ struct InterruptionTests {
         let b = try await TestServer.start(.redis70)
         defer { a.stop(); b.stop() }
         let path = try Fixtures.scenarioFile(Self.slow)
-        let process = try ChildProcess(Fixtures.binary.path, ["compare", a.url, b.url, "--scenario", path, "--command-timeout", "10"])
+        let process = try ChildProcess(
+            Fixtures.binary.path, ["compare", a.url, b.url, "--scenario", path, "--command-timeout", "10"])
         // Wait until the run has written into its namespace, then interrupt it mid-BLPOP.
         var written = false
         for _ in 0..<100 {
@@ -115,6 +159,61 @@ struct InterruptionTests {
         let status = await process.finish(timeout: 20)
         #expect(status == 130, "\(process.stderr)")
         #expect(process.stderr.contains("interrupted"))
+        #expect(try await a.command("KEYS", "*") == .array([]))
+        #expect(try await b.command("KEYS", "*") == .array([]))
+    }
+
+    static let trickled = """
+        name: trickled
+        summary: Writes a 200,000-byte string, then reads it back.
+        steps:
+          - command: [SETRANGE, "blob", 199999, "x"]
+          - command: [GET, "blob"]
+        """
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func ctrlCDuringATrickledReplyWinsAtOnceAndWritesNoReport() async throws {
+        let a = try await TestServer.start(.redis70)
+        let b = try await TestServer.start(.redis70)
+        // B's replies to GET trickle at 1,000 bytes a second: the GET would take 200 s.
+        let proxy = try await FaultProxy.start(
+            FaultProxyConfiguration(
+                listenPort: 0, upstream: b.endpoint, options: Fixtures.options,
+                rules: [try FaultRule.parse("bandwidth:GET:rate=1")]))
+        defer { a.stop(); b.stop() }
+        let report = try Fixtures.scenarioFile("", name: "report.md")
+        try FileManager.default.removeItem(atPath: report)
+        let process = try ChildProcess(
+            Fixtures.binary.path,
+            [
+                "compare", a.url, "redis://127.0.0.1:\(proxy.port)", "--scenario", try Fixtures.scenarioFile(Self.trickled),
+                "--command-timeout", "60", "-o", report,
+            ])
+        // Wait until B holds the string and its GET has started trickling, then interrupt.
+        var trickling = false
+        for _ in 0..<200 {
+            if try await b.command("KEYS", "redisaudit:*").arrayElements?.count == 1,
+                proxy.counters.snapshot.contains(where: { $0.fired > 0 })
+            {
+                trickling = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        #expect(trickling)
+        let clock = ContinuousClock()
+        let interrupted = clock.now
+        kill(process.pid, SIGINT)
+        let status = await process.finish(timeout: 20)
+        let elapsed = clock.now - interrupted
+        await proxy.stop()
+        #expect(status == 130, "\(process.stderr)")
+        #expect(elapsed < .seconds(2), "\(elapsed)")
+        #expect(
+            process.stderr.contains(
+                "interrupted; no report was written; cleanup: A: 1 key deleted (confirmed by the server), none left; B: 1 key deleted (confirmed by the server), none left"
+            ), "\(process.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: report))
         #expect(try await a.command("KEYS", "*") == .array([]))
         #expect(try await b.command("KEYS", "*") == .array([]))
     }
