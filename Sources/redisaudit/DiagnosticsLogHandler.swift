@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RedisAudit
 
 /// Prints log messages to standard error as `redisaudit: message`, the way the tool's
 /// progress and diagnostics read; the report never goes through it. On a terminal the
@@ -23,7 +24,7 @@ struct DiagnosticsLogHandler: LogHandler {
 
     /// The line written for an event, without its newline.
     func line(for event: LogEvent) -> String {
-        var message = event.message.description
+        var message = Endpoint.redactingURLs(in: event.message.description)
         if case .string(let verdict)? = event.metadata?[Self.verdictKey] ?? metadata[Self.verdictKey] {
             message = colour.paint(message, verdict == "pass" ? .pass : .fail)
         }

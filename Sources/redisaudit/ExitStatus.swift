@@ -43,9 +43,15 @@ enum ExitStatus {
         }
     }
 
+    /// A warning on standard error, in the same form as errors; the run goes on.
+    static func printWarning(_ message: String) {
+        let label = DiagnosticColour.standardError.paint("warning:", .warning)
+        FileHandle.standardError.write(Data(("redisaudit: \(label) " + Endpoint.redactingURLs(in: message) + "\n").utf8))
+    }
+
     static func printError(_ message: String) {
         let label = DiagnosticColour.standardError.paint("error:", .error)
-        FileHandle.standardError.write(Data(("redisaudit: \(label) " + message + "\n").utf8))
+        FileHandle.standardError.write(Data(("redisaudit: \(label) " + Endpoint.redactingURLs(in: message) + "\n").utf8))
     }
 }
 

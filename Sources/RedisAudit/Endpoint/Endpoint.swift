@@ -74,6 +74,11 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
             endpoint = try parseSentinel(text)
             if let value = environment[sentinelPasswordVariable], !value.isEmpty { endpoint.sentinelPassword = value }
         } else if !text.contains("://") && !text.isEmpty {
+            // A bare number is a port typed without its host, not a host name to resolve.
+            if let port = Int(text) {
+                throw EndpointError.invalidURL(
+                    redacted(text), reason: "only a number: write the host too, as in redis://127.0.0.1:\(port)")
+            }
             // `host:port` shorthand, as redis-cli users type it.
             endpoint = try parseTCP("redis://" + text)
         } else {
@@ -117,17 +122,18 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
             let literal = String(host[host.index(after: host.startIndex)..<close])
             if after.hasPrefix(":") {
                 guard let p = Int(after.dropFirst()), (1...65535).contains(p) else {
-                    throw EndpointError.invalidURL(redacted(url), reason: "port must be 1-65535")
+                    throw EndpointError.invalidURL(redacted(url), reason: "port must be a number from 1 to 65535")
                 }
                 port = p
             } else if !after.isEmpty {
-                throw EndpointError.invalidURL(redacted(url), reason: "unexpected '\(after)' after an IPv6 address")
+                throw EndpointError.invalidURL(redacted(url), reason: "unexpected text after an IPv6 address")
             }
             host = literal
         } else if let colon = host.lastIndex(of: ":") {
             let portText = host[host.index(after: colon)...]
             guard let p = Int(portText), (1...65535).contains(p) else {
-                throw EndpointError.invalidURL(redacted(url), reason: "port must be 1-65535, got '\(portText)'")
+                // The text is not quoted: `redis://user:password` without `@host` puts a password here.
+                throw EndpointError.invalidURL(redacted(url), reason: "port must be a number from 1 to 65535")
             }
             port = p
             host = String(host[host.startIndex..<colon])
@@ -155,8 +161,7 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
             guard path.count == 2, let db = Int(path[1]), db >= 0 else {
                 throw EndpointError.invalidURL(
                     redacted(text),
-                    reason:
-                        "after the master name only a database number may follow, got '\(path.dropFirst().joined(separator: "/"))'"
+                    reason: "after the master name only a database number may follow"
                 )
             }
             database = db
@@ -179,22 +184,52 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         let tls = text.hasPrefix("rediss://")
         var rest = Substring(text.dropFirst(tls ? 9 : 8))
         let (username, password) = userinfo(&rest)
+        var query: Substring?
+        if let question = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: question)...]
+            rest = rest[rest.startIndex..<question]
+        }
         var database = 0
         if let slash = rest.firstIndex(of: "/") {
-            let dbText =
-                rest[rest.index(after: slash)...].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(
-                    String.init) ?? ""
+            let dbText = rest[rest.index(after: slash)...]
             rest = rest[rest.startIndex..<slash]
             if !dbText.isEmpty {
+                // The text is not quoted: it may be a password typed into the path.
                 guard let db = Int(dbText), db >= 0 else {
-                    throw EndpointError.invalidURL(redacted(text), reason: "database must be a number, got '\(dbText)'")
+                    throw EndpointError.invalidURL(redacted(text), reason: "the path after the host must be a database number")
                 }
                 database = db
             }
         }
         let (host, port) = try hostAndPort(rest, defaultPort: defaultPort, url: text)
-        return Endpoint(
+        var endpoint = Endpoint(
             address: .tcp(host: host, port: port), tls: tls, username: username, password: password, database: database)
+        if let query { try applyQuery(query, to: &endpoint, url: text) }
+        return endpoint
+    }
+
+    /// `db=N&user=NAME&password=SECRET`, the parameters a URL may carry after `?`.
+    private static func applyQuery(_ query: Substring, to endpoint: inout Endpoint, url: String) throws(EndpointError) {
+        for pair in query.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            switch kv.first {
+            case "db":
+                guard kv.count == 2, let db = Int(kv[1]), db >= 0 else {
+                    throw EndpointError.invalidURL(redacted(url), reason: "db must be a number")
+                }
+                endpoint.database = db
+            case "user":
+                endpoint.username = kv.count == 2 ? percentDecoded(kv[1]) : nil
+            case "password":
+                endpoint.password = kv.count == 2 ? percentDecoded(kv[1]) : nil
+            default:
+                // Only a plain parameter name is quoted back; anything else may be a secret.
+                let name = kv.first ?? ""
+                let safe = !name.isEmpty && name.count <= 32 && name.allSatisfy { $0.isLetter || $0 == "_" || $0 == "-" }
+                throw EndpointError.invalidURL(
+                    redacted(url), reason: "unknown parameter\(safe ? " '\(name)'" : "") (db, user, password)")
+            }
+        }
     }
 
     private static func parseUnix(_ text: String) throws(EndpointError) -> Endpoint {
@@ -205,25 +240,7 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
             throw EndpointError.invalidURL(redacted(text), reason: "a unix socket path must be absolute: unix:///path/to.sock")
         }
         var endpoint = Endpoint(address: .unix(path: path))
-        if parts.count > 1 {
-            for pair in parts[1].split(separator: "&") {
-                let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
-                switch kv.first {
-                case "db":
-                    guard kv.count == 2, let db = Int(kv[1]), db >= 0 else {
-                        throw EndpointError.invalidURL(redacted(text), reason: "db must be a number")
-                    }
-                    endpoint.database = db
-                case "user":
-                    endpoint.username = kv.count == 2 ? percentDecoded(kv[1]) : nil
-                case "password":
-                    endpoint.password = kv.count == 2 ? percentDecoded(kv[1]) : nil
-                default:
-                    throw EndpointError.invalidURL(
-                        redacted(text), reason: "unknown parameter '\(kv.first ?? "")' (db, user, password)")
-                }
-            }
-        }
+        if parts.count > 1 { try applyQuery(parts[1], to: &endpoint, url: text) }
         return endpoint
     }
 
@@ -231,22 +248,96 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         text.removingPercentEncoding ?? text
     }
 
-    /// Masks any password in a URL the user typed, for error messages about that URL.
+    /// Masks whatever could be a password in a URL the user typed, for error messages about
+    /// that URL: the userinfo's password, every query parameter but a plain `db` or `user`, a path that is not a
+    /// database number (a password typed there) and a port that is not a number
+    /// (`redis://user:password` without `@host`).
     public static func redacted(_ text: String) -> String {
-        var result = text
-        if let scheme = result.range(of: "://"), let at = result.range(of: "@", options: .backwards),
-            scheme.upperBound < at.lowerBound
-        {
-            let userinfo = result[scheme.upperBound..<at.lowerBound]
+        let schemeEnd = text.range(of: "://")
+        let scheme = schemeEnd.map { String(text[..<$0.upperBound]) } ?? ""
+        var rest = schemeEnd.map { text[$0.upperBound...] } ?? text[...]
+        var result = scheme
+        if let at = rest.lastIndex(of: "@") {
+            let userinfo = rest[rest.startIndex..<at]
             if let colon = userinfo.firstIndex(of: ":") {
-                result.replaceSubrange(result.index(after: colon)..<at.lowerBound, with: "***")
+                result += userinfo[userinfo.startIndex..<colon] + ":***@"
+            } else {
+                result += userinfo + "@"
+            }
+            rest = rest[rest.index(after: at)...]
+        }
+        var query: Substring?
+        if let question = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: question)...]
+            rest = rest[rest.startIndex..<question]
+        }
+        if scheme == "unix://" {
+            result += rest
+        } else {
+            var authority = rest
+            var path: Substring?
+            if let slash = rest.firstIndex(of: "/") {
+                authority = rest[rest.startIndex..<slash]
+                path = rest[rest.index(after: slash)...]
+            }
+            result += authority.split(separator: ",", omittingEmptySubsequences: false).map(maskedPort).joined(separator: ",")
+            if let path {
+                let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+                // A Sentinel URL's first path part is the master name; everything else is a database number.
+                let masked = parts.enumerated().map { index, part -> String in
+                    if scheme == sentinelScheme && index == 0 && !part.contains("@") && !part.contains("=") {
+                        return String(part)
+                    }
+                    return part.isEmpty || part.allSatisfy(\.isNumber) ? String(part) : "***"
+                }
+                result += "/" + masked.joined(separator: "/")
             }
         }
-        if let range = result.range(of: "password=") {
-            let end = result[range.upperBound...].firstIndex(of: "&") ?? result.endIndex
-            result.replaceSubrange(range.upperBound..<end, with: "***")
+        if let query {
+            result +=
+                "?"
+                + query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
+                    let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    guard kv.count == 2, ["db", "user", "password"].contains(kv[0]) else { return "***" }
+                    return kv[0] == "password" || !kv[1].allSatisfy({ $0.isLetter || $0.isNumber })
+                        ? kv[0] + "=***" : String(pair)
+                }.joined(separator: "&")
         }
         return result
+    }
+
+    /// A message with every endpoint URL in it redacted (and any `password=` value masked):
+    /// the last guard on what reaches standard error, whatever quoted the URL.
+    public static func redactingURLs(in message: String) -> String {
+        let schemes = ["redis://", "rediss://", "unix://", sentinelScheme]
+        guard schemes.contains(where: message.contains) || message.contains("password=") else { return message }
+        var result = ""
+        var token = ""
+        func flush() {
+            if schemes.contains(where: token.hasPrefix) || token.contains("password=") {
+                result += redacted(token)
+            } else {
+                result += token
+            }
+            token = ""
+        }
+        for character in message {
+            if character.isWhitespace || character == "'" || character == "\"" || character == "`" {
+                flush()
+                result.append(character)
+            } else {
+                token.append(character)
+            }
+        }
+        flush()
+        return result
+    }
+
+    /// `host:port` with a port that is not a number masked.
+    private static func maskedPort(_ hostPort: Substring) -> String {
+        guard let colon = hostPort.lastIndex(of: ":"), !hostPort.hasSuffix("]") else { return String(hostPort) }
+        let port = hostPort[hostPort.index(after: colon)...]
+        return port.allSatisfy(\.isNumber) ? String(hostPort) : hostPort[hostPort.startIndex..<colon] + ":***"
     }
 
     /// `user:***@`, `:***@` or nothing.

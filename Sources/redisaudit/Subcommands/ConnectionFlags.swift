@@ -177,7 +177,14 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
 /// has none (`REDISAUDIT_PASSWORD_A`, `_B`, then `REDISAUDIT_PASSWORD`).
 enum EndpointArguments {
     static func parse(_ url: String, role: String) throws -> Endpoint {
-        try Endpoint.parse(url, passwordEnvironment: ["REDISAUDIT_PASSWORD_\(role)", "REDISAUDIT_PASSWORD"])
+        let endpoint = try Endpoint.parse(url, passwordEnvironment: ["REDISAUDIT_PASSWORD_\(role)", "REDISAUDIT_PASSWORD"])
+        if (try? Endpoint.parse(url, environment: [:]))?.password != nil {
+            // As redis-cli does for -a: the command line is readable by every local user.
+            ExitStatus.printWarning(
+                "the password in endpoint \(role)'s URL is visible to every user of this machine (ps, /proc/<pid>/cmdline); "
+                    + "set REDISAUDIT_PASSWORD_\(role) or REDISAUDIT_PASSWORD instead and leave it out of the URL")
+        }
+        return endpoint
     }
 
     /// The endpoints once each passed ``EndpointInspection``: a `redis+sentinel://` URL resolved

@@ -41,6 +41,18 @@ struct CommandLineTests {
         #expect(!run.stderr.contains("leaky"))
     }
 
+    /// Where a password can be typed by mistake, the usage error quotes the URL masked, for every subcommand.
+    @Test func urlErrorsOnTheCommandLineMaskWhatCouldBeAPassword() async throws {
+        for url in ["redis://host:6379?password=Pz9sekrit&db=x", "redis://default:Pz9sekrit", "redis://h:6379/Pz9sekrit"] {
+            for arguments in [["compare", url, "redis://b"], ["keyspace", url], ["clean", url], ["inject", url]] {
+                let run = try await Fixtures.run(arguments)
+                #expect(run.status == 2, "\(arguments): \(run.stderr)")
+                #expect(run.stderr.contains("invalid endpoint"), "\(run.stderr)")
+                #expect(!(run.stdout + run.stderr).contains("Pz9sekrit"), "\(arguments): \(run.stderr)")
+            }
+        }
+    }
+
     @Test func scenarioErrorsAreFileLineAndExitTwo() async throws {
         let path = try Fixtures.scenarioFile(
             """
@@ -165,6 +177,10 @@ struct CommandLineTests {
         #expect(run.status == 3)
         #expect(!run.stdout.contains("N0tTh1sOne") && !run.stderr.contains("N0tTh1sOne"))
         #expect(run.stderr.contains("redis://:***@127.0.0.1:\(server.port)"))
+        // A password in a URL on the command line is readable through ps: one warning, pointing at the variables.
+        #expect(run.stderr.contains("the password in endpoint A's URL is visible to every user of this machine"), "\(run.stderr)")
+        #expect(run.stderr.contains("set REDISAUDIT_PASSWORD_A or REDISAUDIT_PASSWORD instead"))
+        #expect(!run.stderr.contains("endpoint B's URL"))
         // The same password from the environment works, and is not printed either.
         let ok = try await Fixtures.run(
             ["compare", "redis://127.0.0.1:\(server.port)", other.url, "--scenario", "blacklist", "--format", "json"],

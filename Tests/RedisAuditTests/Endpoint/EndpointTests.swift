@@ -64,9 +64,11 @@ struct EndpointTests {
 
     @Test(arguments: [
         ("http://host", "expected redis://"),
-        ("redis://host:99999", "port must be 1-65535"),
-        ("redis://host:abc", "port must be 1-65535"),
-        ("redis://host/notanumber", "database must be a number"),
+        ("redis://host:99999", "port must be a number from 1 to 65535"),
+        ("redis://host:abc", "port must be a number from 1 to 65535"),
+        ("redis://host/notanumber", "the path after the host must be a database number"),
+        ("36265", "only a number: write the host too, as in redis://127.0.0.1:36265"),
+        ("redis://host?color=red", "unknown parameter 'color' (db, user, password)"),
         ("redis://:pw@", "missing host"),
         ("unix://relative.sock", "must be absolute"),
         ("unix:///s.sock?db=x", "db must be a number"),
@@ -78,6 +80,43 @@ struct EndpointTests {
         } catch {
             #expect(error.description.contains(reason), "\(error.description)")
         }
+    }
+
+    /// Each URL holds `s3cr3t` where a password could be typed by mistake; the error quotes
+    /// the URL but never the secret.
+    @Test(arguments: [
+        "redis://host?password=s3cr3t&db=x",
+        "redis://host:6379/s3cr3t",
+        "redis://default:s3cr3t",
+        "redis://default:s3cr3t@",
+        "redis://default:s3cr3t@host:port",
+        "redis://host:6379/0?s3cr3t",
+        "redis://host:6379?token=s3cr3t",
+        "redis://host:6379?s3cr3t=1",
+        "rediss://u:s3cr3t@[::1:6379",
+        "redis+sentinel://u:s3cr3t@h:1/m/s3cr3t",
+        "redis+sentinel://h:s3cr3t/m",
+        "unix:///s.sock?password=s3cr3t&db=x",
+        "unix:///s.sock?s3cr3t",
+        "http://u:s3cr3t@host",
+    ])
+    func noQuotedInputCarriesWhatCouldBeAPassword(url: String) {
+        do {
+            let endpoint = try Endpoint.parse(url)
+            Issue.record("\(url) parsed as \(endpoint)")
+        } catch {
+            #expect(!error.description.contains("s3cr3t"), "\(error.description)")
+            #expect(error.description.contains("***"), "\(error.description)")
+        }
+    }
+
+    @Test func aQueryCarriesTheDatabaseUserAndPassword() throws {
+        let endpoint = try Endpoint.parse("redis://host:6380?db=3&user=app&password=p%40ss")
+        #expect(endpoint.address == .tcp(host: "host", port: 6380))
+        #expect(endpoint.database == 3)
+        #expect(endpoint.username == "app")
+        #expect(endpoint.password == "p@ss")
+        #expect(endpoint.description == "redis://app:***@host:6380/3")
     }
 
     @Test func errorsNeverCarryThePassword() {

@@ -57,7 +57,7 @@ struct SentinelURLTests {
     @Test func badSentinelListsAreRejected() {
         for (url, reason) in [
             ("redis+sentinel://127.0.0.1:26379,,h:1/m", "empty Sentinel address"),
-            ("redis+sentinel://127.0.0.1:99999/m", "port must be 1-65535"),
+            ("redis+sentinel://127.0.0.1:99999/m", "port must be a number from 1 to 65535"),
             ("redis+sentinel://[::1/m", "unterminated IPv6 address"),
             ("redis+sentinel://h:1/m/x", "only a database number"),
         ] {
