@@ -15,21 +15,10 @@ public enum GitHubStepSummary {
     /// Appends `markdown` to the file, creating it when missing and never truncating it; a file
     /// that already has content gets a blank line first, so each report starts a paragraph.
     public static func append(_ markdown: String, to path: String) throws(StepSummaryError) {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StepSummaryError(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var status = stat()
-        let separator = fstat(fd, &status) == 0 && status.st_size > 0 ? "\n" : ""
-        let text = separator + markdown + (markdown.hasSuffix("\n") ? "" : "\n")
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw StepSummaryError(path: path, reason: String(cString: strerror(errno)))
-            }
-            written += n
+        do {
+            try ReportFile.append(markdown + (markdown.hasSuffix("\n") ? "" : "\n"), to: path, separatedBy: "\n")
+        } catch {
+            throw StepSummaryError(path: path, reason: error.reason)
         }
     }
 }

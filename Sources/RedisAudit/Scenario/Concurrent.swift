@@ -28,7 +28,8 @@ public struct ConcurrentBlock: Hashable, Sendable {
     public func clientCount(_ bindings: VariableBindings) throws(ScenarioError) -> Int {
         let text = try clients.render(bindings)
         guard let n = Int(text), (1...Self.maxClients).contains(n) else {
-            throw ScenarioError("concurrent clients must be a whole number from 1 to \(Self.maxClients), got '\(text)'", at: location)
+            throw ScenarioError(
+                "concurrent clients must be a whole number from 1 to \(Self.maxClients), got '\(text)'", at: location)
         }
         return n
     }
@@ -124,7 +125,8 @@ extension Scenario {
         }
         if !copy.variables.contains(where: { $0.name == ConcurrentBlock.clientVariable }) {
             copy.variables.insert(
-                VariableDefinition(name: ConcurrentBlock.clientVariable, value: .literal("0"), location: SourceLocation(file: file, line: 1)),
+                VariableDefinition(
+                    name: ConcurrentBlock.clientVariable, value: .literal("0"), location: SourceLocation(file: file, line: 1)),
                 at: 0)
         }
         return copy
@@ -139,5 +141,17 @@ extension Scenario {
             for s in inner { if let t = s.tally, !names.contains(t.name) { names.append(t.name) } }
         }
         return names
+    }
+}
+
+extension Scenario {
+    /// Binds the variables once and checks what depends on their values (each concurrent
+    /// block's client count), so a bad `--var` is a usage error before anything connects.
+    public func checkBindings(overrides: [String: String]) throws(ScenarioError) {
+        let known = Set(variableNames)
+        let bindings = try bind(overrides: overrides.filter { known.contains($0.key) })
+        for step in steps {
+            if case .concurrent(let block) = step.kind { _ = try block.clientCount(bindings) }
+        }
     }
 }

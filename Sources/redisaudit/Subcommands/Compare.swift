@@ -53,7 +53,7 @@ struct Compare: AsyncParsableCommand {
     @OptionGroup var config: ConfigFlags
 
     func validate() throws {
-        if let ttlTolerance, ttlTolerance < 0 { throw ValidationError("--ttl-tolerance must not be negative") }
+        try NumberOption.check(ttlTolerance, "--ttl-tolerance", in: 0...86_400, unit: " seconds")
         if let trials, !(1...1000).contains(trials) { throw ValidationError("--trials must be from 1 to 1000, got \(trials)") }
         _ = try VariableOverrides.parse(variables)
         if let failOnShared, FailThreshold(failOnShared) == nil {
@@ -73,6 +73,7 @@ struct Compare: AsyncParsableCommand {
         let loaded = try ScenarioSelection.load(scenarios, config: file)
         try VariableOverrides.check(try VariableOverrides.parse(variables), against: loaded)
         let overrides = try VariableOverrides.merged(variables, config: file)
+        for scenario in loaded { try scenario.checkBindings(overrides: overrides) }
         let report = self.report.applying(file)
         let configuration = CompareConfiguration(
             endpointA: a, endpointB: b, connection: connection.options(file), scenarios: loaded,

@@ -23,12 +23,8 @@ struct ConnectionFlags: ParsableArguments {
     var tlsInsecure = false
 
     func validate() throws {
-        if let connectTimeout, !(connectTimeout > 0 && connectTimeout <= 600) {
-            throw ValidationError("--connect-timeout must be between 0 and 600 seconds")
-        }
-        if let commandTimeout, !(commandTimeout > 0 && commandTimeout <= 3600) {
-            throw ValidationError("--command-timeout must be between 0 and 3600 seconds")
-        }
+        try NumberOption.check(connectTimeout, "--connect-timeout", in: 0.001...600, unit: " seconds")
+        try NumberOption.check(commandTimeout, "--command-timeout", in: 0.001...3600, unit: " seconds")
     }
 
     /// The deadlines and TLS settings: the flags, else the config file's, else the defaults.
@@ -39,6 +35,17 @@ struct ConnectionFlags: ParsableArguments {
             connectTimeout: .milliseconds(Int64(connect * 1000)),
             commandTimeout: .milliseconds(Int64(command * 1000)),
             tls: TLSOptions(caFile: tlsCA, serverName: tlsServerName, insecure: tlsInsecure))
+    }
+}
+
+/// The range check every number option gets before anything connects: no NaN, no infinity,
+/// no timeout that rounds to zero; the same ranges as the config file's keys.
+enum NumberOption {
+    static func check(_ value: Double?, _ flag: String, in range: ClosedRange<Double>, unit: String = "") throws {
+        guard let value, !range.contains(value) else { return }
+        func show(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
+        throw ValidationError(
+            "\(flag) must be a number from \(show(range.lowerBound)) to \(show(range.upperBound))\(unit), got \(value)")
     }
 }
 
@@ -90,7 +97,11 @@ struct ReportFlags: ParsableArguments {
         if let output {
             try write(text, to: output)
         } else {
-            print(text)
+            do {
+                try ReportFile.writeStandardOutput(text + "\n")
+            } catch {
+                throw UsageError(message: error.description)
+            }
         }
         if let jsonOutput {
             try write(JSONReport.render(report), to: jsonOutput)
@@ -111,9 +122,29 @@ struct ReportFlags: ParsableArguments {
 
     private func write(_ text: String, to path: String) throws {
         do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try ReportFile.write(text, to: path)
         } catch {
-            throw UsageError(message: "cannot write the report to \(path): \(error.localizedDescription)")
+            throw UsageError(message: error.description)
+        }
+    }
+
+    /// The output files, checked before anything connects: each writable, no path given to two outputs.
+    func checkOutputs() throws {
+        let named = [("-o", output), ("--json-output", jsonOutput), ("--junit-output", junitOutput)].compactMap { flag, path in
+            path.map { (flag, $0) }
+        }
+        var seen: [String: String] = [:]
+        for (flag, path) in named {
+            let resolved = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+            if let other = seen[resolved] {
+                throw UsageError(message: "\(other) and \(flag) both name \(path): give each report its own file")
+            }
+            seen[resolved] = flag
+            do {
+                try ReportFile.checkWritable(path)
+            } catch {
+                throw UsageError(message: "\(flag): \(error.description)")
+            }
         }
     }
 
@@ -124,6 +155,8 @@ struct ReportFlags: ParsableArguments {
     ) async throws {
         // A baseline that cannot be read is a usage error before anything connects.
         let accepted = try baseline.map { path throws(ScenarioError) in (path, try Baseline.load(contentsOf: path)) }
+        // So are outputs that cannot be written: found now, not after the audit ran.
+        try checkOutputs()
         let logger = makeLogger()
         let interruption = Interruption()
         let signals = SignalTrap.install(interruption, logger: logger, notice: notice)

@@ -87,9 +87,7 @@ struct Inject: AsyncParsableCommand {
         guard !(serverFaults == true && given) else {
             throw ValidationError("--server-faults belongs to the exploration; it cannot be combined with --fault or --plan")
         }
-        if let trialTimeout, !(trialTimeout > 0 && trialTimeout <= 60) {
-            throw ValidationError("--trial-timeout must be between 0 and 60 seconds")
-        }
+        try NumberOption.check(trialTimeout, "--trial-timeout", in: 0.001...60, unit: " seconds")
         if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be between 1 and 64") }
         if let trials, !(1...1000).contains(trials) { throw ValidationError("--trials must be from 1 to 1000, got \(trials)") }
     }
@@ -104,6 +102,7 @@ struct Inject: AsyncParsableCommand {
         let loaded = try ScenarioSelection.load(scenarios, config: file)
         try VariableOverrides.check(try VariableOverrides.parse(variables), against: loaded)
         let overrides = try VariableOverrides.merged(variables, config: file)
+        for scenario in loaded { try scenario.checkBindings(overrides: overrides) }
         // The command line's rules, else (unless --explore asks for the exploration) the config file's.
         var rules = try faultRules.rules()
         let settings = file?.inject ?? AuditConfig.InjectSettings()

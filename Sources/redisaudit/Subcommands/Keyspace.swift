@@ -57,10 +57,8 @@ struct Keyspace: AsyncParsableCommand {
             throw ValidationError("--count must be between 1 and 100000 (got \(count))")
         }
         if let sample, sample < 1 { throw ValidationError("--sample must be at least 1 (got \(sample))") }
-        if let ttlRatio, ttlRatio < 1 { throw ValidationError("--ttl-ratio must be at least 1 (got \(ttlRatio))") }
-        if let countTolerance, !(0...1).contains(countTolerance) {
-            throw ValidationError("--count-tolerance must be between 0 and 1 (got \(countTolerance))")
-        }
+        try NumberOption.check(ttlRatio, "--ttl-ratio", in: 1...1_000_000)
+        try NumberOption.check(countTolerance, "--count-tolerance", in: 0...1)
         for prefix in expectPrefixes where prefix.isEmpty { throw ValidationError("--expect-prefix must not be empty") }
     }
 

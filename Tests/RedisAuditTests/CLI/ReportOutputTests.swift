@@ -99,4 +99,57 @@ struct ReportOutputTests {
         #expect(read.cases.map(\.name).first == "blacklist")
         #expect(run.stdout.contains("redis://:***@127.0.0.1:\(server.port)/1 (Redis"), "the endpoints are named, redacted")
     }
+
+    /// Nothing listens on port 1: a run that got as far as connecting would exit 3, not 2.
+    static let nowhere = ["redis://127.0.0.1:1", "redis://127.0.0.1:1"]
+
+    @Test func outputsAndNumbersAreCheckedBeforeAnythingConnects() async throws {
+        let directory = try Self.scratch()
+        let cases: [([String], String)] = [
+            (
+                ["-o", "/nonexistent-redisaudit/report.md"],
+                "-o: cannot write the report to /nonexistent-redisaudit/report.md: directory /nonexistent-redisaudit does not exist"
+            ),
+            (["--json-output", directory], "--json-output: cannot write the report to \(directory): is a directory"),
+            (["-o", directory + "/r.json", "--json-output", directory + "/./r.json"], "-o and --json-output both name"),
+            (["--json-output", "x.xml", "--junit-output", "x.xml"], "--json-output and --junit-output both name x.xml"),
+            (["--ttl-tolerance", "nan"], "--ttl-tolerance must be a number from 0 to 86400 seconds, got nan"),
+            (["--ttl-tolerance", "inf"], "--ttl-tolerance must be a number from 0 to 86400 seconds, got inf"),
+            (["--command-timeout", "1e-9"], "--command-timeout must be a number from 0.001 to 3600 seconds"),
+            (["--connect-timeout=-1"], "--connect-timeout must be a number from 0.001 to 600 seconds"),
+            (
+                ["--var", "clients=10001", "--scenario", "checkin-capacity"],
+                "concurrent clients must be a whole number from 1 to 10000"
+            ),
+        ]
+        for (arguments, message) in cases {
+            let run = try await Fixtures.run(["compare"] + Self.nowhere + arguments, directory: directory)
+            #expect(run.status == 2, "\(arguments): \(run.stderr)")
+            #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+        }
+        let inject = try await Fixtures.run(["inject", Self.nowhere[0], "--trial-timeout", "nan"])
+        #expect(inject.status == 2, "\(inject.stderr)")
+        let keyspace = try await Fixtures.run(["keyspace", Self.nowhere[0], "--ttl-ratio", "inf"])
+        #expect(keyspace.status == 2, "\(keyspace.stderr)")
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func aReportThatCannotBeWrittenIsExitTwoWithThePathAndTheReason() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let pair = [server.url + "/0", server.url + "/1", "--scenario", "blacklist", "--quiet"]
+        let full = try await Fixtures.run(["compare"] + pair + ["-o", "/dev/full"])
+        #expect(full.status == 2, "\(full.stderr)")
+        #expect(full.stderr.contains("cannot write the report to /dev/full: No space left on device"), "\(full.stderr)")
+        let json = try await Fixtures.run(["compare"] + pair + ["--json-output", "/dev/full"])
+        #expect(json.status == 2, "\(json.stderr)")
+
+        // Standard output on a full disk.
+        let shell = try ChildProcess(
+            "/bin/sh", ["-c", "exec \"$0\" \"$@\" > /dev/full", Fixtures.binary.path, "compare"] + pair)
+        let status = await shell.finish(timeout: 60)
+        #expect(status == 2, "\(shell.stderr)")
+        #expect(shell.stderr.contains("cannot write the report to standard output: No space left on device"), "\(shell.stderr)")
+        #expect(try await server.command("DBSIZE") == .integer(0))
+    }
 }

@@ -42,7 +42,8 @@ struct StepSummaryTests {
         let directory = try ReportOutputTests.scratch()
         let path = try Fixtures.scenarioFile(CompareIntegrationTests.expireNX)
         // A directory and a file in a directory that does not exist: neither can be appended to (not even by root).
-        for summary in [directory, directory + "/no-such-directory/summary.md"] {
+        // And a full disk: /dev/full takes the open and refuses every write.
+        for summary in [directory, directory + "/no-such-directory/summary.md", "/dev/full"] {
             let failing = try await Fixtures.run(
                 ["compare", a.url, b.url, "--scenario", path, "--output", directory + "/report.md"],
                 environment: ["GITHUB_STEP_SUMMARY": summary])
