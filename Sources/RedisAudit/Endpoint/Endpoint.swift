@@ -315,7 +315,10 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         var token = ""
         func flush() {
             if schemes.contains(where: token.hasPrefix) || token.contains("password=") {
-                result += redacted(token)
+                // Punctuation after the URL belongs to the sentence (`redis://h:1/2: refused`).
+                var url = Substring(token)
+                while let last = url.last, ":,;.)".contains(last) { url = url.dropLast() }
+                result += redacted(String(url)) + token.dropFirst(url.count)
             } else {
                 result += token
             }

@@ -81,6 +81,30 @@ struct TrialReplayer: Sendable {
         }
     }
 
+    /// The application's connection through the trial's proxy. A failure names the endpoint,
+    /// never the proxy's internal port; when a rule fired during the handshake, it names the
+    /// rule: a rule that targets PING, AUTH, HELLO, SELECT or CLIENT stops every connection
+    /// before the scenario starts, which is a mistake in the rules, not a finding.
+    private func connectThrough(_ proxy: FaultProxy, as through: Endpoint, options: ConnectionOptions) async throws
+        -> RedisConnection
+    {
+        do {
+            return try await RedisConnection.connect(to: through, options: options)
+        } catch {
+            let reason: String
+            switch error {
+            case .unreachable(_, let why), .refused(_, let why): reason = why
+            default: reason = error.description
+            }
+            let fired = proxy.counters.snapshot.filter { $0.fired > 0 }.map(\.rule)
+            guard !fired.isEmpty else { throw EndpointError.unreachable(endpoint: endpoint.description, reason: reason) }
+            throw ScenarioError(
+                "the fault \(fired.joined(separator: ", ")) hit the connection handshake to \(role) (\(endpoint)) before any "
+                    + "scenario command (\(reason)): a rule that targets PING, AUTH, HELLO, SELECT or CLIENT fires on every "
+                    + "connection's handshake; target the scenario's commands, or skip the handshake with nth=")
+        }
+    }
+
     private func replay(
         _ scenario: Scenario, bindings: VariableBindings, namespace: Namespace, plan: TrialPlan, proxy: FaultProxy,
         observer: inout ReplaySession, tracker: inout KeyTracker
@@ -98,8 +122,7 @@ struct TrialReplayer: Sendable {
         if plan.serverFault != nil { control = try await RedisConnection.connect(to: endpoint, options: options) }
         var pending: ServerFaultInjection.Pending?
         var application = ReplaySession(
-            connection: try await RedisConnection.connect(to: through, options: appOptions), endpoint: through,
-            options: appOptions)
+            connection: try await connectThrough(proxy, as: through, options: appOptions), endpoint: through, options: appOptions)
         // Concurrent blocks are explored as one client sees them (`Scenario.singleClient`).
         let scenario = scenario.singleClient
         var flow = ClientFlow(

@@ -110,6 +110,16 @@ struct EndpointTests {
         }
     }
 
+    @Test func messagesHaveTheirURLsRedactedAndKeepTheirPunctuation() {
+        #expect(
+            Endpoint.redactingURLs(in: "cannot reach redis://h:6379/2: connection refused")
+                == "cannot reach redis://h:6379/2: connection refused")
+        #expect(
+            Endpoint.redactingURLs(in: "'redis://u:s3cr3t@h:1/x', and unix:///s?password=s3cr3t.")
+                == "'redis://u:***@h:1/***', and unix:///s?password=***.")
+        #expect(Endpoint.redactingURLs(in: "see https://example.com/a/b") == "see https://example.com/a/b")
+    }
+
     @Test func aQueryCarriesTheDatabaseUserAndPassword() throws {
         let endpoint = try Endpoint.parse("redis://host:6380?db=3&user=app&password=p%40ss")
         #expect(endpoint.address == .tcp(host: "host", port: 6380))

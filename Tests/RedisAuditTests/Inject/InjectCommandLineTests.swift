@@ -106,4 +106,22 @@ struct InjectCommandLineTests {
         #expect(process.stderr.contains("interrupted"))
         #expect(try await server.command("KEYS", "*") == .array([]))
     }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func aFaultThatHitsTheHandshakeNamesTheRuleAndTheEndpointNotTheProxy() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        for rule in ["kill-before:PING", "kill-after:SELECT"] {
+            let run = try await Fixtures.run(["inject", server.url + "/2", "--scenario", "blacklist", "--fault", rule])
+            #expect(run.status == 2, "\(run.stderr)")
+            #expect(
+                run.stderr.contains(
+                    "the fault \(rule) hit the connection handshake to A (\(server.url)/2) before any scenario command"),
+                "\(run.stderr)")
+            // The only address named is the endpoint's.
+            let ports = run.stderr.matches(of: /127\.0\.0\.1:(\d+)/).map { String($0.output.1) }
+            #expect(Set(ports) == ["\(server.port)"], "\(run.stderr)")
+        }
+        #expect(try await server.command("KEYS", "*") == .array([]))
+    }
 }
