@@ -90,7 +90,18 @@ public final class RedisConnection: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let sslContext {
-                        try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
+                        if let name = options.tls.serverName, !options.tls.insecure {
+                            // NIOSSL accepts a certificate whose IP address names the peer even when a
+                            // name was asked for; --tls-server-name also requires the name itself.
+                            try sync.addHandler(
+                                NIOSSLClientHandler._makeSSLClientHandler(
+                                    context: sslContext, serverHostname: serverHostname,
+                                    additionalPeerCertificateVerificationCallback: { certificate, channel in
+                                        CertificateName.check(certificate, names: name, on: channel.eventLoop)
+                                    }))
+                        } else {
+                            try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
+                        }
                     }
                     try sync.addHandler(ByteToMessageHandler(RESPValueDecoder()))
                     try sync.addHandler(RedisCommandHandler(failure: failure))
@@ -329,4 +340,42 @@ private func describeHandshakeFailure(_ failure: TransportFailure) -> String {
     }
     if case .timeout = failure { return "no answer to the handshake within the connect timeout" }
     return text
+}
+
+/// `--tls-server-name`: the server's certificate must carry the name among its DNS names
+/// (a `*.` wildcard covers one label), whatever its IP addresses say.
+enum CertificateName {
+    /// Succeeds when the certificate names `name` (or has no alternative names at all, when
+    /// NIOSSL has already checked its common name against it).
+    static func check(_ certificate: NIOSSLCertificate, names name: String, on loop: any EventLoop) -> EventLoopFuture<Void> {
+        var dnsNames: [String] = []
+        var others: [String] = []
+        for alternative in certificate._subjectAlternativeNames() {
+            switch alternative.nameType {
+            case .dnsName: dnsNames.append(String(decoding: Array(alternative.contents), as: UTF8.self))
+            case .ipAddress: others.append("an IP address")
+            default: others.append("a non-DNS name")
+            }
+        }
+        if dnsNames.isEmpty && others.isEmpty { return loop.makeSucceededVoidFuture() }
+        if dnsNames.contains(where: { matches($0, name) }) { return loop.makeSucceededVoidFuture() }
+        let named = dnsNames.isEmpty ? "no DNS name" : dnsNames.joined(separator: ", ")
+        return loop.makeFailedFuture(
+            CertificateNameError(
+                description: "the server certificate does not name \(name) (--tls-server-name); it names \(named)"))
+    }
+
+    /// A DNS name from a certificate against the name asked for, case-insensitively.
+    static func matches(_ pattern: String, _ name: String) -> Bool {
+        let pattern = pattern.lowercased()
+        let name = name.lowercased().hasSuffix(".") ? String(name.lowercased().dropLast()) : name.lowercased()
+        guard pattern.hasPrefix("*.") else { return pattern == name }
+        guard let dot = name.firstIndex(of: "."), dot != name.startIndex else { return false }
+        return name[dot...] == pattern.dropFirst()
+    }
+}
+
+/// The certificate's names did not include `--tls-server-name`.
+struct CertificateNameError: Error, CustomStringConvertible {
+    var description: String
 }

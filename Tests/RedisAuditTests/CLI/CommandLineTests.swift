@@ -120,6 +120,22 @@ struct CommandLineTests {
         #expect(ok.stdout.contains("**Verdict: PASS**"))
     }
 
+    /// The test certificate names IP 127.0.0.1 and DNS localhost: the IP must not stand in for a name asked for.
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func tlsServerNameIsEnforcedEvenWhenTheCertificateNamesTheAddress() async throws {
+        let server = try await TestServer.start(.redis70, tls: true)
+        defer { server.stop() }
+        let common = ["--tls-ca", server.caFile!, "--scenario", "login", "--quiet"]
+        let wrong = try await Fixtures.run(["compare", server.url, server.url, "--tls-server-name", "wrong.example"] + common)
+        #expect(wrong.status == 3, "\(wrong.stderr)")
+        #expect(
+            wrong.stderr.contains("the server certificate does not name wrong.example (--tls-server-name); it names localhost"),
+            "\(wrong.stderr)")
+        let right = try await Fixtures.run(["compare", server.url, server.url, "--tls-server-name", "LOCALHOST"] + common)
+        #expect(right.status == 0, "\(right.stderr)")
+        #expect(try await server.command("DBSIZE") == .integer(0))
+    }
+
     @Test func installedLayoutFindsScenariosBesideTheBinary() async throws {
         // What `make install` creates: PREFIX/bin/redisaudit and PREFIX/share/redisaudit/scenarios.
         let prefix = FileManager.default.temporaryDirectory.appendingPathComponent("ra-prefix-\(UUID().uuidString.prefix(6))")
