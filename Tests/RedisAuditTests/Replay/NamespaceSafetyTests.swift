@@ -217,4 +217,36 @@ struct InterruptionTests {
         #expect(try await a.command("KEYS", "*") == .array([]))
         #expect(try await b.command("KEYS", "*") == .array([]))
     }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func ctrlCStopsInjectMidCommandAndCleansEveryTrial() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        try await server.command("SET", "app:key", "stays")
+        let process = try ChildProcess(
+            Fixtures.binary.path,
+            [
+                "inject", server.url, "--scenario", try Fixtures.scenarioFile(Self.slow), "--command-timeout", "30",
+                "--trial-timeout", "30",
+            ])
+        // The first trial blocks in BLPOP (4 s) with its two keys written.
+        var written = false
+        for _ in 0..<200 {
+            if let keys = try await server.command("KEYS", "redisaudit:*").arrayElements, keys.count >= 2 {
+                written = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        #expect(written)
+        let clock = ContinuousClock()
+        let interrupted = clock.now
+        kill(process.pid, SIGTERM)
+        let status = await process.finish(timeout: 20)
+        #expect(status == 130, "\(process.stderr)")
+        #expect(clock.now - interrupted < .seconds(2))
+        #expect(process.stderr.contains("interrupted; no report was written; cleanup: A: "), "\(process.stderr)")
+        #expect(!process.stdout.contains("# redisaudit"), "\(process.stdout)")
+        #expect(try await server.command("KEYS", "*") == .array([.bulk("app:key")]))
+    }
 }
