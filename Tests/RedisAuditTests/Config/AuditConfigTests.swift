@@ -68,7 +68,7 @@ struct AuditConfigTests {
         ("fail-on: high\nfail_on: low\n", 2, "unknown key 'fail_on'"),
         ("endpoints:\n  a: redis://127.0.0.1\n  c: redis://127.0.0.1\n", 3, "unknown key 'c'"),
         ("endpoints:\n  a:\n    url: redis://user:hunter2@127.0.0.1\n", 3, "never write it in the file"),
-        ("endpoints:\n  b: { url: \"redis://127.0.0.1/x?password=hunter2\" }\n", 2, "database must be a number"),
+        ("endpoints:\n  b: { url: \"redis://127.0.0.1/x?password=hunter2\" }\n", 2, "the path after the host must be a database number"),
         ("endpoints:\n  a: { url: \"redis://127.0.0.1/?password=hunter2\" }\n", 2, "never write it in the file"),
         ("endpoints:\n  a: { url: http://127.0.0.1 }\n", 2, "expected redis://"),
         ("endpoints:\n  a: { password-env: PW }\n", 2, "needs a url"),
