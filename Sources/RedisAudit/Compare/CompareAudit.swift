@@ -19,12 +19,16 @@ public struct CompareConfiguration: Sendable {
     public var pings: Int
     /// How many times each concurrent scenario runs on each side (`--trials`).
     public var trials: Int
+    /// Run scripts on an endpoint that cannot confine them (it refuses ACL SETUSER) without the
+    /// static check (`--allow-unconfined-scripts`). Dangerous: such a script may touch any key.
+    public var allowUnconfinedScripts: Bool
 
     public init(
         endpointA: Endpoint, endpointB: Endpoint, connection: ConnectionOptions, scenarios: [Scenario],
         overrides: [String: String] = [:], ttlTolerance: Double = 2, failOn: FailThreshold = .severity(.high), pings: Int = 200,
-        trials: Int = 1, failOnShared: FailThreshold = FailPolicy.defaultFailOnShared
+        trials: Int = 1, failOnShared: FailThreshold = FailPolicy.defaultFailOnShared, allowUnconfinedScripts: Bool = false
     ) {
+        self.allowUnconfinedScripts = allowUnconfinedScripts
         self.failOnShared = failOnShared
         self.trials = max(1, trials)
         self.endpointA = endpointA
@@ -100,10 +104,15 @@ public struct CompareAudit: Sendable {
         }
 
         let runID = Namespace.generate().runID
+        let sides = [("A", config.endpointA), ("B", config.endpointB)]
+        let confinement = try await RunConfinement.prepare(
+            runID: runID, endpoints: sides, options: config.connection, scenarios: scenarios,
+            allowUnconfined: config.allowUnconfinedScripts)
         var generator = SystemRandomNumberGenerator()
         var notes = skipped
         if let learned = catalog.learnedNote { notes.append(learned) }
         var accessFailures: [AccessFailure] = []
+        do {
         for (index, scenario) in scenarios.enumerated() {
             if interruption?.isRequested == true { throw InterruptedError() }
             logger.info("scenario \(index + 1)/\(scenarios.count): \(scenario.name)")
@@ -111,10 +120,10 @@ public struct CompareAudit: Sendable {
             let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
             let replayA = ScenarioReplayer(
                 endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption, ledger: ledger,
-                catalog: catalog)
+                catalog: catalog, confinement: confinement.user(role: "A"))
             let replayB = ScenarioReplayer(
                 endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption, ledger: ledger,
-                catalog: catalog)
+                catalog: catalog, confinement: confinement.user(role: "B"))
             // A race shows in some runs and not others: concurrent scenarios run `trials` times.
             let trials = scenario.isConcurrent ? config.trials : 1
             var runsA: [ScenarioRun] = []
@@ -156,8 +165,15 @@ public struct CompareAudit: Sendable {
                 "\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings")
             findings += scenarioFindings
         }
+        } catch {
+            await confinement.release(endpoints: sides, options: config.connection)
+            throw error
+        }
+        await confinement.release(endpoints: sides, options: config.connection)
         notes.insert(ledger.note(roles: ["A", "B"], namespaces: "`redisaudit:\(runID)-*:`"), at: 0)
+        notes.insert(confinement.note(roles: ["A", "B"], allowedUnconfined: config.allowUnconfinedScripts), at: 1)
         findings += ledger.findings(roles: ["A", "B"])
+        findings += confinement.findings(roles: ["A", "B"])
         findings += await AccessFindings.findings(accessFailures, profiles: &profiles, asking: [connA, connB])
         // Commands of the built-in scenarios that were not run (no endpoint knows them) are no difference.
         let ranCommands = Set(scenarios.flatMap { $0.steps.flatMap { $0.commands.map(\.name) } })
