@@ -113,58 +113,58 @@ public struct CompareAudit: Sendable {
         if let learned = catalog.learnedNote { notes.append(learned) }
         var accessFailures: [AccessFailure] = []
         do {
-        for (index, scenario) in scenarios.enumerated() {
-            if interruption?.isRequested == true { throw InterruptedError() }
-            logger.info("scenario \(index + 1)/\(scenarios.count): \(scenario.name)")
-            let known = Set(scenario.variableNames)
-            let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
-            let replayA = ScenarioReplayer(
-                endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption, ledger: ledger,
-                catalog: catalog, confinement: confinement.user(role: "A"))
-            let replayB = ScenarioReplayer(
-                endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption, ledger: ledger,
-                catalog: catalog, confinement: confinement.user(role: "B"))
-            // A race shows in some runs and not others: concurrent scenarios run `trials` times.
-            let trials = scenario.isConcurrent ? config.trials : 1
-            var runsA: [ScenarioRun] = []
-            var runsB: [ScenarioRun] = []
-            for trial in 0..<trials {
+            for (index, scenario) in scenarios.enumerated() {
                 if interruption?.isRequested == true { throw InterruptedError() }
-                // One namespace per scenario, trial and side: A and B may even be two databases of one server.
-                let suffix = trial == 0 ? "" : "t\(trial + 1)"
-                guard let namespaceA = Namespace(runID: "\(runID)-\(index + 1)\(suffix)a"),
-                    let namespaceB = Namespace(runID: "\(runID)-\(index + 1)\(suffix)b")
-                else { preconditionFailure("generated run ids are valid namespace ids") }
-                if scenario.isConcurrent {
-                    // One side at a time: when A and B share a machine (or this one's cores), the
-                    // other side's clients would change the race.
-                    runsA.append(try await replayA.run(scenario, bindings: bindings, namespace: namespaceA))
-                    runsB.append(try await replayB.run(scenario, bindings: bindings, namespace: namespaceB))
-                } else {
-                    async let runA = replayA.run(scenario, bindings: bindings, namespace: namespaceA)
-                    async let runB = replayB.run(scenario, bindings: bindings, namespace: namespaceB)
-                    let (a, b) = try await (runA, runB)
-                    runsA.append(a)
-                    runsB.append(b)
+                logger.info("scenario \(index + 1)/\(scenarios.count): \(scenario.name)")
+                let known = Set(scenario.variableNames)
+                let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
+                let replayA = ScenarioReplayer(
+                    endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption, ledger: ledger,
+                    catalog: catalog, confinement: confinement.user(role: "A"))
+                let replayB = ScenarioReplayer(
+                    endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption, ledger: ledger,
+                    catalog: catalog, confinement: confinement.user(role: "B"))
+                // A race shows in some runs and not others: concurrent scenarios run `trials` times.
+                let trials = scenario.isConcurrent ? config.trials : 1
+                var runsA: [ScenarioRun] = []
+                var runsB: [ScenarioRun] = []
+                for trial in 0..<trials {
+                    if interruption?.isRequested == true { throw InterruptedError() }
+                    // One namespace per scenario, trial and side: A and B may even be two databases of one server.
+                    let suffix = trial == 0 ? "" : "t\(trial + 1)"
+                    guard let namespaceA = Namespace(runID: "\(runID)-\(index + 1)\(suffix)a"),
+                        let namespaceB = Namespace(runID: "\(runID)-\(index + 1)\(suffix)b")
+                    else { preconditionFailure("generated run ids are valid namespace ids") }
+                    if scenario.isConcurrent {
+                        // One side at a time: when A and B share a machine (or this one's cores), the
+                        // other side's clients would change the race.
+                        runsA.append(try await replayA.run(scenario, bindings: bindings, namespace: namespaceA))
+                        runsB.append(try await replayB.run(scenario, bindings: bindings, namespace: namespaceB))
+                    } else {
+                        async let runA = replayA.run(scenario, bindings: bindings, namespace: namespaceA)
+                        async let runB = replayB.run(scenario, bindings: bindings, namespace: namespaceB)
+                        let (a, b) = try await (runA, runB)
+                        runsA.append(a)
+                        runsB.append(b)
+                    }
+                    if trials > 1 { logger.debug("\(scenario.name): trial \(trial + 1) of \(trials) done") }
                 }
-                if trials > 1 { logger.debug("\(scenario.name): trial \(trial + 1) of \(trials) done") }
-            }
-            let (a, b) = (runsA[0], runsB[0])
-            for run in [a, b] {
-                for record in run.steps {
-                    guard let outcome = record.concurrent else { continue }
-                    notes.append("`\(scenario.name)` step \(record.index + 1) on \(run.role): \(outcome.summary).")
+                let (a, b) = (runsA[0], runsB[0])
+                for run in [a, b] {
+                    for record in run.steps {
+                        guard let outcome = record.concurrent else { continue }
+                        notes.append("`\(scenario.name)` step \(record.index + 1) on \(run.role): \(outcome.summary).")
+                    }
                 }
+                let comparison = ScenarioComparison(
+                    trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance, catalog: catalog)
+                let access = comparison.accessFailures()
+                accessFailures += access
+                let scenarioFindings = comparison.findings(access: access)
+                logger.debug(
+                    "\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings")
+                findings += scenarioFindings
             }
-            let comparison = ScenarioComparison(
-                trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance, catalog: catalog)
-            let access = comparison.accessFailures()
-            accessFailures += access
-            let scenarioFindings = comparison.findings(access: access)
-            logger.debug(
-                "\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings")
-            findings += scenarioFindings
-        }
         } catch {
             await confinement.release(endpoints: sides, options: config.connection)
             throw error

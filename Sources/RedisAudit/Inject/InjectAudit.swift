@@ -129,59 +129,60 @@ public struct InjectAudit: Sendable {
         var bound: [(Scenario, VariableBindings)] = []
         var restarts: [(role: String, lost: Int)] = []
         do {
-        for (index, scenario) in scenarios.enumerated() {
-            if interruption?.isRequested == true { throw InterruptedError() }
-            let known = Set(scenario.variableNames)
-            let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
-            bound.append((scenario, bindings))
-            if scenario.isConcurrent {
-                findings += try await race(
-                    scenario, bindings: bindings, roles: roles, runID: "\(runID)-\(index + 1)r", catalog: catalog,
-                    confinement: confinement)
-            }
-            // Both endpoints are explored at once, each with its own trials and namespaces.
-            let allowed = serverFaults
-            let explorations = try await withThrowingTaskGroup(of: (Int, Exploration).self) { group in
-                for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
-                    group.addTask {
-                        let explored = try await self.explore(
-                            scenario, bindings: bindings, endpoint: endpoint, role: role, serverFaults: allowed[i],
-                            runID: "\(runID)-\(index + 1)", progress: (index + 1, scenarios.count), catalog: catalog,
-                            confinement: confinement.user(role: role))
-                        return (i, explored)
-                    }
+            for (index, scenario) in scenarios.enumerated() {
+                if interruption?.isRequested == true { throw InterruptedError() }
+                let known = Set(scenario.variableNames)
+                let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
+                bound.append((scenario, bindings))
+                if scenario.isConcurrent {
+                    findings += try await race(
+                        scenario, bindings: bindings, roles: roles, runID: "\(runID)-\(index + 1)r", catalog: catalog,
+                        confinement: confinement)
                 }
-                var results: [(Int, Exploration)] = []
-                for try await result in group { results.append(result) }
-                return results.sorted { $0.0 < $1.0 }.map(\.1)
+                // Both endpoints are explored at once, each with its own trials and namespaces.
+                let allowed = serverFaults
+                let explorations = try await withThrowingTaskGroup(of: (Int, Exploration).self) { group in
+                    for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
+                        group.addTask {
+                            let explored = try await self.explore(
+                                scenario, bindings: bindings, endpoint: endpoint, role: role, serverFaults: allowed[i],
+                                runID: "\(runID)-\(index + 1)", progress: (index + 1, scenarios.count), catalog: catalog,
+                                confinement: confinement.user(role: role))
+                            return (i, explored)
+                        }
+                    }
+                    var results: [(Int, Exploration)] = []
+                    for try await result in group { results.append(result) }
+                    return results.sorted { $0.0 < $1.0 }.map(\.1)
+                }
+                let judgedByRole = explorations.map(\.judged)
+                let findingsByRole = explorations.map(\.findings)
+                trialCount += explorations.reduce(0) { $0 + $1.judged.count + 1 }
+                coverage += explorations.compactMap(\.coverage)
+                if judgedByRole.count == 2 {
+                    findings += InjectFindings.merge(findingsByRole[0], findingsByRole[1], roles: (roles[0], roles[1]))
+                    findings += InjectFindings.parity(
+                        judgedByRole[0], judgedByRole[1], scenario: scenario, roles: (roles[0], roles[1]))
+                } else {
+                    findings += findingsByRole.flatMap { $0 }
+                }
             }
-            let judgedByRole = explorations.map(\.judged)
-            let findingsByRole = explorations.map(\.findings)
-            trialCount += explorations.reduce(0) { $0 + $1.judged.count + 1 }
-            coverage += explorations.compactMap(\.coverage)
-            if judgedByRole.count == 2 {
-                findings += InjectFindings.merge(findingsByRole[0], findingsByRole[1], roles: (roles[0], roles[1]))
-                findings += InjectFindings.parity(
-                    judgedByRole[0], judgedByRole[1], scenario: scenario, roles: (roles[0], roles[1]))
-            } else {
-                findings += findingsByRole.flatMap { $0 }
-            }
-        }
 
-        for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
-            guard i < config.restartCommands.count, let command = config.restartCommands[i] else { continue }
-            if interruption?.isRequested == true { throw InterruptedError() }
-            logger.info("restarting \(role) with the restart command, then checking what survived")
-            let check = RestartCheck(
-                endpoint: endpoint, role: role, command: command, options: config.connection, trialTimeout: config.trialTimeout,
-                catalog: catalog, ledger: ledger, confinement: confinement.user(role: role))
-            let survivals = try await check.run(bound, runID: runID)
-            let lost = survivals.reduce(0) { $0 + $1.lost.count }
-            restarts.append((role, lost))
-            if let finding = RestartCheck.finding(survivals, role: role, profile: profiles.first { $0.role == role }) {
-                findings.append(finding)
+            for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
+                guard i < config.restartCommands.count, let command = config.restartCommands[i] else { continue }
+                if interruption?.isRequested == true { throw InterruptedError() }
+                logger.info("restarting \(role) with the restart command, then checking what survived")
+                let check = RestartCheck(
+                    endpoint: endpoint, role: role, command: command, options: config.connection,
+                    trialTimeout: config.trialTimeout,
+                    catalog: catalog, ledger: ledger, confinement: confinement.user(role: role))
+                let survivals = try await check.run(bound, runID: runID)
+                let lost = survivals.reduce(0) { $0 + $1.lost.count }
+                restarts.append((role, lost))
+                if let finding = RestartCheck.finding(survivals, role: role, profile: profiles.first { $0.role == role }) {
+                    findings.append(finding)
+                }
             }
-        }
         } catch {
             await confinement.release(endpoints: sides, options: config.connection)
             throw error

@@ -97,12 +97,13 @@ public enum ConfinementUsers {
 
     /// Creates (or, on a server both endpoints share, sets again identically) the run's user on
     /// the endpoint `connection` talks to, with that connection's own credentials.
-    static func create(runID: String, password: String, allowSelect: Bool, on connection: RedisConnection) async throws(
-        Unavailable
-    ) -> ConfinedUser {
+    static func create(runID: String, password: String, allowSelect: Bool, on connection: RedisConnection)
+        async throws(Unavailable) -> ConfinedUser
+    {
         let user = ConfinedUser(name: ConfinedUser.name(runID: runID), password: password)
         let setuser = { (rules: [String]) in RESPCommand(strings: ["ACL", "SETUSER", user.name] + rules) }
-        switch await connection.send([setuser(ConfinedUser.rules(runID: runID, password: password, allowSelect: allowSelect))])[0] {
+        switch await connection.send([setuser(ConfinedUser.rules(runID: runID, password: password, allowSelect: allowSelect))])[0]
+        {
         case .reply(.error(let message)):
             throw Unavailable(reason: "ACL SETUSER refused: \(message)")
         case .reply:
@@ -310,7 +311,9 @@ public final class RunConfinement: Sendable {
                 identity: "acl-user|\(role)", severity: .high, category: .leftover,
                 title: "The run's temporary ACL user \(deletion.user) could not be deleted from \(role)",
                 endpoints: [role],
-                evidence: ["ACL DELUSER \(deletion.user)", "ACL GETUSER \(deletion.user) -> \(deletion.problem ?? "still there")"],
+                evidence: [
+                    "ACL DELUSER \(deletion.user)", "ACL GETUSER \(deletion.user) -> \(deletion.problem ?? "still there")",
+                ],
                 why: "A user with a password only this run knew stays on the host: it can still read and write "
                     + "the run's key namespace and lists in ACL USERS.",
                 fix: "Delete it with `redisaudit clean ENDPOINT` (or ACL DELUSER \(deletion.user)).")

@@ -241,7 +241,8 @@ public enum ScriptCheck {
             if isMember { continue }
             if indirections.contains(token.text) {
                 return Problem(
-                    line: token.line, message: "uses \(token.text), through which a script can call commands the check cannot see")
+                    line: token.line, message: "uses \(token.text), through which a script can call commands the check cannot see"
+                )
             }
             guard token.text == "redis" || token.text == "server" else { continue }
             let object = token.text
@@ -372,12 +373,20 @@ public enum ScriptCheck {
         if keyspaceWide.contains(spec.name) || scriptCommands.contains(spec.name) {
             return refuse("\(spec.name) is refused in a script: it reaches keys outside the run's namespace")
         }
-        if let last = arguments.last, arguments.count > 1, expands(last), spec.keys != .none {
+        // A call or `...` in last place may stand for any number of values: where the keys are then
+        // depends on how many there are for keys counted from the end (DEL, MSET) or after STREAMS.
+        if let last = arguments.last, arguments.count > 1, expands(last), Self.keysDependOnCount(spec.keys) {
             return refuse(
                 "the last argument (\(text(last))) may expand to several values, so the check cannot tell where the keys are")
         }
+        let positions: [Int]
+        do {
+            positions = try CommandTable.keyPositions(of: spec, in: strings)
+        } catch {
+            return refuse("the check cannot locate the keys of \(spec.name): \(error.message)")
+        }
         if !spec.forbiddenOptions.isEmpty {
-            for (index, argument) in strings.enumerated().dropFirst(spec.nameWords) {
+            for (index, argument) in strings.enumerated().dropFirst(spec.nameWords) where !positions.contains(index) {
                 if spec.forbiddenOptions.contains(argument.uppercased()) {
                     return refuse("\(spec.name) with \(argument.uppercased()) reaches outside the run's namespace")
                 }
@@ -388,18 +397,21 @@ public enum ScriptCheck {
                 }
             }
         }
-        let positions: [Int]
-        do {
-            positions = try CommandTable.keyPositions(of: spec, in: strings)
-        } catch {
-            return refuse("the check cannot locate the keys of \(spec.name): \(error.message)")
-        }
         for position in positions where !isKeysElement(arguments[position]) {
             return refuse(
                 "key argument \(position) of \(spec.name) is \(text(arguments[position])), not KEYS[...]: "
                     + "the check cannot prove it is in the run's namespace")
         }
         return nil
+    }
+
+    /// True when which arguments are keys depends on how many arguments there are.
+    private static func keysDependOnCount(_ keys: KeySpec) -> Bool {
+        switch keys {
+        case .range(_, let last, _): return last < 0
+        case .streams, .scanMatch: return true
+        case .none, .numkeys, .pattern: return false
+        }
     }
 
     /// True for an argument that is exactly `KEYS[<index>]`.

@@ -74,7 +74,9 @@ struct Clean: AsyncParsableCommand {
             print("deleted \(users.deleted.count) of \(count) on \(target) (confirmed by ACL GETUSER)")
         }
         for name in users.found { print("  \(name)") }
-        for (name, problem) in users.remaining.sorted(by: { $0.key < $1.key }) { print("  \(name) could not be deleted: \(problem)") }
+        for (name, problem) in users.remaining.sorted(by: { $0.key < $1.key }) {
+            print("  \(name) could not be deleted: \(problem)")
+        }
         return !users.remaining.isEmpty
     }
 }

@@ -153,8 +153,8 @@ struct ScriptConfinementTests {
             _ = try await Fixtures.compare(app, app, scenarios: [escaping])
             Issue.record("the escaping script was run")
         } catch let error as ScenarioError {
-            #expect(error.location?.line == 5, "\(error)")
-            #expect(error.description.contains("scenario.yaml:5: script refused by the static check"), "\(error)")
+            #expect(error.location?.line == 6, "\(error)")
+            #expect(error.description.contains("scenario.yaml:6: script refused by the static check"), "\(error)")
             #expect(error.description.contains("not KEYS[...]"), "\(error)")
             #expect(error.description.contains("ACL SETUSER refused"), "\(error)")
             #expect(!error.description.contains("app-secret-3"))

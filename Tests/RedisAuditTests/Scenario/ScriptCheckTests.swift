@@ -18,6 +18,7 @@ struct ScriptCheckTests {
         "return redis.call('TIME')",
         "redis.log(redis.LOG_NOTICE, 'hi') return redis.sha1hex('x')",
         "return redis.call('HSET', KEYS[1], 'a\\'b', '\\65\\n')",
+        "return redis.call('COPY', KEYS[1], KEYS[2], 'REPLACE')",
     ])
     func scriptsWithLiteralCommandsAndKeysFromKEYSPass(body: String) {
         #expect(ScriptCheck.problem(in: body) == nil)
@@ -74,7 +75,7 @@ struct ScriptCheckTests {
             try ScriptCheck.check([scenario])
         } catch {
             #expect(error.location?.file == file)
-            #expect(error.location?.line == 5, "\(error)")
+            #expect(error.location?.line == 6, "\(error)")
             #expect(error.description.contains("not KEYS[...]"), "\(error)")
         }
         let verdicts = ScriptCheck.verdicts(scenario)
