@@ -6,12 +6,15 @@ import RESP
 /// or the server, so a script the tool did not write cannot escape the run namespace.
 ///
 /// ```
-///   ACL SETUSER redisaudit-<run> reset on >password resetkeys ~redisaudit:<run>-* resetchannels
-///       +@all -@dangerous -@admin -keys -scan -randomkey -dbsize -select -move ... ─▶ scenario
-///   connections AUTH as it ─▶ ACL DELUSER ─▶ ACL GETUSER says it is gone
+///   ACL SETUSER redisaudit-<run>-a reset on >password resetkeys ~redisaudit:<run>-* resetchannels
+///       <the audit user's commands> -@dangerous -@admin -scan -randomkey -dbsize -select -move ...
+///   ─▶ scenario connections AUTH as it ─▶ ACL DELUSER ─▶ ACL GETUSER says it is gone
 /// ```
+///
+/// One user per endpoint (`-a`, `-b`): when A and B are one server reached as two different
+/// users, each side's temporary user has its own side's commands.
 public struct ConfinedUser: Hashable, Sendable {
-    /// `redisaudit-<run>`.
+    /// `redisaudit-<run>-<role>`.
     public let name: String
     /// Random, never printed.
     let password: String
@@ -19,8 +22,8 @@ public struct ConfinedUser: Hashable, Sendable {
     /// The user name prefix every temporary user carries.
     public static let prefix = "redisaudit-"
 
-    /// The user of a run.
-    public static func name(runID: String) -> String { prefix + runID }
+    /// The user of a run on the endpoint with this role (`A`, `B`).
+    public static func name(runID: String, role: String) -> String { prefix + runID + "-" + role.lowercased() }
 
     /// The key pattern of a run: every namespace of the run is `redisaudit:<run>-...:`.
     static func keyPattern(runID: String) -> String { "~" + Namespace.root + runID + "-*" }
@@ -33,47 +36,58 @@ public struct ConfinedUser: Hashable, Sendable {
         return confined
     }
 
-    /// The rules every server must accept (Redis 6.2 and later, Valkey).
+    /// The user's first rules: only the run's keys, no channel, and the commands of the endpoint's
+    /// own user (`ACL GETUSER` of `ACL WHOAMI`), so the temporary user never runs what the audit's
+    /// user could not: a command that user is denied still reads as `command-denied`.
+    static func baseRules(runID: String, password: String, commands: [String]) -> [String] {
+        ["reset", "on", ">" + password, "resetkeys", keyPattern(runID: runID), "resetchannels"] + commands
+    }
+
+    /// What is then taken away, on every server.
     ///
     /// `-@dangerous -@admin` takes away the server-wide commands (FLUSHALL, FLUSHDB, SWAPDB, KEYS,
     /// MIGRATE, CONFIG, DEBUG, ACL, CLIENT KILL, MONITOR, SHUTDOWN, SORT, INFO, RESTORE, ...).
     /// Then the keyspace-wide commands that are in neither category: SCAN, RANDOMKEY and DBSIZE
     /// list or count every key (key patterns do not restrict them), MOVE and SELECT reach another
-    /// database, which the run's cleanup does not look at (SELECT stays allowed when the endpoint's
-    /// database is not 0: the handshake needs it). Given back, as they touch only keys the
-    /// patterns confine or the caller's own connection: RESTORE (a key the pattern confines),
-    /// INFO (server statistics, no key names) and the CLIENT subcommands the command table allows
-    /// and the handshake sends (CLIENT SETNAME). CONFIG GET stays refused: it would show the
-    /// server's passwords.
-    static func rules(runID: String, password: String, allowSelect: Bool) -> [String] {
-        var rules = [
-            "reset", "on", ">" + password, "resetkeys", keyPattern(runID: runID), "resetchannels",
-            "+@all", "-@dangerous", "-@admin", "-scan", "-randomkey", "-dbsize", "-move",
-        ]
-        if !allowSelect { rules.append("-select") }
-        rules += ["+restore", "+info", "+client|id", "+client|getname", "+client|setname"]
-        return rules
+    /// database, which the run's cleanup does not look at (SELECT stays allowed when an endpoint's
+    /// database is not 0: the handshake needs it).
+    static func confiningRules(allowSelect: Bool) -> [String] {
+        ["-@dangerous", "-@admin", "-scan", "-randomkey", "-dbsize", "-move"] + (allowSelect ? [] : ["-select"])
     }
 
-    /// Rules for commands not every server has: each is sent on its own, and one the server does
-    /// not know is skipped (the command it names does not exist there).
+    /// Rules for commands not every server has, each sent on its own: one the server does not know
+    /// is refused and changes nothing (the command it names does not exist there).
     static let versionRules = [
         // Functions change the server's libraries for every client (Redis 7+).
         "-function",
         // Cached scripts are every client's (Redis 7+ accepts subcommand rules for SCRIPT).
         "-script|flush", "-script|kill",
-        // The caller's own connection only (Redis 7.2+, Valkey).
-        "+client|no-evict", "+client|no-touch",
     ]
 
-    /// True when an error reply is a refusal by an ACL: `NOPERM` to a command, or the script
-    /// wording of Redis 6.2, 7 and Valkey for a command or key the user may not touch.
-    public static func isACLRefusal(_ message: String) -> Bool {
-        message.hasPrefix("NOPERM") || message.contains("NOPERM ")
-            || message.contains("The user executing the script can't")
-            || message.contains("ACL failure in script")
-            || message.contains("no permissions to run")
-            || message.contains("No permissions to access")
+    /// Commands given back when the endpoint's own user may run them, as they touch only keys the
+    /// pattern confines or the caller's own connection: RESTORE (a key the pattern confines), INFO
+    /// (server statistics, no key names) and the CLIENT subcommands the command table allows, one
+    /// of which the handshake sends (CLIENT SETNAME). CONFIG GET stays refused: it shows the
+    /// server's passwords. Each comes with the harmless command that shows whether the user may
+    /// run it (NOPERM or not).
+    static func givenBack(runID: String) -> [(rule: String, probe: RESPCommand)] {
+        [
+            ("+restore", RESPCommand("RESTORE", Namespace.root + runID + "-probe", "0", "not-a-dump")),
+            ("+info", RESPCommand("INFO", "server")),
+            ("+client|id", RESPCommand("CLIENT", "ID")),
+            ("+client|getname", RESPCommand("CLIENT", "GETNAME")),
+            ("+client|setname", RESPCommand("CLIENT", "SETNAME", "redisaudit")),
+            ("+client|no-evict", RESPCommand("CLIENT", "NO-EVICT", "off")),
+            ("+client|no-touch", RESPCommand("CLIENT", "NO-TOUCH", "off")),
+        ]
+    }
+
+    /// True when a script's own command was refused by the ACL: the script called a command the
+    /// user may not run or touched a key outside its patterns (the wording of Redis 6.2, 7 and
+    /// Valkey). A refusal of the script command itself (`NOPERM ... 'eval' command`) is the
+    /// endpoint's ACL, not an escape.
+    public static func isScriptRefusal(_ message: String) -> Bool {
+        message.contains("The user executing the script can't") || message.contains("ACL failure in script")
     }
 }
 
@@ -97,13 +111,21 @@ public enum ConfinementUsers {
 
     /// Creates (or, on a server both endpoints share, sets again identically) the run's user on
     /// the endpoint `connection` talks to, with that connection's own credentials.
-    static func create(runID: String, password: String, allowSelect: Bool, on connection: RedisConnection)
+    ///
+    /// ```
+    ///   ACL WHOAMI, ACL GETUSER me ─▶ its commands ─▶ ACL SETUSER tmp (run's keys, those commands)
+    ///   ─▶ as tmp: each given-back command's probe, NOPERM or not ─▶ ACL SETUSER tmp -@dangerous ...
+    ///      +what the probes allowed
+    /// ```
+    static func create(
+        runID: String, role: String, password: String, allowSelect: Bool, on connection: RedisConnection
+    )
         async throws(Unavailable) -> ConfinedUser
     {
-        let user = ConfinedUser(name: ConfinedUser.name(runID: runID), password: password)
+        let user = ConfinedUser(name: ConfinedUser.name(runID: runID, role: role), password: password)
         let setuser = { (rules: [String]) in RESPCommand(strings: ["ACL", "SETUSER", user.name] + rules) }
-        switch await connection.send([setuser(ConfinedUser.rules(runID: runID, password: password, allowSelect: allowSelect))])[0]
-        {
+        let commands = try await ownCommands(on: connection)
+        switch await connection.send([setuser(ConfinedUser.baseRules(runID: runID, password: password, commands: commands))])[0] {
         case .reply(.error(let message)):
             throw Unavailable(reason: "ACL SETUSER refused: \(message)")
         case .reply:
@@ -111,11 +133,58 @@ public enum ConfinementUsers {
         case .failed(let failure):
             throw Unavailable(reason: "ACL SETUSER got no answer: \(failure)")
         }
-        for rule in ConfinedUser.versionRules {
+        // The probes run as the user before anything is taken away: what it may run is what the audit's user may.
+        var given: [String] = []
+        var probeOptions = connection.options
+        probeOptions.clientName = nil
+        do {
+            let probe = try await RedisConnection.connect(to: user.endpoint(connection.endpoint), options: probeOptions)
+            let back = ConfinedUser.givenBack(runID: runID)
+            for ((rule, _), outcome) in zip(back, await probe.send(back.map(\.probe))) {
+                if case .reply(.error(let message)) = outcome, message.hasPrefix("NOPERM") { continue }
+                if case .failed = outcome { continue }
+                given.append(rule)
+            }
+            await probe.close()
+        } catch {
+            _ = await connection.send([RESPCommand("ACL", "DELUSER", user.name)])
+            throw Unavailable(reason: "the temporary ACL user cannot log in: \(error)")
+        }
+        switch await connection.send([setuser(ConfinedUser.confiningRules(allowSelect: allowSelect))])[0] {
+        case .reply(.error(let message)):
+            _ = await connection.send([RESPCommand("ACL", "DELUSER", user.name)])
+            throw Unavailable(reason: "ACL SETUSER refused: \(message)")
+        case .reply:
+            break
+        case .failed(let failure):
+            throw Unavailable(reason: "ACL SETUSER got no answer: \(failure)")
+        }
+        for rule in ConfinedUser.versionRules + given {
             // A rule naming a command this server does not have is refused on its own and changes nothing.
             _ = await connection.send([setuser([rule])])
         }
         return user
+    }
+
+    /// The command rules of the user `connection` is logged in as (`+@all -@write`, say).
+    private static func ownCommands(on connection: RedisConnection) async throws(Unavailable) -> [String] {
+        let replies = await connection.send([RESPCommand("ACL", "WHOAMI")])
+        guard case .reply(let whoami) = replies[0] else { throw Unavailable(reason: "ACL WHOAMI got no answer") }
+        if case .error(let message) = whoami { throw Unavailable(reason: "ACL WHOAMI refused: \(message)") }
+        guard let me = whoami.text else { throw Unavailable(reason: "ACL WHOAMI gave no user name") }
+        guard case .reply(let user) = await connection.send([RESPCommand("ACL", "GETUSER", me)])[0] else {
+            throw Unavailable(reason: "ACL GETUSER got no answer")
+        }
+        if case .error(let message) = user { throw Unavailable(reason: "ACL GETUSER refused: \(message)") }
+        let fields = user.arrayElements ?? []
+        var index = 0
+        while index + 1 < fields.count {
+            if fields[index].text == "commands", let rules = fields[index + 1].text {
+                return rules.split(separator: " ").map(String.init)
+            }
+            index += 2
+        }
+        throw Unavailable(reason: "ACL GETUSER \(me) does not list the user's commands")
     }
 
     /// Deletes a user and checks with ACL GETUSER that it is gone.
@@ -149,17 +218,22 @@ public enum ConfinementUsers {
                 .commandRefused(endpoint: connection.endpoint.description, command: "ACL USERS", reason: message))
         case .reply(let reply):
             let names = (reply.arrayElements ?? []).compactMap(\.text)
-            if let runID { return .success(names.filter { $0 == ConfinedUser.name(runID: runID) }) }
-            return .success(names.filter(isGenerated).sorted())
+            return .success(names.filter { isTemporary($0, runID: runID) }.sorted())
         case .failed(let failure):
             return .failure(.unreachable(endpoint: connection.endpoint.description, reason: failure.description))
         }
     }
 
-    /// True for `redisaudit-` followed by exactly 12 lowercase hex digits.
-    static func isGenerated(_ name: String) -> Bool {
+    /// True for a temporary user's name: `redisaudit-<run>-<role letter>`, where the run is the
+    /// given one, or (without one) a generated run id: exactly 12 lowercase hex digits.
+    static func isTemporary(_ name: String, runID: String?) -> Bool {
         guard name.hasPrefix(ConfinedUser.prefix) else { return false }
-        let id = name.utf8.dropFirst(ConfinedUser.prefix.utf8.count)
+        let rest = Array(name.utf8.dropFirst(ConfinedUser.prefix.utf8.count))
+        guard rest.count >= 3, rest[rest.count - 2] == UInt8(ascii: "-"),
+            let role = rest.last, role >= UInt8(ascii: "a") && role <= UInt8(ascii: "z")
+        else { return false }
+        let id = rest.dropLast(2)
+        if let runID { return id.elementsEqual(runID.utf8) }
         return id.count == 12 && id.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }
 
@@ -226,19 +300,23 @@ public final class RunConfinement: Sendable {
         runID: String, endpoints: [(role: String, endpoint: Endpoint)], options: ConnectionOptions
     ) async throws(EndpointError) -> RunConfinement {
         var sides: [String: Side] = [:]
-        // One password and one rule set for the run: when A and B are two databases of one server,
-        // the second ACL SETUSER sets the same user again, and the first side's connections still work.
         var generator = SystemRandomNumberGenerator()
-        let password = RandomValue.hex(count: 48, using: &generator)
-        let allowSelect = endpoints.contains { $0.endpoint.database != 0 }
         for (role, endpoint) in endpoints {
-            let connection = try await RedisConnection.connect(to: endpoint, options: options)
+            let connection: RedisConnection
+            do {
+                connection = try await RedisConnection.connect(to: endpoint, options: options)
+            } catch {
+                // The users already made go with the run that cannot start.
+                await RunConfinement(runID: runID, sides: sides).release(endpoints: endpoints, options: options)
+                throw error
+            }
             do {
                 sides[role] = .confined(
                     try await ConfinementUsers.create(
-                        runID: runID, password: password, allowSelect: allowSelect, on: connection))
+                        runID: runID, role: role, password: RandomValue.hex(count: 48, using: &generator),
+                        allowSelect: endpoint.database != 0, on: connection))
             } catch {
-                sides[role] = .unconfined(reason: error.reason)
+                sides[role] = .unconfined(reason: "cannot create a temporary ACL user: \(error.reason)")
             }
             await connection.close()
         }

@@ -18,7 +18,7 @@ public enum ScriptEscapes {
     /// The refusal's text when `record` is a script command the ACL refused.
     static func message(of record: CommandRecord) -> String? {
         guard ScriptCheck.scriptCommands.contains(record.specName),
-            case .reply(.error(let message)) = record.outcome, ConfinedUser.isACLRefusal(message)
+            case .reply(.error(let message)) = record.outcome, ConfinedUser.isScriptRefusal(message)
         else { return nil }
         return message
     }
@@ -40,7 +40,7 @@ public enum ScriptEscapes {
                 }
                 if case .transaction = step.step.kind, let position = record.position, let exec, position < exec.count,
                     ScriptCheck.scriptCommands.contains(record.specName), case .error(let text) = exec[position],
-                    ConfinedUser.isACLRefusal(text)
+                    ConfinedUser.isScriptRefusal(text)
                 {
                     found.append(Escape(step: step, record: record, message: text))
                     break

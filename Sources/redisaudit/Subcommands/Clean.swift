@@ -9,8 +9,8 @@ struct Clean: AsyncParsableCommand {
         discussion: """
             Only keys under redisaudit:<run-id>: are touched, one key per UNLINK (DEL where UNLINK is refused), and every \
             key is checked with EXISTS afterwards: the counts printed are what the server confirmed. Exits 1 when any key \
-            remains. Temporary ACL users of interrupted runs (redisaudit-<run-id>, the run id being 12 hex digits, or the \
-            --run given) are deleted too and checked with ACL GETUSER. Do not run it while an audit is running against the \
+            remains. Temporary ACL users of interrupted runs (redisaudit-<run-id>-<letter>, the run id being 12 hex \
+            digits, or the --run given) are deleted too and checked with ACL GETUSER. Do not run it while an audit is running against the \
             same endpoint.
             """
     )
@@ -60,7 +60,7 @@ struct Clean: AsyncParsableCommand {
         throw ExitCode(ExitStatus.findings)
     }
 
-    /// Deletes the temporary ACL users of interrupted runs (`redisaudit-<run>`); true when any remains.
+    /// Deletes the temporary ACL users of interrupted runs (`redisaudit-<run>-a`); true when any remains.
     private func cleanUsers(_ target: Endpoint, options: ConnectionOptions) async throws -> Bool {
         let users = try await ConfinementUsers.clean(endpoint: target, options: options, runID: run, dryRun: dryRun)
         if let skipped = users.skipped {

@@ -49,7 +49,7 @@ struct ScriptConfinementCommandLineTests {
         let run = try await Fixtures.run(["clean", server.url])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("deleted 1 of 1 temporary ACL user on"), "\(run.stdout)")
-        #expect(run.stdout.contains("  redisaudit-\(runID)"), "\(run.stdout)")
-        #expect([.null, .nullArray].contains(try await server.command("ACL", "GETUSER", "redisaudit-\(runID)")))
+        #expect(run.stdout.contains("  redisaudit-\(runID)-a"), "\(run.stdout)")
+        #expect([.null, .nullArray].contains(try await server.command("ACL", "GETUSER", "redisaudit-\(runID)-a")))
     }
 }

@@ -121,26 +121,28 @@ struct ScriptConfinementTests {
         let leftover = Namespace.generate().runID
         _ = try await RunConfinement.establish(
             runID: leftover, endpoints: [("A", server.endpoint)], options: Fixtures.options)
-        try await server.command("ACL", "SETUSER", "redisaudit-not-a-run-id", "off")
+        try await server.command("ACL", "SETUSER", "redisaudit-not-a-run-id-a", "off")
+        try await server.command("ACL", "SETUSER", "redisaudit-\(leftover)x-a", "off")
         try await server.command("ACL", "SETUSER", "alice", "off")
-        #expect(try await Self.temporaryUsers(server).sorted() == ["redisaudit-\(leftover)", "redisaudit-not-a-run-id"])
+        let others = ["redisaudit-\(leftover)x-a", "redisaudit-not-a-run-id-a"]
+        #expect(try await Self.temporaryUsers(server).sorted() == (["redisaudit-\(leftover)-a"] + others).sorted())
         let dry = try await ConfinementUsers.clean(endpoint: server.endpoint, options: Fixtures.options, runID: nil, dryRun: true)
-        #expect(dry.found == ["redisaudit-\(leftover)"])
-        #expect(try await Self.temporaryUsers(server).count == 2)
+        #expect(dry.found == ["redisaudit-\(leftover)-a"])
+        #expect(try await Self.temporaryUsers(server).count == 3)
         let result = try await ConfinementUsers.clean(
             endpoint: server.endpoint, options: Fixtures.options, runID: nil, dryRun: false)
-        #expect(result.deleted == ["redisaudit-\(leftover)"])
+        #expect(result.deleted == ["redisaudit-\(leftover)-a"])
         #expect(result.remaining.isEmpty)
-        #expect([.null, .nullArray].contains(try await server.command("ACL", "GETUSER", "redisaudit-\(leftover)")))
+        #expect([.null, .nullArray].contains(try await server.command("ACL", "GETUSER", "redisaudit-\(leftover)-a")))
         // Only the generated format is matched without --run: other users stay.
-        #expect(try await Self.temporaryUsers(server) == ["redisaudit-not-a-run-id"])
+        #expect(try await Self.temporaryUsers(server).sorted() == others.sorted())
         let users = try await server.command("ACL", "USERS")
         #expect((users.arrayElements ?? []).compactMap(\.text).contains("alice"))
-        // With --run, exactly that user.
+        // With --run, exactly that run's users.
         let named = try await ConfinementUsers.clean(
             endpoint: server.endpoint, options: Fixtures.options, runID: "not-a-run-id", dryRun: false)
-        #expect(named.deleted == ["redisaudit-not-a-run-id"])
-        #expect(try await Self.temporaryUsers(server).isEmpty)
+        #expect(named.deleted == ["redisaudit-not-a-run-id-a"])
+        #expect(try await Self.temporaryUsers(server) == ["redisaudit-\(leftover)x-a"])
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70)))
@@ -156,10 +158,14 @@ struct ScriptConfinementTests {
             #expect(error.location?.line == 6, "\(error)")
             #expect(error.description.contains("scenario.yaml:6: script refused by the static check"), "\(error)")
             #expect(error.description.contains("not KEYS[...]"), "\(error)")
-            #expect(error.description.contains("ACL SETUSER refused"), "\(error)")
+            #expect(error.description.contains("cannot create a temporary ACL user: ACL WHOAMI refused"), "\(error)")
             #expect(!error.description.contains("app-secret-3"))
         }
         // Nothing was sent: not even the step before the script.
+        #expect(try await server.command("DBSIZE") == .integer(0))
+        // A user that may read its own ACL but not create users is refused the same way.
+        let noSetuser = try await server.user("app2", password: "app2-secret-4", "+@all", "-acl|setuser")
+        await #expect(throws: ScenarioError.self) { _ = try await Fixtures.compare(noSetuser, noSetuser, scenarios: [escaping]) }
         #expect(try await server.command("DBSIZE") == .integer(0))
 
         // A script that touches only KEYS passes and runs.
