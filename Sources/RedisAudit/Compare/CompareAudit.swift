@@ -102,6 +102,9 @@ public struct CompareAudit: Sendable {
         for (role, leftover) in await [("A", leftoversA), ("B", leftoversB)] {
             if let leftover { findings.append(leftover.finding(role: role)) }
         }
+        for (role, connection) in [("A", connA), ("B", connB)] {
+            if let users = await ConfinementUsers.leftoverFinding(on: connection, role: role) { findings.append(users) }
+        }
 
         let runID = Namespace.generate().runID
         let sides = [("A", config.endpointA), ("B", config.endpointB)]

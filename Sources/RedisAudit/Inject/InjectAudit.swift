@@ -96,6 +96,7 @@ public struct InjectAudit: Sendable {
             profiles.append(
                 await ServerProfiler.profile(role: role, connection: connection, commands: Array(commands), pings: 20))
             if let leftover = await Leftovers.find(connection: connection) { findings.append(leftover.finding(role: role)) }
+            if let users = await ConfinementUsers.leftoverFinding(on: connection, role: role) { findings.append(users) }
             // Commands the table does not list: learned from the endpoints before anything runs.
             hostAnswers.append(
                 await HostAnswers.ask(

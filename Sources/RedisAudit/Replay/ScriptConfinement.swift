@@ -237,6 +237,19 @@ public enum ConfinementUsers {
         return id.count == 12 && id.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }
 
+    /// A low `namespace-leftover` finding when earlier, killed runs left temporary users on the
+    /// endpoint `connection` talks to; nil when there are none, or ACL USERS is refused.
+    static func leftoverFinding(on connection: RedisConnection, role: String) async -> Finding? {
+        guard case .success(let users) = await listing(runID: nil, on: connection), !users.isEmpty else { return nil }
+        return Finding(
+            identity: "leftover-users|\(role)", severity: .low, category: .leftover,
+            title: "\(users.count) temporary ACL user\(users.count == 1 ? "" : "s") left by earlier interrupted runs on \(role)",
+            endpoints: [role], evidence: ["ACL USERS -> " + users.prefix(10).joined(separator: ", ")],
+            why: "A run that was killed could not delete its temporary user; it can still log in with a password "
+                + "nobody knows any more and touch that run's key namespace.",
+            fix: "Run `redisaudit clean <endpoint>` to delete them.")
+    }
+
     /// What `redisaudit clean` did about temporary users.
     public struct CleanResult: Sendable {
         /// Users found.

@@ -129,6 +129,11 @@ struct ScriptConfinementTests {
         let dry = try await ConfinementUsers.clean(endpoint: server.endpoint, options: Fixtures.options, runID: nil, dryRun: true)
         #expect(dry.found == ["redisaudit-\(leftover)-a"])
         #expect(try await Self.temporaryUsers(server).count == 3)
+        // The next audit reports it before anything runs.
+        let next = try await Fixtures.compare(server, server, scenarios: [try Self.scenario("return 1")])
+        let reported = try #require(next.findings.first { $0.title.contains("temporary ACL user left by earlier") })
+        #expect(reported.category == .leftover && reported.severity == .low)
+        #expect(reported.evidence == ["ACL USERS -> redisaudit-\(leftover)-a"])
         let result = try await ConfinementUsers.clean(
             endpoint: server.endpoint, options: Fixtures.options, runID: nil, dryRun: false)
         #expect(result.deleted == ["redisaudit-\(leftover)-a"])
