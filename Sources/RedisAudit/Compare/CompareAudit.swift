@@ -170,7 +170,7 @@ public struct CompareAudit: Sendable {
             }
         } catch {
             await confinement.release(endpoints: sides, options: config.connection)
-            throw error
+            throw confinement.ending(error)
         }
         await confinement.release(endpoints: sides, options: config.connection)
         notes.insert(ledger.note(roles: ["A", "B"], namespaces: "`redisaudit:\(runID)-*:`"), at: 0)

@@ -186,7 +186,7 @@ public struct InjectAudit: Sendable {
             }
         } catch {
             await confinement.release(endpoints: sides, options: config.connection)
-            throw error
+            throw confinement.ending(error)
         }
         await confinement.release(endpoints: sides, options: config.connection)
         if restarts.count == 2, (restarts[0].lost == 0) != (restarts[1].lost == 0) {

@@ -16,6 +16,14 @@ public final class Interruption: Sendable {
 
 /// Thrown when a run stops because the user asked it to.
 public struct InterruptedError: Error, CustomStringConvertible {
-    public init() {}
-    public var description: String { "interrupted; the run namespace was cleaned up" }
+    /// What became of the run's temporary ACL users, when it made any (`RunConfinement`).
+    public var confinement: String?
+
+    public init(confinement: String? = nil) {
+        self.confinement = confinement
+    }
+
+    public var description: String {
+        "interrupted; the run namespace was cleaned up" + (confinement.map { "; \($0)" } ?? "")
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOConcurrencyHelpers
 import RESP
 
@@ -13,11 +14,14 @@ import RESP
 ///
 /// One user per endpoint (`-a`, `-b`): when A and B are one server reached as two different
 /// users, each side's temporary user has its own side's commands.
-public struct ConfinedUser: Hashable, Sendable {
+public struct ConfinedUser: Hashable, Sendable, CustomStringConvertible {
     /// `redisaudit-<run>-<role>`.
     public let name: String
     /// Random, never printed.
     let password: String
+
+    /// The name only: the password is never printed.
+    public var description: String { name }
 
     /// The user name prefix every temporary user carries.
     public static let prefix = "redisaudit-"
@@ -127,7 +131,8 @@ public enum ConfinementUsers {
         let commands = try await ownCommands(on: connection)
         switch await connection.send([setuser(ConfinedUser.baseRules(runID: runID, password: password, commands: commands))])[0] {
         case .reply(.error(let message)):
-            throw Unavailable(reason: "ACL SETUSER refused: \(message)")
+            // The server may quote the rule it refused: the password never goes further.
+            throw Unavailable(reason: "ACL SETUSER refused: \(message.replacingOccurrences(of: password, with: "***"))")
         case .reply:
             break
         case .failed(let failure):
@@ -348,6 +353,23 @@ public final class RunConfinement: Sendable {
             if case .unconfined(let reason) = side { return (role, reason) }
             return nil
         }
+    }
+
+    /// The error to end an audit with after `release`: an interruption says what became of the users.
+    func ending(_ error: Error) -> Error {
+        guard error is InterruptedError else { return error }
+        let users = deletions.withLockedValue { $0 }.sorted { $0.key < $1.key }
+        guard !users.isEmpty else { return error }
+        let gone = users.filter { $0.value.gone }.map(\.value.user)
+        let left = users.filter { !$0.value.gone }.map(\.value.user)
+        var text =
+            gone.isEmpty
+            ? ""
+            : "temporary ACL user\(gone.count == 1 ? "" : "s") \(gone.joined(separator: ", ")) deleted (ACL GETUSER confirms)"
+        if !left.isEmpty {
+            text += (text.isEmpty ? "" : "; ") + "\(left.joined(separator: ", ")) NOT deleted: run `redisaudit clean`"
+        }
+        return InterruptedError(confinement: text)
     }
 
     /// Deletes every user this run made, checking each is gone. Never throws: what could not be

@@ -41,6 +41,44 @@ struct ScriptConfinementCommandLineTests {
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70)))
+    func sigtermDuringARunStillDeletesTheTemporaryUsers() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let path = try Fixtures.scenarioFile(
+            """
+            name: slow
+            summary: Blocks for a while, so the run can be stopped in the middle.
+            steps:
+              - command: [BLPOP, "queue", "3"]
+              - command: [GET, "k"]
+            """)
+        let process = try ChildProcess(
+            Fixtures.binary.path, ["compare", server.url, server.url, "--scenario", path],
+            environment: [GitHubStepSummary.variable: ""])
+        defer { process.stop(grace: 0) }
+        // Stop it once its temporary users exist: the scenario is then running.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await Self.temporaryUsers(server).count < 2 {
+            guard ContinuousClock.now < deadline, process.isRunning else {
+                Issue.record("the run made no temporary users: \(process.stderr)")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(process.pid, SIGTERM)
+        let status = await process.finish(timeout: 30)
+        #expect(status == 130, "\(process.stderr)")
+        #expect(process.stderr.contains("deleted (ACL GETUSER confirms)"), "\(process.stderr)")
+        #expect(try await Self.temporaryUsers(server).isEmpty)
+        #expect(try await server.command("DBSIZE") == .integer(0))
+    }
+
+    static func temporaryUsers(_ server: TestServer) async throws -> [String] {
+        let users = try await server.command("ACL", "USERS")
+        return (users.arrayElements ?? []).compactMap(\.text).filter { $0.hasPrefix(ConfinedUser.prefix) }
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
     func cleanDeletesALeftoverTemporaryUser() async throws {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
