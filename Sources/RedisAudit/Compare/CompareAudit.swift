@@ -19,12 +19,16 @@ public struct CompareConfiguration: Sendable {
     public var pings: Int
     /// How many times each concurrent scenario runs on each side (`--trials`).
     public var trials: Int
+    /// Run scripts on an endpoint that cannot confine them (it refuses ACL SETUSER) without the
+    /// static check (`--allow-unconfined-scripts`). Dangerous: such a script may touch any key.
+    public var allowUnconfinedScripts: Bool
 
     public init(
         endpointA: Endpoint, endpointB: Endpoint, connection: ConnectionOptions, scenarios: [Scenario],
         overrides: [String: String] = [:], ttlTolerance: Double = 2, failOn: FailThreshold = .severity(.high), pings: Int = 200,
-        trials: Int = 1, failOnShared: FailThreshold = FailPolicy.defaultFailOnShared
+        trials: Int = 1, failOnShared: FailThreshold = FailPolicy.defaultFailOnShared, allowUnconfinedScripts: Bool = false
     ) {
+        self.allowUnconfinedScripts = allowUnconfinedScripts
         self.failOnShared = failOnShared
         self.trials = max(1, trials)
         self.endpointA = endpointA
@@ -64,8 +68,10 @@ public struct CompareAudit: Sendable {
             let report = try await audit(runID: runID)
             if interruption?.isRequested == true { throw InterruptedError() }
             return report
-        } catch _ where interruption?.isRequested == true {
-            throw InterruptedError(cleanup: ledger.interruptedNote(roles: ["A", "B"], runID: runID))
+        } catch let error where interruption?.isRequested == true {
+            throw InterruptedError(
+                cleanup: ledger.interruptedNote(roles: ["A", "B"], runID: runID),
+                confinement: (error as? InterruptedError)?.confinement)
         }
     }
 
@@ -111,65 +117,80 @@ public struct CompareAudit: Sendable {
         for (role, leftover) in await [("A", leftoversA), ("B", leftoversB)] {
             if let leftover { findings.append(leftover.finding(role: role)) }
         }
+        for (role, connection) in [("A", connA), ("B", connB)] {
+            if let users = await ConfinementUsers.leftoverFinding(on: connection, role: role) { findings.append(users) }
+        }
 
+        let sides = [("A", config.endpointA), ("B", config.endpointB)]
+        let confinement = try await RunConfinement.prepare(
+            runID: runID, endpoints: sides, options: config.connection, scenarios: scenarios,
+            allowUnconfined: config.allowUnconfinedScripts)
         var generator = SystemRandomNumberGenerator()
         var notes = skipped
         if let learned = catalog.learnedNote { notes.append(learned) }
         var accessFailures: [AccessFailure] = []
-        for (index, scenario) in scenarios.enumerated() {
-            if interruption?.isRequested == true { throw InterruptedError() }
-            logger.info("scenario \(index + 1)/\(scenarios.count): \(scenario.name)")
-            let known = Set(scenario.variableNames)
-            let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
-            let replayA = ScenarioReplayer(
-                endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption, ledger: ledger,
-                catalog: catalog)
-            let replayB = ScenarioReplayer(
-                endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption, ledger: ledger,
-                catalog: catalog)
-            // A race shows in some runs and not others: concurrent scenarios run `trials` times.
-            let trials = scenario.isConcurrent ? config.trials : 1
-            var runsA: [ScenarioRun] = []
-            var runsB: [ScenarioRun] = []
-            for trial in 0..<trials {
+        do {
+            for (index, scenario) in scenarios.enumerated() {
                 if interruption?.isRequested == true { throw InterruptedError() }
-                // One namespace per scenario, trial and side: A and B may even be two databases of one server.
-                let suffix = trial == 0 ? "" : "t\(trial + 1)"
-                guard let namespaceA = Namespace(run: runID, part: "\(index + 1)\(suffix)a"),
-                    let namespaceB = Namespace(run: runID, part: "\(index + 1)\(suffix)b")
-                else { preconditionFailure("generated run ids are valid namespace ids") }
-                if scenario.isConcurrent {
-                    // One side at a time: when A and B share a machine (or this one's cores), the
-                    // other side's clients would change the race.
-                    runsA.append(try await replayA.run(scenario, bindings: bindings, namespace: namespaceA))
-                    runsB.append(try await replayB.run(scenario, bindings: bindings, namespace: namespaceB))
-                } else {
-                    async let runA = replayA.run(scenario, bindings: bindings, namespace: namespaceA)
-                    async let runB = replayB.run(scenario, bindings: bindings, namespace: namespaceB)
-                    let (a, b) = try await (runA, runB)
-                    runsA.append(a)
-                    runsB.append(b)
+                logger.info("scenario \(index + 1)/\(scenarios.count): \(scenario.name)")
+                let known = Set(scenario.variableNames)
+                let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
+                let replayA = ScenarioReplayer(
+                    endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption, ledger: ledger,
+                    catalog: catalog, confinement: confinement.user(role: "A"))
+                let replayB = ScenarioReplayer(
+                    endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption, ledger: ledger,
+                    catalog: catalog, confinement: confinement.user(role: "B"))
+                // A race shows in some runs and not others: concurrent scenarios run `trials` times.
+                let trials = scenario.isConcurrent ? config.trials : 1
+                var runsA: [ScenarioRun] = []
+                var runsB: [ScenarioRun] = []
+                for trial in 0..<trials {
+                    if interruption?.isRequested == true { throw InterruptedError() }
+                    // One namespace per scenario, trial and side: A and B may even be two databases of one server.
+                    let suffix = trial == 0 ? "" : "t\(trial + 1)"
+                    guard let namespaceA = Namespace(run: runID, part: "\(index + 1)\(suffix)a"),
+                        let namespaceB = Namespace(run: runID, part: "\(index + 1)\(suffix)b")
+                    else { preconditionFailure("generated run ids are valid namespace ids") }
+                    if scenario.isConcurrent {
+                        // One side at a time: when A and B share a machine (or this one's cores), the
+                        // other side's clients would change the race.
+                        runsA.append(try await replayA.run(scenario, bindings: bindings, namespace: namespaceA))
+                        runsB.append(try await replayB.run(scenario, bindings: bindings, namespace: namespaceB))
+                    } else {
+                        async let runA = replayA.run(scenario, bindings: bindings, namespace: namespaceA)
+                        async let runB = replayB.run(scenario, bindings: bindings, namespace: namespaceB)
+                        let (a, b) = try await (runA, runB)
+                        runsA.append(a)
+                        runsB.append(b)
+                    }
+                    if trials > 1 { logger.debug("\(scenario.name): trial \(trial + 1) of \(trials) done") }
                 }
-                if trials > 1 { logger.debug("\(scenario.name): trial \(trial + 1) of \(trials) done") }
-            }
-            let (a, b) = (runsA[0], runsB[0])
-            for run in [a, b] {
-                for record in run.steps {
-                    guard let outcome = record.concurrent else { continue }
-                    notes.append("`\(scenario.name)` step \(record.index + 1) on \(run.role): \(outcome.summary).")
+                let (a, b) = (runsA[0], runsB[0])
+                for run in [a, b] {
+                    for record in run.steps {
+                        guard let outcome = record.concurrent else { continue }
+                        notes.append("`\(scenario.name)` step \(record.index + 1) on \(run.role): \(outcome.summary).")
+                    }
                 }
+                let comparison = ScenarioComparison(
+                    trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance, catalog: catalog)
+                let access = comparison.accessFailures()
+                accessFailures += access
+                let scenarioFindings = comparison.findings(access: access)
+                logger.debug(
+                    "\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings")
+                findings += scenarioFindings
             }
-            let comparison = ScenarioComparison(
-                trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance, catalog: catalog)
-            let access = comparison.accessFailures()
-            accessFailures += access
-            let scenarioFindings = comparison.findings(access: access)
-            logger.debug(
-                "\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings")
-            findings += scenarioFindings
+        } catch {
+            await confinement.release(endpoints: sides, options: config.connection)
+            throw confinement.ending(interruption?.isRequested == true ? InterruptedError() : error)
         }
+        await confinement.release(endpoints: sides, options: config.connection)
         notes.insert(ledger.note(roles: ["A", "B"], namespaces: "`redisaudit:\(runID)-*:`"), at: 0)
+        notes.insert(confinement.note(roles: ["A", "B"], allowedUnconfined: config.allowUnconfinedScripts), at: 1)
         findings += ledger.findings(roles: ["A", "B"])
+        findings += confinement.findings(roles: ["A", "B"])
         findings += await AccessFindings.findings(accessFailures, profiles: &profiles, asking: [connA, connB])
         // Commands of the built-in scenarios that were not run (no endpoint knows them) are no difference.
         let ranCommands = Set(scenarios.flatMap { $0.steps.flatMap { $0.commands.map(\.name) } })

@@ -51,7 +51,31 @@ public struct ScenarioComparison {
         findings += expectations()
         findings += trialsA.count > 1 || trialsB.count > 1 ? raceInvariants() : invariants()
         findings += RaceFindings.clients([trialsA, trialsB])
-        return findings.map { consequence($0, of: access) }
+        let escapes = scriptEscapes()
+        return findings.map { consequence(consequence($0, of: access), ofEscapes: escapes) } + escapes
+    }
+
+    /// The scripts the temporary ACL user refused on each confined side (see `ScriptEscapes`).
+    func scriptEscapes() -> [Finding] {
+        [a, b].flatMap { run in
+            run.confinedUser.map { ScriptEscapes.findings(scenario: scenario, role: run.role, user: $0, steps: run.steps) } ?? []
+        }
+    }
+
+    /// A difference that follows from a refused script is not a difference between the hosts:
+    /// the script did not run as the application's would. It is kept, low, pointing at the escape.
+    private func consequence(_ finding: Finding, ofEscapes escapes: [Finding]) -> Finding {
+        guard let cause = escapes.first,
+            [.replyMismatch, .ttlMismatch, .keyPattern, .pipelineResult, .scenarioFlow, .expectation, .invariant].contains(
+                finding.category),
+            finding.severity > .low
+        else { return finding }
+        var finding = finding
+        finding.severity = .low
+        finding.evidence.append(
+            "follows from the script the ACL refused (\(cause.step ?? "a script step") on \(cause.endpoints.joined(separator: ", "))); "
+                + "see the script-escape finding")
+        return finding
     }
 
     // MARK: Commands one side did not run
@@ -65,6 +89,8 @@ public struct ScenarioComparison {
             for (run, mine, theirs) in [(a, sa, sb), (b, sb, sa)] {
                 for (index, (record, other)) in zip(mine.commands, theirs.commands).enumerated() {
                     guard let access = CommandAccess.of(record.outcome), CommandAccess.of(other.outcome) == nil else { continue }
+                    // The confinement's refusal is reported as a script escape, not as the host's ACL.
+                    if run.confinedUser != nil, ScriptEscapes.isEscape(record) { continue }
                     // Behind a closed connection every later command of the step fails too: the first is the cause.
                     if access == .closedConnection,
                         mine.commands[..<index].contains(where: { CommandAccess.of($0.outcome) == .closedConnection })
@@ -148,6 +174,10 @@ public struct ScenarioComparison {
         let inner = sa.commands.compactMap { $0.position == nil ? nil : $0.specName }
         for (ra, rb) in zip(sa.commands, sb.commands) {
             if isAccessFailure(ra, rb) { continue }
+            // A script the confinement refused did not run as the application's would: no reply to compare.
+            if (a.confinedUser != nil && ScriptEscapes.isEscape(ra)) || (b.confinedUser != nil && ScriptEscapes.isEscape(rb)) {
+                continue
+            }
             let difference = ReplyComparison.compare(
                 ra.outcome, rb.outcome, command: ra.specName, inner: inner, toleranceSeconds: ttlTolerance, catalog: catalog)
             guard difference != .none else { continue }

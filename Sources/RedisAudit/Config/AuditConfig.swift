@@ -43,6 +43,8 @@ public struct AuditConfig: Sendable, Hashable {
         public var trials: Int?
         /// `compare.fail-on-shared`: the threshold for findings both endpoints share.
         public var failOnShared: String?
+        /// `compare.allow-unconfined-scripts`: as `--allow-unconfined-scripts` (dangerous).
+        public var allowUnconfinedScripts: Bool?
     }
 
     /// `inject:` settings.
@@ -55,6 +57,8 @@ public struct AuditConfig: Sendable, Hashable {
         public var trialTimeout: Double?
         public var jobs: Int?
         public var trials: Int?
+        /// `inject.allow-unconfined-scripts`: as `--allow-unconfined-scripts` (dangerous).
+        public var allowUnconfinedScripts: Bool?
 
         public init() {}
     }
@@ -145,10 +149,12 @@ public struct AuditConfig: Sendable, Hashable {
             case "connect-timeout": connectTimeout = try reader.number(value, key, in: 0.001...600)
             case "command-timeout": commandTimeout = try reader.number(value, key, in: 0.001...3600)
             case "compare":
-                let accepted = ["ttl-tolerance", "trials", "fail-on-shared"]
+                let accepted = ["ttl-tolerance", "trials", "fail-on-shared", "allow-unconfined-scripts"]
                 for (setting, _, entry) in try document.mapping(value, accepted: accepted, what: "compare") {
                     switch setting {
                     case "trials": compare.trials = try reader.integer(entry, "compare.trials", in: 1...1000)
+                    case "allow-unconfined-scripts":
+                        compare.allowUnconfinedScripts = try reader.flag(entry, "compare.allow-unconfined-scripts")
                     case "fail-on-shared":
                         let text = try document.string(entry, "compare.fail-on-shared")
                         guard FailThreshold(text) != nil else {
@@ -248,7 +254,9 @@ private struct ConfigReader {
 
     func inject(_ node: Node) throws(ScenarioError) -> AuditConfig.InjectSettings {
         var settings = AuditConfig.InjectSettings()
-        let keys = ["faults", "plan", "lost-writes", "server-faults", "trial-timeout", "jobs", "trials"]
+        let keys = [
+            "faults", "plan", "lost-writes", "server-faults", "trial-timeout", "jobs", "trials", "allow-unconfined-scripts",
+        ]
         for (key, _, value) in try document.mapping(node, accepted: keys, what: "inject") {
             switch key {
             case "faults":
@@ -269,6 +277,8 @@ private struct ConfigReader {
             case "server-faults": settings.serverFaults = try flag(value, "inject.server-faults")
             case "trial-timeout": settings.trialTimeout = try number(value, "inject.trial-timeout", in: 0.001...60)
             case "jobs": settings.jobs = try integer(value, "inject.jobs", in: 1...64)
+            case "allow-unconfined-scripts":
+                settings.allowUnconfinedScripts = try flag(value, "inject.allow-unconfined-scripts")
             default: settings.trials = try integer(value, "inject.trials", in: 1...1000)
             }
         }

@@ -125,6 +125,9 @@ public enum FindingCategory: String, Codable, Sendable, CaseIterable {
     case keyPrefix = "key-prefix"
     /// Two endpoints' keyspaces differ: patterns, counts, TTL distributions.
     case keyspaceDiff = "keyspace-diff"
+    /// A script touched a key outside the run namespace or called a refused command, and the
+    /// server's ACL (the run's temporary user) refused it.
+    case scriptEscape = "script-escape"
 }
 
 /// Orders findings: severity first, then how many places they affect, then the order

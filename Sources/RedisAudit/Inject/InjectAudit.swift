@@ -27,12 +27,17 @@ public struct InjectConfiguration: Sendable {
     /// How many times each concurrent scenario runs with all its clients, without faults,
     /// before its commands are explored with one client.
     public var trials: Int
+    /// Run scripts on an endpoint that cannot confine them (it refuses ACL SETUSER) without the
+    /// static check (`--allow-unconfined-scripts`). Dangerous: such a script may touch any key.
+    public var allowUnconfinedScripts: Bool
 
     public init(
         endpoints: [Endpoint], connection: ConnectionOptions, scenarios: [Scenario], overrides: [String: String] = [:],
         rules: [FaultRule] = [], lostWrites: Bool = false, trialTimeout: TimeAmount = .milliseconds(500), jobs: Int = 8,
-        failOn: FailThreshold = .severity(.high), restartCommands: [String?] = [], serverFaults: Bool = false, trials: Int = 1
+        failOn: FailThreshold = .severity(.high), restartCommands: [String?] = [], serverFaults: Bool = false, trials: Int = 1,
+        allowUnconfinedScripts: Bool = false
     ) {
+        self.allowUnconfinedScripts = allowUnconfinedScripts
         self.serverFaults = serverFaults
         self.trials = max(1, trials)
         self.endpoints = endpoints
@@ -81,8 +86,10 @@ public struct InjectAudit: Sendable {
             let report = try await audit(runID: runID)
             if interruption?.isRequested == true { throw InterruptedError() }
             return report
-        } catch _ where interruption?.isRequested == true {
-            throw InterruptedError(cleanup: ledger.interruptedNote(roles: Self.roles, runID: runID))
+        } catch let error where interruption?.isRequested == true {
+            throw InterruptedError(
+                cleanup: ledger.interruptedNote(roles: Self.roles, runID: runID),
+                confinement: (error as? InterruptedError)?.confinement)
         }
     }
 
@@ -104,6 +111,7 @@ public struct InjectAudit: Sendable {
             profiles.append(
                 await ServerProfiler.profile(role: role, connection: connection, commands: Array(commands), pings: 20))
             if let leftover = await Leftovers.find(connection: connection) { findings.append(leftover.finding(role: role)) }
+            if let users = await ConfinementUsers.leftoverFinding(on: connection, role: role) { findings.append(users) }
             // Commands the table does not list: learned from the endpoints before anything runs.
             hostAnswers.append(
                 await HostAnswers.ask(
@@ -126,62 +134,75 @@ public struct InjectAudit: Sendable {
         defer { Task { await catalog.close() } }
         let (scenarios, skipped) = try catalog.runnable(config.scenarios)
 
+        let sides = Array(zip(roles, config.endpoints))
+        let confinement = try await RunConfinement.prepare(
+            runID: runID, endpoints: sides, options: config.connection, scenarios: scenarios,
+            allowUnconfined: config.allowUnconfinedScripts)
         var generator = SystemRandomNumberGenerator()
         var coverage: [FaultCoverage] = []
         var trialCount = 0
         var bound: [(Scenario, VariableBindings)] = []
-        for (index, scenario) in scenarios.enumerated() {
-            if interruption?.isRequested == true { throw InterruptedError() }
-            let known = Set(scenario.variableNames)
-            let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
-            bound.append((scenario, bindings))
-            if scenario.isConcurrent {
-                findings += try await race(
-                    scenario, bindings: bindings, roles: roles, runID: runID, part: "\(index + 1)r", catalog: catalog)
-            }
-            // Both endpoints are explored at once, each with its own trials and namespaces.
-            let allowed = serverFaults
-            let explorations = try await withThrowingTaskGroup(of: (Int, Exploration).self) { group in
-                for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
-                    group.addTask {
-                        let explored = try await self.explore(
-                            scenario, bindings: bindings, endpoint: endpoint, role: role, serverFaults: allowed[i],
-                            runID: runID, part: "\(index + 1)t", progress: (index + 1, scenarios.count), catalog: catalog)
-                        return (i, explored)
-                    }
-                }
-                var results: [(Int, Exploration)] = []
-                for try await result in group { results.append(result) }
-                return results.sorted { $0.0 < $1.0 }.map(\.1)
-            }
-            let judgedByRole = explorations.map(\.judged)
-            let findingsByRole = explorations.map(\.findings)
-            trialCount += explorations.reduce(0) { $0 + $1.judged.count + 1 }
-            coverage += explorations.compactMap(\.coverage)
-            if judgedByRole.count == 2 {
-                findings += InjectFindings.merge(findingsByRole[0], findingsByRole[1], roles: (roles[0], roles[1]))
-                findings += InjectFindings.parity(
-                    judgedByRole[0], judgedByRole[1], scenario: scenario, roles: (roles[0], roles[1]))
-            } else {
-                findings += findingsByRole.flatMap { $0 }
-            }
-        }
-
         var restarts: [(role: String, lost: Int)] = []
-        for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
-            guard i < config.restartCommands.count, let command = config.restartCommands[i] else { continue }
-            if interruption?.isRequested == true { throw InterruptedError() }
-            logger.info("restarting \(role) with the restart command, then checking what survived")
-            let check = RestartCheck(
-                endpoint: endpoint, role: role, command: command, options: config.connection, trialTimeout: config.trialTimeout,
-                catalog: catalog, ledger: ledger)
-            let survivals = try await check.run(bound, runID: runID)
-            let lost = survivals.reduce(0) { $0 + $1.lost.count }
-            restarts.append((role, lost))
-            if let finding = RestartCheck.finding(survivals, role: role, profile: profiles.first { $0.role == role }) {
-                findings.append(finding)
+        do {
+            for (index, scenario) in scenarios.enumerated() {
+                if interruption?.isRequested == true { throw InterruptedError() }
+                let known = Set(scenario.variableNames)
+                let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
+                bound.append((scenario, bindings))
+                if scenario.isConcurrent {
+                    findings += try await race(
+                        scenario, bindings: bindings, roles: roles, runID: runID, part: "\(index + 1)r", catalog: catalog,
+                        confinement: confinement)
+                }
+                // Both endpoints are explored at once, each with its own trials and namespaces.
+                let allowed = serverFaults
+                let explorations = try await withThrowingTaskGroup(of: (Int, Exploration).self) { group in
+                    for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
+                        group.addTask {
+                            let explored = try await self.explore(
+                                scenario, bindings: bindings, endpoint: endpoint, role: role, serverFaults: allowed[i],
+                                runID: runID, part: "\(index + 1)t", progress: (index + 1, scenarios.count), catalog: catalog,
+                                confinement: confinement.user(role: role))
+                            return (i, explored)
+                        }
+                    }
+                    var results: [(Int, Exploration)] = []
+                    for try await result in group { results.append(result) }
+                    return results.sorted { $0.0 < $1.0 }.map(\.1)
+                }
+                let judgedByRole = explorations.map(\.judged)
+                let findingsByRole = explorations.map(\.findings)
+                trialCount += explorations.reduce(0) { $0 + $1.judged.count + 1 }
+                coverage += explorations.compactMap(\.coverage)
+                if judgedByRole.count == 2 {
+                    findings += InjectFindings.merge(findingsByRole[0], findingsByRole[1], roles: (roles[0], roles[1]))
+                    findings += InjectFindings.parity(
+                        judgedByRole[0], judgedByRole[1], scenario: scenario, roles: (roles[0], roles[1]))
+                } else {
+                    findings += findingsByRole.flatMap { $0 }
+                }
             }
+
+            for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
+                guard i < config.restartCommands.count, let command = config.restartCommands[i] else { continue }
+                if interruption?.isRequested == true { throw InterruptedError() }
+                logger.info("restarting \(role) with the restart command, then checking what survived")
+                let check = RestartCheck(
+                    endpoint: endpoint, role: role, command: command, options: config.connection,
+                    trialTimeout: config.trialTimeout,
+                    catalog: catalog, ledger: ledger, confinement: confinement.user(role: role))
+                let survivals = try await check.run(bound, runID: runID)
+                let lost = survivals.reduce(0) { $0 + $1.lost.count }
+                restarts.append((role, lost))
+                if let finding = RestartCheck.finding(survivals, role: role, profile: profiles.first { $0.role == role }) {
+                    findings.append(finding)
+                }
+            }
+        } catch {
+            await confinement.release(endpoints: sides, options: config.connection)
+            throw confinement.ending(interruption?.isRequested == true ? InterruptedError() : error)
         }
+        await confinement.release(endpoints: sides, options: config.connection)
         if restarts.count == 2, (restarts[0].lost == 0) != (restarts[1].lost == 0) {
             let keeps = restarts.first { $0.lost == 0 }!.role
             let loses = restarts.first { $0.lost > 0 }!.role
@@ -199,6 +220,7 @@ public struct InjectAudit: Sendable {
         }
 
         findings += ledger.findings(roles: roles)
+        findings += confinement.findings(roles: roles)
         let ranked = FindingRanking.rank(findings)
         let seconds = (clock.now - started).seconds
         let mode = config.rules.isEmpty ? "explored every fault point" : "applied the given fault rules"
@@ -209,6 +231,7 @@ public struct InjectAudit: Sendable {
             notes: [
                 "\(trialCount) trials \(mode); each ran in its own namespace behind its own fault proxy.",
                 ledger.note(roles: roles, namespaces: "`redisaudit:\(runID)-*:`"),
+                confinement.note(roles: roles, allowedUnconfined: config.allowUnconfinedScripts),
             ] + skipped + [catalog.learnedNote].compactMap { $0 })
         return AuditReport(
             tool: ToolInfo(), command: "inject", summary: summary, findings: ranked, profiles: profiles, coverage: coverage)
@@ -217,14 +240,15 @@ public struct InjectAudit: Sendable {
     /// Runs a concurrent scenario `trials` times with all its clients on every endpoint (no
     /// fault: the race is the fault) and reports how often each invariant failed.
     private func race(
-        _ scenario: Scenario, bindings: VariableBindings, roles: [String], runID: String, part: String, catalog: CommandCatalog
+        _ scenario: Scenario, bindings: VariableBindings, roles: [String], runID: String, part: String, catalog: CommandCatalog,
+        confinement: RunConfinement
     ) async throws -> [Finding] {
         let config = configuration
         var runs: [[ScenarioRun]] = []
         for (role, endpoint) in zip(roles, config.endpoints) {
             let replayer = ScenarioReplayer(
                 endpoint: endpoint, options: config.connection, role: role, interruption: interruption, ledger: ledger,
-                catalog: catalog)
+                catalog: catalog, confinement: confinement.user(role: role))
             var trials: [ScenarioRun] = []
             for trial in 0..<config.trials {
                 if interruption?.isRequested == true { throw InterruptedError() }
@@ -248,14 +272,14 @@ public struct InjectAudit: Sendable {
 
     private func explore(
         _ scenario: Scenario, bindings: VariableBindings, endpoint: Endpoint, role: String, serverFaults: [ServerFault],
-        runID: String, part: String, progress: (Int, Int), catalog: CommandCatalog
+        runID: String, part: String, progress: (Int, Int), catalog: CommandCatalog, confinement: ConfinedUser?
     ) async throws -> Exploration {
         let config = configuration
         // A concurrent block is explored as one client runs it: a fault point per command of client 0.
         let scenario = scenario.singleClient
         let replayer = TrialReplayer(
             endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout,
-            interruption: interruption, ledger: ledger, catalog: catalog)
+            interruption: interruption, ledger: ledger, catalog: catalog, confinement: confinement)
         func namespace(_ trial: Int) -> Namespace {
             guard let namespace = Namespace(run: runID, part: "\(part)\(trial)\(role.lowercased())") else {
                 preconditionFailure("generated run ids are valid namespace ids")
@@ -264,6 +288,15 @@ public struct InjectAudit: Sendable {
         }
         let baseline = try await replayer.run(
             scenario, bindings: bindings, namespace: namespace(0), plan: TrialPlan(point: nil, fault: nil, rules: []))
+        // A script the temporary user refused is the finding: the fault-free run is not the application's.
+        if let confinement {
+            let escapes = ScriptEscapes.findings(
+                scenario: scenario.name, role: role, user: confinement.name, steps: baseline.steps)
+            if !escapes.isEmpty {
+                logger.info("scenario \(progress.0)/\(progress.1): \(scenario.name) on \(role): a script escaped; not explored")
+                return Exploration(judged: [], findings: escapes, coverage: nil)
+            }
+        }
         if let problem = Self.baselineProblem(baseline) {
             logger.info("scenario \(progress.0)/\(progress.1): \(scenario.name) on \(role) fails without any fault; not explored")
             return Exploration(
@@ -275,7 +308,8 @@ public struct InjectAudit: Sendable {
             for fault in ExploredFault.explored(lostWrites: config.lostWrites) {
                 for point in FaultPoints.points(of: scenario, for: fault) {
                     if let plan = try TrialPlan.plan(
-                        fault, at: point, baseline: baseline, handshake: TrialPlan.handshake(of: endpoint), delay: replayer.delay)
+                        fault, at: point, baseline: baseline, handshake: TrialPlan.handshake(of: replayer.application),
+                        delay: replayer.delay)
                     {
                         plans.append(plan)
                     }

@@ -13,6 +13,8 @@ struct RestartCheck: Sendable {
     let catalog: CommandCatalog
     /// Where the namespace cleanups' confirmed outcomes are recorded.
     var ledger: CleanupLedger? = nil
+    /// The temporary ACL user the scenarios' commands run as.
+    var confinement: ConfinedUser? = nil
 
     /// What one scenario's keys did across the restart.
     struct Survival: Sendable {
@@ -25,7 +27,8 @@ struct RestartCheck: Sendable {
 
     func run(_ scenarios: [(Scenario, VariableBindings)], runID: String) async throws -> [Survival] {
         let replayer = TrialReplayer(
-            endpoint: endpoint, role: role, options: options, trialTimeout: trialTimeout, ledger: ledger, catalog: catalog)
+            endpoint: endpoint, role: role, options: options, trialTimeout: trialTimeout, ledger: ledger, catalog: catalog,
+            confinement: confinement)
         var written: [(scenario: Scenario, namespace: Namespace, state: NamespaceState)] = []
         for (index, (scenario, bindings)) in scenarios.enumerated() {
             guard let namespace = Namespace(run: runID, part: "restart\(index + 1)\(role.lowercased())") else { continue }

@@ -50,6 +50,12 @@ struct TrialReplayer: Sendable {
     var ledger: CleanupLedger? = nil
     /// The commands the trial may send: the table's, and those learned from the endpoints.
     var catalog: CommandCatalog = .table
+    /// The temporary ACL user the application's connections authenticate as, through the proxy
+    /// (see `RunConfinement`); the observer keeps the endpoint's own credentials.
+    var confinement: ConfinedUser? = nil
+
+    /// The endpoint as the application reaches it (before the proxy is put in between).
+    var application: Endpoint { confinement?.endpoint(endpoint) ?? endpoint }
     /// How long a delay fault holds a reply: beyond the trial timeout.
     var delay: TimeAmount { trialTimeout + .milliseconds(max(100, trialTimeout.nanoseconds / 2_000_000)) }
 
@@ -110,8 +116,8 @@ struct TrialReplayer: Sendable {
         observer: inout ReplaySession, tracker: inout KeyTracker
     ) async throws -> Trial {
         let through = Endpoint(
-            address: .tcp(host: "127.0.0.1", port: proxy.port), tls: false, username: endpoint.username,
-            password: endpoint.password, database: endpoint.database)
+            address: .tcp(host: "127.0.0.1", port: proxy.port), tls: false, username: application.username,
+            password: application.password, database: endpoint.database)
         // No CLIENT SETNAME under proxy rules: the handshake is what TrialPlan counts. A server
         // fault finds the application's connections by their name instead.
         let clientName = "redisaudit-trial-\(namespace.runID)"

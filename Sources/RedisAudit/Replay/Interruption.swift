@@ -54,11 +54,17 @@ public final class Interruption: Sendable {
 public struct InterruptedError: Error, CustomStringConvertible {
     /// The cleanup as the servers confirmed it, or nil when the run wrote nothing.
     public var cleanup: String?
+    /// What became of the run's temporary ACL users, when it made any (`RunConfinement`).
+    public var confinement: String?
 
-    public init(cleanup: String? = nil) { self.cleanup = cleanup }
+    public init(cleanup: String? = nil, confinement: String? = nil) {
+        self.cleanup = cleanup
+        self.confinement = confinement
+    }
 
     public var description: String {
-        guard let cleanup else { return "interrupted before anything was written; no report was written" }
-        return "interrupted; no report was written; \(cleanup)"
+        let users = confinement.map { "; \($0)" } ?? ""
+        guard let cleanup else { return "interrupted before anything was written; no report was written" + users }
+        return "interrupted; no report was written; \(cleanup)" + users
     }
 }

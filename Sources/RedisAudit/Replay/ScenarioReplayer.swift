@@ -16,10 +16,14 @@ public struct ScenarioReplayer: Sendable {
     public var ledger: CleanupLedger?
     /// The commands the run may send: the table's, and those learned from the endpoints.
     public var catalog: CommandCatalog
+    /// The temporary ACL user the scenario's commands run as (see `RunConfinement`); nil: the
+    /// endpoint's own credentials. The replay's own reads (key states, invariants, cleanup)
+    /// always use the endpoint's own credentials.
+    public var confinement: ConfinedUser?
 
     public init(
         endpoint: Endpoint, options: ConnectionOptions, role: String, interruption: Interruption? = nil,
-        ledger: CleanupLedger? = nil, catalog: CommandCatalog = .table
+        ledger: CleanupLedger? = nil, catalog: CommandCatalog = .table, confinement: ConfinedUser? = nil
     ) {
         self.endpoint = endpoint
         self.options = options
@@ -27,6 +31,7 @@ public struct ScenarioReplayer: Sendable {
         self.interruption = interruption
         self.ledger = ledger
         self.catalog = catalog
+        self.confinement = confinement
     }
 
     /// Runs the scenario in `namespace` and always cleans the namespace afterwards,
@@ -35,12 +40,25 @@ public struct ScenarioReplayer: Sendable {
         var tracker = KeyTracker()
         let connection = try await RedisConnection.connect(to: endpoint, options: options)
         var session = ReplaySession(connection: connection, endpoint: endpoint, options: options)
+        // Confined, the scenario's commands go on a connection of their own, as the temporary user.
+        var application: ReplaySession?
         do {
-            let run = try await replay(scenario, bindings: bindings, namespace: namespace, session: &session, tracker: &tracker)
+            if let confinement {
+                let confined = confinement.endpoint(endpoint)
+                application = ReplaySession(
+                    connection: try await RedisConnection.connect(to: confined, options: options), endpoint: confined,
+                    options: options)
+            }
+            var run = try await replay(
+                scenario, bindings: bindings, namespace: namespace, session: &session, application: &application,
+                tracker: &tracker)
+            run.confinedUser = confinement?.name
+            await application?.close()
             await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &session, ledger: ledger, role: role)
             await session.close()
             return run
         } catch {
+            await application?.close()
             await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &session, ledger: ledger, role: role)
             await session.close()
             throw error
@@ -49,7 +67,7 @@ public struct ScenarioReplayer: Sendable {
 
     private func replay(
         _ scenario: Scenario, bindings: VariableBindings, namespace: Namespace,
-        session: inout ReplaySession, tracker: inout KeyTracker
+        session: inout ReplaySession, application: inout ReplaySession?, tracker: inout KeyTracker
     ) async throws -> ScenarioRun {
         var records: [StepRecord] = []
         var abortedAt: Int?
@@ -61,7 +79,8 @@ public struct ScenarioReplayer: Sendable {
             if interruption?.isRequested == true { throw InterruptedError() }
             if case .concurrent(let block) = step.kind {
                 let runner = ConcurrentRunner(
-                    endpoint: endpoint, options: options, namespace: namespace, bindings: bindings, catalog: catalog)
+                    endpoint: confinement?.endpoint(endpoint) ?? endpoint, options: options, namespace: namespace,
+                    bindings: bindings, catalog: catalog)
                 let (outcome, keys) = try await runner.run(block)
                 for key in keys { tracker.add(key) }
                 for (name, n) in outcome.tallies { tallies[name, default: 0] += n }
@@ -84,7 +103,12 @@ public struct ScenarioReplayer: Sendable {
             let executor = StepExecutor(bindings: flow.bindings, namespace: namespace, catalog: catalog)
             let prepared = try await executor.prepare(step)
             for key in prepared.flatMap(\.keys) { tracker.add(key) }
-            let execution = try await executor.execute(step, prepared: prepared, session: &session)
+            let execution: StepExecutor.Execution
+            if application != nil {
+                execution = try await executor.execute(step, prepared: prepared, session: &application!)
+            } else {
+                execution = try await executor.execute(step, prepared: prepared, session: &session)
+            }
             try flow.ran(step, commands: execution.commands, failure: execution.failure)
             let stepEnd = ContinuousClock.now
             for command in prepared where command.setsTTL {

@@ -16,6 +16,8 @@ public struct ScenarioRun: Sendable {
     public var bindings: [String: String]
     /// Clients counted by each `tally`.
     public var tallies: [String: Int] = [:]
+    /// The temporary ACL user the scenario's commands ran as (nil: the endpoint's own user).
+    public var confinedUser: String? = nil
 }
 
 /// One step as it ran: its commands and the state of every key seen so far afterwards.

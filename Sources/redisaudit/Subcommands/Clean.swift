@@ -5,13 +5,15 @@ import RedisAudit
 /// `redisaudit clean ENDPOINT`: delete what interrupted runs left in `redisaudit:` namespaces.
 struct Clean: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Delete keys left in redisaudit run namespaces by interrupted runs.",
+        abstract: "Delete keys left in redisaudit run namespaces, and temporary ACL users, by interrupted runs.",
         discussion: """
             Only keys in run namespaces are touched: redisaudit:<run>-<part>: where <run> is a run id of 12 lowercase hex \
             digits, exactly as runs name them; other keys under redisaudit: (an application's redisaudit:config) are never \
             matched. One key per UNLINK (DEL where UNLINK is refused), and every key is checked with EXISTS afterwards: the \
-            counts printed are what the server confirmed. --dry-run lists every key that would go. Exits 1 when any key \
-            remains. Do not run it while an audit is running against the same endpoint.
+            counts printed are what the server confirmed. --dry-run lists every key that would go. Temporary ACL users of \
+            interrupted runs (redisaudit-<run-id>-<letter>, or those of the --run given) are deleted too and checked with \
+            ACL GETUSER. Exits 1 when any key or user remains. Do not run it while an audit is running against the same \
+            endpoint.
             """
     )
 
@@ -55,7 +57,11 @@ struct Clean: AsyncParsableCommand {
         } else {
             for run in result.runs { print("  redisaudit:\(run):") }
         }
-        guard !result.remaining.isEmpty else { return }
+        let usersLeft = try await cleanUsers(target, options: options)
+        guard !result.remaining.isEmpty else {
+            if usersLeft { throw ExitCode(ExitStatus.findings) }
+            return
+        }
         print("\(result.remaining.count) key\(result.remaining.count == 1 ? "" : "s") could not be deleted:")
         for key in result.remaining.prefix(50) { print("  \(key)") }
         if result.remaining.count > 50 { print("  ... and \(result.remaining.count - 50) more") }
@@ -63,5 +69,25 @@ struct Clean: AsyncParsableCommand {
             print("  refused for \(keys) key\(keys == 1 ? "" : "s"): \(reason)")
         }
         throw ExitCode(ExitStatus.findings)
+    }
+
+    /// Deletes the temporary ACL users of interrupted runs (`redisaudit-<run>-a`); true when any remains.
+    private func cleanUsers(_ target: Endpoint, options: ConnectionOptions) async throws -> Bool {
+        let users = try await ConfinementUsers.clean(endpoint: target, options: options, runID: run, dryRun: dryRun)
+        if let skipped = users.skipped {
+            print("temporary ACL users not checked: \(skipped)")
+            return false
+        }
+        let count = "\(users.found.count) temporary ACL user\(users.found.count == 1 ? "" : "s")"
+        if dryRun {
+            print("would delete \(count) on \(target)")
+        } else {
+            print("deleted \(users.deleted.count) of \(count) on \(target) (confirmed by ACL GETUSER)")
+        }
+        for name in users.found { print("  \(name)") }
+        for (name, problem) in users.remaining.sorted(by: { $0.key < $1.key }) {
+            print("  \(name) could not be deleted: \(problem)")
+        }
+        return !users.remaining.isEmpty
     }
 }

@@ -53,6 +53,15 @@ struct Inject: AsyncParsableCommand {
     )
     var serverFaults: Bool?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Run scripts without the static check on an endpoint that refuses ACL SETUSER (DANGEROUS: a script may then read, change or delete any key of the server).",
+            discussion:
+                "Where the endpoint allows it, every run creates a temporary ACL user confined to the run's keys and the scenario's connections run as it, so the server refuses a script that escapes the namespace. Where it does not (a managed host), every script must pass a static check before anything is sent: literal command names, keys only from KEYS[...]. This flag skips that check there."
+        ))
+    var allowUnconfinedScripts: Bool?
+
     @Option(help: "Seconds the application waits for a reply inside a trial; a delay fault holds a reply longer (default: 0.5).")
     var trialTimeout: Double?
 
@@ -117,7 +126,8 @@ struct Inject: AsyncParsableCommand {
             rules: rules, lostWrites: lostWrites,
             trialTimeout: .milliseconds(Int64((trialTimeout ?? settings.trialTimeout ?? 0.5) * 1000)),
             jobs: jobs ?? settings.jobs ?? 8, failOn: report.threshold, restartCommands: [restartCommand, restartCommandB],
-            serverFaults: serverFaults, trials: trials ?? settings.trials ?? 1)
+            serverFaults: serverFaults, trials: trials ?? settings.trials ?? 1,
+            allowUnconfinedScripts: allowUnconfinedScripts ?? settings.allowUnconfinedScripts ?? false)
         try await report.run { logger, interruption in
             var configuration = configuration
             configuration.endpoints = try await EndpointArguments.inspect(

@@ -63,6 +63,13 @@ struct Scenarios: AsyncParsableCommand {
                             "\(file): not in the built-in command table, looked up on the endpoints when it runs: "
                                 + unlisted.joined(separator: ", "))
                     }
+                    for (command, problem) in ScriptCheck.verdicts(scenario) {
+                        let verdict =
+                            problem.map { "fails the static check: \($0.message)" } ?? "passes the static check"
+                        print(
+                            "\(command.location): script: confined by the server's ACL on hosts that allow ACL SETUSER; "
+                                + "where they do not, it \(verdict)")
+                    }
                 } catch {
                     failed = true
                     ExitStatus.printError(String(describing: error))

@@ -59,6 +59,17 @@ struct AuditConfigTests {
         #expect(config.keyspace.memory == true && config.keyspace.ttlRatio == 2 && config.keyspace.countTolerance == 0.2)
     }
 
+    @Test func unconfinedScriptsAreAllowedOnlyWhenTheFileSaysSo() throws {
+        let config = try AuditConfig.parse(
+            yaml: "compare: { allow-unconfined-scripts: true }\ninject: { allow-unconfined-scripts: false }\n",
+            file: "redisaudit.yaml", directory: "/")
+        #expect(config.compare.allowUnconfinedScripts == true)
+        #expect(config.inject.allowUnconfinedScripts == false)
+        let unset = try AuditConfig.parse(yaml: "compare: { trials: 2 }\n", file: "redisaudit.yaml", directory: "/")
+        #expect(unset.compare.allowUnconfinedScripts == nil)
+        #expect(unset.inject.allowUnconfinedScripts == nil)
+    }
+
     @Test func anEmptyFileIsAnEmptyConfig() throws {
         let config = try AuditConfig.parse(yaml: "# nothing yet\n", file: "redisaudit.yaml", directory: "/")
         #expect(config.endpointA == nil && config.scenarios.isEmpty && config.failOn == nil)
