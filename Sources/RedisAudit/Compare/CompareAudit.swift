@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Foundation
 import Logging
 import RESP
@@ -51,6 +52,8 @@ public struct CompareAudit: Sendable {
     public var interruption: Interruption?
     /// Every scenario run's cleanup, as the servers confirmed it.
     private let ledger = CleanupLedger()
+    /// The run's temporary ACL users, once made: an interruption anywhere still deletes them.
+    private let confinement = NIOLockedValueBox<RunConfinement?>(nil)
 
     public init(
         configuration: CompareConfiguration, logger: Logger = Logger(label: "redisaudit"), interruption: Interruption? = nil
@@ -68,10 +71,11 @@ public struct CompareAudit: Sendable {
             let report = try await audit(runID: runID)
             if interruption?.isRequested == true { throw InterruptedError() }
             return report
-        } catch let error where interruption?.isRequested == true {
-            throw InterruptedError(
-                cleanup: ledger.interruptedNote(roles: ["A", "B"], runID: runID),
-                confinement: (error as? InterruptedError)?.confinement)
+        } catch  where interruption?.isRequested == true {
+            // Wherever the stop landed, the run's temporary users go and the message says so.
+            let users = await confinement.withLockedValue { $0 }?.interrupted(
+                endpoints: [("A", configuration.endpointA), ("B", configuration.endpointB)], options: configuration.connection)
+            throw InterruptedError(cleanup: ledger.interruptedNote(roles: ["A", "B"], runID: runID), confinement: users)
         }
     }
 
@@ -125,6 +129,7 @@ public struct CompareAudit: Sendable {
         let confinement = try await RunConfinement.prepare(
             runID: runID, endpoints: sides, options: config.connection, scenarios: scenarios,
             allowUnconfined: config.allowUnconfinedScripts)
+        self.confinement.withLockedValue { $0 = confinement }
         var generator = SystemRandomNumberGenerator()
         var notes = skipped
         if let learned = catalog.learnedNote { notes.append(learned) }

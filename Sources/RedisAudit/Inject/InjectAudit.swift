@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Foundation
 import Logging
 import NIOCore
@@ -66,6 +67,8 @@ public struct InjectAudit: Sendable {
     public var interruption: Interruption?
     /// Every trial's cleanup, as the servers confirmed it.
     private let ledger = CleanupLedger()
+    /// The run's temporary ACL users, once made: an interruption anywhere still deletes them.
+    private let confinement = NIOLockedValueBox<RunConfinement?>(nil)
 
     public init(
         configuration: InjectConfiguration, logger: Logger = Logger(label: "redisaudit"), interruption: Interruption? = nil
@@ -86,10 +89,11 @@ public struct InjectAudit: Sendable {
             let report = try await audit(runID: runID)
             if interruption?.isRequested == true { throw InterruptedError() }
             return report
-        } catch let error where interruption?.isRequested == true {
-            throw InterruptedError(
-                cleanup: ledger.interruptedNote(roles: Self.roles, runID: runID),
-                confinement: (error as? InterruptedError)?.confinement)
+        } catch  where interruption?.isRequested == true {
+            // Wherever the stop landed, the run's temporary users go and the message says so.
+            let users = await confinement.withLockedValue { $0 }?.interrupted(
+                endpoints: Array(zip(Self.roles, configuration.endpoints)), options: configuration.connection)
+            throw InterruptedError(cleanup: ledger.interruptedNote(roles: Self.roles, runID: runID), confinement: users)
         }
     }
 
@@ -138,6 +142,7 @@ public struct InjectAudit: Sendable {
         let confinement = try await RunConfinement.prepare(
             runID: runID, endpoints: sides, options: config.connection, scenarios: scenarios,
             allowUnconfined: config.allowUnconfinedScripts)
+        self.confinement.withLockedValue { $0 = confinement }
         var generator = SystemRandomNumberGenerator()
         var coverage: [FaultCoverage] = []
         var trialCount = 0

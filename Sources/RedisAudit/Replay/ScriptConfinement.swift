@@ -355,6 +355,14 @@ public final class RunConfinement: Sendable {
         }
     }
 
+    /// What an interrupted audit says about its users: releases them first if the audit was
+    /// stopped before it could (each user is deleted once; `release` is not repeated).
+    public func interrupted(endpoints: [(role: String, endpoint: Endpoint)], options: ConnectionOptions) async -> String? {
+        let released = deletions.withLockedValue { !$0.isEmpty }
+        if !released { await release(endpoints: endpoints, options: options) }
+        return (ending(InterruptedError()) as? InterruptedError)?.confinement
+    }
+
     /// The error to end an audit with after `release`: an interruption says what became of the users.
     func ending(_ error: Error) -> Error {
         guard error is InterruptedError else { return error }
