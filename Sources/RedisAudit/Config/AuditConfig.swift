@@ -88,15 +88,17 @@ public struct AuditConfig: Sendable, Hashable {
     public var compare = CompareSettings()
     public var inject = InjectSettings()
     public var keyspace = KeyspaceSettings()
+    /// `limits:`, by key (`max-file-bytes`, `max-reply-bytes`, ...): see `InputLimits.configKeys`.
+    public var limits: [String: Int] = [:]
 
     static let topLevelKeys = [
         "endpoints", "scenarios", "vars", "fail-on", "baseline", "outputs", "connect-timeout", "command-timeout",
-        "compare", "inject", "keyspace",
+        "compare", "inject", "keyspace", "limits",
     ]
 
-    /// Reads a config file.
-    public static func load(contentsOf path: String) throws(ScenarioError) -> AuditConfig {
-        let document = try YAMLDocument.load(contentsOf: path, what: "config file")
+    /// Reads a config file (under `limits`: its own `limits:` apply to what it names, not to itself).
+    public static func load(contentsOf path: String, limits: InputLimits = .defaults) throws(ScenarioError) -> AuditConfig {
+        let document = try YAMLDocument.load(contentsOf: path, what: "config file", limits: limits)
         return try AuditConfig(document, directory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
 
@@ -161,6 +163,10 @@ public struct AuditConfig: Sendable, Hashable {
                     }
                 }
             case "inject": inject = try reader.inject(value)
+            case "limits":
+                for (name, _, entry) in try document.mapping(value, accepted: InputLimits.configKeys, what: "limits") {
+                    limits[name] = try reader.integer(entry, "limits.\(name)", in: 1...Int.max)
+                }
             default: keyspace = try reader.keyspace(value)
             }
         }

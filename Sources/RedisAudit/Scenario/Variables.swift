@@ -32,7 +32,8 @@ public struct VariableBindings: Hashable, Sendable {
             }
             let name = String(setting[..<eq])
             guard Template.isVariableName(name) else {
-                throw ScenarioError("--var \(setting): '\(name)' is not a variable name (letters, digits and _, not starting with a digit)")
+                throw ScenarioError(
+                    "--var \(setting): '\(name)' is not a variable name (letters, digits and _, not starting with a digit)")
             }
             result[name] = String(setting[setting.index(after: eq)...])
         }
@@ -86,10 +87,13 @@ extension Template {
                         j += 1
                     }
                     guard j < scalars.count else {
-                        throw ScenarioError("unterminated variable reference '${\(name)' in \"\(raw)\" (write $${ for a literal ${)")
+                        throw ScenarioError(
+                            "unterminated variable reference '${\(name)' in \"\(raw)\" (write $${ for a literal ${)")
                     }
                     guard Template.isVariableName(name) else {
-                        throw ScenarioError("malformed variable reference '${\(name)}' in \"\(raw)\": expected ${name} with letters, digits and _")
+                        throw ScenarioError(
+                            "malformed variable reference '${\(name)}' in \"\(raw)\": expected ${name} with letters, digits and _"
+                        )
                     }
                     if !literal.isEmpty {
                         pieces.append(.literal(literal))
@@ -181,6 +185,8 @@ extension Scenario {
             throw ScenarioError(
                 "cannot set variable '\(unknown)': scenario '\(name)' does not define it (its variables: \(defined))")
         }
+        // Sizes first: a value past the limits is refused before it is built.
+        _ = try ScenarioBounds.variableSizes(self, overrides: overrides, limits: limits)
         var bindings = VariableBindings()
         for variable in variables {
             if let value = overrides[variable.name] {
@@ -198,6 +204,7 @@ extension Scenario {
                 bindings[variable.name] = RandomValue.make(kind, length: length, using: &generator)
             }
         }
+        try ScenarioBounds.checkSteps(self, bindings: bindings, limits: limits)
         return bindings
     }
 
@@ -215,7 +222,9 @@ public enum RandomValue {
 
     /// A value of the given kind: `length` lowercase hex digits, or a version 4 UUID
     /// (lowercase, 8-4-4-4-12; `length` is ignored).
-    public static func make(_ kind: VariableDefinition.RandomKind, length: Int, using generator: inout some RandomNumberGenerator) -> String {
+    public static func make(_ kind: VariableDefinition.RandomKind, length: Int, using generator: inout some RandomNumberGenerator)
+        -> String
+    {
         switch kind {
         case .hex:
             return hex(count: length, using: &generator)
