@@ -29,6 +29,10 @@ struct ProxyUpstream: Sendable {
     var connector: (@Sendable (any EventLoop, ProxySideHandler) throws -> Channel)? = nil
     /// Deadlines for asking a `redis+sentinel://` upstream's Sentinels for the primary.
     var sentinelOptions = ConnectionOptions()
+    /// How long the upstream may stay silent after a command was forwarded; nil: no limit.
+    var commandTimeout: TimeAmount? = nil
+    /// The largest request or reply frame held while it arrives.
+    var maxFrameBytes = RESPReplyLimits.defaultMaxReplyBytes
 }
 
 /// One client connection glued to its upstream connection, with the faults applied between them.
@@ -103,6 +107,8 @@ final class ProxySession {
     private var inTransaction = false
     /// A command of the transaction was dropped with an error: its EXEC becomes a DISCARD.
     private var transactionPoisoned = false
+    /// Armed while a forwarded command waits for the upstream's first byte back.
+    private var replyTimer: Scheduled<Void>?
 
     init(client: Channel, upstream: ProxyUpstream, sessions: ProxySessions, listener: ProxyListener) {
         self.client = client
@@ -169,6 +175,7 @@ final class ProxySession {
                 consumeRequests(&incoming)
             }
         case .server:
+            upstreamAnswered()
             guard schedule != nil else {
                 client.write(buffer, promise: nil)
                 clientNeedsFlush = true
@@ -379,7 +386,8 @@ final class ProxySession {
                 var offset = 0
                 do throws(RESPFrameError) {
                     while offset < bytes.count,
-                        let frame = try RESPFrameScanner.request(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                        let frame = try RESPFrameScanner.request(
+                            UnsafeRawBufferPointer(rebasing: bytes[offset...]), maximumBulkLength: upstream.maxFrameBytes)
                     {
                         offset += frame.length
                     }
@@ -396,13 +404,15 @@ final class ProxySession {
                 if length > 0, let whole = buffer.readSlice(length: length) {
                     server.write(whole, promise: nil)
                     serverNeedsFlush = true
+                    expectReply(after: .zero)
                 }
             }
         } else {
             while true {
                 let frame: RESPRequestFrame
                 do throws(RESPFrameError) {
-                    guard let next = try RESPFrameScanner.request(in: buffer) else { break }
+                    guard let next = try RESPFrameScanner.request(in: buffer, maximumBulkLength: upstream.maxFrameBytes)
+                    else { break }
                     frame = next
                 } catch {
                     protocolError(error)
@@ -442,6 +452,7 @@ final class ProxySession {
                     // is forwarded, and it closes when the reply comes.
                     send(bytes, toServerAfter: decision.requestDelay)
                     owed.append(.killAfter(reset: reset))
+                    expectReply(after: decision.requestDelay)
                     requestsCut = true
                     flush()
                     return
@@ -453,9 +464,14 @@ final class ProxySession {
                         send(bytes, toServerAfter: decision.requestDelay)
                         owed.append(.server(delay: decision.replyDelay))
                     }
+                    expectReply(after: decision.requestDelay)
                     trackTransaction(frame.name)
                 }
             }
+        }
+        guard buffer.readableBytes <= upstream.maxFrameBytes else {
+            refuse("ERR redisaudit proxy: request: more than \(upstream.maxFrameBytes) bytes without an end (--max-reply-bytes)")
+            return
         }
         if buffer.readableBytes > 0 { requests = buffer }
     }
@@ -483,7 +499,44 @@ final class ProxySession {
 
     /// Garbage from the client: tell it, as Redis does, and close this client only.
     private func protocolError(_ error: RESPFrameError) {
-        refuse("ERR redisaudit proxy: protocol error: \(error.reason)")
+        if error.announcedLength != nil {
+            refuse("ERR redisaudit proxy: request: \(error.reason) (--max-reply-bytes)")
+        } else {
+            refuse("ERR redisaudit proxy: protocol error: \(error.reason)")
+        }
+    }
+
+    // MARK: - Command timeout
+
+    /// Arms the command timeout for a command forwarded now (or after `delay`), unless it is
+    /// armed already for an earlier one still unanswered.
+    ///
+    /// The upstream must send something back within `--command-timeout` of a command reaching
+    /// it. Sessions without fault rules pass replies on unframed, so any byte from upstream
+    /// counts as an answer there; with rules, the timer is armed again while replies are owed.
+    private func expectReply(after delay: TimeAmount) {
+        guard let timeout = upstream.commandTimeout, replyTimer == nil else { return }
+        replyTimer = client.eventLoop.assumeIsolated().scheduleTask(in: delay + timeout) { self.upstreamSilent(timeout) }
+    }
+
+    /// Bytes came from upstream: the oldest command is answered (or being answered).
+    private func upstreamAnswered() {
+        guard let timer = replyTimer else { return }
+        timer.cancel()
+        replyTimer = nil
+        if owed.contains(where: { if case .server = $0 { return true } else { return false } }) {
+            expectReply(after: .zero)
+        }
+    }
+
+    /// The upstream stayed silent past the timeout: the client gets an error, the session ends
+    /// (a reply arriving later could no longer be paired with its command).
+    private func upstreamSilent(_ timeout: TimeAmount) {
+        replyTimer = nil
+        guard !finished else { return }
+        let seconds = Double(timeout.nanoseconds) / 1e9
+        let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        refuse("ERR redisaudit proxy: upstream did not reply within \(shown)s")
     }
 
     // MARK: - Replies
@@ -492,9 +545,14 @@ final class ProxySession {
         while !finished {
             let length: Int
             do {
-                guard let next = try RESPFrameScanner.replyLength(in: buffer) else { break }
+                guard let next = try RESPFrameScanner.replyLength(in: buffer, maximumBulkLength: upstream.maxFrameBytes)
+                else { break }
                 length = next
             } catch {
+                if error.announcedLength != nil {
+                    refuse("ERR redisaudit proxy: upstream reply: \(error.reason) (--max-reply-bytes)")
+                    return
+                }
                 // Not RESP from the server: nothing after this can be paired with a command.
                 flush()
                 finish(reset: false)
@@ -526,6 +584,12 @@ final class ProxySession {
                 send(ByteBuffer(bytes: RESPReplyEncoding.bytes(reply)), toClientAfter: delay)
             }
             settleFakeReplies()
+        }
+        guard buffer.readableBytes <= upstream.maxFrameBytes else {
+            refuse(
+                "ERR redisaudit proxy: upstream reply: more than \(upstream.maxFrameBytes) bytes without an end (--max-reply-bytes)"
+            )
+            return
         }
         if buffer.readableBytes > 0 { replies = buffer }
     }
@@ -666,6 +730,8 @@ final class ProxySession {
         // reply (QUIT, or after the client's half-close) may close before the read completes.
         flush()
         finished = true
+        replyTimer?.cancel()
+        replyTimer = nil
         toClient.cancel()
         pacedToClient.cancel()
         owed.removeAll()

@@ -57,7 +57,9 @@ struct Proxy: AsyncParsableCommand {
             proxy = try await FaultProxy.start(
                 FaultProxyConfiguration(
                     listenHost: host, listenPort: port, upstream: endpoint, options: connection.options(), rules: rules,
-                    eventLoops: eventLoops))
+                    eventLoops: eventLoops,
+                    // Only when given: blocking commands and subscriptions wait as long as they need.
+                    commandTimeout: connection.commandTimeout.map { .nanoseconds(Int64($0 * 1e9)) }))
         } catch let error as ProxyError {
             throw UsageError(message: error.description)
         }
