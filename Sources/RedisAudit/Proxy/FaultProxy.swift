@@ -79,7 +79,9 @@ public final class FaultProxy: Sendable {
             sslContext: try RedisConnection.makeSSLContext(endpoint: configuration.upstream, options: configuration.options),
             serverHostname: RedisConnection.tlsServerName(endpoint: configuration.upstream, options: configuration.options),
             connectTimeout: configuration.options.connectTimeout,
-            counters: configuration.rules.isEmpty ? nil : counters, sentinelOptions: configuration.options,
+            // Without rules or a command timeout, sessions take the lean path (replies unframed).
+            counters: configuration.rules.isEmpty && configuration.commandTimeout == nil ? nil : counters,
+            sentinelOptions: configuration.options,
             commandTimeout: configuration.commandTimeout, maxFrameBytes: configuration.options.replyLimits.maxReplyBytes)
         let ownGroup = configuration.eventLoops.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
         let eventLoopGroup = ownGroup ?? eventLoopGroup

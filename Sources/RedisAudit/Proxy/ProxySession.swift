@@ -22,7 +22,7 @@ struct ProxyUpstream: Sendable {
     let sslContext: NIOSSLContext?
     let serverHostname: String?
     let connectTimeout: TimeAmount
-    /// nil when no rule is active: sessions then take the lean path.
+    /// nil when no rule is active and there is no command timeout: sessions then take the lean path.
     let counters: FaultCounters?
     /// Opens the upstream channel with the session's server-side handler in it; nil: a TCP or
     /// unix-socket connection to `endpoint`. Codec tests hand over an `EmbeddedChannel`.
@@ -48,7 +48,7 @@ struct ProxyUpstream: Sendable {
 /// Stream toxics (bandwidth, slicer, limit-data) sit last on each way out: what leaves a
 /// `HeldOutput` is cut by `StreamShaping` into spaced pieces, held in a second, paced queue.
 ///
-/// Without rules the session frames requests only (to refuse garbage) and passes replies on
+/// Without rules (and without a command timeout) the session frames requests only (to refuse garbage) and passes replies on
 /// as they come: no reply framing, no fault checks, no per-command bookkeeping.
 ///
 /// A kill models the connection dying at a byte position: what the client sent before it
@@ -404,7 +404,6 @@ final class ProxySession {
                 if length > 0, let whole = buffer.readSlice(length: length) {
                     server.write(whole, promise: nil)
                     serverNeedsFlush = true
-                    expectReply(after: .zero)
                 }
             }
         } else {
@@ -512,8 +511,8 @@ final class ProxySession {
     /// armed already for an earlier one still unanswered.
     ///
     /// The upstream must send something back within `--command-timeout` of a command reaching
-    /// it. Sessions without fault rules pass replies on unframed, so any byte from upstream
-    /// counts as an answer there; with rules, the timer is armed again while replies are owed.
+    /// it; the timer runs again while replies are still owed. A timeout makes the session frame
+    /// replies as fault rules do (see `FaultProxy.start`), so it knows which are owed.
     private func expectReply(after delay: TimeAmount) {
         guard let timeout = upstream.commandTimeout, replyTimer == nil else { return }
         replyTimer = client.eventLoop.assumeIsolated().scheduleTask(in: delay + timeout) { self.upstreamSilent(timeout) }

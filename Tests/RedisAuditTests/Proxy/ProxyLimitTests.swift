@@ -4,7 +4,8 @@ import NIOPosix
 import Testing
 @testable import RedisAudit
 
-/// An upstream that accepts connections and never answers anything.
+/// An upstream that accepts connections and never answers anything (or, with `firstReply`,
+/// answers the first read of each connection with it, then nothing more).
 final class SilentServer: Sendable {
     let port: Int
     private let channel: Channel
@@ -14,15 +15,35 @@ final class SilentServer: Sendable {
         self.channel = channel
     }
 
-    static func start() async throws -> SilentServer {
+    static func start(firstReply: String? = nil) async throws -> SilentServer {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let firstReply { try channel.pipeline.syncOperations.addHandler(AnswerOnce(reply: firstReply)) }
+                }
+            }
             .bind(host: "127.0.0.1", port: 0).get()
         return SilentServer(port: channel.localAddress?.port ?? 0, channel: channel)
     }
 
     var endpoint: Endpoint { Endpoint(address: .tcp(host: "127.0.0.1", port: port)) }
+
+    /// Writes its reply on the connection's first read, then stays silent.
+    private final class AnswerOnce: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let reply: String
+        private var answered = false
+
+        init(reply: String) { self.reply = reply }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            guard !answered else { return }
+            answered = true
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: reply)), promise: nil)
+        }
+    }
 
     func stop() async { try? await channel.close() }
 }
@@ -58,6 +79,20 @@ struct ProxyLimitTests {
         #expect(received == "-ERR redisaudit proxy: upstream did not reply within 0.5s\r\n")
         #expect(seconds >= 0.45)
         #expect(seconds < 3)
+    }
+
+    @Test("the timeout runs again for a command still owed after an earlier one was answered")
+    func secondCommandOwed() async throws {
+        let upstream = try await SilentServer.start(firstReply: "+PONG\r\n")
+        let proxy = try await proxy(upstream: upstream.endpoint, commandTimeout: .milliseconds(500))
+        defer {
+            Task {
+                await proxy.stop()
+                await upstream.stop()
+            }
+        }
+        let received = try await exchangeUntilClosed(port: proxy.port, sending: "*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n")
+        #expect(received == "+PONG\r\n-ERR redisaudit proxy: upstream did not reply within 0.5s\r\n")
     }
 
     @Test("without --command-timeout a slow reply is waited for", .enabled(if: Fixtures.available(.redis70)))
