@@ -205,6 +205,21 @@ extension Scenario {
             }
         }
         try ScenarioBounds.checkSteps(self, bindings: bindings, limits: limits)
+        // Invariant bounds that are variables must be whole numbers with this run's values.
+        for invariant in invariants {
+            let bounds: [Bound?]
+            switch invariant.check {
+            case .value(_, let min, let max), .tally(_, let min, let max): bounds = [min, max]
+            default: bounds = []
+            }
+            for case let bound? in bounds {
+                do {
+                    _ = try bound.value(bindings)
+                } catch {
+                    throw ScenarioError(error.message, at: invariant.location)
+                }
+            }
+        }
         return bindings
     }
 

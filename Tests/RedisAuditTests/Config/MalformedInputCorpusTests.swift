@@ -53,6 +53,12 @@ struct MalformedInputCorpusTests {
             ("undefined variable", Array("name: a\nsteps:\n  - command: [GET, \"${nope}\"]\n".utf8)),
             ("variable bomb", Array(variableBomb(levels: 10).utf8)),
             (
+                "bound not a number",
+                Array(
+                    "name: a\nvars:\n  cap: abc\nsteps: [{command: [PING]}]\ninvariants:\n  - { value: k, max: \"${cap}\" }\n"
+                        .utf8)
+            ),
+            (
                 "nested concurrency",
                 Array(
                     "name: a\nsteps:\n  - concurrent:\n      clients: 2\n      steps:\n        - concurrent: {clients: 2, steps: [{command: [PING]}]}\n"
