@@ -5,10 +5,16 @@ import RESP
 public struct VariableBindings: Hashable, Sendable {
     /// Variable values by name.
     public var values: [String: String]
+    /// The largest text a template may render to with these values (`--max-argument-bytes`):
+    /// a value captured while the scenario runs is only known then. Not part of equality.
+    public var maxRenderedBytes = Int.max
 
     public init(_ values: [String: String] = [:]) {
         self.values = values
     }
+
+    public static func == (lhs: VariableBindings, rhs: VariableBindings) -> Bool { lhs.values == rhs.values }
+    public func hash(into hasher: inout Hasher) { hasher.combine(values) }
 
     public subscript(name: String) -> String? {
         get { values[name] }
@@ -133,14 +139,21 @@ extension Template {
         if pieces.count == 1, case .literal(let text) = pieces[0] { return text }
         var out = ""
         for piece in pieces {
+            let text: String
             switch piece {
-            case .literal(let text): out += text
+            case .literal(let literal): text = literal
             case .variable(let name):
                 guard let value = bindings[name] else {
                     throw ScenarioError("undefined variable ${\(name)} in \"\(raw)\"")
                 }
-                out += value
+                text = value
             }
+            // Checked before appending: a value captured at run time is refused, not built.
+            guard text.utf8.count <= bindings.maxRenderedBytes - out.utf8.count else {
+                throw ScenarioError(
+                    "an argument expands to more than --max-argument-bytes (\(bindings.maxRenderedBytes)) with this run's values")
+            }
+            out += text
         }
         return out
     }
@@ -188,6 +201,7 @@ extension Scenario {
         // Sizes first: a value past the limits is refused before it is built.
         _ = try ScenarioBounds.variableSizes(self, overrides: overrides, limits: limits)
         var bindings = VariableBindings()
+        bindings.maxRenderedBytes = limits.maxArgumentBytes
         for variable in variables {
             if let value = overrides[variable.name] {
                 bindings[variable.name] = value

@@ -123,6 +123,37 @@ struct ScenarioBoundsTests {
         expectError(yaml, InputLimits(maxSteps: 3), "c.yaml:11: more than 3 steps (--max-steps)")
     }
 
+    @Test("a value captured at run time is bounded when a command is rendered, before it is built")
+    func capturedValue() throws {
+        let yaml = """
+            name: cap
+            steps:
+              - concurrent:
+                  clients: 2
+                  steps:
+                    - command: [GET, k]
+                      capture: got
+                    - command: [SET, k2, "${got}${got}"]
+            """
+        let scenario = try ScenarioLoader.parse(yaml: yaml, file: "cap.yaml", limits: InputLimits(maxArgumentBytes: 100))
+        var bindings = try scenario.bind()
+        guard case .concurrent(let block) = scenario.steps[0].kind, case .command(let set) = block.steps[1].kind else {
+            Issue.record("unexpected shape")
+            return
+        }
+        bindings["got"] = String(repeating: "x", count: 50)
+        #expect(try set.render(bindings).arguments[2].count == 100)
+        bindings["got"] = String(repeating: "x", count: 51)
+        do {
+            _ = try set.render(bindings)
+            Issue.record("rendered past the limit")
+        } catch {
+            #expect(
+                error.description
+                    == "cap.yaml:8: an argument expands to more than --max-argument-bytes (100) with this run's values")
+        }
+    }
+
     private func expectError(
         _ yaml: String, _ limits: InputLimits, _ expected: String, sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) {
