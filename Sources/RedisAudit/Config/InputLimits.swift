@@ -51,7 +51,7 @@ public struct InputLimits: Hashable, Sendable {
     /// The defaults: generous for any real scenario, small enough that a hostile file is
     /// refused in well under a second and a few megabytes.
     public static let defaults = InputLimits(
-        file: 4 << 20, aliases: 1_000, expanded: 32 << 20, argument: 16 << 20, step: 64 << 20, steps: 10_000,
+        file: 1 << 20, aliases: 1_000, expanded: 8 << 20, argument: 16 << 20, step: 64 << 20, steps: 10_000,
         commands: 10_000_000)
 
     /// One limit: its flag and config key (the same words), and how to read and set it.

@@ -16,21 +16,17 @@ struct YAMLDocument {
         try parse(InputFile.read(path, what: what, limits: limits), file: path, limits: limits)
     }
 
-    /// Parses YAML text, refusing (before anything walks it) a document whose aliases expand
-    /// past the limits.
+    /// Parses YAML text, refusing (before it is composed) a document whose aliases expand past
+    /// the limits.
     static func parse(_ yaml: String, file: String, limits: InputLimits = .defaults) throws(ScenarioError) -> YAMLDocument {
-        let root: Node?
+        try YAMLExpansion.check(yaml, file: file, limits: limits)
         do {
-            root = try Yams.compose(yaml: yaml)
+            return YAMLDocument(file: file, root: try Yams.compose(yaml: yaml))
         } catch let error as YamlError {
             throw ScenarioLoader.yamlError(error, yaml: yaml, file: file)
         } catch {
             throw ScenarioError("invalid YAML: \(error)", at: SourceLocation(file: file, line: 1))
         }
-        if let root {
-            try YAMLExpansion.check(root, file: file, limits: limits)
-        }
-        return YAMLDocument(file: file, root: root)
     }
 
     func location(_ node: Node?) -> SourceLocation { SourceLocation(file: file, line: max(node?.mark?.line ?? 1, 1)) }

@@ -33,7 +33,7 @@ public enum ScenarioLoader {
         guard let root = try YAMLDocument.parse(yaml, file: file, limits: limits).root else {
             throw ScenarioError("empty scenario file: expected name, steps, ...", at: SourceLocation(file: file, line: 1))
         }
-        var reader = ScenarioReader(file: file)
+        var reader = ScenarioReader(file: file, maxSteps: limits.maxSteps)
         var scenario = try reader.scenario(root)
         scenario.limits = limits
         // Binding the file's own values checks every size and count against the limits.
@@ -93,8 +93,14 @@ private struct ScenarioReader {
     var clientScope: [String]?
     /// Tallies declared by the steps read so far.
     var tallies: [String] = []
+    /// `--max-steps`: counted as the steps are read, so a file of a million is not built first.
+    let maxSteps: Int
+    var stepsRead = 0
 
-    init(file: String) { self.file = file }
+    init(file: String, maxSteps: Int) {
+        self.file = file
+        self.maxSteps = maxSteps
+    }
 
     static let topLevelKeys = ["name", "summary", "source", "vars", "steps", "invariants"]
     /// What a step sends; a `concurrent` block of such steps is the one other kind of step.
@@ -239,6 +245,8 @@ private struct ScenarioReader {
     // MARK: Steps
 
     mutating func step(_ node: Node) throws(ScenarioError) -> Step {
+        stepsRead += 1
+        guard stepsRead <= maxSteps else { throw fail("more than \(maxSteps) steps (--max-steps)", node) }
         let entries = try mapping(node, "a step")
         let kinds = entries.filter { Self.allStepKinds.contains($0.key) }
         for entry in entries where !Self.allStepKinds.contains(entry.key) && !Self.stepModifiers.contains(entry.key) {

@@ -23,9 +23,27 @@ struct YAMLExpansionTests {
         }
         let error = try #require(run.result as ScenarioError?)
         #expect(error.description.hasPrefix("laughs.yaml:"))
-        #expect(error.message.contains("--max-yaml-expanded-bytes (33554432)"))
+        #expect(error.message.contains("--max-yaml-expanded-bytes (8388608)"))
         #expect(run.seconds < 1)
         #expect(run.peakGrowth < 8 << 20)
+    }
+
+    @Test("lists and mappings as mapping keys are refused before the composer hashes them expanded")
+    func keyBomb() throws {
+        var yaml = "name: k\nvars:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1..<7 {
+            let keys = (0..<10).map { "? [*a\(level - 1), \($0)] : x" }.joined(separator: ", ")
+            yaml += "  a\(level): &a\(level) {\(keys)}\n"
+        }
+        let run = measured {
+            loadError { () throws(ScenarioError) in _ = try ScenarioLoader.parse(yaml: yaml, file: "keys.yaml") }
+        }
+        #expect(run.result?.description == "keys.yaml:4: a mapping key must be a single value, not a list or mapping")
+        #expect(run.seconds < 1)
+        let aliasedKey = "name: k\nvars:\n  a: &list [1, 2]\n  b: { *list : x }\nsteps: [{command: [PING]}]\n"
+        #expect(
+            loadError { () throws(ScenarioError) in _ = try ScenarioLoader.parse(yaml: aliasedKey, file: "k.yaml") }?.description
+                == "k.yaml:4: a mapping key must be a single value, not a list or mapping")
     }
 
     @Test("the config, baseline and fault-plan readers refuse it too")
@@ -36,7 +54,7 @@ struct YAMLExpansionTests {
         #expect(throws: ScenarioError.self) { try FaultPlan.parse(yaml: yaml, file: "p.yaml") }
     }
 
-    @Test("aliases are counted: one past the limit is refused, at the line of its anchor")
+    @Test("aliases are counted: one past the limit is refused where it is used")
     func aliasCount() throws {
         let yaml = """
             name: a
@@ -55,7 +73,7 @@ struct YAMLExpansionTests {
         } catch {
             #expect(
                 error.description
-                    == "a.yaml:4: more than 1 YAML aliases (--max-yaml-aliases); write the values out or raise the limit")
+                    == "a.yaml:8: more than 1 YAML aliases (--max-yaml-aliases); write the values out or raise the limit")
         }
     }
 
