@@ -28,6 +28,17 @@ public struct AuditConfig: Sendable, Hashable {
         public var url: String
         /// The environment variable holding the password; nil for the role's default ones.
         public var passwordEnvironment: String?
+        /// Where the endpoint is written, for errors found when it is used (not part of equality).
+        public var location: SourceLocation?
+
+        public static func == (lhs: EndpointEntry, rhs: EndpointEntry) -> Bool {
+            lhs.url == rhs.url && lhs.passwordEnvironment == rhs.passwordEnvironment
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(url)
+            hasher.combine(passwordEnvironment)
+        }
     }
 
     /// Where the reports go.
@@ -222,7 +233,7 @@ private struct ConfigReader {
                 "endpoint \(role.lowercased()) has a password in its URL: never write it in the file; "
                     + "name the environment variable that holds it (password-env: NAME)", at: urlNode)
         }
-        return AuditConfig.EndpointEntry(url: url, passwordEnvironment: environment)
+        return AuditConfig.EndpointEntry(url: url, passwordEnvironment: environment, location: document.location(node))
     }
 
     func number(_ node: Node, _ what: String, in range: ClosedRange<Double>) throws(ScenarioError) -> Double {

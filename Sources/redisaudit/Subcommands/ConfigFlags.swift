@@ -34,9 +34,9 @@ extension EndpointArguments {
         var names = ["REDISAUDIT_PASSWORD_\(role)", "REDISAUDIT_PASSWORD"]
         if let name = entry.passwordEnvironment {
             guard ProcessInfo.processInfo.environment[name] != nil else {
+                let place = entry.location?.description ?? config?.file ?? "config"
                 throw UsageError(
-                    message:
-                        "\(config?.file ?? "config"): endpoint \(role.lowercased()) takes its password from \(name), which is not set"
+                    message: "\(place): endpoint \(role.lowercased()) takes its password from \(name), which is not set"
                 )
             }
             names = [name]
