@@ -11,10 +11,13 @@ internal import CHiredis
 ///
 ///     redisReaderGetReply
 ///       |  createString  --> check the CRLF after a bulk payload (hiredis skips it unread),
-///       |                    then the default
+///       |                    add its length to the reply's weight (refused past the
+///       |                    limit), then the default
 ///       |  createNil     --> the default, then note the task's type (STRING or ARRAY)
 ///       |                    in the NIL reply's unused `integer` field
-///       |  createArray   --> refuse more than `maximumArrayElements`, then the default
+///       |  createArray   --> refuse more than `maximumArrayElements`, add `elementWeight`
+///       |                    per element to the reply's weight (refused past the limit),
+///       |                    then the default
 ///       |  createInteger, freeObject --> the defaults
 ///       v
 ///     redisReply tree --> RESPValue tree --> freeReplyObject
@@ -103,8 +106,8 @@ final class Hiredis {
     /// ``elementWeight`` for every element its arrays announced; back to 0 when a reply is
     /// handed out.
     private(set) var builtByteCount = 0
-    /// The most payload bytes one reply's strings may add up to; a string taking the reply
-    /// past it is refused as hiredis builds it.
+    /// The most one reply may weigh (see ``builtByteCount``); a string or an array header
+    /// taking the reply past it is refused as hiredis builds it.
     var maxReplyBytes = Int.max
     /// The size a refused reply reached.
     @exclusivity(unchecked) private var oversized: Int?

@@ -21,11 +21,12 @@ public struct InputLimits: Hashable, Sendable {
     /// with every retry an `on_error: { retry: N }` allows.
     public var maxCommands: Int
 
+    /// The defaults are generous for any real scenario, and small enough that a hostile file is
+    /// refused in well under a second and a few megabytes.
     public init(
-        maxFileBytes: Int = Self.defaults.maxFileBytes, maxYAMLAliases: Int = Self.defaults.maxYAMLAliases,
-        maxYAMLExpandedBytes: Int = Self.defaults.maxYAMLExpandedBytes,
-        maxArgumentBytes: Int = Self.defaults.maxArgumentBytes, maxStepBytes: Int = Self.defaults.maxStepBytes,
-        maxSteps: Int = Self.defaults.maxSteps, maxCommands: Int = Self.defaults.maxCommands
+        maxFileBytes: Int = 1 << 20, maxYAMLAliases: Int = 1_000, maxYAMLExpandedBytes: Int = 8 << 20,
+        maxArgumentBytes: Int = 16 << 20, maxStepBytes: Int = 64 << 20, maxSteps: Int = 10_000,
+        maxCommands: Int = 10_000_000
     ) {
         self.maxFileBytes = maxFileBytes
         self.maxYAMLAliases = maxYAMLAliases
@@ -36,46 +37,25 @@ public struct InputLimits: Hashable, Sendable {
         self.maxCommands = maxCommands
     }
 
-    private init(
-        file: Int, aliases: Int, expanded: Int, argument: Int, step: Int, steps: Int, commands: Int
-    ) {
-        maxFileBytes = file
-        maxYAMLAliases = aliases
-        maxYAMLExpandedBytes = expanded
-        maxArgumentBytes = argument
-        maxStepBytes = step
-        maxSteps = steps
-        maxCommands = commands
-    }
+    /// Every limit at its default.
+    public static let defaults = InputLimits()
 
-    /// The defaults: generous for any real scenario, small enough that a hostile file is
-    /// refused in well under a second and a few megabytes.
-    public static let defaults = InputLimits(
-        file: 1 << 20, aliases: 1_000, expanded: 8 << 20, argument: 16 << 20, step: 64 << 20, steps: 10_000,
-        commands: 10_000_000)
-
-    /// One limit: its flag and config key (the same words), and how to read and set it.
+    /// One limit: its flag and config key (the same words), and where it is kept.
     public struct Setting: Sendable {
         /// `max-file-bytes`: the flag is `--max-file-bytes`, the config key `limits.max-file-bytes`.
         public let name: String
-        public let help: String
         public let keyPath: WritableKeyPath<InputLimits, Int> & Sendable
     }
 
     /// Every limit, in the order the help and the docs list them.
     public static let settings: [Setting] = [
-        Setting(
-            name: "max-file-bytes", help: "Largest scenario, config, baseline or fault-plan file read", keyPath: \.maxFileBytes),
-        Setting(name: "max-yaml-aliases", help: "Most YAML aliases to lists and mappings in one file", keyPath: \.maxYAMLAliases),
-        Setting(
-            name: "max-yaml-expanded-bytes", help: "Most a YAML file may weigh with its aliases expanded",
-            keyPath: \.maxYAMLExpandedBytes),
-        Setting(name: "max-argument-bytes", help: "Largest expanded command argument", keyPath: \.maxArgumentBytes),
-        Setting(name: "max-step-bytes", help: "Largest expanded step (all its arguments)", keyPath: \.maxStepBytes),
-        Setting(name: "max-steps", help: "Most steps in one scenario", keyPath: \.maxSteps),
-        Setting(
-            name: "max-commands", help: "Most commands one scenario run may send (clients × commands × retries)",
-            keyPath: \.maxCommands),
+        Setting(name: "max-file-bytes", keyPath: \.maxFileBytes),
+        Setting(name: "max-yaml-aliases", keyPath: \.maxYAMLAliases),
+        Setting(name: "max-yaml-expanded-bytes", keyPath: \.maxYAMLExpandedBytes),
+        Setting(name: "max-argument-bytes", keyPath: \.maxArgumentBytes),
+        Setting(name: "max-step-bytes", keyPath: \.maxStepBytes),
+        Setting(name: "max-steps", keyPath: \.maxSteps),
+        Setting(name: "max-commands", keyPath: \.maxCommands),
     ]
 
     /// Each limit from `flags` (by setting name), else from `config` (the config file's
