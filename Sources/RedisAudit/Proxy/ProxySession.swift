@@ -48,8 +48,9 @@ struct ProxyUpstream: Sendable {
 /// Stream toxics (bandwidth, slicer, limit-data) sit last on each way out: what leaves a
 /// `HeldOutput` is cut by `StreamShaping` into spaced pieces, held in a second, paced queue.
 ///
-/// Without rules (and without a command timeout) the session frames requests only (to refuse garbage) and passes replies on
-/// as they come: no reply framing, no fault checks, no per-command bookkeeping.
+/// Without rules (and without a command timeout) the session frames requests only (to refuse
+/// garbage) and passes replies on as they come: no reply framing, no fault checks, no
+/// per-command bookkeeping.
 ///
 /// A kill models the connection dying at a byte position: what the client sent before it
 /// reaches the server (held request bytes included, as TCP delivers what was sent), nothing
@@ -523,7 +524,8 @@ final class ProxySession {
         guard let timer = replyTimer else { return }
         timer.cancel()
         replyTimer = nil
-        if owed.contains(where: { if case .server = $0 { return true } else { return false } }) {
+        // A fake reply is the proxy's own; every other owed reply comes from upstream.
+        if owed.contains(where: { if case .fake = $0 { return false } else { return true } }) {
             expectReply(after: .zero)
         }
     }
