@@ -78,7 +78,7 @@ struct ProxyLimitTests {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         #expect(received == "-ERR redisaudit proxy: upstream did not reply within 0.5s\r\n")
         #expect(seconds >= 0.45)
-        #expect(seconds < 3)
+        #expect(seconds < 10)
     }
 
     @Test("the timeout runs again for a command still owed after an earlier one was answered")
