@@ -6,7 +6,7 @@
 public struct InputLimits: Hashable, Sendable {
     /// The largest scenario, config, baseline or fault-plan file read, in bytes.
     public var maxFileBytes: Int
-    /// The most aliases (`*name`) to lists and mappings one YAML document may use.
+    /// The most aliases (`*name`) one YAML document may use.
     public var maxYAMLAliases: Int
     /// The most a YAML document may weigh once its aliases are expanded: every node counts
     /// `YAMLExpansion.nodeWeight` bytes plus the bytes of its text.

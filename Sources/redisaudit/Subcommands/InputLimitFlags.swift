@@ -10,7 +10,7 @@ struct InputLimitFlags: ParsableArguments {
     )
     var maxFileBytes: Int?
 
-    @Option(help: "Most YAML aliases to lists and mappings in one file (default: \(InputLimits.defaults.maxYAMLAliases)).")
+    @Option(help: "Most YAML aliases (*name) in one file (default: \(InputLimits.defaults.maxYAMLAliases)).")
     var maxYamlAliases: Int?
 
     @Option(

@@ -6,7 +6,10 @@ import RedisAudit
 struct Proxy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a RESP-aware TCP proxy in front of one Redis server, injecting faults into chosen commands.",
-        discussion: FaultRule.syntax + "\n\nRuns until Ctrl-C or SIGTERM, then prints how many times each rule fired."
+        discussion: FaultRule.syntax
+            + "\n\nRuns until Ctrl-C or SIGTERM, then prints how many times each rule fired."
+            + "\n\n--command-timeout applies only when given: a command the upstream does not answer within it gets an error reply"
+            + " and its client's session closes; without it, blocking commands wait as long as they need."
     )
 
     @Option(help: "Address to listen on, HOST:PORT (loopback by default).")
