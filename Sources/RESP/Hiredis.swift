@@ -11,10 +11,13 @@ internal import CHiredis
 ///
 ///     redisReaderGetReply
 ///       |  createString  --> check the CRLF after a bulk payload (hiredis skips it unread),
-///       |                    then the default
+///       |                    add its length to the reply's weight (refused past the
+///       |                    limit), then the default
 ///       |  createNil     --> the default, then note the task's type (STRING or ARRAY)
 ///       |                    in the NIL reply's unused `integer` field
-///       |  createArray   --> refuse more than `maximumArrayElements`, then the default
+///       |  createArray   --> refuse more than `maximumArrayElements`, add `elementWeight`
+///       |                    per element to the reply's weight (refused past the limit),
+///       |                    then the default
 ///       |  createInteger, freeObject --> the defaults
 ///       v
 ///     redisReply tree --> RESPValue tree --> freeReplyObject
@@ -79,6 +82,7 @@ final class Hiredis {
         var raw: UnsafeMutableRawPointer?
         try Self.check(redisReaderGetReply(self.reader, &raw), orThrow: self.failure())
         guard let raw else { return nil }
+        self.builtByteCount = 0
         defer { freeReplyObject(raw) }
         return try Self.value(of: raw.assumingMemoryBound(to: redisReply.self))
     }
@@ -91,6 +95,47 @@ final class Hiredis {
     var hasPartialReply: Bool {
         let reader = self.reader.pointee
         return reader.len > reader.pos || reader.ridx > 0 || (reader.ridx == 0 && reader.rstack.0.type >= 0)
+    }
+
+    /// Bytes fed and not yet parsed into a finished reply or element.
+    var bufferedByteCount: Int {
+        self.reader.pointee.len - self.reader.pointee.pos
+    }
+
+    /// What the reply under way weighs so far: the payload of the strings built, and
+    /// ``elementWeight`` for every element its arrays announced; back to 0 when a reply is
+    /// handed out.
+    private(set) var builtByteCount = 0
+    /// The most one reply may weigh (see ``builtByteCount``); a string or an array header
+    /// taking the reply past it is refused as hiredis builds it.
+    var maxReplyBytes = Int.max
+    /// The size a refused reply reached.
+    @exclusivity(unchecked) private var oversized: Int?
+
+    /// The length the bulk string hiredis is waiting for announced in its header (`$N`), read
+    /// before the payload arrives: hiredis has consumed the `$` and waits at the digits until
+    /// `N + 2` more bytes are buffered. Nil when no bulk string is under way or its header is
+    /// not complete yet.
+    var pendingBulkLength: Int? {
+        let reader = self.reader.pointee
+        guard reader.ridx >= 0, reader.ridx < 9, let buf = reader.buf else { return nil }
+        let type = withUnsafeBytes(of: reader.rstack) { raw in
+            raw.bindMemory(to: redisReadTask.self)[Int(reader.ridx)].type
+        }
+        guard type == REDIS_REPLY_STRING else { return nil }
+        var value = 0
+        var index = reader.pos
+        // A length has at most 19 digits; a header without its CRLF yet is not complete.
+        while index < reader.len, index - reader.pos < 20 {
+            let byte = UInt8(bitPattern: buf[index])
+            if byte == UInt8(ascii: "\r") { return index > reader.pos ? value : nil }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let (times, overflow) = value.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return Int.max }
+            value = times &+ Int(byte - UInt8(ascii: "0"))
+            index += 1
+        }
+        return nil
     }
 
     /// The start of the input hiredis has not parsed yet, at most `reportedByteCount` bytes.
@@ -150,6 +195,9 @@ final class Hiredis {
 
     /// The reader's sticky error, as a Swift error.
     private func failure() -> RESPDecodingError {
+        if let oversized = self.oversized {
+            return .replyTooLarge(bytes: oversized, limit: self.maxReplyBytes)
+        }
         if let rejection = self.rejection {
             return .protocolError(message: rejection.message, bytes: rejection.bytes)
         }
@@ -239,8 +287,17 @@ final class Hiredis {
                 return nil  // hiredis reports "Out of memory"; failure() reports the rejection
             }
         }
+        owner.builtByteCount += length
+        if owner.builtByteCount > owner.maxReplyBytes {
+            owner.oversized = owner.builtByteCount
+            return nil  // hiredis reports "Out of memory"; failure() reports the size
+        }
         return owner.defaults.createString?(task, string, length)
     }
+
+    /// What each element of an array counts towards the reply's size, besides its payload:
+    /// roughly what hiredis and the Swift value spend on it.
+    static let elementWeight = 64
 
     /// The most elements an array reply may announce. hiredis allocates the element pointers
     /// up front, so `*2147483647` from a broken or hostile server would reserve 16 GiB.
@@ -251,6 +308,15 @@ final class Hiredis {
         if count > Self.maximumArrayElements {
             owner.rejection = ("Array of \(count) elements exceeds the limit of \(Self.maximumArrayElements)", owner.resumedAt)
             return nil  // hiredis reports "Out of memory"; failure() reports the rejection
+        }
+        // Each element costs memory whatever it holds: the array is weighed at its header,
+        // before hiredis allocates anything for it.
+        if count > 0 {
+            owner.builtByteCount += Int(count) * Self.elementWeight
+            if owner.builtByteCount > owner.maxReplyBytes {
+                owner.oversized = owner.builtByteCount
+                return nil  // hiredis reports "Out of memory"; failure() reports the size
+            }
         }
         return owner.defaults.createArray?(task, count)
     }

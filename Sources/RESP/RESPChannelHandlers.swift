@@ -27,10 +27,12 @@ public struct RESPValueDecoder: ByteToMessageDecoder {
     /// The decoder passes on replies.
     public typealias InboundOut = RESPValue
 
-    private let reader = RESPReader()
+    private let reader: RESPReader
 
-    /// A decoder with an empty reader.
-    public init() {}
+    /// A decoder with an empty reader that refuses replies past `limits`.
+    public init(limits: RESPReplyLimits = RESPReplyLimits()) {
+        self.reader = RESPReader(limits: limits)
+    }
 
     /// Feeds all readable bytes to the reader and passes on every complete reply.
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {

@@ -24,23 +24,35 @@ public enum RESPFrameScanner {
 
     /// The byte length of the first complete reply in `buffer`'s readable bytes, or nil when
     /// more bytes are needed.
-    public static func replyLength(in buffer: ByteBuffer) throws(RESPFrameError) -> Int? {
+    public static func replyLength(
+        in buffer: ByteBuffer, maximumBulkLength: Int = Self.maximumBulkLength
+    ) throws(RESPFrameError) -> Int? {
         let result: Result<Int?, RESPFrameError> = buffer.withUnsafeReadableBytes { bytes in
-            do throws(RESPFrameError) { return .success(try replyLength(bytes)) } catch { return .failure(error) }
+            do throws(RESPFrameError) {
+                return .success(try replyLength(bytes, maximumBulkLength: maximumBulkLength))
+            } catch { return .failure(error) }
         }
         return try result.get()
     }
 
     /// The first complete request in `buffer`'s readable bytes, or nil when more bytes are needed.
-    public static func request(in buffer: ByteBuffer) throws(RESPFrameError) -> RESPRequestFrame? {
+    public static func request(
+        in buffer: ByteBuffer, maximumBulkLength: Int = Self.maximumBulkLength
+    ) throws(RESPFrameError) -> RESPRequestFrame? {
         let result: Result<RESPRequestFrame?, RESPFrameError> = buffer.withUnsafeReadableBytes { bytes in
-            do throws(RESPFrameError) { return .success(try request(bytes)) } catch { return .failure(error) }
+            do throws(RESPFrameError) {
+                return .success(try request(bytes, maximumBulkLength: maximumBulkLength))
+            } catch { return .failure(error) }
         }
         return try result.get()
     }
 
-    /// The byte length of the first complete reply in `bytes`, or nil when incomplete.
-    public static func replyLength(_ bytes: UnsafeRawBufferPointer) throws(RESPFrameError) -> Int? {
+    /// The byte length of the first complete reply in `bytes`, or nil when incomplete. A bulk
+    /// string announcing more than `maximumBulkLength` is refused at its header, before its
+    /// payload arrives, with ``RESPFrameError/announcedLength`` set.
+    public static func replyLength(
+        _ bytes: UnsafeRawBufferPointer, maximumBulkLength: Int = Self.maximumBulkLength
+    ) throws(RESPFrameError) -> Int? {
         var position = 0
         // Values still to scan: an aggregate adds its elements instead of recursing, so deep
         // nesting costs no stack.
@@ -61,9 +73,10 @@ public enum RESPFrameScanner {
                     position = next
                     continue
                 }
-                guard length >= 0, length <= maximumBulkLength else {
+                guard length >= 0 else {
                     throw RESPFrameError("invalid bulk length \(length)", bytes, at: position)
                 }
+                try checkAnnounced(length, maximumBulkLength, bytes, at: position)
                 let end = next + length
                 guard end + 2 <= bytes.count else { return nil }
                 guard bytes[end] == UInt8(ascii: "\r"), bytes[end + 1] == UInt8(ascii: "\n") else {
@@ -90,17 +103,22 @@ public enum RESPFrameScanner {
         return position
     }
 
-    /// The first complete request in `bytes`, or nil when incomplete.
-    public static func request(_ bytes: UnsafeRawBufferPointer) throws(RESPFrameError) -> RESPRequestFrame? {
+    /// The first complete request in `bytes`, or nil when incomplete; a bulk string past
+    /// `maximumBulkLength` is refused at its header, as in ``replyLength(_:maximumBulkLength:)``.
+    public static func request(
+        _ bytes: UnsafeRawBufferPointer, maximumBulkLength: Int = Self.maximumBulkLength
+    ) throws(RESPFrameError) -> RESPRequestFrame? {
         guard !bytes.isEmpty else { return nil }
         if bytes[0] == UInt8(ascii: "*") {
-            return try multibulkRequest(bytes)
+            return try multibulkRequest(bytes, maximumBulkLength: maximumBulkLength)
         }
         return try inlineRequest(bytes)
     }
 
     /// `*N\r\n$len\r\narg\r\n...`: every element must be a bulk string.
-    private static func multibulkRequest(_ bytes: UnsafeRawBufferPointer) throws(RESPFrameError) -> RESPRequestFrame? {
+    private static func multibulkRequest(
+        _ bytes: UnsafeRawBufferPointer, maximumBulkLength: Int
+    ) throws(RESPFrameError) -> RESPRequestFrame? {
         guard let line = try lineEnd(bytes, from: 1) else { return nil }
         let count = try integer(bytes, from: 1, to: line)
         guard count <= maximumAggregateCount else {
@@ -117,9 +135,10 @@ public enum RESPFrameScanner {
             }
             guard let header = try lineEnd(bytes, from: position + 1) else { return nil }
             let length = try integer(bytes, from: position + 1, to: header)
-            guard length >= 0, length <= maximumBulkLength else {
+            guard length >= 0 else {
                 throw RESPFrameError("invalid bulk length \(length)", bytes, at: position)
             }
+            try checkAnnounced(length, maximumBulkLength, bytes, at: position)
             let start = header + 2
             let end = start + length
             guard end + 2 <= bytes.count else { return nil }
@@ -160,6 +179,19 @@ public enum RESPFrameScanner {
             count += 1
         }
         return RESPRequestFrame(length: newline + 1, name: name, argumentCount: count)
+    }
+
+    /// Refuses a bulk string announcing more than `limit` bytes (never more than Redis's own
+    /// `proto-max-bulk-len`).
+    private static func checkAnnounced(
+        _ length: Int, _ limit: Int, _ bytes: UnsafeRawBufferPointer, at position: Int
+    ) throws(RESPFrameError) {
+        let limit = min(limit, Self.maximumBulkLength)
+        guard length <= limit else {
+            var error = RESPFrameError("a bulk string of \(length) bytes exceeds the limit of \(limit)", bytes, at: position)
+            error.announcedLength = length
+            throw error
+        }
     }
 
     private static func isInlineSpace(_ byte: UInt8) -> Bool {
@@ -245,6 +277,8 @@ public struct RESPFrameError: Error, Hashable, Sendable, CustomStringConvertible
     public var reason: String
     /// The bytes of the value that could not be framed (at most 64).
     public var bytes: [UInt8]
+    /// Set when the bytes are RESP but a bulk string announced more than the limit.
+    public var announcedLength: Int?
 
     public init(reason: String, bytes: [UInt8]) {
         self.reason = reason

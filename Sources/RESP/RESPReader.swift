@@ -17,15 +17,21 @@ import NIOCore
 public final class RESPReader {
     private var hiredis = Hiredis()
     private var failure: RESPDecodingError?
+    /// How large a reply, and how much unparsed input, the reader accepts.
+    public let limits: RESPReplyLimits
 
     /// An empty reader.
-    public init() {}
+    public init(limits: RESPReplyLimits = RESPReplyLimits()) {
+        self.limits = limits
+        self.hiredis.maxReplyBytes = limits.maxReplyBytes
+    }
 
     /// Appends received bytes; hiredis copies them, so the buffer may be reused right away.
     public func feed(_ bytes: UnsafeRawBufferPointer) {
         guard self.failure == nil else { return }
         do throws(RESPDecodingError) {
             try self.hiredis.feed(bytes)
+            try self.checkLimits()
         } catch {
             self.failure = error
         }
@@ -45,16 +51,35 @@ public final class RESPReader {
     public func next() throws(RESPDecodingError) -> RESPValue? {
         if let failure = self.failure { throw failure }
         do throws(RESPDecodingError) {
-            return try self.hiredis.nextReply()
+            if let reply = try self.hiredis.nextReply() { return reply }
+            // Waiting for more: the header of the string under way is read by now.
+            try self.checkLimits()
+            return nil
         } catch {
             self.failure = error
             throw error
         }
     }
 
+    /// Throws when the reply under way announces, or the input buffered adds up to, more than
+    /// the limits allow: checked as bytes arrive, so an oversized reply is refused after at
+    /// most one read past its header, never buffered whole.
+    private func checkLimits() throws(RESPDecodingError) {
+        let announced = self.hiredis.pendingBulkLength ?? 0
+        let (reply, overflow) = self.hiredis.builtByteCount.addingReportingOverflow(announced)
+        if overflow || reply > self.limits.maxReplyBytes {
+            throw .replyTooLarge(bytes: overflow ? Int.max : reply, limit: self.limits.maxReplyBytes)
+        }
+        let buffered = self.hiredis.bufferedByteCount
+        if buffered > self.limits.maxBufferedBytes {
+            throw .bufferTooLarge(bytes: buffered, limit: self.limits.maxBufferedBytes)
+        }
+    }
+
     /// Forgets buffered bytes, any half-read reply and any error: the reader is as new.
     public func reset() {
         self.hiredis = Hiredis()
+        self.hiredis.maxReplyBytes = self.limits.maxReplyBytes
         self.failure = nil
     }
 
@@ -85,6 +110,18 @@ public enum RESPDecodingError: Error, Hashable, Sendable, CustomStringConvertibl
     case truncated(bytes: [UInt8])
     /// hiredis failed for a reason other than the input, such as running out of memory.
     case readerFailure(message: String)
+    /// A reply announced (or its strings added up to) more bytes than `--max-reply-bytes`.
+    case replyTooLarge(bytes: Int, limit: Int)
+    /// More unparsed input piled up than `--max-buffered-bytes` allows.
+    case bufferTooLarge(bytes: Int, limit: Int)
+
+    /// True for the two limits, which close the connection without being a protocol error.
+    public var isLimit: Bool {
+        switch self {
+        case .replyTooLarge, .bufferTooLarge: return true
+        default: return false
+        }
+    }
 
     /// A one-line explanation, with the offending bytes escaped like redis-cli does.
     public var description: String {
@@ -97,6 +134,32 @@ public enum RESPDecodingError: Error, Hashable, Sendable, CustomStringConvertibl
             return "RESP reply cut off before its end (unparsed: \(RESPValue.quoted(bytes)))"
         case .readerFailure(let message):
             return "hiredis reader failed: \(message)"
+        case .replyTooLarge(let bytes, let limit):
+            return "a reply of \(bytes) bytes exceeds --max-reply-bytes (\(limit)); the connection was closed"
+        case .bufferTooLarge(let bytes, let limit):
+            return
+                "\(bytes) bytes of replies waiting to be read exceed --max-buffered-bytes (\(limit)); the connection was closed"
         }
+    }
+}
+
+/// How much a connection accepts from its peer: the largest reply (by default the server's own
+/// limit for a string, `proto-max-bulk-len`), and the most bytes waiting to be parsed at once.
+public struct RESPReplyLimits: Hashable, Sendable {
+    /// The largest reply accepted: a bulk string's announced length, or an array's strings together.
+    public var maxReplyBytes: Int
+    /// The most received bytes held before they are parsed (a reply under way, or replies
+    /// pipelined behind it).
+    public var maxBufferedBytes: Int
+
+    /// Redis's `proto-max-bulk-len` default: 512 MiB.
+    public static let defaultMaxReplyBytes = 512 << 20
+
+    /// Limits of `maxReplyBytes`, and of twice that (at least 1 MiB) buffered unless said:
+    /// one reply and the next arriving behind it.
+    public init(maxReplyBytes: Int = Self.defaultMaxReplyBytes, maxBufferedBytes: Int? = nil) {
+        self.maxReplyBytes = maxReplyBytes
+        let (twice, overflow) = maxReplyBytes.multipliedReportingOverflow(by: 2)
+        self.maxBufferedBytes = maxBufferedBytes ?? max(overflow ? Int.max : twice, 1 << 20)
     }
 }

@@ -30,7 +30,9 @@ struct RESPFrameScannerTests {
     func aReplySplitAtAnyByteIsIncompleteUntilItsLastByte(_ reply: String) throws {
         let bytes = Array(reply.utf8)
         for cut in 0..<bytes.count {
-            #expect(try RESPFrameScanner.replyLength(in: ByteBuffer(bytes: bytes[..<cut])) == nil, "cut at \(cut) of \(reply.debugDescription)")
+            #expect(
+                try RESPFrameScanner.replyLength(in: ByteBuffer(bytes: bytes[..<cut])) == nil,
+                "cut at \(cut) of \(reply.debugDescription)")
         }
     }
 
@@ -98,5 +100,44 @@ struct RESPFrameScannerTests {
         }
         let endless = String(repeating: "a", count: RESPFrameScanner.maximumLineLength + 1)
         #expect(throws: RESPFrameError.self) { try request(endless) }
+    }
+}
+
+@Suite("RESPFrameScanner: announced lengths past a limit")
+struct RESPFrameScannerLimitTests {
+    @Test("a reply's bulk header past the limit is refused before its payload")
+    func reply() {
+        let header = Array("*2\r\n$3\r\nfoo\r\n$2147483648\r\n".utf8)
+        do {
+            _ = try header.withUnsafeBytes { bytes throws(RESPFrameError) in
+                try RESPFrameScanner.replyLength(bytes, maximumBulkLength: 1000)
+            }
+            Issue.record("framed a reply announcing 2147483648 bytes")
+        } catch let error as RESPFrameError {
+            #expect(error.announcedLength == 2_147_483_648)
+            #expect(error.reason == "a bulk string of 2147483648 bytes exceeds the limit of 1000")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    @Test("a request's bulk header past the limit is refused before its payload")
+    func request() {
+        let header = Array("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1001\r\n".utf8)
+        do {
+            _ = try header.withUnsafeBytes { bytes throws(RESPFrameError) in
+                try RESPFrameScanner.request(bytes, maximumBulkLength: 1000)
+            }
+            Issue.record("framed a request announcing 1001 bytes")
+        } catch let error as RESPFrameError {
+            #expect(error.announcedLength == 1001)
+        } catch {
+            Issue.record("\(error)")
+        }
+        let fits = Array("*2\r\n$3\r\nGET\r\n$4\r\nabcd\r\n".utf8)
+        #expect(
+            (try? fits.withUnsafeBytes { bytes throws(RESPFrameError) in try RESPFrameScanner.request(bytes, maximumBulkLength: 4)
+            })??.length
+                == fits.count)
     }
 }

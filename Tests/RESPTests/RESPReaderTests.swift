@@ -234,7 +234,8 @@ private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
     @Test func errorsAreStickyUntilReset() throws {
         let reader = RESPReader()
         reader.feed(bytes("?\r\n"))
-        let failure = RESPDecodingError.protocolError(message: "Protocol error, got \"?\" as reply type byte", bytes: bytes("?\r\n"))
+        let failure = RESPDecodingError.protocolError(
+            message: "Protocol error, got \"?\" as reply type byte", bytes: bytes("?\r\n"))
         #expect(throws: failure) { try reader.next() }
         reader.feed(bytes("+OK\r\n"))
         #expect(throws: failure) { try reader.next() }
@@ -299,5 +300,77 @@ extension Array where Element: Equatable {
     func contains(run: [Element]) -> Bool {
         guard run.count <= count else { return false }
         return (0...(count - run.count)).contains { Array(self[$0..<($0 + run.count)]) == run }
+    }
+}
+
+/// Replies past the reader's limits are refused as their headers arrive, never buffered whole.
+@Suite("RESPReader: reply limits")
+struct RESPReaderLimitTests {
+    private func drain(_ reader: RESPReader) throws(RESPDecodingError) -> [RESPValue] {
+        var values: [RESPValue] = []
+        while let value = try reader.next() { values.append(value) }
+        return values
+    }
+
+    @Test("a bulk string announcing more than the limit is refused at its header")
+    func announcedBulk() {
+        let reader = RESPReader(limits: RESPReplyLimits(maxReplyBytes: 1 << 20))
+        reader.feed(Array("$2147483648\r\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 1000))
+        #expect(throws: RESPDecodingError.replyTooLarge(bytes: 2_147_483_648, limit: 1 << 20)) { try drain(reader) }
+        // Sticky: later input is dropped, the same error comes back.
+        reader.feed(Array(repeating: UInt8(ascii: "x"), count: 1000))
+        #expect(throws: RESPDecodingError.replyTooLarge(bytes: 2_147_483_648, limit: 1 << 20)) { try drain(reader) }
+        #expect(
+            RESPDecodingError.replyTooLarge(bytes: 2_147_483_648, limit: 1 << 20).description
+                == "a reply of 2147483648 bytes exceeds --max-reply-bytes (1048576); the connection was closed")
+    }
+
+    @Test("a header arriving a byte at a time is refused once complete, not before")
+    func headerInPieces() throws {
+        let reader = RESPReader(limits: RESPReplyLimits(maxReplyBytes: 300))
+        for byte in Array("*2\r\n$5\r\nhello\r\n$200".utf8) {
+            reader.feed([byte])
+            #expect(try drain(reader).isEmpty)
+        }
+        reader.feed(Array("\r\n".utf8))
+        // What the reply weighs so far counts too: 2 elements × 64, 5 bytes, then 200 announced.
+        #expect(throws: RESPDecodingError.replyTooLarge(bytes: 333, limit: 300)) { try drain(reader) }
+    }
+
+    @Test("an array whose strings add up past the limit is refused, even when it arrives whole")
+    func arrayTotal() {
+        let reader = RESPReader(limits: RESPReplyLimits(maxReplyBytes: 200))
+        let element = "$60\r\n" + String(repeating: "a", count: 60) + "\r\n"
+        reader.feed(Array(("*2\r\n" + element + element).utf8))
+        #expect(throws: RESPDecodingError.replyTooLarge(bytes: 248, limit: 200)) { try drain(reader) }
+    }
+
+    @Test("an array header announcing more elements than the limit allows is refused before its elements arrive")
+    func arrayHeader() {
+        let reader = RESPReader(limits: RESPReplyLimits(maxReplyBytes: 1 << 20))
+        reader.feed(Array("*16000000\r\n:1\r\n".utf8))
+        #expect(throws: RESPDecodingError.replyTooLarge(bytes: 16_000_000 * 64, limit: 1 << 20)) { try drain(reader) }
+    }
+
+    @Test("a bulk string past the limit that arrives whole is refused too")
+    func wholeBulk() {
+        let reader = RESPReader(limits: RESPReplyLimits(maxReplyBytes: 10))
+        reader.feed(Array("$11\r\nhello world\r\n".utf8))
+        #expect(throws: RESPDecodingError.replyTooLarge(bytes: 11, limit: 10)) { try drain(reader) }
+    }
+
+    @Test("replies within the limit are read, one after another, each counted on its own")
+    func withinLimit() throws {
+        let reader = RESPReader(limits: RESPReplyLimits(maxReplyBytes: 200))
+        let element = "$60\r\n" + String(repeating: "a", count: 60) + "\r\n"
+        reader.feed(Array((element + element + "*1\r\n" + element).utf8))
+        #expect(try drain(reader).count == 3)
+    }
+
+    @Test("input piling up past the buffered limit is refused")
+    func buffered() {
+        let reader = RESPReader(limits: RESPReplyLimits(maxReplyBytes: 100, maxBufferedBytes: 1000))
+        reader.feed(Array("+".utf8) + Array(repeating: UInt8(ascii: "s"), count: 1500))
+        #expect(throws: RESPDecodingError.bufferTooLarge(bytes: 1501, limit: 1000)) { try drain(reader) }
     }
 }

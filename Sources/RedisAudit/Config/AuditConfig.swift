@@ -28,6 +28,17 @@ public struct AuditConfig: Sendable, Hashable {
         public var url: String
         /// The environment variable holding the password; nil for the role's default ones.
         public var passwordEnvironment: String?
+        /// Where the endpoint is written, for errors found when it is used (not part of equality).
+        public var location: SourceLocation?
+
+        public static func == (lhs: EndpointEntry, rhs: EndpointEntry) -> Bool {
+            lhs.url == rhs.url && lhs.passwordEnvironment == rhs.passwordEnvironment
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(url)
+            hasher.combine(passwordEnvironment)
+        }
     }
 
     /// Where the reports go.
@@ -92,15 +103,17 @@ public struct AuditConfig: Sendable, Hashable {
     public var compare = CompareSettings()
     public var inject = InjectSettings()
     public var keyspace = KeyspaceSettings()
+    /// `limits:`, by key (`max-file-bytes`, `max-reply-bytes`, ...): see `InputLimits.configKeys`.
+    public var limits: [String: Int] = [:]
 
     static let topLevelKeys = [
         "endpoints", "scenarios", "vars", "fail-on", "baseline", "outputs", "connect-timeout", "command-timeout",
-        "compare", "inject", "keyspace",
+        "compare", "inject", "keyspace", "limits",
     ]
 
-    /// Reads a config file.
-    public static func load(contentsOf path: String) throws(ScenarioError) -> AuditConfig {
-        let document = try YAMLDocument.load(contentsOf: path, what: "config file")
+    /// Reads a config file (under `limits`: its own `limits:` apply to what it names, not to itself).
+    public static func load(contentsOf path: String, limits: InputLimits = .defaults) throws(ScenarioError) -> AuditConfig {
+        let document = try YAMLDocument.load(contentsOf: path, what: "config file", limits: limits)
         return try AuditConfig(document, directory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
 
@@ -167,6 +180,10 @@ public struct AuditConfig: Sendable, Hashable {
                     }
                 }
             case "inject": inject = try reader.inject(value)
+            case "limits":
+                for (name, _, entry) in try document.mapping(value, accepted: InputLimits.configKeys, what: "limits") {
+                    limits[name] = try reader.integer(entry, "limits.\(name)", in: 1...Int.max)
+                }
             default: keyspace = try reader.keyspace(value)
             }
         }
@@ -222,7 +239,7 @@ private struct ConfigReader {
                 "endpoint \(role.lowercased()) has a password in its URL: never write it in the file; "
                     + "name the environment variable that holds it (password-env: NAME)", at: urlNode)
         }
-        return AuditConfig.EndpointEntry(url: url, passwordEnvironment: environment)
+        return AuditConfig.EndpointEntry(url: url, passwordEnvironment: environment, location: document.location(node))
     }
 
     func number(_ node: Node, _ what: String, in range: ClosedRange<Double>) throws(ScenarioError) -> Double {

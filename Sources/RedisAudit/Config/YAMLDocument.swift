@@ -10,17 +10,16 @@ struct YAMLDocument {
     let root: Node?
 
     /// Reads and parses `path`; `what` names the file in the error when it cannot be read.
-    static func load(contentsOf path: String, what: String) throws(ScenarioError) -> YAMLDocument {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ScenarioError("cannot read \(what) \(path): \(error.localizedDescription)")
-        }
-        return try parse(text, file: path)
+    static func load(
+        contentsOf path: String, what: String, limits: InputLimits = .defaults
+    ) throws(ScenarioError) -> YAMLDocument {
+        try parse(InputFile.read(path, what: what, limits: limits), file: path, limits: limits)
     }
 
-    static func parse(_ yaml: String, file: String) throws(ScenarioError) -> YAMLDocument {
+    /// Parses YAML text, refusing (before it is composed) a document whose aliases expand past
+    /// the limits.
+    static func parse(_ yaml: String, file: String, limits: InputLimits = .defaults) throws(ScenarioError) -> YAMLDocument {
+        try YAMLExpansion.check(yaml, file: file, limits: limits)
         do {
             return YAMLDocument(file: file, root: try Yams.compose(yaml: yaml))
         } catch let error as YamlError {

@@ -29,12 +29,15 @@ public enum TransportFailure: Error, Hashable, Sendable, CustomStringConvertible
     case connectionClosed(String)
     /// The server sent bytes that are not RESP.
     case protocolError(String)
+    /// A reply past `--max-reply-bytes` (or input past `--max-buffered-bytes`): the connection was closed.
+    case limitExceeded(String)
 
     public var description: String {
         switch self {
         case .timeout(let ms): return "no reply within \(ms) ms (command timeout)"
         case .connectionClosed(let reason): return "connection closed: \(reason)"
         case .protocolError(let reason): return "protocol error: \(reason)"
+        case .limitExceeded(let reason): return reason
         }
     }
 }

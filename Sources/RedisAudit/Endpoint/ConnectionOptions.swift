@@ -1,4 +1,5 @@
 import NIOCore
+import RESP
 
 /// Deadlines and TLS settings for every connection to an endpoint.
 public struct ConnectionOptions: Sendable {
@@ -12,14 +13,18 @@ public struct ConnectionOptions: Sendable {
     public var clientName: String?
     /// Where the handshake extras each endpoint refused are remembered (the process-wide memory by default).
     public var handshakeRefusals: HandshakeRefusals
+    /// The largest reply, and the most unparsed input, a connection accepts before it closes.
+    public var replyLimits: RESPReplyLimits
 
     public init(
         connectTimeout: TimeAmount = .seconds(5),
         commandTimeout: TimeAmount = .seconds(5),
         tls: TLSOptions = TLSOptions(),
         clientName: String? = "redisaudit",
-        handshakeRefusals: HandshakeRefusals = .shared
+        handshakeRefusals: HandshakeRefusals = .shared,
+        replyLimits: RESPReplyLimits = RESPReplyLimits()
     ) {
+        self.replyLimits = replyLimits
         self.connectTimeout = connectTimeout
         self.commandTimeout = commandTimeout
         self.tls = tls
@@ -27,6 +32,9 @@ public struct ConnectionOptions: Sendable {
         self.handshakeRefusals = handshakeRefusals
     }
 }
+
+/// The reply limits of a connection, as the command line and the config file set them.
+public typealias ReplyLimits = RESPReplyLimits
 
 /// How a `rediss://` endpoint's certificate is checked.
 public struct TLSOptions: Sendable, Hashable {

@@ -103,7 +103,9 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     @exclusivity(unchecked) private var pending = CircularBuffer<(sink: ReplySink, batch: UInt64)>()
     @exclusivity(unchecked) private var nextBatch: UInt64 = 0
     /// Each outstanding batch's deadline, oldest first (batches are answered in order).
-    @exclusivity(unchecked) private var outstanding = CircularBuffer<(batch: UInt64, deadline: NIODeadline, timeout: TimeAmount)>()
+    @exclusivity(unchecked) private var outstanding = CircularBuffer<
+        (batch: UInt64, deadline: NIODeadline, timeout: TimeAmount)
+    >()
     /// The one timer of the connection, armed at the earliest outstanding deadline, and when.
     ///
     /// One lazily re-armed timer instead of one per batch: scheduling and cancelling a timer
@@ -216,7 +218,9 @@ final class RedisCommandHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         let transportFailure: TransportFailure
-        if let decoding = error as? RESPDecodingError {
+        if let decoding = error as? RESPDecodingError, decoding.isLimit {
+            transportFailure = .limitExceeded(String(describing: decoding))
+        } else if let decoding = error as? RESPDecodingError {
             transportFailure = .protocolError(String(describing: decoding))
         } else {
             transportFailure = .connectionClosed(String(describing: error))

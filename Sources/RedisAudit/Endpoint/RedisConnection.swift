@@ -103,7 +103,7 @@ public final class RedisConnection: Sendable {
                             try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
                         }
                     }
-                    try sync.addHandler(ByteToMessageHandler(RESPValueDecoder()))
+                    try sync.addHandler(ByteToMessageHandler(RESPValueDecoder(limits: options.replyLimits)))
                     try sync.addHandler(RedisCommandHandler(failure: failure))
                 }
             }
@@ -158,6 +158,9 @@ public final class RedisConnection: Sendable {
             switch outcome {
             case .failed(let failure):
                 if !extras.isEmpty, case .connectionClosed = failure { return .closedInBatch }
+                if case .limitExceeded(let reason) = failure {
+                    throw EndpointError.unsuitable(endpoint: endpoint.description, sentence: "\(endpoint.description): \(reason)")
+                }
                 throw EndpointError.unreachable(endpoint: endpoint.description, reason: describeHandshakeFailure(failure))
             case .reply(let value):
                 guard case .error(let message) = value else { continue }

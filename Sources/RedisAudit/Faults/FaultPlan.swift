@@ -1,4 +1,3 @@
-
 /// A `--plan` file: fault rules in the one rule syntax, as YAML.
 ///
 ///     # what the checkout service should survive
@@ -10,8 +9,8 @@ public enum FaultPlan {
     static let topLevelKeys = ["faults"]
 
     /// Loads a plan file; errors say `FILE:LINE: what`.
-    public static func load(contentsOf path: String) throws(FaultPlanError) -> [FaultRule] {
-        try parse(YAMLDocument.load(contentsOf: path, what: "fault plan"))
+    public static func load(contentsOf path: String, limits: InputLimits = .defaults) throws(FaultPlanError) -> [FaultRule] {
+        try parse(YAMLDocument.load(contentsOf: path, what: "fault plan", limits: limits))
     }
 
     /// Parses a plan from YAML text; `file` is the name used in errors.

@@ -16,11 +16,17 @@ public struct FaultProxyConfiguration: Sendable {
     public var rules: [FaultRule]
     /// Event-loop threads of the proxy's own, stopped with it; nil: the group given to `start`.
     public var eventLoops: Int?
+    /// How long the upstream may stay silent after a command reached it before the client gets
+    /// an error and its session closes; nil (the default): as long as it takes, so blocking
+    /// commands and subscriptions pass through.
+    public var commandTimeout: TimeAmount?
 
     public init(
         listenHost: String = "127.0.0.1", listenPort: Int = 6380, upstream: Endpoint,
-        options: ConnectionOptions = ConnectionOptions(), rules: [FaultRule] = [], eventLoops: Int? = nil
+        options: ConnectionOptions = ConnectionOptions(), rules: [FaultRule] = [], eventLoops: Int? = nil,
+        commandTimeout: TimeAmount? = nil
     ) {
+        self.commandTimeout = commandTimeout
         self.listenHost = listenHost
         self.listenPort = listenPort
         self.upstream = upstream
@@ -73,7 +79,10 @@ public final class FaultProxy: Sendable {
             sslContext: try RedisConnection.makeSSLContext(endpoint: configuration.upstream, options: configuration.options),
             serverHostname: RedisConnection.tlsServerName(endpoint: configuration.upstream, options: configuration.options),
             connectTimeout: configuration.options.connectTimeout,
-            counters: configuration.rules.isEmpty ? nil : counters, sentinelOptions: configuration.options)
+            // Without rules or a command timeout, sessions take the lean path (replies unframed).
+            counters: configuration.rules.isEmpty && configuration.commandTimeout == nil ? nil : counters,
+            sentinelOptions: configuration.options,
+            commandTimeout: configuration.commandTimeout, maxFrameBytes: configuration.options.replyLimits.maxReplyBytes)
         let ownGroup = configuration.eventLoops.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
         let eventLoopGroup = ownGroup ?? eventLoopGroup
         let sessions = ProxySessions()

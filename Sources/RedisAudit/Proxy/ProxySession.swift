@@ -22,13 +22,17 @@ struct ProxyUpstream: Sendable {
     let sslContext: NIOSSLContext?
     let serverHostname: String?
     let connectTimeout: TimeAmount
-    /// nil when no rule is active: sessions then take the lean path.
+    /// nil when no rule is active and there is no command timeout: sessions then take the lean path.
     let counters: FaultCounters?
     /// Opens the upstream channel with the session's server-side handler in it; nil: a TCP or
     /// unix-socket connection to `endpoint`. Codec tests hand over an `EmbeddedChannel`.
     var connector: (@Sendable (any EventLoop, ProxySideHandler) throws -> Channel)? = nil
     /// Deadlines for asking a `redis+sentinel://` upstream's Sentinels for the primary.
     var sentinelOptions = ConnectionOptions()
+    /// How long the upstream may stay silent after a command was forwarded; nil: no limit.
+    var commandTimeout: TimeAmount? = nil
+    /// The largest request or reply frame held while it arrives.
+    var maxFrameBytes = RESPReplyLimits.defaultMaxReplyBytes
 }
 
 /// One client connection glued to its upstream connection, with the faults applied between them.
@@ -44,8 +48,9 @@ struct ProxyUpstream: Sendable {
 /// Stream toxics (bandwidth, slicer, limit-data) sit last on each way out: what leaves a
 /// `HeldOutput` is cut by `StreamShaping` into spaced pieces, held in a second, paced queue.
 ///
-/// Without rules the session frames requests only (to refuse garbage) and passes replies on
-/// as they come: no reply framing, no fault checks, no per-command bookkeeping.
+/// Without rules (and without a command timeout) the session frames requests only (to refuse
+/// garbage) and passes replies on as they come: no reply framing, no fault checks, no
+/// per-command bookkeeping.
 ///
 /// A kill models the connection dying at a byte position: what the client sent before it
 /// reaches the server (held request bytes included, as TCP delivers what was sent), nothing
@@ -103,6 +108,8 @@ final class ProxySession {
     private var inTransaction = false
     /// A command of the transaction was dropped with an error: its EXEC becomes a DISCARD.
     private var transactionPoisoned = false
+    /// Armed while a forwarded command waits for the upstream's first byte back.
+    private var replyTimer: Scheduled<Void>?
 
     init(client: Channel, upstream: ProxyUpstream, sessions: ProxySessions, listener: ProxyListener) {
         self.client = client
@@ -169,6 +176,7 @@ final class ProxySession {
                 consumeRequests(&incoming)
             }
         case .server:
+            upstreamAnswered()
             guard schedule != nil else {
                 client.write(buffer, promise: nil)
                 clientNeedsFlush = true
@@ -379,7 +387,8 @@ final class ProxySession {
                 var offset = 0
                 do throws(RESPFrameError) {
                     while offset < bytes.count,
-                        let frame = try RESPFrameScanner.request(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                        let frame = try RESPFrameScanner.request(
+                            UnsafeRawBufferPointer(rebasing: bytes[offset...]), maximumBulkLength: upstream.maxFrameBytes)
                     {
                         offset += frame.length
                     }
@@ -402,7 +411,8 @@ final class ProxySession {
             while true {
                 let frame: RESPRequestFrame
                 do throws(RESPFrameError) {
-                    guard let next = try RESPFrameScanner.request(in: buffer) else { break }
+                    guard let next = try RESPFrameScanner.request(in: buffer, maximumBulkLength: upstream.maxFrameBytes)
+                    else { break }
                     frame = next
                 } catch {
                     protocolError(error)
@@ -442,6 +452,7 @@ final class ProxySession {
                     // is forwarded, and it closes when the reply comes.
                     send(bytes, toServerAfter: decision.requestDelay)
                     owed.append(.killAfter(reset: reset))
+                    expectReply(after: decision.requestDelay)
                     requestsCut = true
                     flush()
                     return
@@ -453,9 +464,14 @@ final class ProxySession {
                         send(bytes, toServerAfter: decision.requestDelay)
                         owed.append(.server(delay: decision.replyDelay))
                     }
+                    expectReply(after: decision.requestDelay)
                     trackTransaction(frame.name)
                 }
             }
+        }
+        guard buffer.readableBytes <= upstream.maxFrameBytes else {
+            refuse("ERR redisaudit proxy: request: more than \(upstream.maxFrameBytes) bytes without an end (--max-reply-bytes)")
+            return
         }
         if buffer.readableBytes > 0 { requests = buffer }
     }
@@ -483,7 +499,45 @@ final class ProxySession {
 
     /// Garbage from the client: tell it, as Redis does, and close this client only.
     private func protocolError(_ error: RESPFrameError) {
-        refuse("ERR redisaudit proxy: protocol error: \(error.reason)")
+        if error.announcedLength != nil {
+            refuse("ERR redisaudit proxy: request: \(error.reason) (--max-reply-bytes)")
+        } else {
+            refuse("ERR redisaudit proxy: protocol error: \(error.reason)")
+        }
+    }
+
+    // MARK: - Command timeout
+
+    /// Arms the command timeout for a command forwarded now (or after `delay`), unless it is
+    /// armed already for an earlier one still unanswered.
+    ///
+    /// The upstream must send something back within `--command-timeout` of a command reaching
+    /// it; the timer runs again while replies are still owed. A timeout makes the session frame
+    /// replies as fault rules do (see `FaultProxy.start`), so it knows which are owed.
+    private func expectReply(after delay: TimeAmount) {
+        guard let timeout = upstream.commandTimeout, replyTimer == nil else { return }
+        replyTimer = client.eventLoop.assumeIsolated().scheduleTask(in: delay + timeout) { self.upstreamSilent(timeout) }
+    }
+
+    /// Bytes came from upstream: the oldest command is answered (or being answered).
+    private func upstreamAnswered() {
+        guard let timer = replyTimer else { return }
+        timer.cancel()
+        replyTimer = nil
+        // A fake reply is the proxy's own; every other owed reply comes from upstream.
+        if owed.contains(where: { if case .fake = $0 { return false } else { return true } }) {
+            expectReply(after: .zero)
+        }
+    }
+
+    /// The upstream stayed silent past the timeout: the client gets an error, the session ends
+    /// (a reply arriving later could no longer be paired with its command).
+    private func upstreamSilent(_ timeout: TimeAmount) {
+        replyTimer = nil
+        guard !finished else { return }
+        let seconds = Double(timeout.nanoseconds) / 1e9
+        let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        refuse("ERR redisaudit proxy: upstream did not reply within \(shown)s")
     }
 
     // MARK: - Replies
@@ -492,9 +546,14 @@ final class ProxySession {
         while !finished {
             let length: Int
             do {
-                guard let next = try RESPFrameScanner.replyLength(in: buffer) else { break }
+                guard let next = try RESPFrameScanner.replyLength(in: buffer, maximumBulkLength: upstream.maxFrameBytes)
+                else { break }
                 length = next
             } catch {
+                if error.announcedLength != nil {
+                    refuse("ERR redisaudit proxy: upstream reply: \(error.reason) (--max-reply-bytes)")
+                    return
+                }
                 // Not RESP from the server: nothing after this can be paired with a command.
                 flush()
                 finish(reset: false)
@@ -526,6 +585,12 @@ final class ProxySession {
                 send(ByteBuffer(bytes: RESPReplyEncoding.bytes(reply)), toClientAfter: delay)
             }
             settleFakeReplies()
+        }
+        guard buffer.readableBytes <= upstream.maxFrameBytes else {
+            refuse(
+                "ERR redisaudit proxy: upstream reply: more than \(upstream.maxFrameBytes) bytes without an end (--max-reply-bytes)"
+            )
+            return
         }
         if buffer.readableBytes > 0 { replies = buffer }
     }
@@ -666,6 +731,8 @@ final class ProxySession {
         // reply (QUIT, or after the client's half-close) may close before the read completes.
         flush()
         finished = true
+        replyTimer?.cancel()
+        replyTimer = nil
         toClient.cancel()
         pacedToClient.cancel()
         owed.removeAll()

@@ -17,6 +17,8 @@ public struct Scenario: Sendable {
     public var steps: [Step]
     /// Checks on the endpoint's state after the last step.
     public var invariants: [Invariant]
+    /// The limits it was loaded under; binding its variables checks them again with the run's values.
+    public var limits: InputLimits = .defaults
 
     public init(
         name: String, summary: String, source: String?, file: String,
@@ -32,7 +34,8 @@ public struct Scenario: Sendable {
     }
 }
 
-/// A place in a scenario file, shown as `FILE:LINE` in errors and reports.
+/// A place in a scenario file, shown as `FILE:LINE` in errors and reports; line 0 is the file
+/// as a whole (it cannot be read, is too large or is not UTF-8), shown as `FILE`.
 public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     public var file: String
     public var line: Int
@@ -42,7 +45,7 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
         self.line = line
     }
 
-    public var description: String { "\(file):\(line)" }
+    public var description: String { line > 0 ? "\(file):\(line)" : file }
 }
 
 /// A scenario variable: a literal or a generated value.

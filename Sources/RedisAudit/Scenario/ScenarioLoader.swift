@@ -23,39 +23,29 @@ import Yams
 ///   text); `if: { var: NAME, lt: VALUE }` compares numerically when both sides are integers
 ///   (empty counts as 0), else as text.
 public enum ScenarioLoader {
-    /// Loads a scenario file.
-    public static func load(contentsOf path: String) throws(ScenarioError) -> Scenario {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ScenarioError("cannot read scenario file \(path): \(error.localizedDescription)")
-        }
-        return try parse(yaml: text, file: path)
+    /// Loads a scenario file, refusing one past `limits` before building what it would expand to.
+    public static func load(contentsOf path: String, limits: InputLimits = .defaults) throws(ScenarioError) -> Scenario {
+        try parse(yaml: InputFile.read(path, what: "scenario file", limits: limits), file: path, limits: limits)
     }
 
     /// Parses a scenario from YAML text; `file` is the name used in errors and reports.
-    public static func parse(yaml: String, file: String) throws(ScenarioError) -> Scenario {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw yamlError(error, yaml: yaml, file: file)
-        } catch {
-            throw ScenarioError("invalid YAML: \(error)", at: SourceLocation(file: file, line: 1))
-        }
-        guard let root else {
+    public static func parse(yaml: String, file: String, limits: InputLimits = .defaults) throws(ScenarioError) -> Scenario {
+        guard let root = try YAMLDocument.parse(yaml, file: file, limits: limits).root else {
             throw ScenarioError("empty scenario file: expected name, steps, ...", at: SourceLocation(file: file, line: 1))
         }
-        var reader = ScenarioReader(file: file)
-        return try reader.scenario(root)
+        var reader = ScenarioReader(file: file, maxSteps: limits.maxSteps)
+        var scenario = try reader.scenario(root)
+        scenario.limits = limits
+        // Binding the file's own values checks every size and count against the limits.
+        _ = try scenario.bind()
+        return scenario
     }
 
     /// Resolves `--scenario NAME|FILE`: a path to an existing file, else a built-in scenario's name.
-    public static func resolve(_ nameOrPath: String) throws(ScenarioError) -> Scenario {
+    public static func resolve(_ nameOrPath: String, limits: InputLimits = .defaults) throws(ScenarioError) -> Scenario {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: nameOrPath, isDirectory: &isDirectory), !isDirectory.boolValue {
-            return try load(contentsOf: nameOrPath)
+            return try load(contentsOf: nameOrPath, limits: limits)
         }
         if let scenario = try BuiltinScenarios.named(nameOrPath) {
             return scenario
@@ -103,8 +93,14 @@ private struct ScenarioReader {
     var clientScope: [String]?
     /// Tallies declared by the steps read so far.
     var tallies: [String] = []
+    /// `--max-steps`: counted as the steps are read, so a file of a million is not built first.
+    let maxSteps: Int
+    var stepsRead = 0
 
-    init(file: String) { self.file = file }
+    init(file: String, maxSteps: Int) {
+        self.file = file
+        self.maxSteps = maxSteps
+    }
 
     static let topLevelKeys = ["name", "summary", "source", "vars", "steps", "invariants"]
     /// What a step sends; a `concurrent` block of such steps is the one other kind of step.
@@ -249,6 +245,8 @@ private struct ScenarioReader {
     // MARK: Steps
 
     mutating func step(_ node: Node) throws(ScenarioError) -> Step {
+        stepsRead += 1
+        guard stepsRead <= maxSteps else { throw fail("more than \(maxSteps) steps (--max-steps)", node) }
         let entries = try mapping(node, "a step")
         let kinds = entries.filter { Self.allStepKinds.contains($0.key) }
         for entry in entries where !Self.allStepKinds.contains(entry.key) && !Self.stepModifiers.contains(entry.key) {
@@ -815,7 +813,7 @@ private struct ScenarioReader {
     // MARK: Node helpers
 
     func location(_ node: Node) -> SourceLocation {
-        SourceLocation(file: file, line: node.mark?.line ?? 1)
+        SourceLocation(file: file, line: max(node.mark?.line ?? 1, 1))
     }
 
     func fail(_ message: String, _ node: Node) -> ScenarioError {

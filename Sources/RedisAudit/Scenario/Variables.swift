@@ -5,10 +5,16 @@ import RESP
 public struct VariableBindings: Hashable, Sendable {
     /// Variable values by name.
     public var values: [String: String]
+    /// The largest text a template may render to with these values (`--max-argument-bytes`):
+    /// a value captured while the scenario runs is only known then. Not part of equality.
+    public var maxRenderedBytes = Int.max
 
     public init(_ values: [String: String] = [:]) {
         self.values = values
     }
+
+    public static func == (lhs: VariableBindings, rhs: VariableBindings) -> Bool { lhs.values == rhs.values }
+    public func hash(into hasher: inout Hasher) { hasher.combine(values) }
 
     public subscript(name: String) -> String? {
         get { values[name] }
@@ -32,7 +38,8 @@ public struct VariableBindings: Hashable, Sendable {
             }
             let name = String(setting[..<eq])
             guard Template.isVariableName(name) else {
-                throw ScenarioError("--var \(setting): '\(name)' is not a variable name (letters, digits and _, not starting with a digit)")
+                throw ScenarioError(
+                    "--var \(setting): '\(name)' is not a variable name (letters, digits and _, not starting with a digit)")
             }
             result[name] = String(setting[setting.index(after: eq)...])
         }
@@ -86,10 +93,13 @@ extension Template {
                         j += 1
                     }
                     guard j < scalars.count else {
-                        throw ScenarioError("unterminated variable reference '${\(name)' in \"\(raw)\" (write $${ for a literal ${)")
+                        throw ScenarioError(
+                            "unterminated variable reference '${\(name)' in \"\(raw)\" (write $${ for a literal ${)")
                     }
                     guard Template.isVariableName(name) else {
-                        throw ScenarioError("malformed variable reference '${\(name)}' in \"\(raw)\": expected ${name} with letters, digits and _")
+                        throw ScenarioError(
+                            "malformed variable reference '${\(name)}' in \"\(raw)\": expected ${name} with letters, digits and _"
+                        )
                     }
                     if !literal.isEmpty {
                         pieces.append(.literal(literal))
@@ -129,14 +139,21 @@ extension Template {
         if pieces.count == 1, case .literal(let text) = pieces[0] { return text }
         var out = ""
         for piece in pieces {
+            let text: String
             switch piece {
-            case .literal(let text): out += text
+            case .literal(let literal): text = literal
             case .variable(let name):
                 guard let value = bindings[name] else {
                     throw ScenarioError("undefined variable ${\(name)} in \"\(raw)\"")
                 }
-                out += value
+                text = value
             }
+            // Checked before appending: a value captured at run time is refused, not built.
+            guard text.utf8.count <= bindings.maxRenderedBytes - out.utf8.count else {
+                throw ScenarioError(
+                    "an argument expands to more than --max-argument-bytes (\(bindings.maxRenderedBytes)) with this run's values")
+            }
+            out += text
         }
         return out
     }
@@ -181,7 +198,10 @@ extension Scenario {
             throw ScenarioError(
                 "cannot set variable '\(unknown)': scenario '\(name)' does not define it (its variables: \(defined))")
         }
+        // Sizes first: a value past the limits is refused before it is built.
+        _ = try ScenarioBounds.variableSizes(self, overrides: overrides, limits: limits)
         var bindings = VariableBindings()
+        bindings.maxRenderedBytes = limits.maxArgumentBytes
         for variable in variables {
             if let value = overrides[variable.name] {
                 bindings[variable.name] = value
@@ -196,6 +216,22 @@ extension Scenario {
                 }
             case .random(let kind, let length):
                 bindings[variable.name] = RandomValue.make(kind, length: length, using: &generator)
+            }
+        }
+        try ScenarioBounds.checkSteps(self, bindings: bindings, limits: limits)
+        // Invariant bounds that are variables must be whole numbers with this run's values.
+        for invariant in invariants {
+            let bounds: [Bound?]
+            switch invariant.check {
+            case .value(_, let min, let max), .tally(_, let min, let max): bounds = [min, max]
+            default: bounds = []
+            }
+            for case let bound? in bounds {
+                do {
+                    _ = try bound.value(bindings)
+                } catch {
+                    throw ScenarioError(error.message, at: invariant.location)
+                }
             }
         }
         return bindings
@@ -215,7 +251,9 @@ public enum RandomValue {
 
     /// A value of the given kind: `length` lowercase hex digits, or a version 4 UUID
     /// (lowercase, 8-4-4-4-12; `length` is ignored).
-    public static func make(_ kind: VariableDefinition.RandomKind, length: Int, using generator: inout some RandomNumberGenerator) -> String {
+    public static func make(_ kind: VariableDefinition.RandomKind, length: Int, using generator: inout some RandomNumberGenerator)
+        -> String
+    {
         switch kind {
         case .hex:
             return hex(count: length, using: &generator)

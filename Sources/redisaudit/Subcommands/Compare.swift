@@ -79,7 +79,7 @@ struct Compare: AsyncParsableCommand {
         guard let b = try EndpointArguments.resolve(endpointB, role: "B", config: file) else {
             throw EndpointArguments.missing("compare needs endpoint B")
         }
-        let loaded = try ScenarioSelection.load(scenarios, config: file)
+        let loaded = try ScenarioSelection.load(scenarios, config: file, limits: config.limits(file))
         try VariableOverrides.check(try VariableOverrides.parse(variables), against: loaded)
         let overrides = try VariableOverrides.merged(variables, config: file)
         for scenario in loaded { try scenario.checkBindings(overrides: overrides) }
@@ -124,8 +124,8 @@ enum VariableOverrides {
 
 /// Resolving `--scenario NAME|FILE` arguments.
 enum ScenarioSelection {
-    static func load(_ references: [String]) throws -> [Scenario] {
+    static func load(_ references: [String], limits: InputLimits) throws -> [Scenario] {
         if references.isEmpty { return try BuiltinScenarios.all() }
-        return try references.map { try ScenarioLoader.resolve($0) }
+        return try references.map { try ScenarioLoader.resolve($0, limits: limits) }
     }
 }

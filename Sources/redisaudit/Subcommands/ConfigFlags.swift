@@ -8,17 +8,22 @@ struct ConfigFlags: ParsableArguments {
     @Option(help: "A config file (default: ./redisaudit.yaml when it exists); command-line flags override it.")
     var config: String?
 
+    @OptionGroup var limitFlags: InputLimitFlags
+
     /// The config file in force, nil when there is none; a bad file is a FILE:LINE usage error.
     func load() throws -> AuditConfig? {
         if let config {
             guard FileManager.default.fileExists(atPath: config) else {
                 throw UsageError(message: "--config \(config): no such file")
             }
-            return try AuditConfig.load(contentsOf: config)
+            return try AuditConfig.load(contentsOf: config, limits: limitFlags.limits())
         }
         guard FileManager.default.fileExists(atPath: AuditConfig.defaultFileName) else { return nil }
-        return try AuditConfig.load(contentsOf: AuditConfig.defaultFileName)
+        return try AuditConfig.load(contentsOf: AuditConfig.defaultFileName, limits: limitFlags.limits())
     }
+
+    /// The input limits in force: the flags, else the config file's `limits:`, else the defaults.
+    func limits(_ file: AuditConfig?) -> InputLimits { limitFlags.limits(file) }
 }
 
 extension EndpointArguments {
@@ -29,7 +34,10 @@ extension EndpointArguments {
         var names = ["REDISAUDIT_PASSWORD_\(role)", "REDISAUDIT_PASSWORD"]
         if let name = entry.passwordEnvironment {
             guard ProcessInfo.processInfo.environment[name] != nil else {
-                throw UsageError(message: "\(config?.file ?? "config"): endpoint \(role.lowercased()) takes its password from \(name), which is not set")
+                let place = entry.location?.description ?? config?.file ?? "config"
+                throw UsageError(
+                    message: "\(place): endpoint \(role.lowercased()) takes its password from \(name), which is not set"
+                )
             }
             names = [name]
         }
@@ -38,7 +46,8 @@ extension EndpointArguments {
 
     /// The usage error for an endpoint given neither on the command line nor in a config file.
     static func missing(_ what: String) -> UsageError {
-        UsageError(message: "\(what): give it on the command line or under endpoints: in \(AuditConfig.defaultFileName) (--config FILE)")
+        UsageError(
+            message: "\(what): give it on the command line or under endpoints: in \(AuditConfig.defaultFileName) (--config FILE)")
     }
 }
 
@@ -51,8 +60,8 @@ extension VariableOverrides {
 
 extension ScenarioSelection {
     /// The command line's scenarios, else the config file's, else every built-in one.
-    static func load(_ cli: [String], config: AuditConfig?) throws -> [Scenario] {
-        try load(cli.isEmpty ? (config?.scenarios ?? []) : cli)
+    static func load(_ cli: [String], config: AuditConfig?, limits: InputLimits) throws -> [Scenario] {
+        try load(cli.isEmpty ? (config?.scenarios ?? []) : cli, limits: limits)
     }
 }
 

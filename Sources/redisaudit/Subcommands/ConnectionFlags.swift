@@ -22,9 +22,20 @@ struct ConnectionFlags: ParsableArguments {
     @Flag(name: .customLong("tls-insecure"), help: "Do not verify the server certificate (only for testing).")
     var tlsInsecure = false
 
+    @Option(
+        help:
+            "Largest reply accepted, in bytes; a larger one closes its connection (default: \(ReplyLimits.defaultMaxReplyBytes), the server's own limit for a string)."
+    )
+    var maxReplyBytes: Int?
+
+    @Option(help: "Most received bytes a connection holds before parsing them (default: twice --max-reply-bytes).")
+    var maxBufferedBytes: Int?
+
     func validate() throws {
         try NumberOption.check(connectTimeout, "--connect-timeout", in: 0.001...600, unit: " seconds")
         try NumberOption.check(commandTimeout, "--command-timeout", in: 0.001...3600, unit: " seconds")
+        if let maxReplyBytes, maxReplyBytes < 1 { throw ValidationError("--max-reply-bytes must be at least 1") }
+        if let maxBufferedBytes, maxBufferedBytes < 1 { throw ValidationError("--max-buffered-bytes must be at least 1") }
     }
 
     /// The deadlines and TLS settings: the flags, else the config file's, else the defaults.
@@ -34,7 +45,10 @@ struct ConnectionFlags: ParsableArguments {
         return ConnectionOptions(
             connectTimeout: .milliseconds(Int64(connect * 1000)),
             commandTimeout: .milliseconds(Int64(command * 1000)),
-            tls: TLSOptions(caFile: tlsCA, serverName: tlsServerName, insecure: tlsInsecure))
+            tls: TLSOptions(caFile: tlsCA, serverName: tlsServerName, insecure: tlsInsecure),
+            replyLimits: ReplyLimits(
+                maxReplyBytes: maxReplyBytes ?? config?.limits["max-reply-bytes"] ?? ReplyLimits.defaultMaxReplyBytes,
+                maxBufferedBytes: maxBufferedBytes ?? config?.limits["max-buffered-bytes"]))
     }
 }
 

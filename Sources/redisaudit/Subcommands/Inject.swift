@@ -108,7 +108,7 @@ struct Inject: AsyncParsableCommand {
         }
         let b = try EndpointArguments.resolve(endpointB, role: "B", config: file)
         guard restartCommandB == nil || b != nil else { throw UsageError(message: "--restart-command-b needs a second endpoint") }
-        let loaded = try ScenarioSelection.load(scenarios, config: file)
+        let loaded = try ScenarioSelection.load(scenarios, config: file, limits: config.limits(file))
         try VariableOverrides.check(try VariableOverrides.parse(variables), against: loaded)
         let overrides = try VariableOverrides.merged(variables, config: file)
         for scenario in loaded { try scenario.checkBindings(overrides: overrides) }

@@ -6,7 +6,10 @@ import RedisAudit
 struct Proxy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a RESP-aware TCP proxy in front of one Redis server, injecting faults into chosen commands.",
-        discussion: FaultRule.syntax + "\n\nRuns until Ctrl-C or SIGTERM, then prints how many times each rule fired."
+        discussion: FaultRule.syntax
+            + "\n\nRuns until Ctrl-C or SIGTERM, then prints how many times each rule fired."
+            + "\n\n--command-timeout applies only when given: a command the upstream does not answer within it gets an error reply"
+            + " and its client's session closes; without it, blocking commands wait as long as they need."
     )
 
     @Option(help: "Address to listen on, HOST:PORT (loopback by default).")
@@ -57,7 +60,9 @@ struct Proxy: AsyncParsableCommand {
             proxy = try await FaultProxy.start(
                 FaultProxyConfiguration(
                     listenHost: host, listenPort: port, upstream: endpoint, options: connection.options(), rules: rules,
-                    eventLoops: eventLoops))
+                    eventLoops: eventLoops,
+                    // Only when given: blocking commands and subscriptions wait as long as they need.
+                    commandTimeout: connection.commandTimeout.map { .nanoseconds(Int64($0 * 1e9)) }))
         } catch let error as ProxyError {
             throw UsageError(message: error.description)
         }

@@ -46,6 +46,8 @@ struct Scenarios: AsyncParsableCommand {
         @Argument(help: "Scenario files.")
         var files: [String]
 
+        @OptionGroup var limits: InputLimitFlags
+
         func validate() throws {
             guard !files.isEmpty else { throw ValidationError("give at least one scenario file") }
         }
@@ -54,7 +56,7 @@ struct Scenarios: AsyncParsableCommand {
             var failed = false
             for file in files {
                 do {
-                    let scenario = try ScenarioLoader.load(contentsOf: file)
+                    let scenario = try ScenarioLoader.load(contentsOf: file, limits: limits.limits())
                     print(
                         "\(file): ok (\(scenario.name): \(scenario.steps.count) steps, \(scenario.invariants.count) invariants)")
                     let unlisted = CommandCatalog.unlisted(in: [scenario])

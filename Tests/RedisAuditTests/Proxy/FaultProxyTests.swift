@@ -37,7 +37,7 @@ private struct ProxiedServer {
 
 /// Sends raw bytes to a port (then half-closes, if asked) and returns everything received
 /// until the peer closes.
-private func exchangeUntilClosed(port: Int, sending bytes: String, halfClose: Bool = false) async throws -> String {
+func exchangeUntilClosed(port: Int, sending bytes: String, halfClose: Bool = false) async throws -> String {
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .connect(host: "127.0.0.1", port: port) { channel in
             channel.eventLoop.makeCompletedFuture {
