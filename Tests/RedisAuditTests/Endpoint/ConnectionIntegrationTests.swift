@@ -102,10 +102,10 @@ struct ConnectionIntegrationTests {
         let connection = try await RedisConnection.connect(
             to: server.endpoint, options: ConnectionOptions(connectTimeout: .seconds(2), commandTimeout: .seconds(60)))
         #expect(await connection.send([RESPCommand("PING")], timeout: .seconds(60)) == [.reply(.simpleString("PONG"))])
-        let start = ContinuousClock.now
+        // Had the short deadline not fired, the server's reply (after 2 s) would be the outcome:
+        // the timeout outcome is the proof, whatever the machine's load did to the clock.
         let outcomes = await connection.send([RESPCommand("DEBUG", "SLEEP", "2")], timeout: .milliseconds(200))
         #expect(outcomes == [.failed(.timeout(milliseconds: 200))])
-        #expect(ContinuousClock.now - start < .milliseconds(1500))
         // Replies answered within their deadlines leave nothing behind to fire later.
         let again = try await server.connect()
         for _ in 0..<3 {
