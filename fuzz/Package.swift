@@ -14,10 +14,14 @@ let package = Package(
     dependencies: [
         .package(name: "redisaudit", path: "..")
     ],
-    targets: targets.map {
-        .executableTarget(
-            name: $0,
-            dependencies: [.product(name: "FuzzTargets", package: "redisaudit")]
-        )
-    }
+    targets: [
+        // Declares LLVMFuzzerRunDriver.
+        .target(name: "CLibFuzzer")
+    ]
+        + targets.map {
+            .executableTarget(
+                name: $0,
+                dependencies: ["CLibFuzzer", .product(name: "FuzzTargets", package: "redisaudit")]
+            )
+        }
 )

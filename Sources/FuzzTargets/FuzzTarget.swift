@@ -23,7 +23,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// `FaultRule.parse` on each line and `FaultPlan.parse` on the whole input.
     case faultRule = "fault-rule"
     // A MONITOR-line parser gets its case here (`monitor-line`), a `run` branch, a
-    // `fuzz/Sources/FuzzMonitorLine/main.swift` executable and a `fuzz/corpus/monitor-line/`.
+    // `fuzz/Sources/FuzzMonitorLine/FuzzMonitorLine.swift` executable and a `fuzz/corpus/monitor-line/`.
 
     /// The libFuzzer executable in `fuzz/Sources/` that runs this target.
     public var executableName: String {

@@ -38,8 +38,8 @@ import Testing
         for target in FuzzTarget.allCases {
             let name = target.executableName
             #expect(manifest.contains("\"\(name)\""), "fuzz/Package.swift lacks \(name)")
-            let main = try String(contentsOf: sources.appendingPathComponent("\(name)/main.swift"), encoding: .utf8)
-            #expect(main.contains("FuzzTarget.\(target)."), "\(name)/main.swift runs another target")
+            let main = try String(contentsOf: sources.appendingPathComponent("\(name)/\(name).swift"), encoding: .utf8)
+            #expect(main.contains("FuzzTarget.\(target)."), "\(name).swift runs another target")
         }
     }
 

@@ -1,8 +1,0 @@
-import FuzzTargets
-
-/// libFuzzer's entry point: one input for `FuzzTarget.frameScanner`.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzTestOneInput(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
-    FuzzTarget.frameScanner.run(UnsafeRawBufferPointer(start: start, count: count))
-    return 0
-}
