@@ -23,7 +23,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// `FaultRule.parse` on each line and `FaultPlan.parse` on the whole input.
     case faultRule = "fault-rule"
     // A MONITOR-line parser gets its case here (`monitor-line`), a `run` branch, a
-    // `fuzz/Sources/FuzzMonitorLine/FuzzMonitorLine.swift` executable and a `fuzz/corpus/monitor-line/`.
+    // `fuzz/Sources/FuzzMonitorLine/FuzzMonitorLine.swift` executable listed in fuzz/Package.swift,
+    // a row in fuzz/run.sh and seeds in `fuzz/corpus/monitor-line/` (see fuzz/README.md).
 
     /// The libFuzzer executable in `fuzz/Sources/` that runs this target.
     public var executableName: String {
