@@ -134,10 +134,11 @@ uninstall:
 	  $(DESTDIR)$(FISH_COMPLETIONS)/redisaudit.fish $(DESTDIR)$(MAN1)/redisaudit.1
 
 format:
-	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift fuzz/Package.swift fuzz/Sources
 
+# Any formatting warning fails (CI runs it first).
 lint:
-	$(SWIFT) format lint --recursive Sources Tests Package.swift
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift fuzz/Package.swift fuzz/Sources
 
 clean:
 	rm -rf .build fuzz/.build report.md report.json inject-report.md inject-report.json keyspace.md keyspace.json .demo

@@ -29,7 +29,8 @@ private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
         buffer.writeString("XX")
         try RESPCommandEncoding.encode(RESPCommand("GET", "k"), into: &buffer)
         try RESPCommandEncoding.encode(RESPCommand("DEL", "k"), into: &buffer)
-        #expect(buffer.readString(length: buffer.readableBytes) == "XX*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n")
+        #expect(
+            buffer.readString(length: buffer.readableBytes) == "XX*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n")
     }
 
     @Test func refusesAnEmptyCommand() {
@@ -104,9 +105,11 @@ private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
         ]
         for _ in 0..<200 {
             let count = Int.random(in: 1...12, using: &generator)
-            commands.append(RESPCommand(arguments: (0..<count).map { _ in
-                (0..<Int.random(in: 0...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            }))
+            commands.append(
+                RESPCommand(
+                    arguments: (0..<count).map { _ in
+                        (0..<Int.random(in: 0...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                    }))
         }
         for command in commands {
             #expect(try Self.swiftBytes(command) == RESPCommandEncoding.encode(command))
@@ -125,7 +128,8 @@ private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
     ])
     func headAndLastArgumentEqualTheWholeCommand(head: [String], last: String) throws {
         var buffer = ByteBufferAllocator().buffer(capacity: 0)
-        RESPCommandEncoding.write(head: RESPCommandEncoding.head(head.map { Array($0.utf8) }), last: Array(last.utf8), into: &buffer)
+        RESPCommandEncoding.write(
+            head: RESPCommandEncoding.head(head.map { Array($0.utf8) }), last: Array(last.utf8), into: &buffer)
         #expect(Array(buffer.readableBytesView) == (try RESPCommandEncoding.encode(RESPCommand(strings: head + [last]))))
     }
 }

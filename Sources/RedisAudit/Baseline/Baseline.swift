@@ -46,7 +46,9 @@ public struct Baseline: Sendable, Hashable {
             switch key {
             case "version":
                 guard value.int == formatVersion else {
-                    throw document.error("this baseline is version \(value.scalar?.string ?? "?"); this redisaudit reads version \(formatVersion)", at: value)
+                    throw document.error(
+                        "this baseline is version \(value.scalar?.string ?? "?"); this redisaudit reads version \(formatVersion)",
+                        at: value)
                 }
             default:
                 if value.null != nil { continue }
@@ -157,7 +159,8 @@ public struct BaselineEntry: Sendable, Hashable {
             case "command":
                 let text = try document.string(value, "command")
                 guard BaselineEntry.commands.contains(text) else {
-                    throw document.error("command must be one of \(BaselineEntry.commands.joined(separator: ", ")), got '\(text)'", at: value)
+                    throw document.error(
+                        "command must be one of \(BaselineEntry.commands.joined(separator: ", ")), got '\(text)'", at: value)
                 }
                 command = text
             case "title": title = try document.string(value, "title")

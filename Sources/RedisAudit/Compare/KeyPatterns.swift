@@ -7,7 +7,9 @@ enum KeyPatterns {
         var result = key
         // Longest values first, so `user1234` is not half-replaced by `user1`; very short
         // values (a TTL digit, a flag) would match by accident and are left alone.
-        for (name, value) in bindings.filter({ $0.value.count >= 3 }).sorted(by: { ($0.value.count, $0.key) > ($1.value.count, $1.key) }) {
+        for (name, value) in bindings.filter({ $0.value.count >= 3 }).sorted(by: {
+            ($0.value.count, $0.key) > ($1.value.count, $1.key)
+        }) {
             result = result.replacingOccurrences(of: value, with: "${\(name)}")
         }
         return result

@@ -10,13 +10,16 @@ enum Transcript {
 
     static func argument(_ bytes: [UInt8]) -> String {
         var text = String(decoding: bytes, as: UTF8.self)
-        let needsQuotes = text.isEmpty || text.contains { $0 == " " || $0 == "\"" || $0 == "\n" || $0 == "\t" }
+        let needsQuotes =
+            text.isEmpty || text.contains { $0 == " " || $0 == "\"" || $0 == "\n" || $0 == "\t" }
             || String(decoding: bytes, as: UTF8.self).utf8.count != bytes.count
         if text.count > 60 {
             text = String(text.prefix(57)) + "..."
         }
         if needsQuotes {
-            text = "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            text =
+                "\""
+                + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                 .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t") + "\""
         }
         return text

@@ -35,7 +35,8 @@ enum ExpectationCheck {
             guard let elements = reply.arrayElements else { return "expected an array, got \(reply.redisCLIDescription)" }
             let got = Set(elements.compactMap(\.text))
             if got != wanted || elements.count != wanted.count {
-                return "expected the set {\(wanted.sorted().joined(separator: ", "))}, got {\(got.sorted().joined(separator: ", "))}"
+                return
+                    "expected the set {\(wanted.sorted().joined(separator: ", "))}, got {\(got.sorted().joined(separator: ", "))}"
             }
         }
         if let array = expectation.array {

@@ -8,7 +8,8 @@ enum InvariantCheck {
     ) async throws -> [InvariantResult] {
         var results: [InvariantResult] = []
         for invariant in invariants {
-            results.append(try await evaluate(invariant, bindings: bindings, tallies: tallies, namespace: namespace, session: &session))
+            results.append(
+                try await evaluate(invariant, bindings: bindings, tallies: tallies, namespace: namespace, session: &session))
         }
         return results
     }
@@ -22,12 +23,16 @@ enum InvariantCheck {
 
     /// ` (max 50)`: the bounds as this run's numbers, for observations.
     private static func boundsText(_ min: Bound?, _ max: Bound?, _ bindings: VariableBindings) -> String {
-        let parts = [min.map { "min \((try? $0.value(bindings)).map(String.init) ?? $0.description)" },
-                     max.map { "max \((try? $0.value(bindings)).map(String.init) ?? $0.description)" }].compactMap { $0 }
+        let parts = [
+            min.map { "min \((try? $0.value(bindings)).map(String.init) ?? $0.description)" },
+            max.map { "max \((try? $0.value(bindings)).map(String.init) ?? $0.description)" },
+        ].compactMap { $0 }
         return parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))"
     }
 
-    private static func key(_ template: Template, _ bindings: VariableBindings, _ namespace: Namespace) throws -> (wire: [UInt8], shown: String) {
+    private static func key(_ template: Template, _ bindings: VariableBindings, _ namespace: Namespace) throws -> (
+        wire: [UInt8], shown: String
+    ) {
         let shown = try template.render(bindings)
         return (namespace.namespaced(Array(shown.utf8)), shown)
     }
@@ -49,7 +54,9 @@ enum InvariantCheck {
             switch reply {
             case .null?: return (0, "")
             case let value?:
-                guard let n = value.integerValue else { return (nil, "\(k.shown) does not hold an integer: \(value.redisCLIDescription)") }
+                guard let n = value.integerValue else {
+                    return (nil, "\(k.shown) does not hold an integer: \(value.redisCLIDescription)")
+                }
                 return (n, "")
             case nil: return (nil, "GET \(k.shown) got no reply")
             }
@@ -93,13 +100,16 @@ enum InvariantCheck {
             if missing.isEmpty {
                 return result(true, "all \(members.count) members of \(set.shown) have their key")
             }
-            return result(false, "\(missing.count) of \(members.count) members of \(set.shown) have no key: \(missing.joined(separator: ", "))")
+            return result(
+                false,
+                "\(missing.count) of \(members.count) members of \(set.shown) have no key: \(missing.joined(separator: ", "))")
         case .value(let t, let min, let max):
             let k = try key(t, bindings, namespace)
             let read = try await integer(at: k)
             guard let number = read.value else { return result(false, read.problem) }
             return result(
-                try within(number, min, max, bindings), "\(k.shown) = \(number)\(boundsText(min, max, bindings))", measured: number)
+                try within(number, min, max, bindings), "\(k.shown) = \(number)\(boundsText(min, max, bindings))",
+                measured: number)
         case .tally(let name, let min, let max):
             let n = Int64(tallies[name] ?? 0)
             return result(try within(n, min, max, bindings), "\(n) clients \(name)\(boundsText(min, max, bindings))", measured: n)
@@ -113,7 +123,8 @@ enum InvariantCheck {
                 return result(false, "SCARD \(set.shown) failed: \(card?.redisCLIDescription ?? "no reply")")
             }
             return result(
-                number == members, "\(counter.shown) = \(number), \(set.shown) has \(members) members", measured: number - members)
+                number == members, "\(counter.shown) = \(number), \(set.shown) has \(members) members", measured: number - members
+            )
         }
     }
 }

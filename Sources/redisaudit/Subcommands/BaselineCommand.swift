@@ -68,7 +68,9 @@ struct BaselineCommand: ParsableCommand {
                     let step = try BaselineCheck.baseline(
                         accepting: report, reason: reason?.trimmingCharacters(in: .whitespacesAndNewlines),
                         expires: expires.flatMap { CalendarDate.parse($0) }, existing: baseline)
-                    written = (step.baseline, written.kept + step.kept, written.added + step.added, written.dropped + step.dropped)
+                    written = (
+                        step.baseline, written.kept + step.kept, written.added + step.added, written.dropped + step.dropped
+                    )
                     baseline = step.baseline
                 } catch {
                     throw UsageError(message: error.description)
@@ -81,7 +83,8 @@ struct BaselineCommand: ParsableCommand {
             }
             var line = "\(output): \(written.added) accepted, \(written.kept) kept from the existing file"
             if !written.dropped.isEmpty {
-                line += ", \(written.dropped.count) dropped (no longer in the report: "
+                line +=
+                    ", \(written.dropped.count) dropped (no longer in the report: "
                     + written.dropped.map(\.id).joined(separator: ", ") + ")"
             }
             print(line)
@@ -94,7 +97,8 @@ struct BaselineCommand: ParsableCommand {
             do {
                 return try JSONDecoder().decode(AuditReport.self, from: data)
             } catch {
-                throw UsageError(message: "\(path) is not a redisaudit JSON report (write one with --json-output or --format json)")
+                throw UsageError(
+                    message: "\(path) is not a redisaudit JSON report (write one with --json-output or --format json)")
             }
         }
     }

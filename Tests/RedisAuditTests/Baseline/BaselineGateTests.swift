@@ -30,8 +30,11 @@ struct BaselineGateTests {
         func gate(_ extra: [String] = []) async throws -> (Fixtures.Run, AuditReport) {
             let json = "\(dir)/report-\(UUID().uuidString).json"
             let run = try await Fixtures.run(
-                ["compare", a.url, b.url, "--scenario", "login", "--fail-on", "medium", "--quiet", "--output", "\(dir)/report.md",
-                 "--json-output", json] + extra)
+                [
+                    "compare", a.url, b.url, "--scenario", "login", "--fail-on", "medium", "--quiet", "--output",
+                    "\(dir)/report.md",
+                    "--json-output", json,
+                ] + extra)
             return (run, try Self.report(json))
         }
 
@@ -57,7 +60,8 @@ struct BaselineGateTests {
         let (accepted, acceptedReport) = try await gate(["--baseline", baseline])
         #expect(accepted.status == 0, "\(accepted.stderr)")
         #expect(acceptedReport.findings.map(\.id).sorted() == firstReport.findings.map(\.id).sorted())
-        #expect(acceptedReport.findings.first { $0.id == persistence.id }?.acceptance?.reason == "staging runs with persistence off")
+        #expect(
+            acceptedReport.findings.first { $0.id == persistence.id }?.acceptance?.reason == "staging runs with persistence off")
         #expect(acceptedReport.baseline?.new == 0)
         let markdown = try String(contentsOfFile: "\(dir)/report.md", encoding: .utf8)
         #expect(markdown.contains("Persistence differs: A saves to disk, B does not (accepted)"))
@@ -70,7 +74,9 @@ struct BaselineGateTests {
         #expect(counted.count == newReport.summary.failing)
         #expect(counted.map(\.title).contains { $0.hasPrefix("maxmemory-policy differs") }, "\(counted.map(\.title))")
         #expect(!counted.contains { $0.id == persistence.id })
-        #expect(newReport.baseline?.new == counted.count + newReport.findings.filter { $0.acceptance == nil && $0.severity < .medium }.count)
+        #expect(
+            newReport.baseline?.new == counted.count
+                + newReport.findings.filter { $0.acceptance == nil && $0.severity < .medium }.count)
         _ = try await b.command("CONFIG", "SET", "maxmemory-policy", "noeviction")
 
         // The accepted difference goes away: its entry is reported resolved.
@@ -107,17 +113,23 @@ struct BaselineGateTests {
         await connection.close()
         let dir = try Self.directory()
         let json = "\(dir)/keyspace.json"
-        let first = try await Fixtures.run(["keyspace", server.url, "--fail-on", "medium", "--quiet", "--json-output", json, "-o", "/dev/null"])
+        let first = try await Fixtures.run([
+            "keyspace", server.url, "--fail-on", "medium", "--quiet", "--json-output", json, "-o", "/dev/null",
+        ])
         #expect(first.status == 1, "\(first.stderr)")
         let baseline = "\(dir)/baseline.yaml"
         try Baseline(entries: [
-            BaselineEntry(id: "RA-0123456789", command: "compare", title: nil, category: nil, endpoints: [], scenario: nil, step: nil,
-                          reason: "a compare entry", expires: nil)
+            BaselineEntry(
+                id: "RA-0123456789", command: "compare", title: nil, category: nil, endpoints: [], scenario: nil, step: nil,
+                reason: "a compare entry", expires: nil)
         ]).render().write(toFile: baseline, atomically: true, encoding: .utf8)
         let write = try await Fixtures.run(["baseline", "write", "--from", json, "--output", baseline, "--reason", "legacy keys"])
         #expect(write.status == 0, "\(write.stderr)")
         let second = try await Fixtures.run(
-            ["keyspace", server.url, "--fail-on", "medium", "--quiet", "--baseline", baseline, "--json-output", json, "-o", "/dev/null"])
+            [
+                "keyspace", server.url, "--fail-on", "medium", "--quiet", "--baseline", baseline, "--json-output", json, "-o",
+                "/dev/null",
+            ])
         #expect(second.status == 0, "\(second.stderr)")
         let report = try Self.report(json)
         #expect(report.findings.allSatisfy { $0.acceptance?.status == .accepted })
@@ -143,8 +155,9 @@ struct BaselineGateTests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("3 accepted"), "\(run.stdout)")
         let baseline = try Baseline.load(contentsOf: "\(dir)/bl.yaml")
-        #expect(Set(baseline.entries.map { "\($0.command ?? "")/\($0.id)" })
-            == Set(reports.flatMap { r in r.findings.map { "\(r.command)/\($0.id)" } }))
+        #expect(
+            Set(baseline.entries.map { "\($0.command ?? "")/\($0.id)" })
+                == Set(reports.flatMap { r in r.findings.map { "\(r.command)/\($0.id)" } }))
         let none = try await Fixtures.run(["baseline", "write", "--output", "\(dir)/bl.yaml", "--reason", "x"])
         #expect(none.status == 2)
         #expect(none.stderr.contains("--from"))
@@ -156,7 +169,8 @@ struct BaselineGateTests {
         let a = try await TestServer.start(.redis62)
         let b = try await TestServer.start(.redis70)
         defer { a.stop(); b.stop() }
-        let path = try Fixtures.scenarioFile("""
+        let path = try Fixtures.scenarioFile(
+            """
             name: random-session
             summary: A session under a random token, its TTL set only when it has none (Redis 7).
             vars:

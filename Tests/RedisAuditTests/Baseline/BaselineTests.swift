@@ -5,16 +5,22 @@ import Testing
 /// The baseline file: parsing with FILE:LINE errors, writing it back, and holding a report against it.
 @Suite("baselines of accepted findings")
 struct BaselineTests {
-    static func finding(_ identity: String, _ severity: Severity, endpoints: [String] = ["A", "B"], scenario: String? = "login") -> Finding {
+    static func finding(_ identity: String, _ severity: Severity, endpoints: [String] = ["A", "B"], scenario: String? = "login")
+        -> Finding
+    {
         Finding(
             identity: identity, severity: severity, category: .replyMismatch, title: "title of \(identity)", endpoints: endpoints,
             scenario: scenario, step: "step 1 (command): GET", why: "why", fix: "fix")
     }
 
-    static func report(_ findings: [Finding], command: String = "compare", failOn: FailThreshold = .severity(.medium)) -> AuditReport {
+    static func report(_ findings: [Finding], command: String = "compare", failOn: FailThreshold = .severity(.medium))
+        -> AuditReport
+    {
         AuditReport(
             tool: ToolInfo(), command: command,
-            summary: ReportSummary(findings: findings, failOn: failOn, endpoints: [], scenarios: ["login"], startedAt: "2026-12-01T00:00:00Z", durationSeconds: 0),
+            summary: ReportSummary(
+                findings: findings, failOn: failOn, endpoints: [], scenarios: ["login"], startedAt: "2026-12-01T00:00:00Z",
+                durationSeconds: 0),
             findings: findings, profiles: [])
     }
 
@@ -22,7 +28,8 @@ struct BaselineTests {
         let a = Self.finding("a", .high)
         let b = Self.finding("b|with \"quotes\": and # hash", .medium, endpoints: ["B"], scenario: nil)
         let written = try BaselineCheck.baseline(
-            accepting: Self.report([a, b]), reason: "staging: persistence off", expires: CalendarDate.parse("2027-03-31"), existing: nil)
+            accepting: Self.report([a, b]), reason: "staging: persistence off", expires: CalendarDate.parse("2027-03-31"),
+            existing: nil)
         #expect(written.added == 2)
         let text = written.baseline.render()
         let read = try Baseline.parse(yaml: text, file: "bl.yaml")
@@ -40,20 +47,24 @@ struct BaselineTests {
         }
         let first = try BaselineCheck.baseline(accepting: Self.report([a]), reason: "edited by hand", expires: nil, existing: nil)
         // Rewriting from a later report keeps the edited reason, adds the new finding, drops what is gone.
-        let second = try BaselineCheck.baseline(accepting: Self.report([b, a]), reason: "new", expires: nil, existing: first.baseline)
+        let second = try BaselineCheck.baseline(
+            accepting: Self.report([b, a]), reason: "new", expires: nil, existing: first.baseline)
         #expect(second.kept == 1 && second.added == 1)
         #expect(second.baseline.entries.first { $0.id == a.id }?.reason == "edited by hand")
         let third = try BaselineCheck.baseline(accepting: Self.report([b]), reason: nil, expires: nil, existing: second.baseline)
         #expect(third.dropped.map(\.id) == [a.id])
         #expect(third.baseline.entries.map(\.id) == [b.id])
         // Entries of another subcommand are kept as they are.
-        let inject = try BaselineCheck.baseline(accepting: Self.report([a], command: "inject"), reason: "x", expires: nil, existing: third.baseline)
+        let inject = try BaselineCheck.baseline(
+            accepting: Self.report([a], command: "inject"), reason: "x", expires: nil, existing: third.baseline)
         #expect(Set(inject.baseline.entries.map { "\($0.command ?? "")/\($0.id)" }) == ["compare/\(b.id)", "inject/\(a.id)"])
     }
 
     @Test func acceptedFindingsStayInTheReportButDoNotFailIt() throws {
         let accepted = Self.finding("accepted", .high), new = Self.finding("new", .medium), gone = Self.finding("gone", .high)
-        let baseline = try BaselineCheck.baseline(accepting: Self.report([accepted, gone]), reason: "known", expires: nil, existing: nil).baseline
+        let baseline = try BaselineCheck.baseline(
+            accepting: Self.report([accepted, gone]), reason: "known", expires: nil, existing: nil
+        ).baseline
         let report = BaselineCheck.apply(baseline, file: "bl.yaml", to: Self.report([accepted, new]))
         #expect(report.findings.map(\.id) == [new.id, accepted.id], "what counts comes first")
         #expect(report.findings[1].acceptance == Acceptance(status: .accepted, reason: "known"))
@@ -75,7 +86,8 @@ struct BaselineTests {
     @Test func anExpiredAcceptanceCountsAgainAndTheLastDayStillHolds() throws {
         let f = Self.finding("f", .high)
         let baseline = try BaselineCheck.baseline(
-            accepting: Self.report([f]), reason: "until March", expires: CalendarDate.parse("2027-03-31"), existing: nil).baseline
+            accepting: Self.report([f]), reason: "until March", expires: CalendarDate.parse("2027-03-31"), existing: nil
+        ).baseline
         let lastDay = try #require(CalendarDate.parse("2027-03-31")).addingTimeInterval(23 * 3600)
         #expect(BaselineCheck.apply(baseline, file: "b", to: Self.report([f]), today: lastDay).summary.verdict == "pass")
         let after = try #require(CalendarDate.parse("2027-04-01"))
@@ -88,7 +100,8 @@ struct BaselineTests {
 
     @Test func aFindingOnAnEndpointTheEntryDoesNotNameIsNew() throws {
         let onB = Self.finding("x", .high, endpoints: ["B"])
-        let baseline = try BaselineCheck.baseline(accepting: Self.report([onB]), reason: "B only", expires: nil, existing: nil).baseline
+        let baseline = try BaselineCheck.baseline(accepting: Self.report([onB]), reason: "B only", expires: nil, existing: nil)
+            .baseline
         let both = Self.finding("x", .high, endpoints: ["A", "B"])
         let report = BaselineCheck.apply(baseline, file: "b", to: Self.report([both]))
         #expect(report.findings[0].acceptance == nil)
@@ -111,7 +124,10 @@ struct BaselineTests {
         ("version: 1\naccepted:\n  - id: RA-0123456789\n    reason: ok\n    expires: 2027-02-30\n", 5, "YYYY-MM-DD"),
         ("version: 1\naccepted:\n  - id: 1234\n    reason: ok\n", 3, "not a finding id"),
         ("version: 2\naccepted: []\n", 1, "version 2"),
-        ("accepted:\n  - id: RA-0123456789\n    reason: a\n  - id: RA-0123456789\n    reason: b\n", 4, "already accepted at line 2"),
+        (
+            "accepted:\n  - id: RA-0123456789\n    reason: a\n  - id: RA-0123456789\n    reason: b\n", 4,
+            "already accepted at line 2"
+        ),
         ("version: 1\naccepted:\n  - id: RA-0123456789\n    reason: ok\n    endpoints: [A, C]\n", 5, "A or B"),
         ("version: 1\nacepted: []\n", 2, "unknown key 'acepted'"),
         ("version: 1\naccepted:\n  - id: RA-0123456789\n    reason: ok: not ok\n    expires: 2027-01-01\n", 4, "invalid YAML"),

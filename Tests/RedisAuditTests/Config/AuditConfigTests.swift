@@ -42,13 +42,20 @@ struct AuditConfigTests {
 
     @Test func everyKeyIsRead() throws {
         let config = try AuditConfig.parse(yaml: Self.full, file: "redisaudit.yaml", directory: "/srv/app")
-        #expect(config.endpointA == AuditConfig.EndpointEntry(url: "redis://127.0.0.1:6379/0", passwordEnvironment: "CURRENT_REDIS_PASSWORD"))
-        #expect(config.endpointB == AuditConfig.EndpointEntry(url: "rediss://default@cache.example.com:6380", passwordEnvironment: nil))
+        #expect(
+            config.endpointA
+                == AuditConfig.EndpointEntry(url: "redis://127.0.0.1:6379/0", passwordEnvironment: "CURRENT_REDIS_PASSWORD"))
+        #expect(
+            config.endpointB
+                == AuditConfig.EndpointEntry(url: "rediss://default@cache.example.com:6380", passwordEnvironment: nil))
         #expect(config.scenarios == ["login", "/srv/app/scenarios/checkout.yaml"])
         #expect(config.variables == ["clients=100", "capacity=50"])
         #expect(config.failOn == "medium")
         #expect(config.baseline == "/srv/app/.redisaudit-baseline.yaml")
-        #expect(config.outputs == AuditConfig.Outputs(markdown: "/srv/app/out/report.md", json: "/tmp/report.json", junit: "/srv/app/out/report.xml"))
+        #expect(
+            config.outputs
+                == AuditConfig.Outputs(
+                    markdown: "/srv/app/out/report.md", json: "/tmp/report.json", junit: "/srv/app/out/report.xml"))
         #expect(config.connectTimeout == 2 && config.commandTimeout == 0.5)
         #expect(config.compare == AuditConfig.CompareSettings(ttlTolerance: 3, trials: 10))
         #expect(config.inject.faults == ["kill-after:EXPIRE", "drop:DEL:reply=-ERR lost"])
@@ -79,7 +86,10 @@ struct AuditConfigTests {
         ("fail-on: high\nfail_on: low\n", 2, "unknown key 'fail_on'"),
         ("endpoints:\n  a: redis://127.0.0.1\n  c: redis://127.0.0.1\n", 3, "unknown key 'c'"),
         ("endpoints:\n  a:\n    url: redis://user:hunter2@127.0.0.1\n", 3, "never write it in the file"),
-        ("endpoints:\n  b: { url: \"redis://127.0.0.1/x?password=hunter2\" }\n", 2, "the path after the host must be a database number"),
+        (
+            "endpoints:\n  b: { url: \"redis://127.0.0.1/x?password=hunter2\" }\n", 2,
+            "the path after the host must be a database number"
+        ),
         ("endpoints:\n  a: { url: \"redis://127.0.0.1/?password=hunter2\" }\n", 2, "never write it in the file"),
         ("endpoints:\n  a: { url: http://127.0.0.1 }\n", 2, "expected redis://"),
         ("endpoints:\n  a: { password-env: PW }\n", 2, "needs a url"),

@@ -4,8 +4,9 @@ import Testing
 @Suite("Findings and ranking")
 struct FindingTests {
     private func finding(_ identity: String, _ severity: Severity, occurrences: Int = 1, scenario: String? = "login") -> Finding {
-        Finding(identity: identity, severity: severity, category: .replyMismatch, title: identity,
-                endpoints: ["A", "B"], scenario: scenario, why: "w", fix: "f", occurrences: occurrences)
+        Finding(
+            identity: identity, severity: severity, category: .replyMismatch, title: identity,
+            endpoints: ["A", "B"], scenario: scenario, why: "w", fix: "f", occurrences: occurrences)
     }
 
     @Test func idsAreStableAndDependOnIdentityOnly() {
@@ -38,13 +39,15 @@ struct FindingTests {
 
     @Test func summaryCountsEverySeverity() {
         let findings = [finding("a", .high), finding("b", .info), finding("c", .info)]
-        let summary = ReportSummary(findings: findings, failOn: .severity(.high), endpoints: [], scenarios: [],
-                                    startedAt: "t", durationSeconds: 0)
+        let summary = ReportSummary(
+            findings: findings, failOn: .severity(.high), endpoints: [], scenarios: [],
+            startedAt: "t", durationSeconds: 0)
         #expect(summary.verdict == "fail")
         #expect(summary.failing == 1)
         #expect(summary.counts == ["critical": 0, "high": 1, "medium": 0, "low": 0, "info": 2])
-        let passing = ReportSummary(findings: findings, failOn: .severity(.critical), endpoints: [], scenarios: [],
-                                    startedAt: "t", durationSeconds: 0)
+        let passing = ReportSummary(
+            findings: findings, failOn: .severity(.critical), endpoints: [], scenarios: [],
+            startedAt: "t", durationSeconds: 0)
         #expect(passing.verdict == "pass")
     }
 }

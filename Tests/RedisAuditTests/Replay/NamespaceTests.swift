@@ -159,7 +159,10 @@ import Testing
     }
 
     @Test func keylessCommandsPassThrough() throws {
-        for command in [["PING"], ["ECHO", "hi"], ["TIME"], ["MULTI"], ["EXEC"], ["CONFIG", "GET", "maxmemory"], ["SCRIPT", "LOAD", "return 1"]] {
+        for command in [
+            ["PING"], ["ECHO", "hi"], ["TIME"], ["MULTI"], ["EXEC"], ["CONFIG", "GET", "maxmemory"],
+            ["SCRIPT", "LOAD", "return 1"],
+        ] {
             let c = try ns.rewrite(RESPCommand(strings: command))
             #expect(texts(c) == command)
             #expect(c.keys.isEmpty)
@@ -167,7 +170,10 @@ import Testing
     }
 
     @Test func refusedCommandsAreNotRewritten() {
-        for command in [["FLUSHALL"], ["FLUSHDB", "ASYNC"], ["SELECT", "1"], ["RANDOMKEY"], ["CONFIG", "SET", "a", "b"], ["CLIENT", "KILL", "ID", "1"], ["SCRIPT", "FLUSH"], ["FUNCTION", "LOAD", "x"], ["NOPE", "k"]] {
+        for command in [
+            ["FLUSHALL"], ["FLUSHDB", "ASYNC"], ["SELECT", "1"], ["RANDOMKEY"], ["CONFIG", "SET", "a", "b"],
+            ["CLIENT", "KILL", "ID", "1"], ["SCRIPT", "FLUSH"], ["FUNCTION", "LOAD", "x"], ["NOPE", "k"],
+        ] {
             #expect(throws: CommandRefusal.self, "\(command)") { try ns.rewrite(RESPCommand(strings: command)) }
         }
     }

@@ -144,14 +144,16 @@ import Testing
         } catch {
             #expect(
                 error.message
-                    == "cannot set variable 'userid': scenario 'gen' does not define it (its variables: userId, short, long, default, id)")
+                    == "cannot set variable 'userid': scenario 'gen' does not define it (its variables: userId, short, long, default, id)"
+            )
             #expect(error.location == nil)
         }
     }
 
     @Test func parsesVarArguments() throws {
-        #expect(try VariableBindings.parseOverrides(["userId=alice", "json={\"a\":1}", "empty=", "userId=bob"])
-            == ["userId": "bob", "json": "{\"a\":1}", "empty": ""])
+        #expect(
+            try VariableBindings.parseOverrides(["userId=alice", "json={\"a\":1}", "empty=", "userId=bob"])
+                == ["userId": "bob", "json": "{\"a\":1}", "empty": ""])
         #expect(throws: ScenarioError.self) { try VariableBindings.parseOverrides(["userId"]) }
         #expect(throws: ScenarioError.self) { try VariableBindings.parseOverrides(["user id=x"]) }
     }

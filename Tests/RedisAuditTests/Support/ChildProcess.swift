@@ -13,7 +13,8 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Starts `executable` with `arguments`; `environment` entries are added to ours.
     init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("redisaudit-child-\(UUID().uuidString.prefix(8))")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "redisaudit-child-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         stdoutPath = scratch.appendingPathComponent("stdout").path
         stderrPath = scratch.appendingPathComponent("stderr").path
@@ -61,7 +62,9 @@ final class ChildProcess: @unchecked Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var child: pid_t = 0
         let result = posix_spawn(&child, program, &actions, &attributes, &cArgv, &cEnv)
-        guard result == 0 else { throw TestServerError.notReady("cannot start \(executable): \(String(cString: strerror(result)))") }
+        guard result == 0 else {
+            throw TestServerError.notReady("cannot start \(executable): \(String(cString: strerror(result)))")
+        }
         pid = child
     }
 
