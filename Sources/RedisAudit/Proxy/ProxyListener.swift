@@ -123,7 +123,11 @@ final class ProxyListener: Sendable {
         guard descriptor >= 0 else { return nil }
         var one: Int32 = 1
         _ = setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        let bound = address.withSockAddr { pointer, length in Glibc.bind(descriptor, pointer, socklen_t(length)) }
+        #if canImport(Glibc)
+            let bound = address.withSockAddr { pointer, length in Glibc.bind(descriptor, pointer, socklen_t(length)) }
+        #else
+            let bound = address.withSockAddr { pointer, length in Darwin.bind(descriptor, pointer, socklen_t(length)) }
+        #endif
         guard bound == 0 else {
             close(descriptor)
             return nil
