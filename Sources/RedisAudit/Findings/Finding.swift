@@ -142,8 +142,8 @@ public enum FindingRanking {
     }
 }
 
-/// The `--fail-on` threshold: a severity, or `never`.
-public enum FailThreshold: Hashable, Sendable, CustomStringConvertible {
+/// The `--fail-on` threshold: a severity, or `never`; written as its text in reports.
+public enum FailThreshold: Hashable, Sendable, CustomStringConvertible, Codable {
     case severity(Severity)
     case never
 
@@ -171,6 +171,21 @@ public enum FailThreshold: Hashable, Sendable, CustomStringConvertible {
         case .severity(let s): return s.rawValue
         case .never: return "never"
         }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let threshold = FailThreshold(text) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "'\(text)' is not a severity or never")
+        }
+        self = threshold
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
     }
 }
 

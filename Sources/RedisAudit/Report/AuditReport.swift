@@ -81,24 +81,53 @@ public enum RedisAuditVersion {
     public static let current = "0.1.0"
 }
 
+/// Whether a run passed its fail policy; `pass` or `fail` in reports.
+public enum Verdict: String, Codable, Sendable, CustomStringConvertible {
+    case pass, fail
+
+    public var description: String { rawValue }
+}
+
+/// How many findings of each severity a report has, every severity present; an object of
+/// severity names in reports.
+public struct SeverityCounts: Codable, Sendable, Hashable {
+    private var values: [Severity: Int]
+
+    /// Counts the findings' severities.
+    public init(_ findings: [Finding]) {
+        values = Dictionary(uniqueKeysWithValues: Severity.allCases.map { ($0, 0) })
+        for finding in findings { values[finding.severity, default: 0] += 1 }
+    }
+
+    public subscript(severity: Severity) -> Int { values[severity] ?? 0 }
+
+    public init(from decoder: any Decoder) throws {
+        let byName = try decoder.singleValueContainer().decode([String: Int].self)
+        values = Dictionary(uniqueKeysWithValues: Severity.allCases.map { ($0, byName[$0.rawValue] ?? 0) })
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) }))
+    }
+}
+
 /// The report's opening: verdict, counts per severity, endpoints, scenarios, duration.
 public struct ReportSummary: Codable, Sendable {
     /// The thresholds the verdict was judged against.
-    public var policy: FailPolicy {
-        FailPolicy(failOn: FailThreshold(failOn) ?? .severity(.high), failOnShared: FailThreshold(failOnShared) ?? .never)
-    }
+    public var policy: FailPolicy { FailPolicy(failOn: failOn, failOnShared: failOnShared) }
 
-    /// `pass` or `fail`, judged against `failOn` (and `failOnShared` for shared findings).
-    public var verdict: String
-    public var failOn: String
+    /// Judged against `failOn` (and `failOnShared` for shared findings).
+    public var verdict: Verdict
+    public var failOn: FailThreshold
     /// The threshold for findings both endpoints share (`compare`); `never` by default.
-    public var failOnShared: String
+    public var failOnShared: FailThreshold
     /// Findings that fail the run: differences at or above `failOn`, shared ones at or above `failOnShared`.
     public var failing: Int
     /// Findings both endpoints share (`compare` only; 0 elsewhere).
     public var shared: Int
     /// Findings per severity, every severity present (0 when none).
-    public var counts: [String: Int]
+    public var counts: SeverityCounts
     public var endpoints: [EndpointSummary]
     public var scenarios: [String]
     public var startedAt: String
@@ -112,15 +141,12 @@ public struct ReportSummary: Codable, Sendable {
     ) {
         let policy = FailPolicy(failOn: failOn, failOnShared: failOnShared)
         let failing = findings.filter { policy.isMet(by: $0) }.count
-        self.verdict = failing > 0 ? "fail" : "pass"
-        self.failOn = failOn.description
-        self.failOnShared = failOnShared.description
+        self.verdict = failing > 0 ? .fail : .pass
+        self.failOn = failOn
+        self.failOnShared = failOnShared
         self.failing = failing
         self.shared = findings.filter { $0.scope == .shared }.count
-        var counts: [String: Int] = [:]
-        for severity in Severity.allCases { counts[severity.rawValue] = 0 }
-        for finding in findings { counts[finding.severity.rawValue, default: 0] += 1 }
-        self.counts = counts
+        self.counts = SeverityCounts(findings)
         self.endpoints = endpoints
         self.scenarios = scenarios
         self.startedAt = startedAt
@@ -137,12 +163,12 @@ extension ReportSummary {
     /// Reads reports of every schema version: version 1 had no shared findings.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        verdict = try c.decode(String.self, forKey: .verdict)
-        failOn = try c.decode(String.self, forKey: .failOn)
-        failOnShared = try c.decodeIfPresent(String.self, forKey: .failOnShared) ?? FailPolicy.defaultFailOnShared.description
+        verdict = try c.decode(Verdict.self, forKey: .verdict)
+        failOn = try c.decode(FailThreshold.self, forKey: .failOn)
+        failOnShared = try c.decodeIfPresent(FailThreshold.self, forKey: .failOnShared) ?? FailPolicy.defaultFailOnShared
         failing = try c.decode(Int.self, forKey: .failing)
         shared = try c.decodeIfPresent(Int.self, forKey: .shared) ?? 0
-        counts = try c.decode([String: Int].self, forKey: .counts)
+        counts = try c.decode(SeverityCounts.self, forKey: .counts)
         endpoints = try c.decode([EndpointSummary].self, forKey: .endpoints)
         scenarios = try c.decode([String].self, forKey: .scenarios)
         startedAt = try c.decode(String.self, forKey: .startedAt)

@@ -36,7 +36,8 @@ public enum JUnitReport {
                 ]) + ">")
         out.append("    <properties>")
         var properties = [
-            ("fail-on", summary.failOn), ("fail-on-shared", summary.failOnShared), ("verdict", summary.verdict),
+            ("fail-on", summary.failOn.description), ("fail-on-shared", summary.failOnShared.description),
+            ("verdict", summary.verdict.rawValue),
             ("tool", "\(report.tool.name) \(report.tool.version)"),
         ]
         for endpoint in summary.endpoints {

@@ -5,7 +5,7 @@ public enum MarkdownReport {
         let s = report.summary
         out.append("# redisaudit \(report.command) report")
         out.append("")
-        let verdict = s.verdict == "pass" ? "PASS" : "FAIL"
+        let verdict = s.verdict == .pass ? "PASS" : "FAIL"
         if s.shared > 0 {
             out.append(
                 "**Verdict: \(verdict)**: \(s.failing) finding\(s.failing == 1 ? "" : "s") failing the run: differences at or above "
@@ -25,7 +25,7 @@ public enum MarkdownReport {
         out.append("")
         out.append("| critical | high | medium | low | info |")
         out.append("|---:|---:|---:|---:|---:|")
-        out.append("| " + Severity.allCases.map { String(s.counts[$0.rawValue] ?? 0) }.joined(separator: " | ") + " |")
+        out.append("| " + Severity.allCases.map { String(s.counts[$0]) }.joined(separator: " | ") + " |")
         out.append("")
         if let keyspace = report.keyspace {
             let scanned = keyspace.endpoints.map { "\($0.role) \(KeyspaceMarkdown.grouped($0.keysScanned))" }.joined(

@@ -131,7 +131,7 @@ struct ReportFlags: ParsableArguments {
                 Logger(label: "redisaudit").warning("\(error)")
             }
         }
-        return report.summary.verdict == "pass" ? ExitStatus.pass : ExitStatus.findings
+        return report.summary.verdict == .pass ? ExitStatus.pass : ExitStatus.findings
     }
 
     private func write(_ text: String, to path: String) throws {

@@ -70,7 +70,7 @@ struct BaselineTests {
         #expect(report.findings[1].acceptance == Acceptance(status: .accepted, reason: "known"))
         #expect(report.findings[0].acceptance == nil)
         #expect(report.summary.failing == 1)
-        #expect(report.summary.verdict == "fail")
+        #expect(report.summary.verdict == .fail)
         let section = try #require(report.baseline)
         #expect(section.accepted == 1 && section.new == 1 && section.expired == 0)
         #expect(section.resolved.map(\.id) == [gone.id])
@@ -80,7 +80,7 @@ struct BaselineTests {
         #expect(markdown.contains("## Resolved since the baseline"))
         #expect(markdown.contains("`\(gone.id)`"))
         // Without the new finding the run passes.
-        #expect(BaselineCheck.apply(baseline, file: "bl.yaml", to: Self.report([accepted])).summary.verdict == "pass")
+        #expect(BaselineCheck.apply(baseline, file: "bl.yaml", to: Self.report([accepted])).summary.verdict == .pass)
     }
 
     @Test func anExpiredAcceptanceCountsAgainAndTheLastDayStillHolds() throws {
@@ -89,10 +89,10 @@ struct BaselineTests {
             accepting: Self.report([f]), reason: "until March", expires: CalendarDate.parse("2027-03-31"), existing: nil
         ).baseline
         let lastDay = try #require(CalendarDate.parse("2027-03-31")).addingTimeInterval(23 * 3600)
-        #expect(BaselineCheck.apply(baseline, file: "b", to: Self.report([f]), today: lastDay).summary.verdict == "pass")
+        #expect(BaselineCheck.apply(baseline, file: "b", to: Self.report([f]), today: lastDay).summary.verdict == .pass)
         let after = try #require(CalendarDate.parse("2027-04-01"))
         let expired = BaselineCheck.apply(baseline, file: "b", to: Self.report([f]), today: after)
-        #expect(expired.summary.verdict == "fail")
+        #expect(expired.summary.verdict == .fail)
         #expect(expired.findings[0].acceptance?.status == .expired)
         #expect(expired.baseline?.expired == 1)
         #expect(MarkdownReport.render(expired).contains("expired 2027-03-31"))
@@ -105,7 +105,7 @@ struct BaselineTests {
         let both = Self.finding("x", .high, endpoints: ["A", "B"])
         let report = BaselineCheck.apply(baseline, file: "b", to: Self.report([both]))
         #expect(report.findings[0].acceptance == nil)
-        #expect(report.summary.verdict == "fail")
+        #expect(report.summary.verdict == .fail)
         // An entry of another subcommand accepts nothing here.
         let inject = BaselineCheck.apply(baseline, file: "b", to: Self.report([onB], command: "inject"))
         #expect(inject.findings[0].acceptance == nil)

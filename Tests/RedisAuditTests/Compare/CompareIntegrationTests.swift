@@ -16,7 +16,7 @@ struct CompareIntegrationTests {
         let report = try await Fixtures.compare(a, b, scenarios: sequential)
         let serious = report.findings.filter { $0.severity > .info }
         #expect(serious.isEmpty, "\(serious.map { "\($0.severity) \($0.title)" })")
-        #expect(report.summary.verdict == "pass")
+        #expect(report.summary.verdict == .pass)
         #expect(report.summary.scenarios.count == sequential.count)
         #expect(report.profiles.map(\.engine) == ["Redis", "Redis"])
     }
@@ -74,7 +74,7 @@ struct CompareIntegrationTests {
         #expect(ttl.title.contains("sess:${userId}"))
         let invariant = try #require(report.findings.first { $0.category == .invariant })
         #expect(invariant.endpoints == ["A"])
-        #expect(report.summary.verdict == "fail")
+        #expect(report.summary.verdict == .fail)
         #expect(report.profiles[0].version.hasPrefix("6.2"))
         // No key of the run is left on either server.
         #expect(try await a.command("DBSIZE") == .integer(0))

@@ -36,7 +36,7 @@ struct ConfigCommandLineTests {
         #expect(run.status == 1, "persistence differs, at medium: \(run.stderr)")
         let report = try JSONDecoder().decode(
             AuditReport.self, from: Data(contentsOf: URL(fileURLWithPath: "\(dir)/out/report.json")))
-        #expect(report.summary.failOn == "medium")
+        #expect(report.summary.failOn == .severity(.medium))
         #expect(report.summary.scenarios == ["login"])
         #expect(report.summary.endpoints.map(\.engine) == ["Redis", "Valkey"])
         #expect(try String(contentsOfFile: "\(dir)/out/report.md", encoding: .utf8).contains("# redisaudit compare report"))
@@ -45,7 +45,7 @@ struct ConfigCommandLineTests {
             ["compare", "--quiet", "--fail-on", "high", "--json-output", "\(dir)/high.json"], directory: dir)
         #expect(lenient.status == 0, "\(lenient.stderr)")
         let high = try JSONDecoder().decode(AuditReport.self, from: Data(contentsOf: URL(fileURLWithPath: "\(dir)/high.json")))
-        #expect(high.summary.failOn == "high")
+        #expect(high.summary.failOn == .severity(.high))
         // --config elsewhere, positional endpoints over the file's.
         let elsewhere = try await Fixtures.run(
             ["compare", b.url, b.url, "--config", "\(dir)/redisaudit.yaml", "--quiet", "--json-output", "\(dir)/bb.json"])

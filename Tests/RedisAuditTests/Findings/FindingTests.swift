@@ -42,12 +42,12 @@ struct FindingTests {
         let summary = ReportSummary(
             findings: findings, failOn: .severity(.high), endpoints: [], scenarios: [],
             startedAt: "t", durationSeconds: 0)
-        #expect(summary.verdict == "fail")
+        #expect(summary.verdict == .fail)
         #expect(summary.failing == 1)
-        #expect(summary.counts == ["critical": 0, "high": 1, "medium": 0, "low": 0, "info": 2])
+        #expect(Severity.allCases.map { summary.counts[$0] } == [0, 1, 0, 0, 2])
         let passing = ReportSummary(
             findings: findings, failOn: .severity(.critical), endpoints: [], scenarios: [],
             startedAt: "t", durationSeconds: 0)
-        #expect(passing.verdict == "pass")
+        #expect(passing.verdict == .pass)
     }
 }

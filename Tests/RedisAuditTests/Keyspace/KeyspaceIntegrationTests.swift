@@ -94,7 +94,7 @@ struct KeyspaceIntegrationTests {
             #expect(prefix.evidence.contains { $0.hasPrefix("  \(pattern):") }, "\(pattern) in \(prefix.evidence)")
         }
         #expect(!prefix.evidence.contains { $0.hasPrefix("  checkin:") })
-        #expect(report.summary.verdict == "fail")
+        #expect(report.summary.verdict == .fail)
         // Ids come from pattern and category: a second run gives the same ones.
         let again = try await Self.audit([server], prefixes: ["checkin:prod:"])
         #expect(again.findings.map(\.id) == report.findings.map(\.id))

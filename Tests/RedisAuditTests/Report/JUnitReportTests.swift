@@ -106,7 +106,7 @@ struct JUnitReportTests {
         defer { a.stop(); b.stop() }
         let expireNX = try ScenarioLoader.load(contentsOf: try Fixtures.scenarioFile(CompareIntegrationTests.expireNX))
         var report = try await Fixtures.compare(a, b, scenarios: [expireNX, try #require(try BuiltinScenarios.named("login"))])
-        let threshold = try #require(FailThreshold(report.summary.failOn))
+        let threshold = report.summary.failOn
         try #require(
             report.findings.contains { threshold.isMet(by: $0) } && report.findings.contains { !threshold.isMet(by: $0) })
 
@@ -127,13 +127,13 @@ struct JUnitReportTests {
         Self.expectFailuresFollowTheThreshold(report, read)
 
         // The same report judged against other thresholds: everything fails, nothing fails.
-        report.summary.failOn = "info"
-        report.summary.failOnShared = "info"
+        report.summary.failOn = .severity(.info)
+        report.summary.failOnShared = .severity(.info)
         let all = try await Self.read(JUnitReport.render(report))
         #expect(all.cases.flatMap(\.failures).count == report.findings.count)
         Self.expectFailuresFollowTheThreshold(report, all)
-        report.summary.failOn = "never"
-        report.summary.failOnShared = "never"
+        report.summary.failOn = .never
+        report.summary.failOnShared = .never
         let none = try await Self.read(JUnitReport.render(report))
         #expect(none.errors == [] && none.cases.flatMap(\.failures).isEmpty)
         #expect(none.cases.count == read.cases.count, "the same test cases pass")

@@ -73,7 +73,7 @@ struct ReportRenderingTests {
         let decoded = try JSONDecoder().decode(AuditReport.self, from: Data(json.utf8))
         #expect(decoded.schemaVersion == AuditReport.currentSchemaVersion)
         #expect(decoded.findings.map(\.severity) == [.high, .info])
-        #expect(decoded.summary.verdict == "fail")
+        #expect(decoded.summary.verdict == .fail)
         #expect(decoded.findings[0].category == .replyMismatch)
     }
 
@@ -108,13 +108,13 @@ struct ReportRenderingTests {
                 findings: [shared], failOn: .severity(.info), failOnShared: failOnShared, endpoints: endpoints, scenarios: [],
                 startedAt: "", durationSeconds: 0)
         }
-        #expect(verdict(.never).verdict == "pass")
+        #expect(verdict(.never).verdict == .pass)
         #expect(verdict(.never).failing == 0)
         #expect(verdict(.never).shared == 1)
-        #expect(verdict(.severity(.high)).verdict == "fail")
+        #expect(verdict(.severity(.high)).verdict == .fail)
         // Outside compare a finding has no scope and --fail-on alone decides.
         shared.scope = nil
-        #expect(verdict(.never).verdict == "fail")
+        #expect(verdict(.never).verdict == .fail)
     }
 
     @Test func aReportOfSchemaVersion1StillReads() throws {
@@ -125,7 +125,7 @@ struct ReportRenderingTests {
             .replacingOccurrences(of: "\"scope\" : \"difference\",", with: "")
         #expect(!json.contains("failOnShared") && !json.contains("scope"))
         let decoded = try JSONDecoder().decode(AuditReport.self, from: Data(json.utf8))
-        #expect(decoded.summary.failOnShared == "never")
+        #expect(decoded.summary.failOnShared == .never)
         #expect(decoded.summary.shared == 0)
         #expect(decoded.findings.allSatisfy { $0.scope == nil })
     }
