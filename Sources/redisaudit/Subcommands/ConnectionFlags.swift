@@ -99,67 +99,9 @@ struct ReportFlags: ParsableArguments {
 
     var threshold: FailThreshold { failOn.flatMap(FailThreshold.init) ?? .severity(.high) }
 
-    /// Writes the rendered report (and appends the Markdown one to GitHub Actions' job summary
-    /// when `GITHUB_STEP_SUMMARY` names a file) and returns the exit code its verdict calls for.
-    func emit(_ report: AuditReport, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int32 {
-        let text: String
-        switch format {
-        case .markdown: text = MarkdownReport.render(report)
-        case .json: text = JSONReport.render(report)
-        case .junit: text = JUnitReport.render(report)
-        }
-        if let output {
-            try write(text, to: output)
-        } else {
-            do {
-                try ReportFile.writeStandardOutput(text + "\n")
-            } catch {
-                throw UsageError(message: error.description)
-            }
-        }
-        if let jsonOutput {
-            try write(JSONReport.render(report), to: jsonOutput)
-        }
-        if let junitOutput {
-            try write(JUnitReport.render(report), to: junitOutput)
-        }
-        if let summary = GitHubStepSummary.path(in: environment) {
-            // A job summary that cannot be written does not change the audit's verdict.
-            do {
-                try GitHubStepSummary.append(MarkdownReport.render(report), to: summary)
-            } catch {
-                Logger(label: "redisaudit").warning("\(error)")
-            }
-        }
-        return report.summary.verdict == .pass ? ExitStatus.pass : ExitStatus.findings
-    }
-
-    private func write(_ text: String, to path: String) throws {
-        do {
-            try ReportFile.write(text, to: path)
-        } catch {
-            throw UsageError(message: error.description)
-        }
-    }
-
-    /// The output files, checked before anything connects: each writable, no path given to two outputs.
-    func checkOutputs() throws {
-        let named = [("-o", output), ("--json-output", jsonOutput), ("--junit-output", junitOutput)].compactMap { flag, path in
-            path.map { (flag, $0) }
-        }
-        var seen: [String: String] = [:]
-        for (flag, path) in named {
-            let resolved = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
-            if let other = seen[resolved] {
-                throw UsageError(message: "\(other) and \(flag) both name \(path): give each report its own file")
-            }
-            seen[resolved] = flag
-            do {
-                try ReportFile.checkWritable(path)
-            } catch {
-                throw UsageError(message: "\(flag): \(error.description)")
-            }
-        }
+    /// Where the report goes, as the flags say.
+    var delivery: ReportDelivery {
+        ReportDelivery(format: format.delivery, output: output, jsonOutput: jsonOutput, junitOutput: junitOutput)
     }
 
     /// Runs an audit with progress on standard error and the first Ctrl-C turned into a clean
@@ -170,7 +112,12 @@ struct ReportFlags: ParsableArguments {
         // A baseline that cannot be read is a usage error before anything connects.
         let accepted = try baseline.map { path throws(ScenarioError) in (path, try Baseline.load(contentsOf: path)) }
         // So are outputs that cannot be written: found now, not after the audit ran.
-        try checkOutputs()
+        let delivery = self.delivery
+        do {
+            try delivery.check()
+        } catch {
+            throw UsageError(message: error.description)
+        }
         let logger = makeLogger()
         let interruption = Interruption()
         let signals = SignalTrap.install(interruption, logger: logger, notice: notice)
@@ -188,15 +135,16 @@ struct ReportFlags: ParsableArguments {
         if let (path, baseline) = accepted {
             result = BaselineCheck.apply(baseline, file: Self.relative(path), to: result)
         }
-        let code = try emit(result)
-        var verdict =
-            "\(result.summary.verdict): \(result.findings.count) findings, \(result.summary.failing) at or above \(result.summary.failOn)"
-        if let b = result.baseline {
-            verdict += " (baseline: \(b.new) new, \(b.accepted) accepted, \(b.expired) expired, \(b.resolved.count) resolved)"
+        let warnings: [String]
+        do {
+            warnings = try delivery.deliver(result, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw UsageError(message: error.description)
         }
-        let written = [output, jsonOutput, junitOutput].compactMap { $0 }
-        if !written.isEmpty { verdict += "; report in " + written.joined(separator: ", ") }
-        logger.info("\(verdict)", metadata: [DiagnosticsLogHandler.verdictKey: "\(result.summary.verdict)"])
+        for warning in warnings { logger.warning("\(warning)") }
+        logger.info(
+            "\(delivery.verdictLine(result))", metadata: [DiagnosticsLogHandler.verdictKey: "\(result.summary.verdict)"])
+        let code = result.summary.verdict == .pass ? ExitStatus.pass : ExitStatus.findings
         if code != ExitStatus.pass { throw ExitCode(code) }
     }
 
@@ -215,9 +163,17 @@ struct ReportFlags: ParsableArguments {
     }
 }
 
-/// The report formats.
+/// The report formats, as `--format` takes them.
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     case markdown, json, junit
+
+    var delivery: ReportDelivery.Format {
+        switch self {
+        case .markdown: return .markdown
+        case .json: return .json
+        case .junit: return .junit
+        }
+    }
 }
 
 /// Endpoint arguments, each with the password of its role's environment variable when the URL
