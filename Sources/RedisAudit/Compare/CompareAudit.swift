@@ -26,8 +26,10 @@ public struct CompareConfiguration: Sendable {
 
     public init(
         endpointA: Endpoint, endpointB: Endpoint, connection: ConnectionOptions, scenarios: [Scenario],
-        overrides: [String: String] = [:], ttlTolerance: Double = 2, failOn: FailThreshold = .severity(.high), pings: Int = 200,
-        trials: Int = 1, failOnShared: FailThreshold = FailPolicy.defaultFailOnShared, allowUnconfinedScripts: Bool = false
+        overrides: [String: String] = [:], ttlTolerance: Double = SettingDefaults.ttlTolerance,
+        failOn: FailThreshold = .severity(.high), pings: Int = 200,
+        trials: Int = SettingDefaults.trials, failOnShared: FailThreshold = FailPolicy.defaultFailOnShared,
+        allowUnconfinedScripts: Bool = false
     ) {
         self.allowUnconfinedScripts = allowUnconfinedScripts
         self.failOnShared = failOnShared

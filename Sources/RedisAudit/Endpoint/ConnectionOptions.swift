@@ -17,8 +17,8 @@ public struct ConnectionOptions: Sendable {
     public var replyLimits: RESPReplyLimits
 
     public init(
-        connectTimeout: TimeAmount = .seconds(5),
-        commandTimeout: TimeAmount = .seconds(5),
+        connectTimeout: TimeAmount = .milliseconds(Int64(SettingDefaults.connectTimeout * 1000)),
+        commandTimeout: TimeAmount = .milliseconds(Int64(SettingDefaults.commandTimeout * 1000)),
         tls: TLSOptions = TLSOptions(),
         clientName: String? = "redisaudit",
         handshakeRefusals: HandshakeRefusals = .shared,

@@ -34,8 +34,11 @@ public struct InjectConfiguration: Sendable {
 
     public init(
         endpoints: [Endpoint], connection: ConnectionOptions, scenarios: [Scenario], overrides: [String: String] = [:],
-        rules: [FaultRule] = [], lostWrites: Bool = false, trialTimeout: TimeAmount = .milliseconds(500), jobs: Int = 8,
-        failOn: FailThreshold = .severity(.high), restartCommands: [String?] = [], serverFaults: Bool = false, trials: Int = 1,
+        rules: [FaultRule] = [], lostWrites: Bool = false,
+        trialTimeout: TimeAmount = .milliseconds(Int64(SettingDefaults.trialTimeout * 1000)),
+        jobs: Int = SettingDefaults.jobs,
+        failOn: FailThreshold = .severity(.high), restartCommands: [String?] = [], serverFaults: Bool = false,
+        trials: Int = SettingDefaults.trials,
         allowUnconfinedScripts: Bool = false
     ) {
         self.allowUnconfinedScripts = allowUnconfinedScripts

@@ -10,7 +10,10 @@ public struct KeyspaceTolerance: Sendable, Hashable {
     /// Patterns with fewer keys with a TTL than this on either side are not compared by TTL.
     public var ttlMinimumKeys: Int
 
-    public init(countFraction: Double = 0.1, countMinimum: Int = 10, ttlRatio: Double = 1.5, ttlMinimumKeys: Int = 5) {
+    public init(
+        countFraction: Double = SettingDefaults.countTolerance, countMinimum: Int = 10,
+        ttlRatio: Double = SettingDefaults.ttlRatio, ttlMinimumKeys: Int = 5
+    ) {
         self.countFraction = countFraction
         self.countMinimum = countMinimum
         self.ttlRatio = ttlRatio

@@ -12,7 +12,7 @@ public struct KeyspaceScanOptions: Sendable, Hashable {
     /// Also read `MEMORY USAGE` of every key.
     public var memory: Bool
 
-    public init(match: String? = nil, count: Int = 1000, sample: Int? = nil, memory: Bool = false) {
+    public init(match: String? = nil, count: Int = SettingDefaults.scanCount, sample: Int? = nil, memory: Bool = false) {
         self.match = match
         self.count = count
         self.sample = sample

@@ -32,11 +32,15 @@ struct Compare: AsyncParsableCommand {
     @Option(name: .customLong("var"), help: "Override a scenario variable: name=value (repeatable).")
     var variables: [String] = []
 
-    @Option(help: "Seconds two TTLs may differ before they count as different (default: 2).")
+    @Option(
+        help:
+            "Seconds two TTLs may differ before they count as different (default: \(SettingDefaults.shown(SettingDefaults.ttlTolerance)))."
+    )
     var ttlTolerance: Double?
 
     @Option(
-        help: "Run each concurrent scenario this many times on each side and report how often each invariant failed (default: 1)."
+        help:
+            "Run each concurrent scenario this many times on each side and report how often each invariant failed (default: \(SettingDefaults.trials))."
     )
     var trials: Int?
 
@@ -86,8 +90,9 @@ struct Compare: AsyncParsableCommand {
         let report = self.report.applying(file)
         let configuration = CompareConfiguration(
             endpointA: a, endpointB: b, connection: connection.options(file), scenarios: loaded,
-            overrides: overrides, ttlTolerance: ttlTolerance ?? file?.compare.ttlTolerance ?? 2, failOn: report.threshold,
-            trials: trials ?? file?.compare.trials ?? 1,
+            overrides: overrides, ttlTolerance: ttlTolerance ?? file?.compare.ttlTolerance ?? SettingDefaults.ttlTolerance,
+            failOn: report.threshold,
+            trials: trials ?? file?.compare.trials ?? SettingDefaults.trials,
             failOnShared: (failOnShared ?? file?.compare.failOnShared).flatMap(FailThreshold.init)
                 ?? FailPolicy.defaultFailOnShared,
             allowUnconfinedScripts: allowUnconfinedScripts ?? file?.compare.allowUnconfinedScripts ?? false)

@@ -6,10 +6,16 @@ import RedisAudit
 
 /// Deadlines and TLS flags shared by every subcommand that connects to an endpoint.
 struct ConnectionFlags: ParsableArguments {
-    @Option(help: "Seconds allowed for TCP connect, TLS handshake, AUTH and SELECT (default: 5).")
+    @Option(
+        help:
+            "Seconds allowed for TCP connect, TLS handshake, AUTH and SELECT (default: \(SettingDefaults.shown(SettingDefaults.connectTimeout)))."
+    )
     var connectTimeout: Double?
 
-    @Option(help: "Seconds allowed for any one command or pipeline to reply (default: 5).")
+    @Option(
+        help:
+            "Seconds allowed for any one command or pipeline to reply (default: \(SettingDefaults.shown(SettingDefaults.commandTimeout)))."
+    )
     var commandTimeout: Double?
 
     @Option(
@@ -40,8 +46,8 @@ struct ConnectionFlags: ParsableArguments {
 
     /// The deadlines and TLS settings: the flags, else the config file's, else the defaults.
     func options(_ config: AuditConfig? = nil) -> ConnectionOptions {
-        let connect = connectTimeout ?? config?.connectTimeout ?? 5
-        let command = commandTimeout ?? config?.commandTimeout ?? 5
+        let connect = connectTimeout ?? config?.connectTimeout ?? SettingDefaults.connectTimeout
+        let command = commandTimeout ?? config?.commandTimeout ?? SettingDefaults.commandTimeout
         return ConnectionOptions(
             connectTimeout: .milliseconds(Int64(connect * 1000)),
             commandTimeout: .milliseconds(Int64(command * 1000)),

@@ -62,15 +62,18 @@ struct Inject: AsyncParsableCommand {
         ))
     var allowUnconfinedScripts: Bool?
 
-    @Option(help: "Seconds the application waits for a reply inside a trial; a delay fault holds a reply longer (default: 0.5).")
+    @Option(
+        help:
+            "Seconds the application waits for a reply inside a trial; a delay fault holds a reply longer (default: \(SettingDefaults.shown(SettingDefaults.trialTimeout)))."
+    )
     var trialTimeout: Double?
 
-    @Option(help: "How many trials run at once (default: 8).")
+    @Option(help: "How many trials run at once (default: \(SettingDefaults.jobs)).")
     var jobs: Int?
 
     @Option(
         help:
-            "Run each concurrent scenario this many times with all its clients (no fault) and report how often each invariant failed (default: 1)."
+            "Run each concurrent scenario this many times with all its clients (no fault) and report how often each invariant failed (default: \(SettingDefaults.trials))."
     )
     var trials: Int?
 
@@ -124,9 +127,10 @@ struct Inject: AsyncParsableCommand {
         let configuration = InjectConfiguration(
             endpoints: [a, b].compactMap { $0 }, connection: connection.options(file), scenarios: loaded, overrides: overrides,
             rules: rules, lostWrites: lostWrites,
-            trialTimeout: .milliseconds(Int64((trialTimeout ?? settings.trialTimeout ?? 0.5) * 1000)),
-            jobs: jobs ?? settings.jobs ?? 8, failOn: report.threshold, restartCommands: [restartCommand, restartCommandB],
-            serverFaults: serverFaults, trials: trials ?? settings.trials ?? 1,
+            trialTimeout: .milliseconds(Int64((trialTimeout ?? settings.trialTimeout ?? SettingDefaults.trialTimeout) * 1000)),
+            jobs: jobs ?? settings.jobs ?? SettingDefaults.jobs, failOn: report.threshold,
+            restartCommands: [restartCommand, restartCommandB],
+            serverFaults: serverFaults, trials: trials ?? settings.trials ?? SettingDefaults.trials,
             allowUnconfinedScripts: allowUnconfinedScripts ?? settings.allowUnconfinedScripts ?? false)
         try await report.run { logger, interruption in
             var configuration = configuration

@@ -25,7 +25,7 @@ struct Keyspace: AsyncParsableCommand {
     @Option(help: "Only keys matching this glob (SCAN MATCH).")
     var match: String?
 
-    @Option(help: "SCAN COUNT: keys the server looks at per SCAN call (default: 1000).")
+    @Option(help: "SCAN COUNT: keys the server looks at per SCAN call (default: \(SettingDefaults.scanCount)).")
     var count: Int?
 
     @Option(help: "Stop after this many keys per endpoint (for huge keyspaces).")
@@ -39,13 +39,14 @@ struct Keyspace: AsyncParsableCommand {
 
     @Option(
         help:
-            "With two endpoints: TTLs differ when one side's median or maximum is more than this many times the other's (default: 1.5)."
+            "With two endpoints: TTLs differ when one side's median or maximum is more than this many times the other's (default: \(SettingDefaults.shown(SettingDefaults.ttlRatio)))."
     )
     var ttlRatio: Double?
 
     @Option(
         help:
-            "With two endpoints: key counts differ when they are more than this fraction apart, and over 10 keys (default: 0.1).")
+            "With two endpoints: key counts differ when they are more than this fraction apart, and over 10 keys (default: \(SettingDefaults.shown(SettingDefaults.countTolerance)))."
+    )
     var countTolerance: Double?
 
     @OptionGroup var connection: ConnectionFlags
@@ -73,11 +74,13 @@ struct Keyspace: AsyncParsableCommand {
         let configuration = KeyspaceConfiguration(
             endpoints: [a, b].compactMap { $0 }, connection: connection.options(file),
             scan: KeyspaceScanOptions(
-                match: match ?? settings.match, count: count ?? settings.count ?? 1000, sample: sample ?? settings.sample,
+                match: match ?? settings.match, count: count ?? settings.count ?? SettingDefaults.scanCount,
+                sample: sample ?? settings.sample,
                 memory: memory ?? settings.memory ?? false),
             expectPrefixes: expectPrefixes.isEmpty ? settings.expectPrefixes : expectPrefixes,
             tolerance: KeyspaceTolerance(
-                countFraction: countTolerance ?? settings.countTolerance ?? 0.1, ttlRatio: ttlRatio ?? settings.ttlRatio ?? 1.5),
+                countFraction: countTolerance ?? settings.countTolerance ?? SettingDefaults.countTolerance,
+                ttlRatio: ttlRatio ?? settings.ttlRatio ?? SettingDefaults.ttlRatio),
             failOn: report.threshold)
         try await report.run(
             interruptNotice: "interrupted: stopping the scan (nothing to clean up; press Ctrl-C again to exit at once)"
