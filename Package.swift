@@ -78,6 +78,8 @@ let package = Package(
                 "FuzzTargets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             // Read through #filePath so a changed report shows up as a diff against them; the
             // fixtures (the JUnit XSD) the same way.

@@ -169,7 +169,8 @@ final class RedisCommandHandler: ChannelDuplexHandler {
 
     /// Records the batch's deadline and arms the timer if none is armed as early.
     private func recordDeadline(context: ChannelHandlerContext, batch: UInt64, timeout: TimeAmount) {
-        let deadline = NIODeadline.now() + timeout
+        // The loop's clock: the real one on a socket, the virtual one under test.
+        let deadline = context.eventLoop.now + timeout
         outstanding.append((batch, deadline, timeout))
         arm(context: context, at: deadline)
     }
@@ -192,7 +193,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     private func timerFired(context: ChannelHandlerContext) {
         timer = nil
         guard let earliest = outstanding.min(by: { $0.deadline < $1.deadline }) else { return }
-        let now = NIODeadline.now()
+        let now = context.eventLoop.now
         guard earliest.deadline <= now else {
             arm(context: context, at: earliest.deadline)
             return
