@@ -138,7 +138,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 longest = max(longest, length, RandomValue.uuidLength)
             }
         }
-        var generator = SplitMix(seed: 1)
+        // The library's seeded SplitMix64: the same random values on every replay of an input.
+        var generator = FaultRandom(seed: 1)
         guard let bindings = try? scenario.bind(using: &generator) else { return }
         for step in scenario.steps {
             if case .concurrent(let block) = step.kind { _ = try? block.clientCount(bindings) }
@@ -181,20 +182,5 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         if let rules = try? FaultPlan.parse(yaml: text, file: "fuzz.yaml") {
             _ = FaultCounters(rules: rules)
         }
-    }
-}
-
-/// A small seeded generator, so a scenario's random variables are the same on every replay.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
