@@ -52,14 +52,7 @@ struct Compare: AsyncParsableCommand {
         ))
     var failOnShared: String?
 
-    @Flag(
-        inversion: .prefixedNo,
-        help: ArgumentHelp(
-            "Run scripts without the static check on an endpoint that refuses ACL SETUSER (DANGEROUS: a script may then read, change or delete any key of the server).",
-            discussion:
-                "Where the endpoint allows it, every run creates a temporary ACL user confined to the run's keys and the scenario's connections run as it, so the server refuses a script that escapes the namespace. Where it does not (a managed host), every script must pass a static check before anything is sent: literal command names, keys only from KEYS[...]. This flag skips that check there."
-        ))
-    var allowUnconfinedScripts: Bool?
+    @OptionGroup var scripts: ScriptConfinementFlags
 
     @OptionGroup var connection: ConnectionFlags
     @OptionGroup var report: ReportFlags
@@ -95,7 +88,7 @@ struct Compare: AsyncParsableCommand {
             trials: trials ?? file?.compare.trials ?? SettingDefaults.trials,
             failOnShared: (failOnShared ?? file?.compare.failOnShared).flatMap(FailThreshold.init)
                 ?? FailPolicy.defaultFailOnShared,
-            allowUnconfinedScripts: allowUnconfinedScripts ?? file?.compare.allowUnconfinedScripts ?? false)
+            allowUnconfinedScripts: scripts.allowUnconfined(config: file?.compare.allowUnconfinedScripts))
         try await report.run { logger, interruption in
             var configuration = configuration
             let endpoints = try await EndpointArguments.inspect(

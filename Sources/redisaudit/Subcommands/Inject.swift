@@ -53,14 +53,7 @@ struct Inject: AsyncParsableCommand {
     )
     var serverFaults: Bool?
 
-    @Flag(
-        inversion: .prefixedNo,
-        help: ArgumentHelp(
-            "Run scripts without the static check on an endpoint that refuses ACL SETUSER (DANGEROUS: a script may then read, change or delete any key of the server).",
-            discussion:
-                "Where the endpoint allows it, every run creates a temporary ACL user confined to the run's keys and the scenario's connections run as it, so the server refuses a script that escapes the namespace. Where it does not (a managed host), every script must pass a static check before anything is sent: literal command names, keys only from KEYS[...]. This flag skips that check there."
-        ))
-    var allowUnconfinedScripts: Bool?
+    @OptionGroup var scripts: ScriptConfinementFlags
 
     @Option(
         help:
@@ -131,7 +124,7 @@ struct Inject: AsyncParsableCommand {
             jobs: jobs ?? settings.jobs ?? SettingDefaults.jobs, failOn: report.threshold,
             restartCommands: [restartCommand, restartCommandB],
             serverFaults: serverFaults, trials: trials ?? settings.trials ?? SettingDefaults.trials,
-            allowUnconfinedScripts: allowUnconfinedScripts ?? settings.allowUnconfinedScripts ?? false)
+            allowUnconfinedScripts: scripts.allowUnconfined(config: settings.allowUnconfinedScripts))
         try await report.run { logger, interruption in
             var configuration = configuration
             configuration.endpoints = try await EndpointArguments.inspect(
