@@ -5,8 +5,8 @@ import RESP
 public enum NamespaceJanitor {
     /// What a clean found, deleted (unless it was a dry run) and could not delete.
     public struct Result: Sendable {
-        /// Keys found in run namespaces.
-        public var keys: Int
+        /// How many keys were found in run namespaces.
+        public var keys: Int { found.count }
         /// The run namespace ids they belong to.
         public var runs: [String]
         /// The keys found, as text.
@@ -32,7 +32,7 @@ public enum NamespaceJanitor {
             throw error
         }
         var result = Result(
-            keys: keys.count, runs: Leftovers.runIDs(keys), found: keys.map { String(decoding: $0, as: UTF8.self) }, deleted: 0,
+            runs: Leftovers.runIDs(keys), found: keys.map { String(decoding: $0, as: UTF8.self) }, deleted: 0,
             remaining: [], refusals: [:])
         if !dryRun {
             let deletion = await NamespaceCleaner.delete(keys, session: &session)
