@@ -69,16 +69,11 @@ public struct CompareAudit: Sendable {
     /// what the cleanup confirmed, never in a report of a half-run audit.
     public func run() async throws -> AuditReport {
         let runID = Namespace.generate().runID
-        do {
-            let report = try await audit(runID: runID)
-            if interruption?.isRequested == true { throw InterruptedError() }
-            return report
-        } catch  where interruption?.isRequested == true {
-            // Wherever the stop landed, the run's temporary users go and the message says so.
-            let users = await confinement.withLockedValue { $0 }?.interrupted(
-                endpoints: [("A", configuration.endpointA), ("B", configuration.endpointB)], options: configuration.connection)
-            throw InterruptedError(cleanup: ledger.interruptedNote(roles: ["A", "B"], runID: runID), confinement: users)
-        }
+        return try await Interruption.audit(
+            interruption, runID: runID, endpoints: [("A", configuration.endpointA), ("B", configuration.endpointB)],
+            options: configuration.connection, ledger: ledger,
+            confinement: confinement
+        ) { try await audit(runID: runID) }
     }
 
     private func audit(runID: String) async throws -> AuditReport {

@@ -88,16 +88,11 @@ public struct InjectAudit: Sendable {
     /// what the cleanup confirmed, never in a report of a half-run audit.
     public func run() async throws -> AuditReport {
         let runID = Namespace.generate().runID
-        do {
-            let report = try await audit(runID: runID)
-            if interruption?.isRequested == true { throw InterruptedError() }
-            return report
-        } catch  where interruption?.isRequested == true {
-            // Wherever the stop landed, the run's temporary users go and the message says so.
-            let users = await confinement.withLockedValue { $0 }?.interrupted(
-                endpoints: Array(zip(Self.roles, configuration.endpoints)), options: configuration.connection)
-            throw InterruptedError(cleanup: ledger.interruptedNote(roles: Self.roles, runID: runID), confinement: users)
-        }
+        return try await Interruption.audit(
+            interruption, runID: runID, endpoints: Array(zip(Self.roles, configuration.endpoints)),
+            options: configuration.connection, ledger: ledger,
+            confinement: confinement
+        ) { try await audit(runID: runID) }
     }
 
     private func audit(runID: String) async throws -> AuditReport {
