@@ -335,6 +335,14 @@ public final class RunConfinement: Sendable {
                         allowSelect: endpoint.database != 0, on: connection))
             } catch {
                 sides[role] = .unconfined(reason: "cannot create a temporary ACL user: \(error.reason)")
+                if Interruption.current?.isRequested == true {
+                    // A stop closed the connection mid-creation: the user may exist, so it goes now
+                    // (a connection opened after the stop is left open for exactly this).
+                    if let fresh = try? await RedisConnection.connect(to: endpoint, options: options) {
+                        _ = await ConfinementUsers.delete(ConfinedUser.name(runID: runID, role: role), on: fresh)
+                        await fresh.close()
+                    }
+                }
             }
             await connection.close()
         }
