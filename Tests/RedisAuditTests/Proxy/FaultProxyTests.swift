@@ -344,6 +344,8 @@ struct FaultProxyTests {
         let proxied = try await ProxiedServer.start("delay:SET:ms=300,direction=request")
         defer { Task { await proxied.stop() } }
         try await sendAndClose(port: proxied.proxy.port, sending: "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")
+        // Settled means nothing until the proxy has the session: wait for the delay to have fired.
+        for _ in 0..<2000 where proxied.proxy.counters.snapshot[0].fired == 0 { try await Task.sleep(for: .milliseconds(10)) }
         #expect(await proxied.proxy.settle(timeout: .seconds(20)))
         #expect(try await proxied.server.command("GET", "k") == .bulk("v"))
     }
