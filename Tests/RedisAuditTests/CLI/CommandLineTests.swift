@@ -173,7 +173,9 @@ struct CommandLineTests {
     }
 
     @Test func unreachableEndpointIsExitThree() async throws {
-        let port = try TestServer.freePort()
+        let refusing = try TestServer.refusingPort()
+        defer { refusing.release() }
+        let port = refusing.port
         let run = try await Fixtures.run([
             "compare", "redis://127.0.0.1:\(port)", "redis://127.0.0.1:\(port)", "--connect-timeout", "2",
         ])

@@ -71,8 +71,9 @@ struct ConnectionIntegrationTests {
     }
 
     @Test func nothingListeningIsUnreachable() async throws {
-        let port = try TestServer.freePort()
-        let endpoint = try Endpoint.parse("redis://127.0.0.1:\(port)")
+        let refusing = try TestServer.refusingPort()
+        defer { refusing.release() }
+        let endpoint = try Endpoint.parse("redis://127.0.0.1:\(refusing.port)")
         do {
             _ = try await RedisConnection.connect(to: endpoint, options: Fixtures.options)
             Issue.record("connected to a closed port")

@@ -147,9 +147,10 @@ struct EndpointRoleTests {
         defer { primary.stop() }
         let sentinel = try await TestServer.startSentinel(monitoring: primary, password: "sentinel-pw")
         defer { sentinel.stop() }
-        let down = try TestServer.freePort()
+        let down = try TestServer.refusingPort()
+        defer { down.release() }
         let endpoint = try Endpoint.parse(
-            "redis+sentinel://127.0.0.1:\(down),127.0.0.1:\(sentinel.port)/mymaster", passwordEnvironment: ["PW"],
+            "redis+sentinel://127.0.0.1:\(down.port),127.0.0.1:\(sentinel.port)/mymaster", passwordEnvironment: ["PW"],
             environment: ["PW": "data-pw", Endpoint.sentinelPasswordVariable: "sentinel-pw"])
         let connection = try await RedisConnection.connect(to: endpoint, options: Fixtures.options)
         #expect(connection.endpoint.address == .tcp(host: "127.0.0.1", port: primary.port))

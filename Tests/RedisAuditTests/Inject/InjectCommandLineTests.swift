@@ -20,7 +20,9 @@ struct InjectCommandLineTests {
     }
 
     @Test func anUnreachableEndpointIsExitThreeWithoutThePassword() async throws {
-        let port = try TestServer.freePort()
+        let refusing = try TestServer.refusingPort()
+        defer { refusing.release() }
+        let port = refusing.port
         let run = try await Fixtures.run(["inject", "redis://default:hunter2@127.0.0.1:\(port)", "--scenario", "login"])
         #expect(run.status == 3)
         #expect(run.stderr.contains("cannot reach redis://default:***@127.0.0.1:\(port)"), "\(run.stderr)")

@@ -19,8 +19,9 @@ struct KeyspaceCommandLineTests {
     }
 
     @Test func anUnreachableEndpointExitsThree() async throws {
-        let port = try TestServer.freePort()
-        let run = try await Fixtures.run(["keyspace", "redis://127.0.0.1:\(port)", "--connect-timeout", "2"])
+        let refusing = try TestServer.refusingPort()
+        defer { refusing.release() }
+        let run = try await Fixtures.run(["keyspace", "redis://127.0.0.1:\(refusing.port)", "--connect-timeout", "2"])
         #expect(run.status == 3, "\(run.stderr)")
         #expect(run.stderr.contains("cannot reach"))
     }

@@ -351,10 +351,12 @@ struct FaultProxyTests {
     }
 
     @Test func aDeadUpstreamGetsAnErrorAndTheProxyKeepsServing() async throws {
+        let refusing = try TestServer.refusingPort()
+        defer { refusing.release() }
         let proxy = try await FaultProxy.start(
             FaultProxyConfiguration(
                 listenPort: 0,
-                upstream: Endpoint(address: .tcp(host: "127.0.0.1", port: try TestServer.freePort())),
+                upstream: Endpoint(address: .tcp(host: "127.0.0.1", port: refusing.port)),
                 options: Fixtures.options))
         defer { Task { await proxy.stop() } }
         for _ in 0..<2 {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import NIOCore
 import RESP
 @testable import RedisAudit
@@ -182,6 +183,10 @@ final class TestServer: @unchecked Sendable {
     /// Asks the kernel for a free loopback port.
     static func freePort() throws -> Int { try bindLoopback(0) }
 
+    /// A loopback port that refuses connections for as long as the returned value lives: it is
+    /// bound but never listens, so no server started by a parallel test can take it over.
+    static func refusingPort() throws -> RefusingPort { try RefusingPort() }
+
     /// Binds a loopback socket to `port` (0: any free one), closes it again and returns the
     /// port it got; throws when the port is taken.
     static func bindLoopback(_ port: Int) throws -> Int {
@@ -203,6 +208,47 @@ final class TestServer: @unchecked Sendable {
         guard named == 0 else { throw TestServerError.notReady("getsockname() failed") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
+}
+
+/// A loopback port held bound without listening: connecting to it is refused until it is released.
+final class RefusingPort: @unchecked Sendable {
+    let port: Int
+    private let fd: Int32
+    private let released = Mutex(false)
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestServerError.notReady("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard bound == 0, named == 0 else {
+            close(fd)
+            throw TestServerError.notReady("bind() failed")
+        }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Frees the port; call it with `defer` so the port stays held until the test is done.
+    func release() {
+        guard
+            released.withLock({ done in
+                defer { done = true }; return !done
+            })
+        else { return }
+        close(fd)
+    }
+
+    deinit { release() }
 }
 
 /// Why a test server could not be used.
