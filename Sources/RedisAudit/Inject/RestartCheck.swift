@@ -44,11 +44,11 @@ struct RestartCheck: Sendable {
             failure = error
         }
         // Wait for the endpoint to answer again (it may take a while to load its data).
-        var session: ReplaySession?
+        var session: ReconnectingConnection?
         let deadline = ContinuousClock.now + .seconds(60)
         while session == nil {
             do {
-                session = ReplaySession(
+                session = ReconnectingConnection(
                     connection: try await RedisConnection.connect(to: endpoint, options: options), endpoint: endpoint,
                     options: options)
             } catch {

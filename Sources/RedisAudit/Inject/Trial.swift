@@ -66,23 +66,22 @@ struct TrialReplayer: Sendable {
         let proxy = try await FaultProxy.start(
             FaultProxyConfiguration(
                 listenHost: "127.0.0.1", listenPort: 0, upstream: endpoint, options: options, rules: plan.rules))
-        var observer = ReplaySession(
-            connection: try await RedisConnection.connect(to: endpoint, options: options), endpoint: endpoint, options: options)
-        var tracker = KeyTracker()
+        var observer = TrialObserver(
+            scenario: scenario.singleClient, bindings: bindings, namespace: namespace, plan: plan,
+            session: try await ReconnectingConnection.open(to: endpoint, options: options))
         do {
-            let trial = try await replay(
-                scenario, bindings: bindings, namespace: namespace, plan: plan, proxy: proxy, observer: &observer,
-                tracker: &tracker)
+            let trial = try await replay(observer.scenario, bindings: bindings, namespace: namespace, proxy: proxy, observer: &observer)
             if !keepKeys {
                 await NamespaceCleaner.clean(
-                    keys: tracker.keys, namespace: namespace, session: &observer, ledger: ledger, role: role)
+                    keys: observer.tracker.keys, namespace: namespace, session: &observer.session, ledger: ledger, role: role)
             }
-            await observer.close()
+            await observer.session.close()
             return trial
         } catch {
             await proxy.stop()
-            await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &observer, ledger: ledger, role: role)
-            await observer.close()
+            await NamespaceCleaner.clean(
+                keys: observer.tracker.keys, namespace: namespace, session: &observer.session, ledger: ledger, role: role)
+            await observer.session.close()
             throw error
         }
     }
@@ -111,10 +110,13 @@ struct TrialReplayer: Sendable {
         }
     }
 
+    /// Runs the scenario (concurrent blocks as one client sees them, `Scenario.singleClient`)
+    /// through the proxy, then judges what the faults left once they settled.
     private func replay(
-        _ scenario: Scenario, bindings: VariableBindings, namespace: Namespace, plan: TrialPlan, proxy: FaultProxy,
-        observer: inout ReplaySession, tracker: inout KeyTracker
+        _ scenario: Scenario, bindings: VariableBindings, namespace: Namespace, proxy: FaultProxy,
+        observer: inout TrialObserver
     ) async throws -> Trial {
+        let plan = observer.plan
         let through = Endpoint(
             address: .tcp(host: "127.0.0.1", port: proxy.port), tls: false, username: application.username,
             password: application.password, database: endpoint.database)
@@ -124,76 +126,98 @@ struct TrialReplayer: Sendable {
         let appOptions = ConnectionOptions(
             connectTimeout: options.connectTimeout, commandTimeout: trialTimeout,
             clientName: plan.serverFault == nil ? nil : clientName)
-        var control: RedisConnection?
-        if plan.serverFault != nil { control = try await RedisConnection.connect(to: endpoint, options: options) }
-        var pending: ServerFaultInjection.Pending?
-        var application = ReplaySession(
+        if let fault = plan.serverFault {
+            observer.serverFault = ServerFaultInjection(
+                fault: fault, control: try await RedisConnection.connect(to: endpoint, options: options), duration: delay,
+                clientName: clientName)
+        }
+        var application = ReconnectingConnection(
             connection: try await connectThrough(proxy, as: through, options: appOptions), endpoint: through, options: appOptions)
-        // Concurrent blocks are explored as one client sees them (`Scenario.singleClient`).
-        let scenario = scenario.singleClient
         var flow = ClientFlow(
             bindings: bindings.adding(ConcurrentBlock.clientVariable, bindings[ConcurrentBlock.clientVariable] ?? "0"))
-        var records: [StepRecord] = []
-        var abortedAt: Int?
-        var before = NamespaceState.empty
-        var invariantsBefore: [InvariantResult] = []
-        var checkpoints: [NamespaceState] = []
-        for (index, step) in scenario.steps.enumerated() {
-            if interruption?.isRequested == true {
-                await application.close()
-                await control?.close()
-                throw InterruptedError()
-            }
-            if !step.setup, index == 0 || scenario.steps[index - 1].setup {
-                before = try await NamespaceState.read(namespace: namespace, known: tracker.keys, session: &observer)
-                invariantsBefore = try await InvariantCheck.evaluate(
-                    scenario.invariants, bindings: bindings, tallies: flow.tallies, namespace: namespace, session: &observer)
-            }
-            guard try flow.shouldRun(step) else {
-                flow.skipped(step)
-                records.append(
-                    StepRecord(
-                        index: index, step: step, commands: [], failed: false, failure: nil, attempts: 0,
-                        retriedAfterTransportFailure: false, keyStates: [:], skipped: true))
-                continue
-            }
-            let executor = StepExecutor(bindings: flow.bindings, namespace: namespace, catalog: catalog)
-            let prepared = try await executor.prepare(step)
-            for key in prepared.flatMap(\.keys) { tracker.add(key) }
-            if let fault = plan.serverFault, let control, index == plan.point?.step {
-                pending = await ServerFaultInjection(fault: fault, control: control, duration: delay, clientName: clientName)
-                    .begin()
-            }
-            let execution: StepExecutor.Execution
-            do {
-                execution = try await executor.execute(step, prepared: prepared, session: &application)
-            } catch let error as EndpointError {
-                // The proxy refused the reconnection (a `down` fault): the call fails like a lost connection.
-                execution = executor.unreachable(step, prepared: prepared, error)
-            }
-            try flow.ran(step, commands: execution.commands, failure: execution.failure)
-            records.append(execution.record(index: index, step: step, keyStates: [:]))
-            if execution.stops {
-                abortedAt = index
-                break
-            }
-            if step.checkpoint {
-                checkpoints.append(try await NamespaceState.read(namespace: namespace, known: tracker.keys, session: &observer))
-            }
+        var runner = StepRunner(namespace: namespace, catalog: catalog)
+        runner.interruption = interruption
+        // The proxy refused the reconnection (a `down` fault): the call fails like a lost connection.
+        runner.whenUnreachable = .failsLikeALostConnection
+        let abortedAt: Int?
+        do {
+            abortedAt = try await runner.run(scenario.steps, flow: &flow, transport: &application, observer: &observer)
+        } catch {
+            await application.close()
+            await observer.serverFault?.control.close()
+            throw error
         }
         await application.close()
         // Judge only what the faults leave once nothing is held or in flight any more.
-        await pending?.settle()
-        await control?.close()
+        await observer.pending?.settle()
+        await observer.serverFault?.control.close()
         _ = await proxy.settle(timeout: delay + options.connectTimeout)
         await proxy.stop()
-        let fired = proxy.counters.snapshot.contains { $0.fired > 0 } || pending != nil
-        let after = try await NamespaceState.read(namespace: namespace, known: tracker.keys, session: &observer)
+        let fired = proxy.counters.snapshot.contains { $0.fired > 0 } || observer.pending != nil
+        let after = try await NamespaceState.read(namespace: namespace, known: observer.tracker.keys, session: &observer.session)
         let invariants = try await InvariantCheck.evaluate(
-            scenario.invariants, bindings: bindings, tallies: flow.tallies, namespace: namespace, session: &observer)
+            scenario.invariants, bindings: bindings, tallies: flow.tallies, namespace: namespace, session: &observer.session)
         return Trial(
-            scenario: scenario, role: role, plan: plan, fired: fired, steps: records, abortedAt: abortedAt,
-            before: before, invariantsBefore: invariantsBefore, checkpoints: checkpoints, after: after, invariants: invariants,
-            bindings: bindings.values)
+            scenario: scenario, role: role, plan: plan, fired: fired, steps: observer.records, abortedAt: abortedAt,
+            before: observer.before, invariantsBefore: observer.invariantsBefore, checkpoints: observer.checkpoints,
+            after: after, invariants: invariants, bindings: bindings.values)
+    }
+}
+
+/// What a trial records as its steps run: the namespace before the first non-setup step and
+/// after each checkpoint, read directly from the endpoint, and the server fault started at the
+/// plan's step.
+private struct TrialObserver: StepObserver {
+    let scenario: Scenario
+    let bindings: VariableBindings
+    let namespace: Namespace
+    let plan: TrialPlan
+    /// The direct connection the state is read on, with the endpoint's own credentials.
+    var session: ReconnectingConnection
+    var tracker = KeyTracker()
+    var records: [StepRecord] = []
+    var before = NamespaceState.empty
+    var invariantsBefore: [InvariantResult] = []
+    var checkpoints: [NamespaceState] = []
+    /// The plan's server fault, ready to begin at its step.
+    var serverFault: ServerFaultInjection?
+    /// The server fault once begun.
+    var pending: ServerFaultInjection.Pending?
+
+    init(scenario: Scenario, bindings: VariableBindings, namespace: Namespace, plan: TrialPlan, session: ReconnectingConnection) {
+        self.scenario = scenario
+        self.bindings = bindings
+        self.namespace = namespace
+        self.plan = plan
+        self.session = session
+    }
+
+    mutating func willStart(_ step: Step, at index: Int, flow: ClientFlow) async throws {
+        guard !step.setup, index == 0 || scenario.steps[index - 1].setup else { return }
+        before = try await NamespaceState.read(namespace: namespace, known: tracker.keys, session: &session)
+        invariantsBefore = try await InvariantCheck.evaluate(
+            scenario.invariants, bindings: bindings, tallies: flow.tallies, namespace: namespace, session: &session)
+    }
+
+    mutating func skipped(_ step: Step, at index: Int) async throws {
+        records.append(
+            StepRecord(
+                index: index, step: step, commands: [], failed: false, failure: nil, attempts: 0,
+                retriedAfterTransportFailure: false, keyStates: [:], skipped: true))
+    }
+
+    mutating func willSend(_ step: Step, at index: Int, prepared: [StepExecutor.PreparedCommand]) async throws {
+        for key in prepared.flatMap(\.keys) { tracker.add(key) }
+        if let serverFault, index == plan.point?.step { pending = await serverFault.begin() }
+    }
+
+    mutating func ran(
+        _ step: Step, at index: Int, prepared: [StepExecutor.PreparedCommand], execution: StepExecutor.Execution,
+        flow: ClientFlow
+    ) async throws {
+        records.append(execution.record(index: index, step: step, keyStates: [:]))
+        if !execution.stops, step.checkpoint {
+            checkpoints.append(try await NamespaceState.read(namespace: namespace, known: tracker.keys, session: &session))
+        }
     }
 }

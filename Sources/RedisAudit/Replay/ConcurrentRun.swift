@@ -198,77 +198,83 @@ struct ConcurrentRunner {
         _ index: Int, block: ConcurrentBlock, connection: RedisConnection, bindings: VariableBindings, namespace: Namespace,
         catalog: CommandCatalog, shared: [[StepExecutor.PreparedCommand]?], gate: StartingGate
     ) async throws -> ClientResult {
-        var session = ReplaySession(connection: connection, endpoint: connection.endpoint, options: connection.options)
+        var session = ReconnectingConnection(connection)
         var flow = ClientFlow(bindings: bindings.adding(ConcurrentBlock.clientVariable, String(index)))
-        var result = ClientResult(
-            steps: Array(repeating: nil, count: block.steps.count), tallies: [:], keys: [], commands: 0, stopped: false,
-            finished: nil)
+        var observer = ClientObserver(shared: shared, gate: gate, eventLoop: connection.eventLoop)
+        var runner = StepRunner(namespace: namespace, catalog: catalog)
+        runner.keepsArguments = false
+        // A retry that cannot reconnect fails the call like a lost connection, and the client stops.
+        runner.whenUnreachable = .failsAndStops
+        let stoppedAt: Int?
         do {
-            var first: Result<[StepExecutor.PreparedCommand]?, any Error> = .success(nil)
-            if let step = block.steps.first {
-                do {
-                    first = .success(
-                        try await Self.prepare(step, flow: &flow, namespace: namespace, catalog: catalog, shared: shared[0]))
-                } catch {
-                    first = .failure(error)
-                }
-            }
-            // Every client arrives, the one whose first step cannot be rendered too, or the others would wait for ever.
-            await gate.arrive(on: connection.eventLoop)
-            for (j, step) in block.steps.enumerated() {
-                let next =
-                    j == 0
-                    ? try first.get()
-                    : try await Self.prepare(step, flow: &flow, namespace: namespace, catalog: catalog, shared: shared[j])
-                guard let prepared = next else { continue }
-                // A shared step's keys are the block's, counted once in `run`.
-                if shared[j] == nil { result.keys += prepared.flatMap(\.keys) }
-                var executor = StepExecutor(bindings: flow.bindings, namespace: namespace, catalog: catalog)
-                executor.keepsArguments = false
-                let execution: StepExecutor.Execution
-                do {
-                    execution = try await executor.execute(step, prepared: prepared, session: &session)
-                } catch is EndpointError {
-                    // A retry could not reconnect: the call fails like a lost connection.
-                    result.steps[j] = StepResult(failure: "transport", sample: nil)
-                    result.stopped = true
-                    break
-                }
-                result.commands += execution.commands.count * execution.attempts
-                try flow.ran(step, commands: execution.commands, failure: execution.failure)
-                var outcome = StepResult(failure: nil, sample: nil)
-                if let failure = execution.failure {
-                    let failing = execution.commands.first { $0.outcome.isFailure } ?? execution.commands.last
-                    outcome.failure = failure == .transport ? "transport" : (failing?.outcome.reply?.errorClass ?? "ERR")
-                    outcome.sample = failing
-                }
-                result.steps[j] = outcome
-                if execution.stops {
-                    result.stopped = true
-                    break
-                }
-            }
+            stoppedAt = try await runner.run(block.steps, flow: &flow, transport: &session, observer: &observer)
+            await observer.arrive()
         } catch {
+            // Every client arrives, the one whose first step cannot be rendered too, or the others would wait for ever.
+            await observer.arrive()
             await session.close()
             throw error
         }
+        var result = observer.result
+        result.stopped = stoppedAt != nil
         result.finished = ContinuousClock.now
         result.connection = session.current
         result.tallies = flow.tallies
         return result
     }
 
-    /// The step's commands rendered for this client, or nil when its `if` skips it.
-    private static func prepare(
-        _ step: Step, flow: inout ClientFlow, namespace: Namespace, catalog: CommandCatalog,
-        shared: [StepExecutor.PreparedCommand]?
-    ) async throws -> [StepExecutor.PreparedCommand]? {
-        guard try flow.shouldRun(step) else {
-            flow.skipped(step)
-            return nil
+    /// What one client of the block records as its steps run, and the gate it waits at before
+    /// its first step is sent.
+    private struct ClientObserver: StepObserver {
+        let shared: [[StepExecutor.PreparedCommand]?]
+        let gate: StartingGate
+        let eventLoop: any EventLoop
+        var arrived = false
+        var result: ClientResult
+
+        init(shared: [[StepExecutor.PreparedCommand]?], gate: StartingGate, eventLoop: any EventLoop) {
+            self.shared = shared
+            self.gate = gate
+            self.eventLoop = eventLoop
+            result = ClientResult(
+                steps: Array(repeating: nil, count: shared.count), tallies: [:], keys: [], commands: 0, stopped: false,
+                finished: nil)
         }
-        if let shared { return shared }
-        return try await StepExecutor(bindings: flow.bindings, namespace: namespace, catalog: catalog).prepare(step)
+
+        /// Waits at the gate once, before the client's first command.
+        mutating func arrive() async {
+            guard !arrived else { return }
+            arrived = true
+            await gate.arrive(on: eventLoop)
+        }
+
+        func commands(for step: Step, at index: Int) -> [StepExecutor.PreparedCommand]? { shared[index] }
+
+        mutating func willSend(_ step: Step, at index: Int, prepared: [StepExecutor.PreparedCommand]) async throws {
+            // A shared step's keys are the block's, counted once in `run`.
+            if shared[index] == nil { result.keys += prepared.flatMap(\.keys) }
+            await arrive()
+        }
+
+        mutating func skipped(_ step: Step, at index: Int) async throws { await arrive() }
+
+        mutating func ran(
+            _ step: Step, at index: Int, prepared: [StepExecutor.PreparedCommand], execution: StepExecutor.Execution,
+            flow: ClientFlow
+        ) async throws {
+            guard execution.reachedEndpoint else {
+                result.steps[index] = StepResult(failure: "transport", sample: nil)
+                return
+            }
+            result.commands += execution.commands.count * execution.attempts
+            var outcome = StepResult(failure: nil, sample: nil)
+            if let failure = execution.failure {
+                let failing = execution.commands.first { $0.outcome.isFailure } ?? execution.commands.last
+                outcome.failure = failure == .transport ? "transport" : (failing?.outcome.reply?.errorClass ?? "ERR")
+                outcome.sample = failing
+            }
+            result.steps[index] = outcome
+        }
     }
 
     /// Each step's commands rendered once for every client when they use neither `${client}`

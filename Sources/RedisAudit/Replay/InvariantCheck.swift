@@ -4,7 +4,7 @@ import RESP
 enum InvariantCheck {
     static func evaluate(
         _ invariants: [Invariant], bindings: VariableBindings, tallies: [String: Int] = [:], namespace: Namespace,
-        session: inout ReplaySession
+        session: inout some CommandTransport
     ) async throws -> [InvariantResult] {
         var results: [InvariantResult] = []
         for invariant in invariants {
@@ -43,7 +43,7 @@ enum InvariantCheck {
 
     static func evaluate(
         _ invariant: Invariant, bindings: VariableBindings, tallies: [String: Int] = [:], namespace: Namespace,
-        session: inout ReplaySession
+        session: inout some CommandTransport
     ) async throws -> InvariantResult {
         func result(_ holds: Bool, _ observation: String, measured: Int64? = nil) -> InvariantResult {
             InvariantResult(invariant: invariant, holds: holds, observation: observation, measured: measured)

@@ -8,7 +8,7 @@ public struct Leftovers: Sendable {
     /// Looks for leftover namespaces, on databases small enough to scan quickly
     /// (`NamespaceCleaner.sweepLimit` keys); nil when there are none or the scan was skipped.
     public static func find(connection: RedisConnection) async -> Leftovers? {
-        var session = ReplaySession(connection: connection, endpoint: connection.endpoint, options: connection.options)
+        var session = ReconnectingConnection(connection)
         guard let size = try? await session.send([RESPCommand("DBSIZE")])[0].reply?.integerValue,
             size <= NamespaceCleaner.sweepLimit,
             let keys = try? await NamespaceCleaner.scanRunKeys(runID: nil, session: &session),

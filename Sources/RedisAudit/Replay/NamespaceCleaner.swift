@@ -18,7 +18,7 @@ enum NamespaceCleaner {
     static let batchSize = 500
 
     /// Keys matching the namespace, found with SCAN (only on databases up to `sweepLimit` keys).
-    static func scan(namespace: Namespace, session: inout ReplaySession) async throws -> [[UInt8]] {
+    static func scan(namespace: Namespace, session: inout some CommandTransport) async throws -> [[UInt8]] {
         let size = try await session.send([RESPCommand("DBSIZE")])[0].reply?.integerValue ?? 0
         guard size <= sweepLimit else { return [] }
         return try await scan(pattern: Array(namespace.prefix.utf8) + [UInt8(ascii: "*")], session: &session)
@@ -28,7 +28,7 @@ enum NamespaceCleaner {
     /// `runID` is a run id, of one namespace when it is a namespace id, of every run when nil.
     /// Nothing else under `redisaudit:` is returned, so an application's own
     /// `redisaudit:config` is never taken for a leftover.
-    static func scanRunKeys(runID: String?, session: inout ReplaySession) async throws -> [[UInt8]] {
+    static func scanRunKeys(runID: String?, session: inout some CommandTransport) async throws -> [[UInt8]] {
         let glob: [UInt8]
         let belongs: (String) -> Bool
         switch runID {
@@ -48,7 +48,7 @@ enum NamespaceCleaner {
     }
 
     /// Every key matching a glob, by SCAN with COUNT 1000.
-    static func scan(pattern: [UInt8], session: inout ReplaySession) async throws -> [[UInt8]] {
+    static func scan(pattern: [UInt8], session: inout some CommandTransport) async throws -> [[UInt8]] {
         var cursor: [UInt8] = Array("0".utf8)
         var keys: [[UInt8]] = []
         repeat {
@@ -70,7 +70,7 @@ enum NamespaceCleaner {
     /// if needed, and what it could not delete is recorded, not thrown.
     @discardableResult
     static func clean(
-        keys: [[UInt8]], namespace: Namespace, session: inout ReplaySession, ledger: CleanupLedger? = nil, role: String = "A"
+        keys: [[UInt8]], namespace: Namespace, session: inout some CommandTransport, ledger: CleanupLedger? = nil, role: String = "A"
     ) async -> Deletion {
         var all = keys
         if let swept = try? await scan(namespace: namespace, session: &session) {
@@ -85,7 +85,7 @@ enum NamespaceCleaner {
     /// Deletes each key with its own UNLINK (DEL where UNLINK is refused), then checks with
     /// EXISTS which keys are still there. Never throws: a key whose deletion cannot be confirmed
     /// counts as remaining.
-    static func delete(_ keys: [[UInt8]], session: inout ReplaySession) async -> Deletion {
+    static func delete(_ keys: [[UInt8]], session: inout some CommandTransport) async -> Deletion {
         var unique = KeyTracker()
         for key in keys { unique.add(key) }
         var deletion = Deletion(attempted: unique.keys.count)
@@ -118,7 +118,7 @@ enum NamespaceCleaner {
 
     /// `COMMAND key` for each key, pipelined in batches; a batch whose connection could not be
     /// opened again gives every key in it that failure.
-    private static func each(_ keys: [[UInt8]], _ name: String, session: inout ReplaySession) async -> [([UInt8], CommandOutcome)]
+    private static func each(_ keys: [[UInt8]], _ name: String, session: inout some CommandTransport) async -> [([UInt8], CommandOutcome)]
     {
         let word = Array(name.utf8)
         var results: [([UInt8], CommandOutcome)] = []

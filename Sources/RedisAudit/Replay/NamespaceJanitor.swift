@@ -23,7 +23,7 @@ public enum NamespaceJanitor {
     public static func clean(endpoint: Endpoint, options: ConnectionOptions, runID: String?, dryRun: Bool) async throws -> Result
     {
         let connection = try await RedisConnection.connect(to: endpoint, options: options)
-        var session = ReplaySession(connection: connection, endpoint: endpoint, options: options)
+        var session = ReconnectingConnection(connection: connection, endpoint: endpoint, options: options)
         let keys: [[UInt8]]
         do {
             keys = try await NamespaceCleaner.scanRunKeys(runID: runID, session: &session)

@@ -37,103 +37,110 @@ public struct ScenarioReplayer: Sendable {
     /// Runs the scenario in `namespace` and always cleans the namespace afterwards,
     /// also when the run fails or is interrupted.
     public func run(_ scenario: Scenario, bindings: VariableBindings, namespace: Namespace) async throws -> ScenarioRun {
-        var tracker = KeyTracker()
-        let connection = try await RedisConnection.connect(to: endpoint, options: options)
-        var session = ReplaySession(connection: connection, endpoint: endpoint, options: options)
-        // Confined, the scenario's commands go on a connection of their own, as the temporary user.
-        var application: ReplaySession?
+        // The replay's own reads (key states, invariants, cleanup) go on a connection of their own,
+        // with the endpoint's credentials; the scenario's commands go on the application's, as the
+        // temporary user when the run is confined.
+        var observer = ReplayObserver(
+            replayer: self, bindings: bindings, namespace: namespace,
+            session: try await ReconnectingConnection.open(to: endpoint, options: options))
+        var application: ReconnectingConnection?
         do {
-            if let confinement {
-                let confined = confinement.endpoint(endpoint)
-                application = ReplaySession(
-                    connection: try await RedisConnection.connect(to: confined, options: options), endpoint: confined,
-                    options: options)
-            }
-            var run = try await replay(
-                scenario, bindings: bindings, namespace: namespace, session: &session, application: &application,
-                tracker: &tracker)
+            application = try await ReconnectingConnection.open(to: confinement?.endpoint(endpoint) ?? endpoint, options: options)
+            var run = try await replay(scenario, bindings: bindings, namespace: namespace, application: &application!, observer: &observer)
             run.confinedUser = confinement?.name
             await application?.close()
-            await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &session, ledger: ledger, role: role)
-            await session.close()
+            await NamespaceCleaner.clean(
+                keys: observer.tracker.keys, namespace: namespace, session: &observer.session, ledger: ledger, role: role)
+            await observer.session.close()
             return run
         } catch {
             await application?.close()
-            await NamespaceCleaner.clean(keys: tracker.keys, namespace: namespace, session: &session, ledger: ledger, role: role)
-            await session.close()
+            await NamespaceCleaner.clean(
+                keys: observer.tracker.keys, namespace: namespace, session: &observer.session, ledger: ledger, role: role)
+            await observer.session.close()
             throw error
         }
     }
 
     private func replay(
         _ scenario: Scenario, bindings: VariableBindings, namespace: Namespace,
-        session: inout ReplaySession, application: inout ReplaySession?, tracker: inout KeyTracker
+        application: inout ReconnectingConnection, observer: inout ReplayObserver
     ) async throws -> ScenarioRun {
-        var records: [StepRecord] = []
-        var abortedAt: Int?
-        var lastWrite: [[UInt8]: ContinuousClock.Instant] = [:]
+        var runner = StepRunner(namespace: namespace, catalog: catalog)
+        runner.interruption = interruption
         var flow = ClientFlow(bindings: bindings)
-        var tallies: [String: Int] = [:]
-        for name in scenario.tallyNames { tallies[name] = 0 }
-        for (index, step) in scenario.steps.enumerated() {
-            if interruption?.isRequested == true { throw InterruptedError() }
-            if case .concurrent(let block) = step.kind {
-                let runner = ConcurrentRunner(
-                    endpoint: confinement?.endpoint(endpoint) ?? endpoint, options: options, namespace: namespace,
-                    bindings: bindings, catalog: catalog)
-                let (outcome, keys) = try await runner.run(block)
-                for key in keys { tracker.add(key) }
-                for (name, n) in outcome.tallies { tallies[name, default: 0] += n }
-                let states = try await keyStates(tracker.keys, namespace: namespace, session: &session, lastWrite: lastWrite)
-                var record = StepRecord(
-                    index: index, step: step, commands: [], failed: outcome.steps.contains { $0.failed > 0 }, failure: nil,
-                    attempts: 1, retriedAfterTransportFailure: false, keyStates: states)
-                record.concurrent = outcome
-                records.append(record)
-                continue
-            }
-            guard try flow.shouldRun(step) else {
-                flow.skipped(step)
-                records.append(
-                    StepRecord(
-                        index: index, step: step, commands: [], failed: false, failure: nil, attempts: 0,
-                        retriedAfterTransportFailure: false, keyStates: records.last?.keyStates ?? [:], skipped: true))
-                continue
-            }
-            let executor = StepExecutor(bindings: flow.bindings, namespace: namespace, catalog: catalog)
-            let prepared = try await executor.prepare(step)
-            for key in prepared.flatMap(\.keys) { tracker.add(key) }
-            let execution: StepExecutor.Execution
-            if application != nil {
-                execution = try await executor.execute(step, prepared: prepared, session: &application!)
-            } else {
-                execution = try await executor.execute(step, prepared: prepared, session: &session)
-            }
-            try flow.ran(step, commands: execution.commands, failure: execution.failure)
-            let stepEnd = ContinuousClock.now
-            for command in prepared where command.setsTTL {
-                for key in command.keys { lastWrite[key] = stepEnd }
-            }
-            let states = try await keyStates(tracker.keys, namespace: namespace, session: &session, lastWrite: lastWrite)
-            records.append(execution.record(index: index, step: step, keyStates: states))
-            if execution.stops {
-                abortedAt = index
-                break
-            }
-        }
+        for name in scenario.tallyNames { observer.tallies[name] = 0 }
+        let abortedAt = try await runner.run(scenario.steps, flow: &flow, transport: &application, observer: &observer)
+        var tallies = observer.tallies
         for (name, n) in flow.tallies { tallies[name, default: 0] += n }
-        let finalKeys = try await finalState(namespace: namespace, tracker: &tracker, session: &session)
+        let finalKeys = try await observer.finalState()
         let invariants = try await InvariantCheck.evaluate(
-            scenario.invariants, bindings: bindings, tallies: tallies, namespace: namespace, session: &session)
+            scenario.invariants, bindings: bindings, tallies: tallies, namespace: namespace, session: &observer.session)
         return ScenarioRun(
-            scenario: scenario, role: role, steps: records, abortedAt: abortedAt, finalKeys: finalKeys,
+            scenario: scenario, role: role, steps: observer.records, abortedAt: abortedAt, finalKeys: finalKeys,
             invariants: invariants, bindings: bindings.values, tallies: tallies)
     }
+}
 
-    private func keyStates(
-        _ keys: [[UInt8]], namespace: Namespace, session: inout ReplaySession,
-        lastWrite: [[UInt8]: ContinuousClock.Instant] = [:]
-    ) async throws -> [String: KeyState] {
+/// What compare's replay records as its steps run: each step with the TYPE and PTTL of every key
+/// seen so far, read on the replay's own connection, and the concurrent blocks it runs itself.
+private struct ReplayObserver: StepObserver {
+    let replayer: ScenarioReplayer
+    let bindings: VariableBindings
+    let namespace: Namespace
+    /// The replay's own connection, with the endpoint's credentials.
+    var session: ReconnectingConnection
+    var tracker = KeyTracker()
+    var records: [StepRecord] = []
+    /// The concurrent blocks' tallies (a single client's are the flow's).
+    var tallies: [String: Int] = [:]
+    /// When each key last had its TTL set, to tell the TTL at the write from the TTL read later.
+    var lastWrite: [[UInt8]: ContinuousClock.Instant] = [:]
+
+    init(replayer: ScenarioReplayer, bindings: VariableBindings, namespace: Namespace, session: ReconnectingConnection) {
+        self.replayer = replayer
+        self.bindings = bindings
+        self.namespace = namespace
+        self.session = session
+    }
+
+    mutating func runConcurrent(_ block: ConcurrentBlock, step: Step, at index: Int) async throws {
+        let runner = ConcurrentRunner(
+            endpoint: replayer.confinement?.endpoint(replayer.endpoint) ?? replayer.endpoint, options: replayer.options,
+            namespace: namespace, bindings: bindings, catalog: replayer.catalog)
+        let (outcome, keys) = try await runner.run(block)
+        for key in keys { tracker.add(key) }
+        for (name, n) in outcome.tallies { tallies[name, default: 0] += n }
+        var record = StepRecord(
+            index: index, step: step, commands: [], failed: outcome.steps.contains { $0.failed > 0 }, failure: nil,
+            attempts: 1, retriedAfterTransportFailure: false, keyStates: try await keyStates(tracker.keys))
+        record.concurrent = outcome
+        records.append(record)
+    }
+
+    mutating func skipped(_ step: Step, at index: Int) async throws {
+        records.append(
+            StepRecord(
+                index: index, step: step, commands: [], failed: false, failure: nil, attempts: 0,
+                retriedAfterTransportFailure: false, keyStates: records.last?.keyStates ?? [:], skipped: true))
+    }
+
+    mutating func willSend(_ step: Step, at index: Int, prepared: [StepExecutor.PreparedCommand]) async throws {
+        for key in prepared.flatMap(\.keys) { tracker.add(key) }
+    }
+
+    mutating func ran(
+        _ step: Step, at index: Int, prepared: [StepExecutor.PreparedCommand], execution: StepExecutor.Execution,
+        flow: ClientFlow
+    ) async throws {
+        let stepEnd = ContinuousClock.now
+        for command in prepared where command.setsTTL {
+            for key in command.keys { lastWrite[key] = stepEnd }
+        }
+        records.append(execution.record(index: index, step: step, keyStates: try await keyStates(tracker.keys)))
+    }
+
+    private mutating func keyStates(_ keys: [[UInt8]]) async throws -> [String: KeyState] {
         guard !keys.isEmpty else { return [:] }
         var commands: [RESPCommand] = []
         commands.reserveCapacity(keys.count * 2)
@@ -159,12 +166,10 @@ public struct ScenarioReplayer: Sendable {
 
     /// Every key in the namespace after the last step: the keys the commands named, plus
     /// any other key found in the namespace (a script may create keys it was not given).
-    private func finalState(namespace: Namespace, tracker: inout KeyTracker, session: inout ReplaySession) async throws
-        -> [String: KeyState]
-    {
+    mutating func finalState() async throws -> [String: KeyState] {
         for key in try await NamespaceCleaner.scan(namespace: namespace, session: &session) { tracker.add(key) }
-        let states = try await keyStates(tracker.keys, namespace: namespace, session: &session)
-        return states.filter { $0.value.exists }
+        lastWrite = [:]
+        return try await keyStates(tracker.keys).filter { $0.value.exists }
     }
 }
 
@@ -176,39 +181,4 @@ struct KeyTracker {
     mutating func add(_ key: [UInt8]) {
         if seen.insert(key).inserted { keys.append(key) }
     }
-}
-
-/// A connection that is reopened when a transport failure closed it.
-struct ReplaySession {
-    private var connection: RedisConnection?
-    private var lastSendFailed = false
-    let endpoint: Endpoint
-    let options: ConnectionOptions
-
-    init(connection: RedisConnection, endpoint: Endpoint, options: ConnectionOptions) {
-        self.connection = connection
-        self.endpoint = endpoint
-        self.options = options
-    }
-
-    /// Sends on the current connection, reconnecting first if the last one died or a command
-    /// on it got no reply (a timed-out connection is being closed: it must not be reused, as a
-    /// client library would not).
-    mutating func send(_ commands: [RESPCommand]) async throws(EndpointError) -> [CommandOutcome] {
-        if connection?.isActive != true || lastSendFailed {
-            await connection?.close()
-            connection = try await RedisConnection.connect(to: endpoint, options: options)
-        }
-        let outcomes = await connection!.send(commands)
-        lastSendFailed = outcomes.contains { if case .failed = $0 { return true } else { return false } }
-        return outcomes
-    }
-
-    mutating func close() async {
-        await connection?.close()
-        connection = nil
-    }
-
-    /// The connection in use, to be closed by whoever outlives the session.
-    var current: RedisConnection? { connection }
 }

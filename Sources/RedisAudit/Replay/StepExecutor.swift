@@ -37,6 +37,8 @@ struct StepExecutor {
         var retriedAfterTransportFailure: Bool
         /// True when the application stops at this step.
         var stops: Bool
+        /// False when the connection could not be reopened and nothing was sent.
+        var reachedEndpoint = true
 
         func record(index: Int, step: Step, keyStates: [String: KeyState]) -> StepRecord {
             StepRecord(
@@ -80,7 +82,7 @@ struct StepExecutor {
     }
 
     /// Sends the step, retrying as its policy says.
-    func execute(_ step: Step, prepared: [PreparedCommand], session: inout ReplaySession) async throws -> Execution {
+    func execute(_ step: Step, prepared: [PreparedCommand], session: inout some CommandTransport) async throws -> Execution {
         var attempts = 0
         var commands: [CommandRecord]
         var failure: StepFailure?
@@ -108,7 +110,7 @@ struct StepExecutor {
         }
         return Execution(
             commands: commands, failure: .transport, attempts: 1, retriedAfterTransportFailure: false,
-            stops: step.onError.stops(after: .transport))
+            stops: step.onError.stops(after: .transport), reachedEndpoint: false)
     }
 
     /// How a step failed by the application's reading of its replies: a lost connection or
@@ -126,7 +128,7 @@ struct StepExecutor {
         return nil
     }
 
-    private func send(_ step: Step, prepared: [PreparedCommand], session: inout ReplaySession) async throws -> [CommandRecord] {
+    private func send(_ step: Step, prepared: [PreparedCommand], session: inout some CommandTransport) async throws -> [CommandRecord] {
         let wire = Self.wire(step, prepared)
         var positions: [Int?] = Array(prepared.indices)
         if case .transaction = step.kind { positions = [nil] + positions + [nil] }

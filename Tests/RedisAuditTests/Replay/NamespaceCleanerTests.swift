@@ -76,7 +76,7 @@ struct NamespaceCleanerTests {
         let endpoint = try await server.user("nounlink", password: "pw-nounlink", "+@all", "-unlink")
         for key in ["redisaudit:r1:a", "redisaudit:r1:{x}b", "redisaudit:r1:{y}c"] { try await server.command("SET", key, "v") }
         let connection = try await RedisConnection.connect(to: endpoint, options: Fixtures.options)
-        var session = ReplaySession(connection: connection, endpoint: endpoint, options: Fixtures.options)
+        var session = ReconnectingConnection(connection: connection, endpoint: endpoint, options: Fixtures.options)
         let keys = ["redisaudit:r1:a", "redisaudit:r1:{x}b", "redisaudit:r1:{y}c", "redisaudit:r1:never-written"].map {
             Array($0.utf8)
         }
