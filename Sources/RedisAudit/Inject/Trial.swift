@@ -70,7 +70,8 @@ struct TrialReplayer: Sendable {
             scenario: scenario.singleClient, bindings: bindings, namespace: namespace, plan: plan,
             session: try await ReconnectingConnection.open(to: endpoint, options: options))
         do {
-            let trial = try await replay(observer.scenario, bindings: bindings, namespace: namespace, proxy: proxy, observer: &observer)
+            let trial = try await replay(
+                observer.scenario, bindings: bindings, namespace: namespace, proxy: proxy, observer: &observer)
             if !keepKeys {
                 await NamespaceCleaner.clean(
                     keys: observer.tracker.keys, namespace: namespace, session: &observer.session, ledger: ledger, role: role)

@@ -70,7 +70,8 @@ enum NamespaceCleaner {
     /// if needed, and what it could not delete is recorded, not thrown.
     @discardableResult
     static func clean(
-        keys: [[UInt8]], namespace: Namespace, session: inout some CommandTransport, ledger: CleanupLedger? = nil, role: String = "A"
+        keys: [[UInt8]], namespace: Namespace, session: inout some CommandTransport, ledger: CleanupLedger? = nil,
+        role: String = "A"
     ) async -> Deletion {
         var all = keys
         if let swept = try? await scan(namespace: namespace, session: &session) {
@@ -118,8 +119,9 @@ enum NamespaceCleaner {
 
     /// `COMMAND key` for each key, pipelined in batches; a batch whose connection could not be
     /// opened again gives every key in it that failure.
-    private static func each(_ keys: [[UInt8]], _ name: String, session: inout some CommandTransport) async -> [([UInt8], CommandOutcome)]
-    {
+    private static func each(_ keys: [[UInt8]], _ name: String, session: inout some CommandTransport) async -> [(
+        [UInt8], CommandOutcome
+    )] {
         let word = Array(name.utf8)
         var results: [([UInt8], CommandOutcome)] = []
         results.reserveCapacity(keys.count)

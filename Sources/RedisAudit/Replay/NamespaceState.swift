@@ -34,7 +34,9 @@ public struct NamespaceState: Hashable, Sendable {
 
     /// Reads every key of the namespace (found with SCAN, plus `known` keys) with TYPE, PTTL
     /// and a type-specific read of its value, pipelined.
-    static func read(namespace: Namespace, known: [[UInt8]] = [], session: inout some CommandTransport) async throws -> NamespaceState {
+    static func read(namespace: Namespace, known: [[UInt8]] = [], session: inout some CommandTransport) async throws
+        -> NamespaceState
+    {
         var keys = KeyTracker()
         for key in known { keys.add(key) }
         for key in try await NamespaceCleaner.scan(namespace: namespace, session: &session) { keys.add(key) }

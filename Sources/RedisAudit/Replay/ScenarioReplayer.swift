@@ -46,7 +46,8 @@ public struct ScenarioReplayer: Sendable {
         var application: ReconnectingConnection?
         do {
             application = try await ReconnectingConnection.open(to: confinement?.endpoint(endpoint) ?? endpoint, options: options)
-            var run = try await replay(scenario, bindings: bindings, namespace: namespace, application: &application!, observer: &observer)
+            var run = try await replay(
+                scenario, bindings: bindings, namespace: namespace, application: &application!, observer: &observer)
             run.confinedUser = confinement?.name
             await application?.close()
             await NamespaceCleaner.clean(

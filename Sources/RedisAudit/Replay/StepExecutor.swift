@@ -128,7 +128,9 @@ struct StepExecutor {
         return nil
     }
 
-    private func send(_ step: Step, prepared: [PreparedCommand], session: inout some CommandTransport) async throws -> [CommandRecord] {
+    private func send(_ step: Step, prepared: [PreparedCommand], session: inout some CommandTransport) async throws
+        -> [CommandRecord]
+    {
         let wire = Self.wire(step, prepared)
         var positions: [Int?] = Array(prepared.indices)
         if case .transaction = step.kind { positions = [nil] + positions + [nil] }
