@@ -159,17 +159,23 @@ public struct InjectAudit: Sendable {
                 }
                 // Both endpoints are explored at once, each with its own trials and namespaces.
                 let allowed = serverFaults
-                let explorations = try await withThrowingTaskGroup(of: (Int, Exploration).self) { group in
+                let explorations = try await withThrowingTaskGroup(of: (Int, ScenarioExploration.Outcome).self) { group in
                     for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
+                        let exploration = ScenarioExploration(
+                            configuration: config, endpoint: endpoint, role: role, serverFaults: allowed[i],
+                            replayer: TrialReplayer(
+                                endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout,
+                                interruption: interruption, ledger: ledger, catalog: catalog,
+                                confinement: confinement.user(role: role)),
+                            logger: logger)
                         group.addTask {
-                            let explored = try await self.explore(
-                                scenario, bindings: bindings, endpoint: endpoint, role: role, serverFaults: allowed[i],
-                                runID: runID, part: "\(index + 1)t", progress: (index + 1, scenarios.count), catalog: catalog,
-                                confinement: confinement.user(role: role))
+                            let explored = try await exploration.run(
+                                scenario, bindings: bindings, runID: runID, part: "\(index + 1)t",
+                                progress: (index + 1, scenarios.count))
                             return (i, explored)
                         }
                     }
-                    var results: [(Int, Exploration)] = []
+                    var results: [(Int, ScenarioExploration.Outcome)] = []
                     for try await result in group { results.append(result) }
                     return results.sorted { $0.0 < $1.0 }.map(\.1)
                 }
@@ -264,172 +270,5 @@ public struct InjectAudit: Sendable {
             runs.append(trials)
         }
         return RaceFindings.invariants(runs) + RaceFindings.clients(runs)
-    }
-
-    /// What exploring one scenario on one endpoint produced.
-    struct Exploration {
-        var judged: [InjectFindings.Judged]
-        var findings: [Finding]
-        var coverage: FaultCoverage?
-    }
-
-    private func explore(
-        _ scenario: Scenario, bindings: VariableBindings, endpoint: Endpoint, role: String, serverFaults: [ServerFault],
-        runID: String, part: String, progress: (Int, Int), catalog: CommandCatalog, confinement: ConfinedUser?
-    ) async throws -> Exploration {
-        let config = configuration
-        // A concurrent block is explored as one client runs it: a fault point per command of client 0.
-        let scenario = scenario.singleClient
-        let replayer = TrialReplayer(
-            endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout,
-            interruption: interruption, ledger: ledger, catalog: catalog, confinement: confinement)
-        func namespace(_ trial: Int) -> Namespace {
-            guard let namespace = Namespace(run: runID, part: "\(part)\(trial)\(role.lowercased())") else {
-                preconditionFailure("generated run ids are valid namespace ids")
-            }
-            return namespace
-        }
-        let baseline = try await replayer.run(
-            scenario, bindings: bindings, namespace: namespace(0), plan: TrialPlan(point: nil, fault: nil, rules: []))
-        // A script the temporary user refused is the finding: the fault-free run is not the application's.
-        if let confinement {
-            let escapes = ScriptEscapes.findings(
-                scenario: scenario.name, role: role, user: confinement.name, steps: baseline.steps)
-            if !escapes.isEmpty {
-                logger.info("scenario \(progress.0)/\(progress.1): \(scenario.name) on \(role): a script escaped; not explored")
-                return Exploration(judged: [], findings: escapes, coverage: nil)
-            }
-        }
-        if let problem = Self.baselineProblem(baseline) {
-            logger.info("scenario \(progress.0)/\(progress.1): \(scenario.name) on \(role) fails without any fault; not explored")
-            return Exploration(
-                judged: [], findings: [baselineFinding(scenario, role: role, problem: problem, trial: baseline)], coverage: nil)
-        }
-
-        var plans: [TrialPlan] = []
-        if config.rules.isEmpty {
-            for fault in ExploredFault.explored(lostWrites: config.lostWrites) {
-                for point in FaultPoints.points(of: scenario, for: fault) {
-                    if let plan = try TrialPlan.plan(
-                        fault, at: point, baseline: baseline, handshake: TrialPlan.handshake(of: replayer.application),
-                        delay: replayer.delay)
-                    {
-                        plans.append(plan)
-                    }
-                }
-            }
-            for fault in serverFaults {
-                for step in scenario.steps.indices where !scenario.steps[step].setup && step < baseline.steps.count {
-                    plans.append(TrialPlan.plan(fault, atStep: step, of: scenario))
-                }
-            }
-        } else {
-            plans = [TrialPlan(point: nil, fault: nil, rules: config.rules)]
-        }
-        logger.info("scenario \(progress.0)/\(progress.1): \(scenario.name) on \(role): \(plans.count) trials")
-
-        let interruption = self.interruption
-        let logger = self.logger
-        var judgedInOrder: [InjectFindings.Judged?] = Array(repeating: nil, count: plans.count)
-        var failing = 0
-        let namespaces = plans.indices.map { namespace($0 + 1) }
-        try await withThrowingTaskGroup(of: (Int, Trial).self) { group in
-            var next = 0
-            var done = 0
-            while next < plans.count || done < next {
-                // A server fault pauses or blocks every client of the endpoint, other trials'
-                // too: it runs alone, once the trials before it are done.
-                while next < plans.count, next - done < max(1, config.jobs) {
-                    if plans[next].serverFault != nil, next > done { break }
-                    if next > done, plans[next - 1].serverFault != nil { break }
-                    let index = next
-                    let plan = plans[index]
-                    group.addTask {
-                        if interruption?.isRequested == true { throw InterruptedError() }
-                        return (
-                            index, try await replayer.run(scenario, bindings: bindings, namespace: namespaces[index], plan: plan)
-                        )
-                    }
-                    next += 1
-                }
-                guard let (index, trial) = try await group.next() else { break }
-                done += 1
-                let verdict = TrialVerdict.judge(trial, baseline: baseline)
-                judgedInOrder[index] = (trial, verdict)
-                if verdict.outcome != .survived && verdict.outcome != .notReached { failing += 1 }
-                logger.debug("\(scenario.name) on \(role): \(InjectFindings.describe(trial.plan)) -> \(verdict.summary)")
-                if done % 10 == 0 || done == plans.count {
-                    logger.info("  trial \(done) of \(plans.count) on \(role), \(failing) failing so far")
-                }
-            }
-        }
-        let judged = judgedInOrder.compactMap { $0 }
-        let findings = InjectFindings.findings(judged, baseline: baseline, scenario: scenario, role: role, endpoint: endpoint)
-        return Exploration(judged: judged, findings: findings, coverage: Self.coverage(judged, scenario: scenario, role: role))
-    }
-
-    /// Why the fault-free run cannot serve as the reference, if it cannot.
-    static func baselineProblem(_ trial: Trial) -> String? {
-        if let stopped = trial.abortedAt { return "the application stops at step \(stopped + 1)" }
-        let failing = trial.invariants.filter { !$0.holds }
-        if !failing.isEmpty {
-            return failing.map { "\(InvariantText.describe($0.invariant)): \($0.observation)" }.joined(separator: "; ")
-        }
-        return nil
-    }
-
-    private func baselineFinding(_ scenario: Scenario, role: String, problem: String, trial: Trial) -> Finding {
-        var evidence: [String] = []
-        for step in trial.steps {
-            for record in step.commands {
-                evidence.append(Transcript.command(record.display))
-                evidence += Transcript.reply(role, record.outcome)
-            }
-        }
-        return Finding(
-            identity: "inject|\(role)|baseline", severity: .high, category: .invariant,
-            title: "`\(scenario.name)` fails on \(role) with no fault injected, so it was not explored: \(problem)",
-            endpoints: [role], scenario: scenario.name, step: nil, evidence: evidence,
-            why: "Faults are judged against the scenario's invariants; a scenario that breaks them without any fault on this "
-                + "endpoint says nothing about faults (run `redisaudit compare` to see why it fails).",
-            fix: "Make the scenario pass on this endpoint first (a missing command, a refused script, a different reply).")
-    }
-
-    /// The coverage table: a row per fault point, a column per kind.
-    static func coverage(_ judged: [InjectFindings.Judged], scenario: Scenario, role: String) -> FaultCoverage {
-        let kinds =
-            Array(Set(judged.compactMap(\.trial.plan.fault))).sorted().map(\.rawValue)
-            + Array(Set(judged.compactMap(\.trial.plan.serverFault))).sorted().map(\.rawValue)
-        var rows: [(point: FaultPoint?, label: String, cells: [String: String])] = []
-        for entry in judged {
-            let plan = entry.trial.plan
-            let point = plan.point
-            let label: String
-            if plan.serverFault != nil, let point {
-                label = "step \(point.step + 1): before the step"
-            } else {
-                label = point.map { Self.shortLabel($0) } ?? plan.reproducer.joined(separator: " + ")
-            }
-            let column = plan.fault?.rawValue ?? plan.serverFault?.rawValue ?? "faults"
-            if let i = rows.firstIndex(where: { $0.label == label }) {
-                rows[i].cells[column] = entry.verdict.summary
-            } else {
-                rows.append((point, label, [column: entry.verdict.summary]))
-            }
-        }
-        rows.sort { ($0.point ?? .origin) < ($1.point ?? .origin) }
-        let columns = kinds.isEmpty ? ["faults"] : kinds
-        return FaultCoverage(
-            scenario: scenario.name, endpoint: role, faults: columns,
-            rows: rows.map { row in FaultCoverage.Row(point: row.label, outcomes: columns.map { row.cells[$0] ?? "" }) },
-            trials: judged.count, survived: judged.filter { $0.verdict.outcome == .survived }.count,
-            notReached: judged.filter { $0.verdict.outcome == .notReached }.count)
-    }
-
-    /// `step 1 #2: SADD`, `step 1: EXEC`, `step 1: MULTI ... EXEC` (the whole transaction).
-    static func shortLabel(_ point: FaultPoint) -> String {
-        if point.wholeTransaction { return "step \(point.step + 1): MULTI ... EXEC" }
-        guard let position = point.position else { return "step \(point.step + 1): \(point.command)" }
-        return "step \(point.step + 1) #\(position + 1): \(point.command)"
     }
 }
