@@ -109,106 +109,115 @@ public struct CompareAudit: Sendable {
             from: zip(profiles, [connA, connB]).map { profile, connection in
                 (profile.role, CommandCatalog.hostLabel(role: profile.role, profile: profile), connection)
             })
-        defer { Task { await catalog.close() } }
-        let (scenarios, skipped) = try catalog.runnable(config.scenarios)
+        return try await withCleanup {
+            let (scenarios, skipped) = try catalog.runnable(config.scenarios)
 
-        var findings: [Finding] = []
-        async let leftoversA = Leftovers.find(connection: connA)
-        async let leftoversB = Leftovers.find(connection: connB)
-        for (role, leftover) in await [("A", leftoversA), ("B", leftoversB)] {
-            if let leftover { findings.append(leftover.finding(role: role)) }
-        }
-        for (role, connection) in [("A", connA), ("B", connB)] {
-            if let users = await ConfinementUsers.leftoverFinding(on: connection, role: role) { findings.append(users) }
-        }
-
-        let sides = [("A", config.endpointA), ("B", config.endpointB)]
-        let confinement = try await RunConfinement.prepare(
-            runID: runID, endpoints: sides, options: config.connection, scenarios: scenarios,
-            allowUnconfined: config.allowUnconfinedScripts)
-        self.confinement.withLockedValue { $0 = confinement }
-        var generator = SystemRandomNumberGenerator()
-        var notes = skipped
-        if let learned = catalog.learnedNote { notes.append(learned) }
-        var accessFailures: [AccessFailure] = []
-        do {
-            for (index, scenario) in scenarios.enumerated() {
-                if interruption?.isRequested == true { throw InterruptedError() }
-                logger.info("scenario \(index + 1)/\(scenarios.count): \(scenario.name)")
-                let known = Set(scenario.variableNames)
-                let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
-                let replayA = ScenarioReplayer(
-                    endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption, ledger: ledger,
-                    catalog: catalog, confinement: confinement.user(role: "A"))
-                let replayB = ScenarioReplayer(
-                    endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption, ledger: ledger,
-                    catalog: catalog, confinement: confinement.user(role: "B"))
-                // A race shows in some runs and not others: concurrent scenarios run `trials` times.
-                let trials = scenario.isConcurrent ? config.trials : 1
-                var runsA: [ScenarioRun] = []
-                var runsB: [ScenarioRun] = []
-                for trial in 0..<trials {
-                    if interruption?.isRequested == true { throw InterruptedError() }
-                    // One namespace per scenario, trial and side: A and B may even be two databases of one server.
-                    let suffix = trial == 0 ? "" : "t\(trial + 1)"
-                    guard let namespaceA = Namespace(run: runID, part: "\(index + 1)\(suffix)a"),
-                        let namespaceB = Namespace(run: runID, part: "\(index + 1)\(suffix)b")
-                    else { preconditionFailure("generated run ids are valid namespace ids") }
-                    if scenario.isConcurrent {
-                        // One side at a time: when A and B share a machine (or this one's cores), the
-                        // other side's clients would change the race.
-                        runsA.append(try await replayA.run(scenario, bindings: bindings, namespace: namespaceA))
-                        runsB.append(try await replayB.run(scenario, bindings: bindings, namespace: namespaceB))
-                    } else {
-                        async let runA = replayA.run(scenario, bindings: bindings, namespace: namespaceA)
-                        async let runB = replayB.run(scenario, bindings: bindings, namespace: namespaceB)
-                        let (a, b) = try await (runA, runB)
-                        runsA.append(a)
-                        runsB.append(b)
-                    }
-                    if trials > 1 { logger.debug("\(scenario.name): trial \(trial + 1) of \(trials) done") }
-                }
-                let (a, b) = (runsA[0], runsB[0])
-                for run in [a, b] {
-                    for record in run.steps {
-                        guard let outcome = record.concurrent else { continue }
-                        notes.append("`\(scenario.name)` step \(record.index + 1) on \(run.role): \(outcome.summary).")
-                    }
-                }
-                let comparison = ScenarioComparison(
-                    trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance, catalog: catalog)
-                let access = comparison.accessFailures()
-                accessFailures += access
-                let scenarioFindings = comparison.findings(access: access)
-                logger.debug(
-                    "\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings")
-                findings += scenarioFindings
+            var findings: [Finding] = []
+            async let leftoversA = Leftovers.find(connection: connA)
+            async let leftoversB = Leftovers.find(connection: connB)
+            for (role, leftover) in await [("A", leftoversA), ("B", leftoversB)] {
+                if let leftover { findings.append(leftover.finding(role: role)) }
             }
-        } catch {
-            await confinement.release(endpoints: sides, options: config.connection)
-            throw confinement.ending(interruption?.isRequested == true ? InterruptedError() : error)
-        }
-        await confinement.release(endpoints: sides, options: config.connection)
-        notes.insert(ledger.note(roles: ["A", "B"], namespaces: "`redisaudit:\(runID)-*:`"), at: 0)
-        notes.insert(confinement.note(roles: ["A", "B"], allowedUnconfined: config.allowUnconfinedScripts), at: 1)
-        findings += ledger.findings(roles: ["A", "B"])
-        findings += confinement.findings(roles: ["A", "B"])
-        findings += await AccessFindings.findings(accessFailures, profiles: &profiles, asking: [connA, connB])
-        // Commands of the built-in scenarios that were not run (no endpoint knows them) are no difference.
-        let ranCommands = Set(scenarios.flatMap { $0.steps.flatMap { $0.commands.map(\.name) } })
-        findings += ProfileComparison.findings(
-            profiles[0], profiles[1], scenarioCommands: ranCommands, usesLua: usesLua, usesMulti: usesMulti,
-            reported: Set(accessFailures.map { "\($0.command)|\($0.role)" }))
+            for (role, connection) in [("A", connA), ("B", connB)] {
+                if let users = await ConfinementUsers.leftoverFinding(on: connection, role: role) { findings.append(users) }
+            }
 
-        // Whatever its producer did not mark as shared by both endpoints is a difference.
-        for index in findings.indices where findings[index].scope == nil { findings[index].scope = .difference }
-        let ranked = FindingRanking.rank(findings)
-        let seconds = (clock.now - started).seconds
-        let summary = ReportSummary(
-            findings: ranked, failOn: config.failOn, failOnShared: config.failOnShared,
-            endpoints: profiles.map { EndpointSummary(role: $0.role, url: $0.endpoint, engine: $0.engine, version: $0.version) },
-            scenarios: config.scenarios.map(\.name), startedAt: startedAt, durationSeconds: seconds,
-            notes: notes)
-        return AuditReport(tool: ToolInfo(), command: "compare", summary: summary, findings: ranked, profiles: profiles)
+            let sides = [("A", config.endpointA), ("B", config.endpointB)]
+            let confinement = try await RunConfinement.prepare(
+                runID: runID, endpoints: sides, options: config.connection, scenarios: scenarios,
+                allowUnconfined: config.allowUnconfinedScripts)
+            self.confinement.withLockedValue { $0 = confinement }
+            var generator = SystemRandomNumberGenerator()
+            var notes = skipped
+            if let learned = catalog.learnedNote { notes.append(learned) }
+            var accessFailures: [AccessFailure] = []
+            do {
+                for (index, scenario) in scenarios.enumerated() {
+                    if interruption?.isRequested == true { throw InterruptedError() }
+                    logger.info("scenario \(index + 1)/\(scenarios.count): \(scenario.name)")
+                    let known = Set(scenario.variableNames)
+                    let bindings = try scenario.bind(
+                        overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
+                    let replayA = ScenarioReplayer(
+                        endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption,
+                        ledger: ledger,
+                        catalog: catalog, confinement: confinement.user(role: "A"))
+                    let replayB = ScenarioReplayer(
+                        endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption,
+                        ledger: ledger,
+                        catalog: catalog, confinement: confinement.user(role: "B"))
+                    // A race shows in some runs and not others: concurrent scenarios run `trials` times.
+                    let trials = scenario.isConcurrent ? config.trials : 1
+                    var runsA: [ScenarioRun] = []
+                    var runsB: [ScenarioRun] = []
+                    for trial in 0..<trials {
+                        if interruption?.isRequested == true { throw InterruptedError() }
+                        // One namespace per scenario, trial and side: A and B may even be two databases of one server.
+                        let suffix = trial == 0 ? "" : "t\(trial + 1)"
+                        guard let namespaceA = Namespace(run: runID, part: "\(index + 1)\(suffix)a"),
+                            let namespaceB = Namespace(run: runID, part: "\(index + 1)\(suffix)b")
+                        else { preconditionFailure("generated run ids are valid namespace ids") }
+                        if scenario.isConcurrent {
+                            // One side at a time: when A and B share a machine (or this one's cores), the
+                            // other side's clients would change the race.
+                            runsA.append(try await replayA.run(scenario, bindings: bindings, namespace: namespaceA))
+                            runsB.append(try await replayB.run(scenario, bindings: bindings, namespace: namespaceB))
+                        } else {
+                            async let runA = replayA.run(scenario, bindings: bindings, namespace: namespaceA)
+                            async let runB = replayB.run(scenario, bindings: bindings, namespace: namespaceB)
+                            let (a, b) = try await (runA, runB)
+                            runsA.append(a)
+                            runsB.append(b)
+                        }
+                        if trials > 1 { logger.debug("\(scenario.name): trial \(trial + 1) of \(trials) done") }
+                    }
+                    let (a, b) = (runsA[0], runsB[0])
+                    for run in [a, b] {
+                        for record in run.steps {
+                            guard let outcome = record.concurrent else { continue }
+                            notes.append("`\(scenario.name)` step \(record.index + 1) on \(run.role): \(outcome.summary).")
+                        }
+                    }
+                    let comparison = ScenarioComparison(
+                        trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance, catalog: catalog)
+                    let access = comparison.accessFailures()
+                    accessFailures += access
+                    let scenarioFindings = comparison.findings(access: access)
+                    logger.debug(
+                        "\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings"
+                    )
+                    findings += scenarioFindings
+                }
+            } catch {
+                await confinement.release(endpoints: sides, options: config.connection)
+                throw confinement.ending(interruption?.isRequested == true ? InterruptedError() : error)
+            }
+            await confinement.release(endpoints: sides, options: config.connection)
+            notes.insert(ledger.note(roles: ["A", "B"], namespaces: "`redisaudit:\(runID)-*:`"), at: 0)
+            notes.insert(confinement.note(roles: ["A", "B"], allowedUnconfined: config.allowUnconfinedScripts), at: 1)
+            findings += ledger.findings(roles: ["A", "B"])
+            findings += confinement.findings(roles: ["A", "B"])
+            findings += await AccessFindings.findings(accessFailures, profiles: &profiles, asking: [connA, connB])
+            // Commands of the built-in scenarios that were not run (no endpoint knows them) are no difference.
+            let ranCommands = Set(scenarios.flatMap { $0.steps.flatMap { $0.commands.map(\.name) } })
+            findings += ProfileComparison.findings(
+                profiles[0], profiles[1], scenarioCommands: ranCommands, usesLua: usesLua, usesMulti: usesMulti,
+                reported: Set(accessFailures.map { "\($0.command)|\($0.role)" }))
+
+            // Whatever its producer did not mark as shared by both endpoints is a difference.
+            for index in findings.indices where findings[index].scope == nil { findings[index].scope = .difference }
+            let ranked = FindingRanking.rank(findings)
+            let seconds = (clock.now - started).seconds
+            let summary = ReportSummary(
+                findings: ranked, failOn: config.failOn, failOnShared: config.failOnShared,
+                endpoints: profiles.map {
+                    EndpointSummary(role: $0.role, url: $0.endpoint, engine: $0.engine, version: $0.version)
+                },
+                scenarios: config.scenarios.map(\.name), startedAt: startedAt, durationSeconds: seconds,
+                notes: notes)
+            return AuditReport(tool: ToolInfo(), command: "compare", summary: summary, findings: ranked, profiles: profiles)
+        } cleanup: {
+            await catalog.close()
+        }
     }
 }

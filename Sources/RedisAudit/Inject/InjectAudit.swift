@@ -133,117 +133,123 @@ public struct InjectAudit: Sendable {
             await connection.close()
         }
         let catalog = try CommandCatalog(scenarios: config.scenarios, answers: hostAnswers)
-        defer { Task { await catalog.close() } }
-        let (scenarios, skipped) = try catalog.runnable(config.scenarios)
+        return try await withCleanup {
+            let (scenarios, skipped) = try catalog.runnable(config.scenarios)
 
-        let sides = Array(zip(roles, config.endpoints))
-        let confinement = try await RunConfinement.prepare(
-            runID: runID, endpoints: sides, options: config.connection, scenarios: scenarios,
-            allowUnconfined: config.allowUnconfinedScripts)
-        self.confinement.withLockedValue { $0 = confinement }
-        var generator = SystemRandomNumberGenerator()
-        var coverage: [FaultCoverage] = []
-        var trialCount = 0
-        var bound: [(Scenario, VariableBindings)] = []
-        var restarts: [(role: String, lost: Int)] = []
-        do {
-            for (index, scenario) in scenarios.enumerated() {
-                if interruption?.isRequested == true { throw InterruptedError() }
-                let known = Set(scenario.variableNames)
-                let bindings = try scenario.bind(overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
-                bound.append((scenario, bindings))
-                if scenario.isConcurrent {
-                    findings += try await race(
-                        scenario, bindings: bindings, roles: roles, runID: runID, part: "\(index + 1)r", catalog: catalog,
-                        confinement: confinement)
-                }
-                // Both endpoints are explored at once, each with its own trials and namespaces.
-                let allowed = serverFaults
-                let explorations = try await withThrowingTaskGroup(of: (Int, ScenarioExploration.Outcome).self) { group in
-                    for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
-                        let exploration = ScenarioExploration(
-                            configuration: config, endpoint: endpoint, role: role, serverFaults: allowed[i],
-                            replayer: TrialReplayer(
-                                endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout,
-                                interruption: interruption, ledger: ledger, catalog: catalog,
-                                confinement: confinement.user(role: role)),
-                            logger: logger)
-                        group.addTask {
-                            let explored = try await exploration.run(
-                                scenario, bindings: bindings, runID: runID, part: "\(index + 1)t",
-                                progress: (index + 1, scenarios.count))
-                            return (i, explored)
-                        }
+            let sides = Array(zip(roles, config.endpoints))
+            let confinement = try await RunConfinement.prepare(
+                runID: runID, endpoints: sides, options: config.connection, scenarios: scenarios,
+                allowUnconfined: config.allowUnconfinedScripts)
+            self.confinement.withLockedValue { $0 = confinement }
+            var generator = SystemRandomNumberGenerator()
+            var coverage: [FaultCoverage] = []
+            var trialCount = 0
+            var bound: [(Scenario, VariableBindings)] = []
+            var restarts: [(role: String, lost: Int)] = []
+            do {
+                for (index, scenario) in scenarios.enumerated() {
+                    if interruption?.isRequested == true { throw InterruptedError() }
+                    let known = Set(scenario.variableNames)
+                    let bindings = try scenario.bind(
+                        overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
+                    bound.append((scenario, bindings))
+                    if scenario.isConcurrent {
+                        findings += try await race(
+                            scenario, bindings: bindings, roles: roles, runID: runID, part: "\(index + 1)r", catalog: catalog,
+                            confinement: confinement)
                     }
-                    var results: [(Int, ScenarioExploration.Outcome)] = []
-                    for try await result in group { results.append(result) }
-                    return results.sorted { $0.0 < $1.0 }.map(\.1)
+                    // Both endpoints are explored at once, each with its own trials and namespaces.
+                    let allowed = serverFaults
+                    let explorations = try await withThrowingTaskGroup(of: (Int, ScenarioExploration.Outcome).self) { group in
+                        for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
+                            let exploration = ScenarioExploration(
+                                configuration: config, endpoint: endpoint, role: role, serverFaults: allowed[i],
+                                replayer: TrialReplayer(
+                                    endpoint: endpoint, role: role, options: config.connection, trialTimeout: config.trialTimeout,
+                                    interruption: interruption, ledger: ledger, catalog: catalog,
+                                    confinement: confinement.user(role: role)),
+                                logger: logger)
+                            group.addTask {
+                                let explored = try await exploration.run(
+                                    scenario, bindings: bindings, runID: runID, part: "\(index + 1)t",
+                                    progress: (index + 1, scenarios.count))
+                                return (i, explored)
+                            }
+                        }
+                        var results: [(Int, ScenarioExploration.Outcome)] = []
+                        for try await result in group { results.append(result) }
+                        return results.sorted { $0.0 < $1.0 }.map(\.1)
+                    }
+                    let judgedByRole = explorations.map(\.judged)
+                    let findingsByRole = explorations.map(\.findings)
+                    trialCount += explorations.reduce(0) { $0 + $1.judged.count + 1 }
+                    coverage += explorations.compactMap(\.coverage)
+                    if judgedByRole.count == 2 {
+                        findings += InjectFindings.merge(findingsByRole[0], findingsByRole[1], roles: (roles[0], roles[1]))
+                        findings += InjectFindings.parity(
+                            judgedByRole[0], judgedByRole[1], scenario: scenario, roles: (roles[0], roles[1]))
+                    } else {
+                        findings += findingsByRole.flatMap { $0 }
+                    }
                 }
-                let judgedByRole = explorations.map(\.judged)
-                let findingsByRole = explorations.map(\.findings)
-                trialCount += explorations.reduce(0) { $0 + $1.judged.count + 1 }
-                coverage += explorations.compactMap(\.coverage)
-                if judgedByRole.count == 2 {
-                    findings += InjectFindings.merge(findingsByRole[0], findingsByRole[1], roles: (roles[0], roles[1]))
-                    findings += InjectFindings.parity(
-                        judgedByRole[0], judgedByRole[1], scenario: scenario, roles: (roles[0], roles[1]))
-                } else {
-                    findings += findingsByRole.flatMap { $0 }
-                }
-            }
 
-            for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
-                guard i < config.restartCommands.count, let command = config.restartCommands[i] else { continue }
-                if interruption?.isRequested == true { throw InterruptedError() }
-                logger.info("restarting \(role) with the restart command, then checking what survived")
-                let check = RestartCheck(
-                    endpoint: endpoint, role: role, command: command, options: config.connection,
-                    trialTimeout: config.trialTimeout,
-                    catalog: catalog, ledger: ledger, confinement: confinement.user(role: role))
-                let survivals = try await check.run(bound, runID: runID)
-                let lost = survivals.reduce(0) { $0 + $1.lost.count }
-                restarts.append((role, lost))
-                if let finding = RestartCheck.finding(survivals, role: role, profile: profiles.first { $0.role == role }) {
-                    findings.append(finding)
+                for (i, (role, endpoint)) in zip(roles, config.endpoints).enumerated() {
+                    guard i < config.restartCommands.count, let command = config.restartCommands[i] else { continue }
+                    if interruption?.isRequested == true { throw InterruptedError() }
+                    logger.info("restarting \(role) with the restart command, then checking what survived")
+                    let check = RestartCheck(
+                        endpoint: endpoint, role: role, command: command, options: config.connection,
+                        trialTimeout: config.trialTimeout,
+                        catalog: catalog, ledger: ledger, confinement: confinement.user(role: role))
+                    let survivals = try await check.run(bound, runID: runID)
+                    let lost = survivals.reduce(0) { $0 + $1.lost.count }
+                    restarts.append((role, lost))
+                    if let finding = RestartCheck.finding(survivals, role: role, profile: profiles.first { $0.role == role }) {
+                        findings.append(finding)
+                    }
                 }
+            } catch {
+                await confinement.release(endpoints: sides, options: config.connection)
+                throw confinement.ending(interruption?.isRequested == true ? InterruptedError() : error)
             }
-        } catch {
             await confinement.release(endpoints: sides, options: config.connection)
-            throw confinement.ending(interruption?.isRequested == true ? InterruptedError() : error)
-        }
-        await confinement.release(endpoints: sides, options: config.connection)
-        if restarts.count == 2, (restarts[0].lost == 0) != (restarts[1].lost == 0) {
-            let keeps = restarts.first { $0.lost == 0 }!.role
-            let loses = restarts.first { $0.lost > 0 }!.role
-            findings.append(
-                Finding(
-                    identity: "restart|parity", severity: .high, category: .faultParity,
-                    title: "\(keeps) keeps the scenarios' keys across a restart, \(loses) loses them",
-                    endpoints: [keeps, loses], scenario: nil, step: "after the restart command",
-                    evidence: restarts.map { "\($0.role): \($0.lost) keys lost" },
-                    why:
-                        "The same restart that the current host survives logs every user out on the other: moving hosts changes durability.",
-                    fix:
-                        "Give \(loses) the persistence \(keeps) has (appendonly / RDB), or plan for an empty cache after every restart."
-                ))
-        }
+            if restarts.count == 2, (restarts[0].lost == 0) != (restarts[1].lost == 0) {
+                let keeps = restarts.first { $0.lost == 0 }!.role
+                let loses = restarts.first { $0.lost > 0 }!.role
+                findings.append(
+                    Finding(
+                        identity: "restart|parity", severity: .high, category: .faultParity,
+                        title: "\(keeps) keeps the scenarios' keys across a restart, \(loses) loses them",
+                        endpoints: [keeps, loses], scenario: nil, step: "after the restart command",
+                        evidence: restarts.map { "\($0.role): \($0.lost) keys lost" },
+                        why:
+                            "The same restart that the current host survives logs every user out on the other: moving hosts changes durability.",
+                        fix:
+                            "Give \(loses) the persistence \(keeps) has (appendonly / RDB), or plan for an empty cache after every restart."
+                    ))
+            }
 
-        findings += ledger.findings(roles: roles)
-        findings += confinement.findings(roles: roles)
-        let ranked = FindingRanking.rank(findings)
-        let seconds = (clock.now - started).seconds
-        let mode = config.rules.isEmpty ? "explored every fault point" : "applied the given fault rules"
-        let summary = ReportSummary(
-            findings: ranked, failOn: config.failOn,
-            endpoints: profiles.map { EndpointSummary(role: $0.role, url: $0.endpoint, engine: $0.engine, version: $0.version) },
-            scenarios: config.scenarios.map(\.name), startedAt: startedAt, durationSeconds: seconds,
-            notes: [
-                "\(trialCount) trials \(mode); each ran in its own namespace behind its own fault proxy.",
-                ledger.note(roles: roles, namespaces: "`redisaudit:\(runID)-*:`"),
-                confinement.note(roles: roles, allowedUnconfined: config.allowUnconfinedScripts),
-            ] + skipped + [catalog.learnedNote].compactMap { $0 })
-        return AuditReport(
-            tool: ToolInfo(), command: "inject", summary: summary, findings: ranked, profiles: profiles, coverage: coverage)
+            findings += ledger.findings(roles: roles)
+            findings += confinement.findings(roles: roles)
+            let ranked = FindingRanking.rank(findings)
+            let seconds = (clock.now - started).seconds
+            let mode = config.rules.isEmpty ? "explored every fault point" : "applied the given fault rules"
+            let summary = ReportSummary(
+                findings: ranked, failOn: config.failOn,
+                endpoints: profiles.map {
+                    EndpointSummary(role: $0.role, url: $0.endpoint, engine: $0.engine, version: $0.version)
+                },
+                scenarios: config.scenarios.map(\.name), startedAt: startedAt, durationSeconds: seconds,
+                notes: [
+                    "\(trialCount) trials \(mode); each ran in its own namespace behind its own fault proxy.",
+                    ledger.note(roles: roles, namespaces: "`redisaudit:\(runID)-*:`"),
+                    confinement.note(roles: roles, allowedUnconfined: config.allowUnconfinedScripts),
+                ] + skipped + [catalog.learnedNote].compactMap { $0 })
+            return AuditReport(
+                tool: ToolInfo(), command: "inject", summary: summary, findings: ranked, profiles: profiles, coverage: coverage)
+        } cleanup: {
+            await catalog.close()
+        }
     }
 
     /// Runs a concurrent scenario `trials` times with all its clients on every endpoint (no

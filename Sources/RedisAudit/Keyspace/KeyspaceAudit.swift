@@ -89,84 +89,88 @@ public struct KeyspaceAudit: Sendable {
             }
             return result.map { $0! }
         }
-        defer { Task { for connection in connections { await connection.close() } } }
+        return try await withCleanup {
 
-        var summaries: [EndpointSummary] = []
-        var dbsizes: [Int?] = []
-        for (role, connection) in zip(roles, connections) {
-            // INFO, else HELLO: an ACL user without INFO still learns the engine and version.
-            let probe = ProbeConnection(endpoint: connection.endpoint, options: connection.options)
-            let server = await EndpointRole.probe(probe)
-            await probe.close()
-            summaries.append(
-                EndpointSummary(role: role, url: connection.endpoint.description, engine: server.engine, version: server.version))
-            dbsizes.append((try? await connection.execute(RESPCommand("DBSIZE")))?.integerValue.map { Int($0) })
-        }
+            var summaries: [EndpointSummary] = []
+            var dbsizes: [Int?] = []
+            for (role, connection) in zip(roles, connections) {
+                // INFO, else HELLO: an ACL user without INFO still learns the engine and version.
+                let probe = ProbeConnection(endpoint: connection.endpoint, options: connection.options)
+                let server = await EndpointRole.probe(probe)
+                await probe.close()
+                summaries.append(
+                    EndpointSummary(
+                        role: role, url: connection.endpoint.description, engine: server.engine, version: server.version))
+                dbsizes.append((try? await connection.execute(RESPCommand("DBSIZE")))?.integerValue.map { Int($0) })
+            }
 
-        let scanners = connections.map { KeyspaceScanner(connection: $0, options: config.scan) }
-        let collector = KeyspaceCollector(
-            sides: scanners.count, prefixes: config.expectPrefixes.map { Array($0.utf8) },
-            progress: ScanProgress(roles: roles, dbsizes: dbsizes, interval: config.progressInterval, clock: clock))
-        var seconds = [Double](repeating: 0, count: scanners.count)
-        // One task per side: neither waits for the other's batches; the collector digests them in turn.
-        let logger = self.logger
-        let interruption = self.interruption
-        let scanStarted = clock.now
-        try await withThrowingTaskGroup(of: (Int, Double).self) { group in
-            for (side, scanner) in scanners.enumerated() {
-                group.addTask {
-                    while let batch = try await scanner.next() {
-                        if interruption?.isRequested == true { throw InterruptedError() }
-                        // The other side failed: stop here rather than finish a scan nobody reads.
-                        try Task.checkCancellation()
-                        if let line = await collector.ingest(batch, side: side) { logger.info("\(line)") }
+            let scanners = connections.map { KeyspaceScanner(connection: $0, options: config.scan) }
+            let collector = KeyspaceCollector(
+                sides: scanners.count, prefixes: config.expectPrefixes.map { Array($0.utf8) },
+                progress: ScanProgress(roles: roles, dbsizes: dbsizes, interval: config.progressInterval, clock: clock))
+            var seconds = [Double](repeating: 0, count: scanners.count)
+            // One task per side: neither waits for the other's batches; the collector digests them in turn.
+            let logger = self.logger
+            let interruption = self.interruption
+            let scanStarted = clock.now
+            try await withThrowingTaskGroup(of: (Int, Double).self) { group in
+                for (side, scanner) in scanners.enumerated() {
+                    group.addTask {
+                        while let batch = try await scanner.next() {
+                            if interruption?.isRequested == true { throw InterruptedError() }
+                            // The other side failed: stop here rather than finish a scan nobody reads.
+                            try Task.checkCancellation()
+                            if let line = await collector.ingest(batch, side: side) { logger.info("\(line)") }
+                        }
+                        return (side, (clock.now - scanStarted).seconds)
                     }
-                    return (side, (clock.now - scanStarted).seconds)
+                }
+                for try await (side, elapsed) in group { seconds[side] = elapsed }
+            }
+
+            let patterns = await collector.finish()
+            var tables: [KeyspaceEndpointTable] = []
+            var findings: [Finding] = []
+            var notes = ["Read only: SCAN, TYPE and PTTL\(config.scan.memory ? " and MEMORY USAGE" : ""); nothing was written."]
+            for (side, scanner) in scanners.enumerated() {
+                let rows = patterns.compactMap { entry in entry.stats[side].map { $0.row(pattern: entry.pattern) } }
+                let keysRead = await scanner.keysRead
+                let truncated = await scanner.truncated
+                let refusal = config.scan.memory ? await scanner.memoryRefusal : nil
+                tables.append(
+                    KeyspaceEndpointTable(
+                        role: roles[side], dbsize: dbsizes[side], keysScanned: keysRead, vanished: await scanner.vanished,
+                        complete: !truncated, seconds: seconds[side], memoryRefused: refusal, patterns: rows))
+                findings += KeyspaceFindings.findings(role: roles[side], rows: rows, expectPrefixes: config.expectPrefixes)
+                if let refusal { notes.append("\(roles[side]) refused MEMORY USAGE (\(refusal)): no memory figures for it.") }
+                if truncated {
+                    notes.append(
+                        "\(roles[side]): stopped after --sample \(config.scan.sample ?? 0) keys; counts are those of the sample.")
                 }
             }
-            for try await (side, elapsed) in group { seconds[side] = elapsed }
-        }
-
-        let patterns = await collector.finish()
-        var tables: [KeyspaceEndpointTable] = []
-        var findings: [Finding] = []
-        var notes = ["Read only: SCAN, TYPE and PTTL\(config.scan.memory ? " and MEMORY USAGE" : ""); nothing was written."]
-        for (side, scanner) in scanners.enumerated() {
-            let rows = patterns.compactMap { entry in entry.stats[side].map { $0.row(pattern: entry.pattern) } }
-            let keysRead = await scanner.keysRead
-            let truncated = await scanner.truncated
-            let refusal = config.scan.memory ? await scanner.memoryRefusal : nil
-            tables.append(
-                KeyspaceEndpointTable(
-                    role: roles[side], dbsize: dbsizes[side], keysScanned: keysRead, vanished: await scanner.vanished,
-                    complete: !truncated, seconds: seconds[side], memoryRefused: refusal, patterns: rows))
-            findings += KeyspaceFindings.findings(role: roles[side], rows: rows, expectPrefixes: config.expectPrefixes)
-            if let refusal { notes.append("\(roles[side]) refused MEMORY USAGE (\(refusal)): no memory figures for it.") }
-            if truncated {
-                notes.append(
-                    "\(roles[side]): stopped after --sample \(config.scan.sample ?? 0) keys; counts are those of the sample.")
+            let complete = tables.allSatisfy(\.complete)
+            if tables.count == 2 {
+                findings += KeyspaceComparison.findings(
+                    a: tables[0].patterns, b: tables[1].patterns, complete: complete, tolerance: config.tolerance)
+                if !complete { notes.append("Key counts and patterns present on one side only are not compared on a sample.") }
             }
-        }
-        let complete = tables.allSatisfy(\.complete)
-        if tables.count == 2 {
-            findings += KeyspaceComparison.findings(
-                a: tables[0].patterns, b: tables[1].patterns, complete: complete, tolerance: config.tolerance)
-            if !complete { notes.append("Key counts and patterns present on one side only are not compared on a sample.") }
-        }
 
-        let ranked = FindingRanking.rank(findings)
-        let total = (clock.now - started).seconds
-        let summary = ReportSummary(
-            findings: ranked, failOn: config.failOn, endpoints: summaries, scenarios: [], startedAt: startedAt,
-            durationSeconds: total,
-            notes: notes)
-        let section = KeyspaceSection(
-            match: config.scan.match, count: config.scan.count, sample: config.scan.sample, memory: config.scan.memory,
-            expectPrefixes: config.expectPrefixes, endpoints: tables)
-        let scanned = tables.map { "\($0.role) \($0.keysScanned) keys" }.joined(separator: ", ")
-        logger.info("scanned \(scanned) into \(patterns.count) patterns")
-        return AuditReport(
-            tool: ToolInfo(), command: "keyspace", summary: summary, findings: ranked, profiles: [], keyspace: section)
+            let ranked = FindingRanking.rank(findings)
+            let total = (clock.now - started).seconds
+            let summary = ReportSummary(
+                findings: ranked, failOn: config.failOn, endpoints: summaries, scenarios: [], startedAt: startedAt,
+                durationSeconds: total,
+                notes: notes)
+            let section = KeyspaceSection(
+                match: config.scan.match, count: config.scan.count, sample: config.scan.sample, memory: config.scan.memory,
+                expectPrefixes: config.expectPrefixes, endpoints: tables)
+            let scanned = tables.map { "\($0.role) \($0.keysScanned) keys" }.joined(separator: ", ")
+            logger.info("scanned \(scanned) into \(patterns.count) patterns")
+            return AuditReport(
+                tool: ToolInfo(), command: "keyspace", summary: summary, findings: ranked, profiles: [], keyspace: section)
+        } cleanup: {
+            for connection in connections { await connection.close() }
+        }
     }
 }
 

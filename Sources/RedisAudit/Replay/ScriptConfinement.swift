@@ -273,24 +273,31 @@ public enum ConfinementUsers {
         -> CleanResult
     {
         let connection = try await RedisConnection.connect(to: endpoint, options: options)
-        defer { Task { await connection.close() } }
-        let found: [String]
-        switch await listing(runID: runID, on: connection) {
-        case .success(let names):
-            found = names
-        case .failure(.commandRefused(_, _, let reason)):
-            // No ACL on this host (or not for this user): no temporary user can exist here either.
-            return CleanResult(found: [], deleted: [], remaining: [:], skipped: "ACL USERS refused: \(reason)")
-        case .failure(let error):
-            throw error
+        return try await withCleanup {
+            let found: [String]
+            switch await listing(runID: runID, on: connection) {
+            case .success(let names):
+                found = names
+            case .failure(.commandRefused(_, _, let reason)):
+                // No ACL on this host (or not for this user): no temporary user can exist here either.
+                return CleanResult(found: [], deleted: [], remaining: [:], skipped: "ACL USERS refused: \(reason)")
+            case .failure(let error):
+                throw error
+            }
+            var result = CleanResult(found: found, deleted: [], remaining: [:], skipped: nil)
+            guard !dryRun else { return result }
+            for name in found {
+                let deletion = await delete(name, on: connection)
+                if deletion.gone {
+                    result.deleted.append(name)
+                } else {
+                    result.remaining[name] = deletion.problem ?? "still there"
+                }
+            }
+            return result
+        } cleanup: {
+            await connection.close()
         }
-        var result = CleanResult(found: found, deleted: [], remaining: [:], skipped: nil)
-        guard !dryRun else { return result }
-        for name in found {
-            let deletion = await delete(name, on: connection)
-            if deletion.gone { result.deleted.append(name) } else { result.remaining[name] = deletion.problem ?? "still there" }
-        }
-        return result
     }
 }
 
