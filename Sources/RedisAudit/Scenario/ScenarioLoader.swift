@@ -24,16 +24,17 @@ import Yams
 ///   (empty counts as 0), else as text.
 public enum ScenarioLoader {
     /// Loads a scenario file, refusing one past `limits` before building what it would expand to.
-    public static func load(contentsOf path: String, limits: InputLimits = .defaults) throws(ScenarioError) -> Scenario {
+    public static func load(contentsOf path: String, limits: InputLimits = .defaults) throws(InputError) -> Scenario {
         try parse(yaml: InputFile.read(path, what: "scenario file", limits: limits), file: path, limits: limits)
     }
 
     /// Parses a scenario from YAML text; `file` is the name used in errors and reports.
-    public static func parse(yaml: String, file: String, limits: InputLimits = .defaults) throws(ScenarioError) -> Scenario {
-        guard let root = try YAMLDocument.parse(yaml, file: file, limits: limits).root else {
-            throw ScenarioError("empty scenario file: expected name, steps, ...", at: SourceLocation(file: file, line: 1))
+    public static func parse(yaml: String, file: String, limits: InputLimits = .defaults) throws(InputError) -> Scenario {
+        let document = try YAMLDocument.parse(yaml, file: file, limits: limits)
+        guard let root = document.root else {
+            throw InputError("empty scenario file: expected name, steps, ...", at: SourceLocation(file: file, line: 1))
         }
-        var reader = ScenarioReader(file: file, maxSteps: limits.maxSteps)
+        var reader = ScenarioReader(document: document, maxSteps: limits.maxSteps)
         var scenario = try reader.scenario(root)
         scenario.limits = limits
         // Binding the file's own values checks every size and count against the limits.
@@ -42,7 +43,7 @@ public enum ScenarioLoader {
     }
 
     /// Resolves `--scenario NAME|FILE`: a path to an existing file, else a built-in scenario's name.
-    public static func resolve(_ nameOrPath: String, limits: InputLimits = .defaults) throws(ScenarioError) -> Scenario {
+    public static func resolve(_ nameOrPath: String, limits: InputLimits = .defaults) throws(InputError) -> Scenario {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: nameOrPath, isDirectory: &isDirectory), !isDirectory.boolValue {
             return try load(contentsOf: nameOrPath, limits: limits)
@@ -55,38 +56,14 @@ public enum ScenarioLoader {
             names.isEmpty
             ? "no built-in scenarios found; set \(BuiltinScenarios.environmentVariable) to their directory"
             : "built-in scenarios: " + names.joined(separator: ", ")
-        throw ScenarioError("no scenario file or built-in scenario named '\(nameOrPath)' (\(builtins))")
-    }
-
-    /// A Yams error as `FILE:LINE: invalid YAML: problem`.
-    static func yamlError(_ error: YamlError, yaml: String, file: String) -> ScenarioError {
-        func located(_ message: String, _ line: Int) -> ScenarioError {
-            ScenarioError("invalid YAML: " + message, at: SourceLocation(file: file, line: max(line, 1)))
-        }
-        func withContext(_ problem: String, _ context: YamlError.Context?) -> String {
-            guard let context else { return problem }
-            return "\(problem) (\(context.text) at line \(context.mark.line))"
-        }
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-            .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            return located(withContext(problem, context), mark.line)
-        case .reader(let problem, let offset, _, _):
-            let line = offset.map { yaml.prefix($0).reduce(1) { $1 == "\n" ? $0 + 1 : $0 } } ?? 1
-            return located(problem, line)
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return located("duplicate key \(keys)", context.mark.line)
-        default:
-            return located("\(error)", 1)
-        }
+        throw InputError("no scenario file or built-in scenario named '\(nameOrPath)' (\(builtins))")
     }
 }
 
 /// Reads one scenario file's node tree.
 private struct ScenarioReader {
-    let file: String
+    /// The file being read, through which every value is read and every error located.
+    let document: YAMLDocument
     /// Variables defined so far.
     var defined: [String] = []
     /// Inside a `concurrent` block: `client` and the names captured by earlier steps.
@@ -97,8 +74,8 @@ private struct ScenarioReader {
     let maxSteps: Int
     var stepsRead = 0
 
-    init(file: String, maxSteps: Int) {
-        self.file = file
+    init(document: YAMLDocument, maxSteps: Int) {
+        self.document = document
         self.maxSteps = maxSteps
     }
 
@@ -116,24 +93,23 @@ private struct ScenarioReader {
 
     // MARK: Scenario
 
-    mutating func scenario(_ root: Node) throws(ScenarioError) -> Scenario {
-        let entries = try mapping(root, "a scenario")
+    mutating func scenario(_ root: Node) throws(InputError) -> Scenario {
+        let entries = try document.mapping(root, what: "a scenario")
         for entry in entries where !Self.topLevelKeys.contains(entry.key) {
-            throw fail(
-                "unknown top-level key '\(entry.key)' (allowed: \(Self.topLevelKeys.joined(separator: ", ")))",
-                entry.keyNode)
+            throw document.error(
+                "unknown top-level key '\(entry.key)' (allowed: \(Self.topLevelKeys.joined(separator: ", ")))", at: entry.keyNode)
         }
         func value(_ key: String) -> Node? { entries.first { $0.key == key }?.value }
 
         guard let nameNode = value("name") else {
-            throw fail("missing 'name': every scenario needs a short name", root)
+            throw document.error("missing 'name': every scenario needs a short name", at: root)
         }
-        let name = try text(nameNode, "name")
+        let name = try document.string(nameNode, "name")
         guard isScenarioName(name) else {
-            throw fail("bad name '\(name)': use letters, digits, '-', '_' or '.'", nameNode)
+            throw document.error("bad name '\(name)': use letters, digits, '-', '_' or '.'", at: nameNode)
         }
-        let summary = try value("summary").map { node throws(ScenarioError) in try text(node, "summary") } ?? ""
-        let source = try value("source").map { node throws(ScenarioError) in try text(node, "source") }
+        let summary = try value("summary").map { node throws(InputError) in try document.string(node, "summary") } ?? ""
+        let source = try value("source").map { node throws(InputError) in try document.string(node, "source") }
 
         var variables: [VariableDefinition] = []
         if let varsNode = value("vars") {
@@ -141,50 +117,55 @@ private struct ScenarioReader {
         }
 
         guard let stepsNode = value("steps") else {
-            throw fail("missing 'steps': a scenario needs at least one step", root)
+            throw document.error("missing 'steps': a scenario needs at least one step", at: root)
         }
-        let stepNodes = try sequence(stepsNode, "steps")
+        let stepNodes = try document.sequence(stepsNode, "steps")
         guard !stepNodes.isEmpty else {
-            throw fail("'steps' is empty: a scenario needs at least one step", stepsNode)
+            throw document.error("'steps' is empty: a scenario needs at least one step", at: stepsNode)
         }
         var steps: [Step] = []
         for node in stepNodes {
             let next = try step(node)
-            if case .concurrent = next.kind, next.setup { throw fail("a concurrent step cannot be a setup step", node) }
+            if case .concurrent = next.kind, next.setup {
+                throw document.error("a concurrent step cannot be a setup step", at: node)
+            }
             if next.setup, let last = steps.last, !last.setup {
-                throw fail("setup steps come first: this one follows a step of the flow itself", node)
+                throw document.error("setup steps come first: this one follows a step of the flow itself", at: node)
             }
             steps.append(next)
         }
         if !steps.isEmpty, steps.allSatisfy(\.setup) {
-            throw fail("every step is a setup step: mark only the steps that prepare the flow", stepsNode)
+            throw document.error("every step is a setup step: mark only the steps that prepare the flow", at: stepsNode)
         }
 
         var invariants: [Invariant] = []
         if let invariantsNode = value("invariants") {
-            for node in try sequence(invariantsNode, "invariants") {
+            for node in try document.sequence(invariantsNode, "invariants") {
                 invariants.append(try invariant(node))
             }
         }
         return Scenario(
-            name: name, summary: summary, source: source, file: file,
+            name: name, summary: summary, source: source, file: document.file,
             variables: variables, steps: steps, invariants: invariants)
     }
 
     // MARK: Variables
 
-    mutating func variables(_ node: Node) throws(ScenarioError) -> [VariableDefinition] {
+    mutating func variables(_ node: Node) throws(InputError) -> [VariableDefinition] {
         var result: [VariableDefinition] = []
-        for entry in try mapping(node, "vars") {
+        for entry in try document.mapping(node, what: "vars") {
             let name = entry.key
             guard Template.isVariableName(name) else {
-                throw fail("bad variable name '\(name)': use letters, digits and _, not starting with a digit", entry.keyNode)
+                throw document.error(
+                    "bad variable name '\(name)': use letters, digits and _, not starting with a digit", at: entry.keyNode)
             }
             guard name != Template.memberVariable else {
-                throw fail("'\(name)' is reserved: members_have_keys binds ${member} to each member of the set", entry.keyNode)
+                throw document.error(
+                    "'\(name)' is reserved: members_have_keys binds ${member} to each member of the set", at: entry.keyNode)
             }
             guard name != ConcurrentBlock.clientVariable else {
-                throw fail("'\(name)' is reserved: a concurrent block binds ${client} to each client's index", entry.keyNode)
+                throw document.error(
+                    "'\(name)' is reserved: a concurrent block binds ${client} to each client's index", at: entry.keyNode)
             }
             let location = self.location(entry.keyNode)
             let value: VariableDefinition.Value
@@ -192,12 +173,12 @@ private struct ScenarioReader {
             case .mapping:
                 value = try generator(entry.value, variable: name)
             case .scalar:
-                let literal = try text(entry.value, "variable '\(name)'")
+                let literal = try document.string(entry.value, "variable '\(name)'")
                 _ = try template(literal, entry.value)
                 value = .literal(literal)
             default:
-                throw fail(
-                    "variable '\(name)' must be a text, a number or { random: hex|uuid }", entry.value)
+                throw document.error(
+                    "variable '\(name)' must be a text, a number or { random: hex|uuid }", at: entry.value)
             }
             result.append(VariableDefinition(name: name, value: value, location: location))
             defined.append(name)
@@ -205,38 +186,36 @@ private struct ScenarioReader {
         return result
     }
 
-    func generator(_ node: Node, variable: String) throws(ScenarioError) -> VariableDefinition.Value {
-        let entries = try mapping(node, "variable '\(variable)'")
+    func generator(_ node: Node, variable: String) throws(InputError) -> VariableDefinition.Value {
+        let entries = try document.mapping(node, what: "variable '\(variable)'")
         var kind: VariableDefinition.RandomKind?
         var length: Int?
         for entry in entries {
             switch entry.key {
             case "random":
-                let name = try text(entry.value, "random")
+                let name = try document.string(entry.value, "random")
                 guard let k = VariableDefinition.RandomKind(rawValue: name) else {
-                    throw fail("unknown generator 'random: \(name)' (expected hex or uuid)", entry.value)
+                    throw document.error("unknown generator 'random: \(name)' (expected hex or uuid)", at: entry.value)
                 }
                 kind = k
             case "length":
-                guard let n = Int(try text(entry.value, "length")), (1...4096).contains(n) else {
-                    throw fail("length must be a whole number from 1 to 4096", entry.value)
-                }
-                length = n
+                length = try document.integer(entry.value, "length", in: 1...4096)
             default:
-                throw fail("unknown key '\(entry.key)' in variable '\(variable)' (expected random and length)", entry.keyNode)
+                throw document.error(
+                    "unknown key '\(entry.key)' in variable '\(variable)' (expected random and length)", at: entry.keyNode)
             }
         }
         guard let kind else {
-            throw fail(
+            throw document.error(
                 "variable '\(variable)' is a mapping without 'random': expected { random: hex, length: N } or { random: uuid }",
-                node)
+                at: node)
         }
         switch kind {
         case .hex:
             return .random(.hex, length: length ?? 32)
         case .uuid:
             guard length == nil else {
-                throw fail("a uuid always has \(RandomValue.uuidLength) characters; remove 'length'", node)
+                throw document.error("a uuid always has \(RandomValue.uuidLength) characters; remove 'length'", at: node)
             }
             return .random(.uuid, length: RandomValue.uuidLength)
         }
@@ -244,39 +223,39 @@ private struct ScenarioReader {
 
     // MARK: Steps
 
-    mutating func step(_ node: Node) throws(ScenarioError) -> Step {
+    mutating func step(_ node: Node) throws(InputError) -> Step {
         stepsRead += 1
-        guard stepsRead <= maxSteps else { throw fail("more than \(maxSteps) steps (--max-steps)", node) }
-        let entries = try mapping(node, "a step")
+        guard stepsRead <= maxSteps else { throw document.error("more than \(maxSteps) steps (--max-steps)", at: node) }
+        let entries = try document.mapping(node, what: "a step")
         let kinds = entries.filter { Self.allStepKinds.contains($0.key) }
         for entry in entries where !Self.allStepKinds.contains(entry.key) && !Self.stepModifiers.contains(entry.key) {
             if kinds.isEmpty {
-                throw fail(
+                throw document.error(
                     "unknown step kind '\(entry.key)' (a step is one of: \(Self.stepKinds.joined(separator: ", ")))",
-                    entry.keyNode)
+                    at: entry.keyNode)
             }
-            throw fail(
+            throw document.error(
                 "unknown step key '\(entry.key)' (allowed: \((Self.stepKinds + Self.stepModifiers).joined(separator: ", ")))",
-                entry.keyNode)
+                at: entry.keyNode)
         }
         guard let kindEntry = kinds.first else {
-            throw fail("a step needs one of: \(Self.stepKinds.joined(separator: ", "))", node)
+            throw document.error("a step needs one of: \(Self.stepKinds.joined(separator: ", "))", at: node)
         }
         guard kinds.count == 1 else {
-            throw fail(
+            throw document.error(
                 "a step has exactly one of \(Self.stepKinds.joined(separator: ", ")); this one has \(kinds.map(\.key).joined(separator: " and "))",
-                kinds[1].keyNode)
+                at: kinds[1].keyNode)
         }
         func value(_ key: String) -> Node? { entries.first { $0.key == key }?.value }
         if kindEntry.key == "concurrent" {
             return try concurrent(node, entries: entries, kindEntry: kindEntry)
         }
         if clientScope == nil, let modifier = entries.first(where: { Self.clientModifiers.contains($0.key) }) {
-            throw fail("'\(modifier.key)' applies to the steps inside a concurrent block", modifier.keyNode)
+            throw document.error("'\(modifier.key)' applies to the steps inside a concurrent block", at: modifier.keyNode)
         }
 
         let expectNode = value("expect")
-        let expect = try expectNode.map { n throws(ScenarioError) in try expectation(n) }
+        let expect = try expectNode.map { n throws(InputError) in try expectation(n) }
         let kind: Step.Kind
         switch kindEntry.key {
         case "command":
@@ -285,13 +264,13 @@ private struct ScenarioReader {
             kind = .command(c)
         case "pipeline", "transaction":
             if let expectNode {
-                throw fail(
+                throw document.error(
                     "expect on a \(kindEntry.key) step: put it on the entries instead ({ command: [...], expect: {...} })",
-                    expectNode)
+                    at: expectNode)
             }
-            let nodes = try sequence(kindEntry.value, kindEntry.key)
+            let nodes = try document.sequence(kindEntry.value, kindEntry.key)
             guard !nodes.isEmpty else {
-                throw fail("empty \(kindEntry.key): list its commands", kindEntry.value)
+                throw document.error("empty \(kindEntry.key): list its commands", at: kindEntry.value)
             }
             var commands: [CommandTemplate] = []
             for entry in nodes {
@@ -302,35 +281,39 @@ private struct ScenarioReader {
             kind = .script(try script(kindEntry.value), expect: expect)
         }
 
-        let onError = try value("on_error").map { n throws(ScenarioError) in try errorPolicy(n) } ?? .abort
-        let label = try value("label").map { n throws(ScenarioError) in try text(n, "label") }
-        let setup = try value("setup").map { n throws(ScenarioError) in try boolean(n, "setup") } ?? false
-        let checkpoint = try value("checkpoint").map { n throws(ScenarioError) in try boolean(n, "checkpoint") } ?? false
+        let onError = try value("on_error").map { n throws(InputError) in try errorPolicy(n) } ?? .abort
+        let label = try value("label").map { n throws(InputError) in try document.string(n, "label") }
+        let setup = try value("setup").map { n throws(InputError) in try document.flag(n, "setup") } ?? false
+        let checkpoint = try value("checkpoint").map { n throws(InputError) in try document.flag(n, "checkpoint") } ?? false
         var step = Step(
-            kind: kind, onError: onError, label: label, setup: setup, checkpoint: checkpoint, location: location(node))
+            kind: kind, onError: onError, label: label, setup: setup, checkpoint: checkpoint, location: document.location(node))
         if clientScope != nil {
             for key in ["setup", "checkpoint"] {
                 if let entry = entries.first(where: { $0.key == key }) {
-                    throw fail(
-                        "'\(key)' does not apply inside a concurrent block: mark the concurrent step instead", entry.keyNode)
+                    throw document.error(
+                        "'\(key)' does not apply inside a concurrent block: mark the concurrent step instead", at: entry.keyNode)
                 }
             }
             if let ifNode = value("if") {
                 if case .sequence = ifNode {
-                    for item in try sequence(ifNode, "if") { step.conditions.append(try condition(item)) }
-                    if step.conditions.isEmpty { throw fail("empty if: give { var: NAME, lt: VALUE } or a list of them", ifNode) }
+                    for item in try document.sequence(ifNode, "if") { step.conditions.append(try condition(item)) }
+                    if step.conditions.isEmpty {
+                        throw document.error("empty if: give { var: NAME, lt: VALUE } or a list of them", at: ifNode)
+                    }
                 } else {
                     step.conditions = [try condition(ifNode)]
                 }
             }
-            step.tally = try value("tally").map { n throws(ScenarioError) in try tally(n) }
+            step.tally = try value("tally").map { n throws(InputError) in try tally(n) }
             if let captureNode = value("capture") {
-                let name = try text(captureNode, "capture")
+                let name = try document.string(captureNode, "capture")
                 guard Template.isVariableName(name) else {
-                    throw fail("bad capture name '\(name)': use letters, digits and _, not starting with a digit", captureNode)
+                    throw document.error(
+                        "bad capture name '\(name)': use letters, digits and _, not starting with a digit", at: captureNode)
                 }
                 guard !defined.contains(name), name != ConcurrentBlock.clientVariable, name != Template.memberVariable else {
-                    throw fail("capture '\(name)' would hide a variable of the same name: choose another name", captureNode)
+                    throw document.error(
+                        "capture '\(name)' would hide a variable of the same name: choose another name", at: captureNode)
                 }
                 step.capture = name
                 if !(clientScope ?? []).contains(name) { clientScope?.append(name) }
@@ -342,36 +325,41 @@ private struct ScenarioReader {
     /// `concurrent: { clients: N, steps: [...] }`: the group of steps every client runs.
     mutating func concurrent(
         _ node: Node, entries: [(key: String, keyNode: Node, value: Node)], kindEntry: (key: String, keyNode: Node, value: Node)
-    ) throws(ScenarioError) -> Step {
+    ) throws(InputError) -> Step {
         guard clientScope == nil else {
-            throw fail("a concurrent block cannot contain another concurrent block", kindEntry.keyNode)
+            throw document.error("a concurrent block cannot contain another concurrent block", at: kindEntry.keyNode)
         }
         for entry in entries where entry.key != "concurrent" && entry.key != "label" {
-            throw fail(
+            throw document.error(
                 "'\(entry.key)' does not apply to a concurrent step (allowed: label; put on_error, expect, capture, if and tally on its steps)",
-                entry.keyNode)
+                at: entry.keyNode)
         }
         var clients: Template?
         var stepNodes: [Node]?
-        for entry in try mapping(kindEntry.value, "concurrent") {
+        for entry in try document.mapping(kindEntry.value, what: "concurrent") {
             switch entry.key {
             case "clients":
-                let t = try template(try text(entry.value, "clients"), entry.value)
-                if t.isLiteral, Int(t.raw).map({ (1...ConcurrentBlock.maxClients).contains($0) }) != true {
-                    throw fail(
+                let t = try template(try document.string(entry.value, "clients"), entry.value)
+                if t.isLiteral,
+                    YAMLDocument.wholeNumber(t.raw).map({ (1...Int64(ConcurrentBlock.maxClients)).contains($0) }) != true
+                {
+                    throw document.error(
                         "clients must be a whole number from 1 to \(ConcurrentBlock.maxClients), or a variable (\"${clients}\")",
-                        entry.value)
+                        at: entry.value)
                 }
                 clients = t
             case "steps":
-                stepNodes = try sequence(entry.value, "concurrent steps")
-                if stepNodes?.isEmpty == true { throw fail("a concurrent block needs at least one step", entry.value) }
+                stepNodes = try document.sequence(entry.value, "concurrent steps")
+                if stepNodes?.isEmpty == true {
+                    throw document.error("a concurrent block needs at least one step", at: entry.value)
+                }
             default:
-                throw fail("unknown key '\(entry.key)' in concurrent (allowed: clients, steps)", entry.keyNode)
+                throw document.error("unknown key '\(entry.key)' in concurrent (allowed: clients, steps)", at: entry.keyNode)
             }
         }
         guard let clients, let stepNodes else {
-            throw fail("concurrent needs clients and steps: { clients: \"${clients}\", steps: [...] }", kindEntry.value)
+            throw document.error(
+                "concurrent needs clients and steps: { clients: \"${clients}\", steps: [...] }", at: kindEntry.value)
         }
         clientScope = [ConcurrentBlock.clientVariable]
         defer { clientScope = nil }
@@ -380,75 +368,77 @@ private struct ScenarioReader {
             steps.append(try step(stepNode))
             if let t = steps.last?.tally, !tallies.contains(t.name) { tallies.append(t.name) }
         }
-        let label = try entries.first { $0.key == "label" }.map { e throws(ScenarioError) in try text(e.value, "label") }
-        let block = ConcurrentBlock(clients: clients, steps: steps, location: location(kindEntry.value))
-        return Step(kind: .concurrent(block), label: label, location: location(node))
+        let label = try entries.first { $0.key == "label" }.map { e throws(InputError) in try document.string(e.value, "label") }
+        let block = ConcurrentBlock(clients: clients, steps: steps, location: document.location(kindEntry.value))
+        return Step(kind: .concurrent(block), label: label, location: document.location(node))
     }
 
     /// `if: { var: NAME, lt: VALUE }` (one of lt, le, gt, ge, eq, ne).
-    func condition(_ node: Node) throws(ScenarioError) -> StepCondition {
+    func condition(_ node: Node) throws(InputError) -> StepCondition {
         let ops = Comparison.allCases.map(\.rawValue).joined(separator: ", ")
         var variable: String?
         var comparison: (Comparison, Template)?
-        for entry in try mapping(node, "if") {
+        for entry in try document.mapping(node, what: "if") {
             if entry.key == "var" {
-                let name = try text(entry.value, "var")
+                let name = try document.string(entry.value, "var")
                 guard (clientScope ?? []).contains(name) || defined.contains(name) else {
-                    throw fail(
+                    throw document.error(
                         "if: undefined variable '\(name)' (capture it in an earlier step of the block, or define it in vars)",
-                        entry.value)
+                        at: entry.value)
                 }
                 variable = name
             } else if let op = Comparison(rawValue: entry.key) {
-                guard comparison == nil else { throw fail("if takes one comparison (\(ops))", entry.keyNode) }
-                comparison = (op, try template(try text(entry.value, entry.key), entry.value))
+                guard comparison == nil else { throw document.error("if takes one comparison (\(ops))", at: entry.keyNode) }
+                comparison = (op, try template(try document.string(entry.value, entry.key), entry.value))
             } else {
-                throw fail("unknown key '\(entry.key)' in if (allowed: var and one of \(ops))", entry.keyNode)
+                throw document.error("unknown key '\(entry.key)' in if (allowed: var and one of \(ops))", at: entry.keyNode)
             }
         }
         guard let variable, let comparison else {
-            throw fail("if needs var and one comparison: { var: count, lt: \"${capacity}\" } (\(ops))", node)
+            throw document.error("if needs var and one comparison: { var: count, lt: \"${capacity}\" } (\(ops))", at: node)
         }
-        return StepCondition(variable: variable, comparison: comparison.0, value: comparison.1, location: location(node))
+        return StepCondition(variable: variable, comparison: comparison.0, value: comparison.1, location: document.location(node))
     }
 
     /// `tally: NAME` or `tally: { name: NAME, gt: 0 }`.
-    func tally(_ node: Node) throws(ScenarioError) -> Tally {
-        func checkedName(_ n: Node) throws(ScenarioError) -> String {
-            let name = try text(n, "tally name")
+    func tally(_ node: Node) throws(InputError) -> Tally {
+        func checkedName(_ n: Node) throws(InputError) -> String {
+            let name = try document.string(n, "tally name")
             guard Template.isVariableName(name) else {
-                throw fail("bad tally name '\(name)': use letters, digits and _, not starting with a digit", n)
+                throw document.error("bad tally name '\(name)': use letters, digits and _, not starting with a digit", at: n)
             }
             return name
         }
         if case .scalar = node { return Tally(name: try checkedName(node)) }
         var tally = Tally(name: "")
-        for entry in try mapping(node, "tally") {
+        for entry in try document.mapping(node, what: "tally") {
             if entry.key == "name" {
                 tally.name = try checkedName(entry.value)
             } else if let op = Comparison(rawValue: entry.key), tally.comparison == nil {
                 tally.comparison = op
-                tally.value = try template(try text(entry.value, entry.key), entry.value)
+                tally.value = try template(try document.string(entry.value, entry.key), entry.value)
             } else {
-                throw fail("unknown key '\(entry.key)' in tally (allowed: name and one of lt, le, gt, ge, eq, ne)", entry.keyNode)
+                throw document.error(
+                    "unknown key '\(entry.key)' in tally (allowed: name and one of lt, le, gt, ge, eq, ne)", at: entry.keyNode)
             }
         }
-        guard !tally.name.isEmpty else { throw fail("tally needs a name: { name: admitted, gt: 0 }", node) }
+        guard !tally.name.isEmpty else { throw document.error("tally needs a name: { name: admitted, gt: 0 }", at: node) }
         return tally
     }
 
     /// A pipeline or transaction entry: `[..]` or `{ command: [..], expect: {..} }`.
-    func batchEntry(_ node: Node, in kind: String) throws(ScenarioError) -> CommandTemplate {
+    func batchEntry(_ node: Node, in kind: String) throws(InputError) -> CommandTemplate {
         switch node {
         case .sequence:
             return try command(node)
         case .mapping:
-            let entries = try mapping(node, "a \(kind) entry")
+            let entries = try document.mapping(node, what: "a \(kind) entry")
             for entry in entries where entry.key != "command" && entry.key != "expect" {
-                throw fail("unknown key '\(entry.key)' in a \(kind) entry (allowed: command, expect)", entry.keyNode)
+                throw document.error(
+                    "unknown key '\(entry.key)' in a \(kind) entry (allowed: command, expect)", at: entry.keyNode)
             }
             guard let commandNode = entries.first(where: { $0.key == "command" })?.value else {
-                throw fail("a \(kind) entry written as a mapping needs 'command'", node)
+                throw document.error("a \(kind) entry written as a mapping needs 'command'", at: node)
             }
             var c = try command(commandNode)
             if let expectNode = entries.first(where: { $0.key == "expect" })?.value {
@@ -456,35 +446,36 @@ private struct ScenarioReader {
             }
             return c
         default:
-            throw fail("a \(kind) entry is a command list [NAME, arg, ...] or { command: [...], expect: {...} }", node)
+            throw document.error(
+                "a \(kind) entry is a command list [NAME, arg, ...] or { command: [...], expect: {...} }", at: node)
         }
     }
 
     /// A command list: checked against the command table on its text as written, when the table lists it.
-    func command(_ node: Node) throws(ScenarioError) -> CommandTemplate {
+    func command(_ node: Node) throws(InputError) -> CommandTemplate {
         guard case .sequence = node else {
-            throw fail("a command is a list: [NAME, arg, ...]", node)
+            throw document.error("a command is a list: [NAME, arg, ...]", at: node)
         }
-        let items = try sequence(node, "a command")
+        let items = try document.sequence(node, "a command")
         guard !items.isEmpty else {
-            throw fail("empty command", node)
+            throw document.error("empty command", at: node)
         }
         var arguments: [Template] = []
         for item in items {
             guard case .scalar = item else {
-                throw fail("command arguments must be texts or numbers, not lists or mappings", item)
+                throw document.error("command arguments must be texts or numbers, not lists or mappings", at: item)
             }
-            arguments.append(try template(try text(item, "a command argument"), item))
+            arguments.append(try template(try document.string(item, "a command argument"), item))
         }
         guard arguments[0].isLiteral else {
-            throw fail("the command name must be written out, not taken from a variable", items[0])
+            throw document.error("the command name must be written out, not taken from a variable", at: items[0])
         }
         let name = arguments[0].raw.uppercased()
         if CommandTable.containers.contains(name), arguments.count > 1, !arguments[1].isLiteral {
-            throw fail("the \(name) subcommand must be written out, not taken from a variable", items[1])
+            throw document.error("the \(name) subcommand must be written out, not taken from a variable", at: items[1])
         }
         if ["MULTI", "EXEC", "DISCARD"].contains(name) {
-            throw fail("\(name) is sent by the replay around a 'transaction:' step; do not write it", node)
+            throw document.error("\(name) is sent by the replay around a 'transaction:' step; do not write it", at: node)
         }
         // A command the table does not list is learned from the endpoints when the scenario runs
         // (`CommandCatalog`); the table checks every other command now.
@@ -492,51 +483,51 @@ private struct ScenarioReader {
             do {
                 _ = try CommandTable.check(strings: arguments.map(\.raw))
             } catch {
-                throw fail(error.message, node)
+                throw document.error(error.message, at: node)
             }
         }
-        return CommandTemplate(arguments: arguments, location: location(node))
+        return CommandTemplate(arguments: arguments, location: document.location(node))
     }
 
-    func script(_ node: Node) throws(ScenarioError) -> ScriptCall {
-        let entries = try mapping(node, "script")
+    func script(_ node: Node) throws(InputError) -> ScriptCall {
+        let entries = try document.mapping(node, what: "script")
         var body: Template?
         var keys: [Template] = []
         var args: [Template] = []
         for entry in entries {
             switch entry.key {
             case "lua":
-                body = try template(try text(entry.value, "lua"), entry.value)
+                body = try template(try document.string(entry.value, "lua"), entry.value)
             case "keys", "args":
                 var list: [Template] = []
-                for item in try sequence(entry.value, entry.key) {
+                for item in try document.sequence(entry.value, entry.key) {
                     guard case .scalar = item else {
-                        throw fail("script \(entry.key) must be texts or numbers", item)
+                        throw document.error("script \(entry.key) must be texts or numbers", at: item)
                     }
-                    list.append(try template(try text(item, "a script \(entry.key) item"), item))
+                    list.append(try template(try document.string(item, "a script \(entry.key) item"), item))
                 }
                 if entry.key == "keys" { keys = list } else { args = list }
             default:
-                throw fail("unknown key '\(entry.key)' in script (allowed: lua, keys, args)", entry.keyNode)
+                throw document.error("unknown key '\(entry.key)' in script (allowed: lua, keys, args)", at: entry.keyNode)
             }
         }
         guard let body else {
-            throw fail("script needs 'lua': the script's body", node)
+            throw document.error("script needs 'lua': the script's body", at: node)
         }
-        return ScriptCall(body: body, keys: keys, args: args, location: location(node))
+        return ScriptCall(body: body, keys: keys, args: args, location: document.location(node))
     }
 
-    func errorPolicy(_ node: Node) throws(ScenarioError) -> ErrorPolicy {
+    func errorPolicy(_ node: Node) throws(InputError) -> ErrorPolicy {
         let allowed = "expected abort, continue, as-null, or { retry: N }"
-        func retries(_ raw: String, _ at: Node) throws(ScenarioError) -> ErrorPolicy {
-            guard let n = Int(raw.trimmingCharacters(in: .whitespaces)), (1...100).contains(n) else {
-                throw fail("bad retry count '\(raw)': a whole number from 1 to 100", at)
+        func retries(_ raw: String, _ at: Node) throws(InputError) -> ErrorPolicy {
+            guard let n = YAMLDocument.wholeNumber(raw.trimmingCharacters(in: .whitespaces)), (1...100).contains(n) else {
+                throw document.error("bad retry count '\(raw)': a whole number from 1 to 100", at: at)
             }
-            return .retry(n)
+            return .retry(Int(n))
         }
         switch node {
         case .scalar:
-            let value = try text(node, "on_error")
+            let value = try document.string(node, "on_error")
             switch value {
             case "abort": return .abort
             case "continue": return .continue
@@ -545,57 +536,57 @@ private struct ScenarioReader {
                 if value.hasPrefix("retry:") {
                     return try retries(String(value.dropFirst("retry:".count)), node)
                 }
-                throw fail("bad on_error '\(value)': \(allowed)", node)
+                throw document.error("bad on_error '\(value)': \(allowed)", at: node)
             }
         case .mapping:
-            let entries = try mapping(node, "on_error")
+            let entries = try document.mapping(node, what: "on_error")
             guard entries.count == 1, entries[0].key == "retry" else {
-                throw fail("bad on_error: \(allowed)", node)
+                throw document.error("bad on_error: \(allowed)", at: node)
             }
-            return try retries(try text(entries[0].value, "retry"), entries[0].value)
+            return try retries(try document.string(entries[0].value, "retry"), entries[0].value)
         default:
-            throw fail("bad on_error: \(allowed)", node)
+            throw document.error("bad on_error: \(allowed)", at: node)
         }
     }
 
     // MARK: Expectations
 
-    func expectation(_ node: Node) throws(ScenarioError) -> Expectation {
-        let entries = try mapping(node, "expect")
+    func expectation(_ node: Node) throws(InputError) -> Expectation {
+        let entries = try document.mapping(node, what: "expect")
         guard !entries.isEmpty else {
-            throw fail("empty expect: give type, value, integer, set, array or error", node)
+            throw document.error("empty expect: give type, value, integer, set, array or error", at: node)
         }
-        var e = Expectation(location: location(node))
+        var e = Expectation(location: document.location(node))
         for entry in entries {
             let v = entry.value
             switch entry.key {
             case "type":
-                let t = try text(v, "type")
+                let t = try document.string(v, "type")
                 guard Self.replyTypes.contains(t) else {
-                    throw fail("bad reply type '\(t)' (expected \(Self.replyTypes.joined(separator: ", ")))", v)
+                    throw document.error("bad reply type '\(t)' (expected \(Self.replyTypes.joined(separator: ", ")))", at: v)
                 }
                 e.type = t
             case "value":
-                guard case .scalar = v else { throw fail("expect value must be a text or a number", v) }
-                e.value = try template(try text(v, "value"), v)
+                guard case .scalar = v else { throw document.error("expect value must be a text or a number", at: v) }
+                e.value = try template(try document.string(v, "value"), v)
             case "integer":
                 switch v {
                 case .scalar:
-                    let n = try integer(v, "integer")
+                    let n = try document.integer(v, "integer")
                     e.integerMin = n
                     e.integerMax = n
                 case .mapping:
                     (e.integerMin, e.integerMax) = try bounds(v, "integer")
                 default:
-                    throw fail("expect integer is a number or { min: N, max: M }", v)
+                    throw document.error("expect integer is a number or { min: N, max: M }", at: v)
                 }
             case "set", "array":
                 var list: [Template] = []
-                for item in try sequence(v, entry.key) {
+                for item in try document.sequence(v, entry.key) {
                     guard case .scalar = item else {
-                        throw fail("expect \(entry.key) elements must be texts or numbers", item)
+                        throw document.error("expect \(entry.key) elements must be texts or numbers", at: item)
                     }
-                    list.append(try template(try text(item, "an element"), item))
+                    list.append(try template(try document.string(item, "an element"), item))
                 }
                 if entry.key == "set" { e.set = list } else { e.array = list }
             case "error":
@@ -603,123 +594,125 @@ private struct ScenarioReader {
             case "severity":
                 e.severity = try severity(v)
             default:
-                throw fail(
-                    "unknown expect key '\(entry.key)' (allowed: \(Self.expectKeys.joined(separator: ", ")))", entry.keyNode)
+                throw document.error(
+                    "unknown expect key '\(entry.key)' (allowed: \(Self.expectKeys.joined(separator: ", ")))", at: entry.keyNode)
             }
         }
         let hasContent = e.value != nil || e.integerMin != nil || e.integerMax != nil || e.set != nil || e.array != nil
         if e.errorClass != nil {
             if let t = e.type, t != "error" {
-                throw fail("expect says both error and type \(t)", node)
+                throw document.error("expect says both error and type \(t)", at: node)
             }
             if hasContent {
-                throw fail("an expected error has no value, integer, set or array to compare", node)
+                throw document.error("an expected error has no value, integer, set or array to compare", at: node)
             }
         }
         if let t = e.type {
             if (t == "nil" || t == "nil-array") && hasContent {
-                throw fail("a \(t) reply has no value, integer, set or array to compare", node)
+                throw document.error("a \(t) reply has no value, integer, set or array to compare", at: node)
             }
             if (e.set != nil || e.array != nil) && t != "array" {
-                throw fail("set and array compare array replies, but type is \(t)", node)
+                throw document.error("set and array compare array replies, but type is \(t)", at: node)
             }
             if (e.integerMin != nil || e.integerMax != nil) && !["integer", "bulk", "status"].contains(t) {
-                throw fail("integer bounds apply to integer, bulk or status replies, but type is \(t)", node)
+                throw document.error("integer bounds apply to integer, bulk or status replies, but type is \(t)", at: node)
             }
         }
         if e.set != nil && e.array != nil {
-            throw fail("expect has both set and array: choose one", node)
+            throw document.error("expect has both set and array: choose one", at: node)
         }
         if e.type == nil && e.errorClass == nil && !hasContent {
-            throw fail("expect has only a severity: give type, value, integer, set, array or error", node)
+            throw document.error("expect has only a severity: give type, value, integer, set, array or error", at: node)
         }
         return e
     }
 
-    func errorClass(_ node: Node) throws(ScenarioError) -> String {
+    func errorClass(_ node: Node) throws(InputError) -> String {
         guard case .scalar(let scalar) = node else {
-            throw fail("expect error is an error class (WRONGTYPE) or any", node)
+            throw document.error("expect error is an error class (WRONGTYPE) or any", at: node)
         }
         let value = scalar.string
-        if value == "any" || (scalar.style == .plain && node.bool == true) {
+        if value == "any" || (scalar.style == .plain && YAMLDocument.flagValue(value) == true) {
             return ""
         }
-        if scalar.style == .plain && node.bool == false {
-            throw fail("'error: false' is not an expectation; omit 'error' or give a reply type", node)
+        if scalar.style == .plain && YAMLDocument.flagValue(value) == false {
+            throw document.error("'error: false' is not an expectation; omit 'error' or give a reply type", at: node)
         }
         let cls = value.uppercased()
         guard !cls.isEmpty,
             cls.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" })
         else {
-            throw fail("bad error class '\(value)': one word such as WRONGTYPE, or any", node)
+            throw document.error("bad error class '\(value)': one word such as WRONGTYPE, or any", at: node)
         }
         return cls
     }
 
     // MARK: Invariants
 
-    func invariant(_ node: Node) throws(ScenarioError) -> Invariant {
-        let entries = try mapping(node, "an invariant")
+    func invariant(_ node: Node) throws(InputError) -> Invariant {
+        let entries = try document.mapping(node, what: "an invariant")
         let checks = entries.filter { Self.invariantChecks.contains($0.key) }
         for entry in entries where !Self.invariantChecks.contains(entry.key) && !Self.invariantModifiers.contains(entry.key) {
-            throw fail(
+            throw document.error(
                 "unknown invariant key '\(entry.key)' (checks: \(Self.invariantChecks.joined(separator: ", ")); with min, max, is, severity, why)",
-                entry.keyNode)
+                at: entry.keyNode)
         }
         guard let checkEntry = checks.first else {
-            throw fail("an invariant needs one of: \(Self.invariantChecks.joined(separator: ", "))", node)
+            throw document.error("an invariant needs one of: \(Self.invariantChecks.joined(separator: ", "))", at: node)
         }
         guard checks.count == 1 else {
-            throw fail(
+            throw document.error(
                 "an invariant checks one thing; this one has \(checks.map(\.key).joined(separator: " and ")): write one invariant each",
-                checks[1].keyNode)
+                at: checks[1].keyNode)
         }
         func value(_ key: String) -> (keyNode: Node, value: Node)? {
             entries.first { $0.key == key }.map { ($0.keyNode, $0.value) }
         }
-        func disallow(_ keys: [String]) throws(ScenarioError) {
+        func disallow(_ keys: [String]) throws(InputError) {
             for key in keys {
                 if let pair = value(key) {
-                    throw fail("'\(key)' does not apply to a \(checkEntry.key) invariant", pair.keyNode)
+                    throw document.error("'\(key)' does not apply to a \(checkEntry.key) invariant", at: pair.keyNode)
                 }
             }
         }
-        func keyTemplate() throws(ScenarioError) -> Template {
+        func keyTemplate() throws(InputError) -> Template {
             guard case .scalar = checkEntry.value else {
-                throw fail("\(checkEntry.key) takes a key: { \(checkEntry.key): \"key\" }", checkEntry.value)
+                throw document.error("\(checkEntry.key) takes a key: { \(checkEntry.key): \"key\" }", at: checkEntry.value)
             }
-            return try template(try text(checkEntry.value, checkEntry.key), checkEntry.value)
+            return try template(try document.string(checkEntry.value, checkEntry.key), checkEntry.value)
         }
-        func optionalInteger(_ key: String) throws(ScenarioError) -> Int64? {
-            try value(key).map { pair throws(ScenarioError) in try integer(pair.value, key) }
+        func optionalInteger(_ key: String) throws(InputError) -> Int64? {
+            try value(key).map { pair throws(InputError) in try document.integer(pair.value, key) }
         }
-        func bound(_ key: String) throws(ScenarioError) -> Bound? {
+        func bound(_ key: String) throws(InputError) -> Bound? {
             guard let pair = value(key) else { return nil }
-            let raw = try text(pair.value, key)
-            if Int64(raw) != nil { return Bound(Template(raw)) }
+            let raw = try document.string(pair.value, key)
+            if YAMLDocument.wholeNumber(raw) != nil { return Bound(Template(raw)) }
             let t = try template(raw, pair.value)
-            guard !t.isLiteral else { throw fail("\(key) must be a whole number, got '\(raw)'", pair.value) }
+            guard !t.isLiteral else { throw document.error("\(key) must be a whole number, got '\(raw)'", at: pair.value) }
             return Bound(t)
         }
-        func bounds() throws(ScenarioError) -> (Bound?, Bound?) {
+        func bounds() throws(InputError) -> (Bound?, Bound?) {
             let min = try bound("min")
             let max = try bound("max")
             guard min != nil || max != nil else {
-                throw fail("a \(checkEntry.key) invariant needs min, max or both", node)
+                throw document.error("a \(checkEntry.key) invariant needs min, max or both", at: node)
             }
-            if let a = min.flatMap({ Int64($0.template.raw) }), let b = max.flatMap({ Int64($0.template.raw) }), a > b {
-                throw fail("min \(a) is greater than max \(b)", node)
+            if let a = min.flatMap({ YAMLDocument.wholeNumber($0.template.raw) }),
+                let b = max.flatMap({ YAMLDocument.wholeNumber($0.template.raw) }), a > b
+            {
+                throw document.error("min \(a) is greater than max \(b)", at: node)
             }
             return (min, max)
         }
-        func minMax() throws(ScenarioError) -> (Int64?, Int64?) {
+        func minMax() throws(InputError) -> (Int64?, Int64?) {
             let min = try optionalInteger("min")
             let max = try optionalInteger("max")
             guard min != nil || max != nil else {
-                throw fail("a \(checkEntry.key) invariant needs min, max or both", node)
+                throw document.error("a \(checkEntry.key) invariant needs min, max or both", at: node)
             }
             if let min, let max, min > max {
-                throw fail("min \(min) is greater than max \(max)", node)
+                throw document.error("min \(min) is greater than max \(max)", at: node)
             }
             return (min, max)
         }
@@ -742,11 +735,12 @@ private struct ScenarioReader {
             check = .value(key, min: min, max: max)
         case "tally":
             try disallow(["is"])
-            let name = try text(checkEntry.value, "tally")
+            let name = try document.string(checkEntry.value, "tally")
             guard tallies.contains(name) else {
                 let known = tallies.isEmpty ? "no step declares a tally" : "declared: " + tallies.joined(separator: ", ")
-                throw fail(
-                    "unknown tally '\(name)' (\(known)); add 'tally: \(name)' to a step of a concurrent block", checkEntry.value)
+                throw document.error(
+                    "unknown tally '\(name)' (\(known)); add 'tally: \(name)' to a step of a concurrent block",
+                    at: checkEntry.value)
             }
             let (min, max) = try bounds()
             check = .tally(name, min: min, max: max)
@@ -754,35 +748,36 @@ private struct ScenarioReader {
             try disallow(["min", "max", "is"])
             var counterNode: Node?
             var setNode: Node?
-            for entry in try mapping(checkEntry.value, "counts_match") {
+            for entry in try document.mapping(checkEntry.value, what: "counts_match") {
                 switch entry.key {
                 case "counter": counterNode = entry.value
                 case "set": setNode = entry.value
-                default: throw fail("unknown key '\(entry.key)' in counts_match (allowed: counter, set)", entry.keyNode)
+                default:
+                    throw document.error("unknown key '\(entry.key)' in counts_match (allowed: counter, set)", at: entry.keyNode)
                 }
             }
             guard let counterNode, let setNode else {
-                throw fail(
+                throw document.error(
                     "counts_match needs counter and set: { counter: \"count:${sessionId}\", set: \"checkins:${sessionId}\" }",
-                    checkEntry.value)
+                    at: checkEntry.value)
             }
             check = .countsMatch(
-                counter: try template(try text(counterNode, "counter"), counterNode),
-                set: try template(try text(setNode, "set"), setNode))
+                counter: try template(try document.string(counterNode, "counter"), counterNode),
+                set: try template(try document.string(setNode, "set"), setNode))
         case "type":
             try disallow(["min", "max"])
             let key = try keyTemplate()
             guard let isNode = value("is")?.value else {
-                throw fail("a type invariant needs 'is': { type: KEY, is: set }", node)
+                throw document.error("a type invariant needs 'is': { type: KEY, is: set }", at: node)
             }
-            let type = try text(isNode, "is")
+            let type = try document.string(isNode, "is")
             guard Self.redisTypes.contains(type) else {
-                throw fail("bad type '\(type)' (expected \(Self.redisTypes.joined(separator: ", ")))", isNode)
+                throw document.error("bad type '\(type)' (expected \(Self.redisTypes.joined(separator: ", ")))", at: isNode)
             }
             check = .type(key, type)
         default:
             try disallow(["min", "max", "is"])
-            let inner = try mapping(checkEntry.value, "members_have_keys")
+            let inner = try document.mapping(checkEntry.value, what: "members_have_keys")
             var setNode: Node?
             var keyNode: Node?
             for entry in inner {
@@ -790,35 +785,27 @@ private struct ScenarioReader {
                 case "set": setNode = entry.value
                 case "key": keyNode = entry.value
                 default:
-                    throw fail("unknown key '\(entry.key)' in members_have_keys (allowed: set, key)", entry.keyNode)
+                    throw document.error("unknown key '\(entry.key)' in members_have_keys (allowed: set, key)", at: entry.keyNode)
                 }
             }
             guard let setNode, let keyNode else {
-                throw fail(
+                throw document.error(
                     "members_have_keys needs set and key: { set: \"sess:${userId}\", key: \"rt:${userId}:${member}\" }",
-                    checkEntry.value)
+                    at: checkEntry.value)
             }
-            let set = try template(try text(setNode, "set"), setNode)
-            let key = try template(try text(keyNode, "key"), keyNode, extra: [Template.memberVariable])
+            let set = try template(try document.string(setNode, "set"), setNode)
+            let key = try template(try document.string(keyNode, "key"), keyNode, extra: [Template.memberVariable])
             guard (try? key.references())?.contains(Template.memberVariable) == true else {
-                throw fail("members_have_keys key must use ${member}, the set's member", keyNode)
+                throw document.error("members_have_keys key must use ${member}, the set's member", at: keyNode)
             }
             check = .membersHaveKeys(set: set, key: key)
         }
-        let severity = try value("severity").map { pair throws(ScenarioError) in try self.severity(pair.value) } ?? .high
-        let why = try value("why").map { pair throws(ScenarioError) in try text(pair.value, "why") }
-        return Invariant(check: check, severity: severity, why: why, location: location(node))
+        let severity = try value("severity").map { pair throws(InputError) in try self.severity(pair.value) } ?? .high
+        let why = try value("why").map { pair throws(InputError) in try document.string(pair.value, "why") }
+        return Invariant(check: check, severity: severity, why: why, location: document.location(node))
     }
 
     // MARK: Node helpers
-
-    func location(_ node: Node) -> SourceLocation {
-        SourceLocation(file: file, line: max(node.mark?.line ?? 1, 1))
-    }
-
-    func fail(_ message: String, _ node: Node) -> ScenarioError {
-        ScenarioError(message, at: location(node))
-    }
 
     func isScenarioName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, first != "-", first != "." else { return false }
@@ -827,101 +814,52 @@ private struct ScenarioReader {
         }
     }
 
-    /// A mapping's entries in file order; keys must be texts.
-    func mapping(_ node: Node, _ what: String) throws(ScenarioError) -> [(key: String, keyNode: Node, value: Node)] {
-        guard case .mapping(let m) = node else {
-            throw fail("\(what) must be a mapping (key: value)", node)
-        }
-        var result: [(key: String, keyNode: Node, value: Node)] = []
-        for (k, v) in m {
-            guard case .scalar(let scalar) = k else {
-                throw fail("keys in \(what) must be plain names", k)
-            }
-            result.append((scalar.string, k, v))
-        }
-        return result
-    }
-
-    func sequence(_ node: Node, _ what: String) throws(ScenarioError) -> [Node] {
-        guard case .sequence(let s) = node else {
-            throw fail("\(what) must be a list", node)
-        }
-        return Array(s)
-    }
-
-    /// A scalar's text as written (`604800` stays `604800`); an empty or null plain scalar is an error.
-    func text(_ node: Node, _ what: String) throws(ScenarioError) -> String {
-        guard case .scalar(let scalar) = node else {
-            throw fail("\(what) must be a text or a number, not a list or mapping", node)
-        }
-        if scalar.style == .plain || scalar.style == .any, scalar.string.isEmpty || scalar.string == "~" {
-            throw fail("\(what) has no value", node)
-        }
-        return scalar.string
-    }
-
-    func boolean(_ node: Node, _ what: String) throws(ScenarioError) -> Bool {
-        switch try text(node, what) {
-        case "true", "yes": return true
-        case "false", "no": return false
-        case let other: throw fail("\(what) is true or false, not '\(other)'", node)
-        }
-    }
-
-    func integer(_ node: Node, _ what: String) throws(ScenarioError) -> Int64 {
-        let raw = try text(node, what)
-        guard let n = Int64(raw) else {
-            throw fail("\(what) must be a whole number, got '\(raw)'", node)
-        }
-        return n
-    }
-
-    func bounds(_ node: Node, _ what: String) throws(ScenarioError) -> (Int64?, Int64?) {
+    func bounds(_ node: Node, _ what: String) throws(InputError) -> (Int64?, Int64?) {
         var min: Int64?
         var max: Int64?
-        for entry in try mapping(node, what) {
+        for entry in try document.mapping(node, what: what) {
             switch entry.key {
-            case "min": min = try integer(entry.value, "min")
-            case "max": max = try integer(entry.value, "max")
-            default: throw fail("unknown key '\(entry.key)' in \(what) (allowed: min, max)", entry.keyNode)
+            case "min": min = try document.integer(entry.value, "min")
+            case "max": max = try document.integer(entry.value, "max")
+            default: throw document.error("unknown key '\(entry.key)' in \(what) (allowed: min, max)", at: entry.keyNode)
             }
         }
         guard min != nil || max != nil else {
-            throw fail("\(what) bounds need min, max or both", node)
+            throw document.error("\(what) bounds need min, max or both", at: node)
         }
         if let min, let max, min > max {
-            throw fail("min \(min) is greater than max \(max)", node)
+            throw document.error("min \(min) is greater than max \(max)", at: node)
         }
         return (min, max)
     }
 
-    func severity(_ node: Node) throws(ScenarioError) -> Severity {
-        let raw = try text(node, "severity")
+    func severity(_ node: Node) throws(InputError) -> Severity {
+        let raw = try document.string(node, "severity")
         guard let s = Severity(rawValue: raw) else {
-            throw fail(
-                "bad severity '\(raw)' (expected \(Severity.allCases.map(\.rawValue).joined(separator: ", ")))", node)
+            throw document.error(
+                "bad severity '\(raw)' (expected \(Severity.allCases.map(\.rawValue).joined(separator: ", ")))", at: node)
         }
         return s
     }
 
     /// A template whose references are all defined variables (plus `extra` names).
-    func template(_ raw: String, _ node: Node, extra: [String] = []) throws(ScenarioError) -> Template {
+    func template(_ raw: String, _ node: Node, extra: [String] = []) throws(InputError) -> Template {
         let t = Template(raw)
         let references: [String]
         do {
             references = try t.references()
         } catch {
-            throw fail(error.message, node)
+            throw document.error(error.message, at: node)
         }
         for name in references where !defined.contains(name) && !extra.contains(name) && !(clientScope ?? []).contains(name) {
             if name == Template.memberVariable {
-                throw fail("undefined variable ${member}: it exists only in a members_have_keys key", node)
+                throw document.error("undefined variable ${member}: it exists only in a members_have_keys key", at: node)
             }
             if name == ConcurrentBlock.clientVariable {
-                throw fail("undefined variable ${client}: it exists only inside a concurrent block", node)
+                throw document.error("undefined variable ${client}: it exists only inside a concurrent block", at: node)
             }
             let known = defined.isEmpty ? "no variables are defined" : "defined: " + defined.joined(separator: ", ")
-            throw fail("undefined variable ${\(name)} (\(known))", node)
+            throw document.error("undefined variable ${\(name)} (\(known))", at: node)
         }
         return t
     }
