@@ -172,7 +172,10 @@ public struct BaselineEntry: Sendable, Hashable {
                 }
             case "scenario": scenario = try document.string(value, "scenario")
             case "step": step = try document.string(value, "step")
-            case "reason": reason = try document.string(value, "reason").trimmingCharacters(in: .whitespacesAndNewlines)
+            case "reason":
+                // An empty reason is told as a missing one, with what to write.
+                reason =
+                    value.null != nil ? "" : try document.string(value, "reason").trimmingCharacters(in: .whitespacesAndNewlines)
             default: expires = try document.date(value, "expires")
             }
         }

@@ -19,7 +19,7 @@ extension ScenarioReader {
                 throw document.error(
                     "'\(name)' is reserved: a concurrent block binds ${client} to each client's index", at: entry.keyNode)
             }
-            let location = self.location(entry.keyNode)
+            let location = document.location(entry.keyNode)
             let value: VariableDefinition.Value
             switch entry.value {
             case .mapping:
