@@ -21,7 +21,7 @@ enum ExitStatus {
             case .invalidURL, .tlsConfiguration, .clusterNode: return usage
             case .unreachable, .refused, .commandRefused, .primaryNotFound, .unsuitable: return unreachable
             }
-        case let error as ScenarioError:
+        case let error as InputError:
             printError(error.description)
             return usage
         case is InterruptedError:

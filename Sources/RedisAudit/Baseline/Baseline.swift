@@ -27,17 +27,17 @@ public struct Baseline: Sendable, Hashable {
         self.entries = entries
     }
 
-    /// Loads a baseline file; every error says `FILE:LINE: what`.
-    public static func load(contentsOf path: String) throws(ScenarioError) -> Baseline {
-        try parse(YAMLDocument.load(contentsOf: path, what: "baseline"))
+    /// Loads a baseline file, refusing one past `limits`; every error says `FILE:LINE: what`.
+    public static func load(contentsOf path: String, limits: InputLimits = .defaults) throws(InputError) -> Baseline {
+        try parse(YAMLDocument.load(contentsOf: path, what: "baseline", limits: limits))
     }
 
     /// Parses baseline YAML; `file` is the name used in errors.
-    public static func parse(yaml: String, file: String) throws(ScenarioError) -> Baseline {
+    public static func parse(yaml: String, file: String) throws(InputError) -> Baseline {
         try parse(YAMLDocument.parse(yaml, file: file))
     }
 
-    private static func parse(_ document: YAMLDocument) throws(ScenarioError) -> Baseline {
+    private static func parse(_ document: YAMLDocument) throws(InputError) -> Baseline {
         var entries: [BaselineEntry] = []
         var seen: [String: Int] = [:]
         // An empty file accepts nothing.
@@ -45,7 +45,7 @@ public struct Baseline: Sendable, Hashable {
         for (key, keyNode, value) in try document.mapping(document.root, accepted: ["version", "accepted"], what: "a baseline") {
             switch key {
             case "version":
-                guard value.int == formatVersion else {
+                guard value.scalar.flatMap({ YAMLDocument.wholeNumber($0.string) }) == Int64(formatVersion) else {
                     throw document.error(
                         "this baseline is version \(value.scalar?.string ?? "?"); this redisaudit reads version \(formatVersion)",
                         at: value)
@@ -144,7 +144,7 @@ public struct BaselineEntry: Sendable, Hashable {
 
     static let keys = ["id", "command", "title", "category", "endpoints", "scenario", "step", "reason", "expires"]
 
-    init(_ node: Node, in document: YAMLDocument) throws(ScenarioError) {
+    init(_ node: Node, in document: YAMLDocument) throws(InputError) {
         var id: String?
         var reason: String?
         self.endpoints = []
@@ -172,7 +172,10 @@ public struct BaselineEntry: Sendable, Hashable {
                 }
             case "scenario": scenario = try document.string(value, "scenario")
             case "step": step = try document.string(value, "step")
-            case "reason": reason = try document.string(value, "reason").trimmingCharacters(in: .whitespacesAndNewlines)
+            case "reason":
+                // An empty reason is told as a missing one, with what to write.
+                reason =
+                    value.null != nil ? "" : try document.string(value, "reason").trimmingCharacters(in: .whitespacesAndNewlines)
             default: expires = try document.date(value, "expires")
             }
         }

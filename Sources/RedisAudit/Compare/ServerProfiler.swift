@@ -74,19 +74,6 @@ public enum ServerProfiler {
         EndpointRole.infoFields(await probe.send(RESPCommand("INFO", section), label: "INFO"))
     }
 
-    /// Engine and version from INFO server.
-    static func engine(from info: [String: String]) -> (String, String) {
-        if let version = info["dragonfly_version"] { return ("Dragonfly", version) }
-        if let version = info["valkey_version"] { return ("Valkey", version) }
-        if let name = info["server_name"], let version = info["\(name)_version"] ?? info["redis_version"] {
-            return (name.prefix(1).uppercased() + name.dropFirst(), version)
-        }
-        if info.keys.contains(where: { $0.hasPrefix("keydb") }) || info["mvcc-depth"] != nil {
-            return ("KeyDB", info["redis_version"] ?? "unknown")
-        }
-        return ("Redis", info["redis_version"] ?? "unknown")
-    }
-
     private static func rdb(config: [String: String], info: [String: String]?) -> String? {
         if let save = config["save"] { return save.isEmpty ? "off" : "on (save \(save))" }
         return nil

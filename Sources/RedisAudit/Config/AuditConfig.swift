@@ -112,17 +112,17 @@ public struct AuditConfig: Sendable, Hashable {
     ]
 
     /// Reads a config file (under `limits`: its own `limits:` apply to what it names, not to itself).
-    public static func load(contentsOf path: String, limits: InputLimits = .defaults) throws(ScenarioError) -> AuditConfig {
+    public static func load(contentsOf path: String, limits: InputLimits = .defaults) throws(InputError) -> AuditConfig {
         let document = try YAMLDocument.load(contentsOf: path, what: "config file", limits: limits)
         return try AuditConfig(document, directory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
 
     /// Parses config YAML; `file` names it in errors, `directory` anchors its relative paths.
-    public static func parse(yaml: String, file: String, directory: String) throws(ScenarioError) -> AuditConfig {
+    public static func parse(yaml: String, file: String, directory: String) throws(InputError) -> AuditConfig {
         try AuditConfig(YAMLDocument.parse(yaml, file: file), directory: directory)
     }
 
-    private init(_ document: YAMLDocument, directory: String) throws(ScenarioError) {
+    private init(_ document: YAMLDocument, directory: String) throws(InputError) {
         file = document.file
         let reader = ConfigReader(document: document, directory: directory)
         if document.root == nil { return }
@@ -140,7 +140,7 @@ public struct AuditConfig: Sendable, Hashable {
                     guard Template.isVariableName(name) else {
                         throw document.error("'\(name)' is not a variable name (letters, digits and _)", at: keyNode)
                     }
-                    variables.append("\(name)=\(try document.string(entry, "the value of \(name)"))")
+                    variables.append("\(name)=\(try document.string(entry, "variable '\(name)'"))")
                 }
             case "fail-on":
                 let text = try document.string(value, "fail-on")
@@ -159,15 +159,15 @@ public struct AuditConfig: Sendable, Hashable {
                     default: outputs.junit = path
                     }
                 }
-            case "connect-timeout": connectTimeout = try reader.number(value, key, in: 0.001...600)
-            case "command-timeout": commandTimeout = try reader.number(value, key, in: 0.001...3600)
+            case "connect-timeout": connectTimeout = try document.number(value, key, in: 0.001...600)
+            case "command-timeout": commandTimeout = try document.number(value, key, in: 0.001...3600)
             case "compare":
                 let accepted = ["ttl-tolerance", "trials", "fail-on-shared", "allow-unconfined-scripts"]
                 for (setting, _, entry) in try document.mapping(value, accepted: accepted, what: "compare") {
                     switch setting {
-                    case "trials": compare.trials = try reader.integer(entry, "compare.trials", in: 1...1000)
+                    case "trials": compare.trials = try document.integer(entry, "compare.trials", in: 1...1000)
                     case "allow-unconfined-scripts":
-                        compare.allowUnconfinedScripts = try reader.flag(entry, "compare.allow-unconfined-scripts")
+                        compare.allowUnconfinedScripts = try document.flag(entry, "compare.allow-unconfined-scripts")
                     case "fail-on-shared":
                         let text = try document.string(entry, "compare.fail-on-shared")
                         guard FailThreshold(text) != nil else {
@@ -176,13 +176,13 @@ public struct AuditConfig: Sendable, Hashable {
                                 at: entry)
                         }
                         compare.failOnShared = text
-                    default: compare.ttlTolerance = try reader.number(entry, "compare.ttl-tolerance", in: 0...86_400)
+                    default: compare.ttlTolerance = try document.number(entry, "compare.ttl-tolerance", in: 0...86_400)
                     }
                 }
             case "inject": inject = try reader.inject(value)
             case "limits":
                 for (name, _, entry) in try document.mapping(value, accepted: InputLimits.configKeys, what: "limits") {
-                    limits[name] = try reader.integer(entry, "limits.\(name)", in: 1...Int.max)
+                    limits[name] = try document.integer(entry, "limits.\(name)", in: 1...Int.max)
                 }
             default: keyspace = try reader.keyspace(value)
             }
@@ -204,7 +204,7 @@ private struct ConfigReader {
         text.contains("/") || text.hasSuffix(".yaml") || text.hasSuffix(".yml") ? path(text) : text
     }
 
-    func endpoint(_ node: Node, role: String) throws(ScenarioError) -> AuditConfig.EndpointEntry {
+    func endpoint(_ node: Node, role: String) throws(InputError) -> AuditConfig.EndpointEntry {
         var url: String?
         var environment: String?
         var urlNode = node
@@ -242,34 +242,7 @@ private struct ConfigReader {
         return AuditConfig.EndpointEntry(url: url, passwordEnvironment: environment, location: document.location(node))
     }
 
-    func number(_ node: Node, _ what: String, in range: ClosedRange<Double>) throws(ScenarioError) -> Double {
-        guard let value = node.scalar.flatMap({ Double($0.string) }), range.contains(value) else {
-            throw document.error(
-                "\(what) must be a number from \(Self.show(range.lowerBound)) to \(Self.show(range.upperBound)), got '\(node.scalar?.string ?? "a list or mapping")'",
-                at: node)
-        }
-        return value
-    }
-
-    func integer(_ node: Node, _ what: String, in range: ClosedRange<Int>) throws(ScenarioError) -> Int {
-        guard let value = node.scalar.flatMap({ Int($0.string) }), range.contains(value) else {
-            throw document.error(
-                "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(node.scalar?.string ?? "a list or mapping")'",
-                at: node)
-        }
-        return value
-    }
-
-    func flag(_ node: Node, _ what: String) throws(ScenarioError) -> Bool {
-        guard let value = node.bool else {
-            throw document.error("\(what) must be true or false, got '\(node.scalar?.string ?? "a list or mapping")'", at: node)
-        }
-        return value
-    }
-
-    static func show(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
-
-    func inject(_ node: Node) throws(ScenarioError) -> AuditConfig.InjectSettings {
+    func inject(_ node: Node) throws(InputError) -> AuditConfig.InjectSettings {
         var settings = AuditConfig.InjectSettings()
         let keys = [
             "faults", "plan", "lost-writes", "server-faults", "trial-timeout", "jobs", "trials", "allow-unconfined-scripts",
@@ -290,34 +263,34 @@ private struct ConfigReader {
                     settings.faults.append(rule)
                 }
             case "plan": settings.plan = path(try document.string(value, "inject.plan"))
-            case "lost-writes": settings.lostWrites = try flag(value, "inject.lost-writes")
-            case "server-faults": settings.serverFaults = try flag(value, "inject.server-faults")
-            case "trial-timeout": settings.trialTimeout = try number(value, "inject.trial-timeout", in: 0.001...60)
-            case "jobs": settings.jobs = try integer(value, "inject.jobs", in: 1...64)
+            case "lost-writes": settings.lostWrites = try document.flag(value, "inject.lost-writes")
+            case "server-faults": settings.serverFaults = try document.flag(value, "inject.server-faults")
+            case "trial-timeout": settings.trialTimeout = try document.number(value, "inject.trial-timeout", in: 0.001...60)
+            case "jobs": settings.jobs = try document.integer(value, "inject.jobs", in: 1...64)
             case "allow-unconfined-scripts":
-                settings.allowUnconfinedScripts = try flag(value, "inject.allow-unconfined-scripts")
-            default: settings.trials = try integer(value, "inject.trials", in: 1...1000)
+                settings.allowUnconfinedScripts = try document.flag(value, "inject.allow-unconfined-scripts")
+            default: settings.trials = try document.integer(value, "inject.trials", in: 1...1000)
             }
         }
         return settings
     }
 
-    func keyspace(_ node: Node) throws(ScenarioError) -> AuditConfig.KeyspaceSettings {
+    func keyspace(_ node: Node) throws(InputError) -> AuditConfig.KeyspaceSettings {
         var settings = AuditConfig.KeyspaceSettings()
         let keys = ["match", "count", "sample", "expect-prefix", "memory", "ttl-ratio", "count-tolerance"]
         for (key, _, value) in try document.mapping(node, accepted: keys, what: "keyspace") {
             switch key {
             case "match": settings.match = try document.string(value, "keyspace.match")
-            case "count": settings.count = try integer(value, "keyspace.count", in: 1...100_000)
-            case "sample": settings.sample = try integer(value, "keyspace.sample", in: 1...Int.max)
+            case "count": settings.count = try document.integer(value, "keyspace.count", in: 1...100_000)
+            case "sample": settings.sample = try document.integer(value, "keyspace.sample", in: 1...Int.max)
             case "expect-prefix":
                 settings.expectPrefixes = try document.strings(value, "keyspace.expect-prefix")
                 if settings.expectPrefixes.contains("") {
                     throw document.error("keyspace.expect-prefix must not be empty", at: value)
                 }
-            case "memory": settings.memory = try flag(value, "keyspace.memory")
-            case "ttl-ratio": settings.ttlRatio = try number(value, "keyspace.ttl-ratio", in: 1...1_000_000)
-            default: settings.countTolerance = try number(value, "keyspace.count-tolerance", in: 0...1)
+            case "memory": settings.memory = try document.flag(value, "keyspace.memory")
+            case "ttl-ratio": settings.ttlRatio = try document.number(value, "keyspace.ttl-ratio", in: 1...1_000_000)
+            default: settings.countTolerance = try document.number(value, "keyspace.count-tolerance", in: 0...1)
             }
         }
         return settings

@@ -53,7 +53,7 @@ public struct EndpointRole: Sendable, Hashable {
             [RESPCommand("INFO", "server"), RESPCommand("INFO", "replication"), RESPCommand("INFO", "cluster")], label: "INFO")
         let server = infoFields(infos[0])
         if let server {
-            (role.engine, role.version) = ServerProfiler.engine(from: server)
+            (role.engine, role.version) = ServerProfile.engine(from: server)
             let replication = infoFields(infos[1]) ?? [:]
             let cluster = infoFields(infos[2]) ?? [:]
             role.clusterEnabled = cluster["cluster_enabled"]

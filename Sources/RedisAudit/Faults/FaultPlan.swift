@@ -9,16 +9,16 @@ public enum FaultPlan {
     static let topLevelKeys = ["faults"]
 
     /// Loads a plan file; errors say `FILE:LINE: what`.
-    public static func load(contentsOf path: String, limits: InputLimits = .defaults) throws(FaultPlanError) -> [FaultRule] {
+    public static func load(contentsOf path: String, limits: InputLimits = .defaults) throws(InputError) -> [FaultRule] {
         try parse(YAMLDocument.load(contentsOf: path, what: "fault plan", limits: limits))
     }
 
     /// Parses a plan from YAML text; `file` is the name used in errors.
-    public static func parse(yaml: String, file: String) throws(FaultPlanError) -> [FaultRule] {
+    public static func parse(yaml: String, file: String) throws(InputError) -> [FaultRule] {
         try parse(YAMLDocument.parse(yaml, file: file))
     }
 
-    private static func parse(_ document: YAMLDocument) throws(FaultPlanError) -> [FaultRule] {
+    private static func parse(_ document: YAMLDocument) throws(InputError) -> [FaultRule] {
         guard document.root?.mapping != nil else {
             throw document.error("a fault plan is a mapping: faults: [RULE, ...]", at: document.root)
         }
@@ -42,6 +42,3 @@ public enum FaultPlan {
         return rules
     }
 }
-
-/// A plan file that cannot be used, reported as a scenario file is: `FILE:LINE: what is wrong`.
-public typealias FaultPlanError = ScenarioError

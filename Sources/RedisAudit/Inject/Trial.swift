@@ -104,7 +104,7 @@ struct TrialReplayer: Sendable {
             }
             let fired = proxy.counters.snapshot.filter { $0.fired > 0 }.map(\.rule)
             guard !fired.isEmpty else { throw EndpointError.unreachable(endpoint: endpoint.description, reason: reason) }
-            throw ScenarioError(
+            throw InputError(
                 "the fault \(fired.joined(separator: ", ")) hit the connection handshake to \(role) (\(endpoint)) before any "
                     + "scenario command (\(reason)): a rule that targets PING, AUTH, HELLO, SELECT or CLIENT fires on every "
                     + "connection's handshake; target the scenario's commands, or skip the handshake with nth=")

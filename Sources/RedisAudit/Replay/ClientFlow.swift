@@ -13,14 +13,14 @@ struct ClientFlow: Sendable {
     }
 
     /// True when every condition of the step's `if` holds for this client (a step without `if` always runs).
-    func shouldRun(_ step: Step) throws(ScenarioError) -> Bool {
+    func shouldRun(_ step: Step) throws(InputError) -> Bool {
         for condition in step.conditions {
             let lhs = bindings[condition.variable] ?? ""
             let rhs: String
             do {
                 rhs = try condition.value.render(bindings)
             } catch {
-                throw ScenarioError(error.message, at: condition.location)
+                throw InputError(error.message, at: condition.location)
             }
             if !condition.comparison.holds(lhs, rhs) { return false }
         }
@@ -33,7 +33,7 @@ struct ClientFlow: Sendable {
     }
 
     /// A step that ran: captures its reply and counts it in its tally.
-    mutating func ran(_ step: Step, commands: [CommandRecord], failure: StepFailure?) throws(ScenarioError) {
+    mutating func ran(_ step: Step, commands: [CommandRecord], failure: StepFailure?) throws(InputError) {
         let reply = Self.reply(of: step, commands)
         let text = reply.flatMap { $0.isError ? nil : $0.text } ?? ""
         if let name = step.capture { bindings[name] = text }

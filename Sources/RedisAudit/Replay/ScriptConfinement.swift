@@ -474,7 +474,7 @@ extension RunConfinement {
         } catch {
             await confinement.release(endpoints: endpoints, options: options)
             let hosts = unconfined.map { "\($0.role) (\($0.reason))" }.joined(separator: ", ")
-            throw ScenarioError(
+            throw InputError(
                 error.message + "; the server cannot confine scripts on \(hosts), so every script must pass the static "
                     + "check (--allow-unconfined-scripts runs them unchecked: dangerous, a script may then touch any key)",
                 at: error.location)

@@ -64,7 +64,7 @@ struct StepExecutor {
             do {
                 rewritten = try await namespace.rewrite(try template.render(bindings), catalog: catalog)
             } catch let refusal as CommandRefusal {
-                throw ScenarioError(refusal.message, at: template.location)
+                throw InputError(refusal.message, at: template.location)
             }
             prepared.append(
                 PreparedCommand(

@@ -54,7 +54,7 @@ public enum BuiltinScenarios {
     }
 
     /// Every built-in scenario, sorted by name.
-    public static func all() throws(ScenarioError) -> [Scenario] {
+    public static func all() throws(InputError) -> [Scenario] {
         guard let directory = directory() else { return [] }
         var scenarios: [Scenario] = []
         for file in files(in: directory) {
@@ -64,7 +64,7 @@ public enum BuiltinScenarios {
     }
 
     /// The built-in scenario with this name, or nil if there is none.
-    public static func named(_ name: String) throws(ScenarioError) -> Scenario? {
+    public static func named(_ name: String) throws(InputError) -> Scenario? {
         guard !name.isEmpty, !name.contains("/"), let directory = directory(),
             let file = files(in: directory).first(where: { $0.name == name })
         else { return nil }

@@ -422,7 +422,7 @@ extension CommandCatalog {
     /// answers. A command no endpoint knows is recorded in `unavailable` (see `runnable(_:)`);
     /// one whose description refuses it, or an unknown subcommand of a known command, is a
     /// scenario error at the first line that uses it, quoting what the endpoints said.
-    public init(scenarios: [Scenario], answers: [HostAnswers]) throws(ScenarioError) {
+    public init(scenarios: [Scenario], answers: [HostAnswers]) throws(InputError) {
         var learned: [String: LearnedCommand] = [:]
         var unavailable: [String: String] = [:]
         let templates = scenarios.flatMap(\.allCommands).filter { CommandTable.lookup($0.arguments.map(\.raw)) == .unknown }
@@ -438,7 +438,7 @@ extension CommandCatalog {
             var name = base
             if answers.contains(where: { $0.descriptions[base]?.hasSubcommands == true }) {
                 guard template.arguments.count >= 2, template.arguments[1].isLiteral else {
-                    throw ScenarioError("\(base) needs its subcommand written out: it is learned per subcommand", at: location)
+                    throw InputError("\(base) needs its subcommand written out: it is learned per subcommand", at: location)
                 }
                 name = base + " " + template.arguments[1].raw.uppercased()
             }
@@ -452,13 +452,13 @@ extension CommandCatalog {
                 let quoted = answers.map {
                     "\($0.host): \($0.descriptions[base] != nil ? "no such subcommand" : $0.answers[base] ?? "no answer")"
                 }
-                throw ScenarioError(
+                throw InputError(
                     "unknown command \(name): no endpoint knows it, so redisaudit cannot locate its keys (\(quoted.joined(separator: "; ")))",
                     at: location)
             }
             // The most cautious description wins: refused if any endpoint that knows it refuses it.
             if let refusal = knowing.lazy.compactMap({ description($0)?.refusal(by: $0.host) }).first {
-                throw ScenarioError(refusal, at: location)
+                throw InputError(refusal, at: location)
             }
             let described = knowing.first { description($0)?.keySpecs != nil } ?? first
             let used = description(described) ?? firstDescription
@@ -481,7 +481,7 @@ extension CommandCatalog {
     /// the table); each endpoint's `host` names it in messages (see `hostLabel(role:profile:)`).
     public static func learn(
         for scenarios: [Scenario], from connections: [(role: String, host: String, connection: RedisConnection)]
-    ) async throws(ScenarioError) -> CommandCatalog {
+    ) async throws(InputError) -> CommandCatalog {
         let names = unlisted(in: scenarios)
         guard !names.isEmpty else {
             return CommandCatalog(learned: [:], unavailable: [:], roles: connections.map(\.role), locator: nil)
@@ -497,7 +497,7 @@ extension CommandCatalog {
     /// scenario written for newer hosts is left out, with a note that names the commands and
     /// quotes the hosts' answers; any other scenario with a command no endpoint knows is a
     /// scenario error at the line that uses it.
-    public func runnable(_ scenarios: [Scenario]) throws(ScenarioError) -> (scenarios: [Scenario], notes: [String]) {
+    public func runnable(_ scenarios: [Scenario]) throws(InputError) -> (scenarios: [Scenario], notes: [String]) {
         var runnable: [Scenario] = []
         var notes: [String] = []
         for scenario in scenarios {
@@ -507,7 +507,7 @@ extension CommandCatalog {
                 continue
             }
             guard BuiltinScenarios.contains(scenario) else {
-                throw ScenarioError(
+                throw InputError(
                     "unknown command \(first.name): no endpoint knows it, so redisaudit cannot locate its keys (\(quoted))",
                     at: first.location)
             }

@@ -25,10 +25,10 @@ public struct ConcurrentBlock: Hashable, Sendable {
     public static let maxClients = 10_000
 
     /// The client count for one run's bindings.
-    public func clientCount(_ bindings: VariableBindings) throws(ScenarioError) -> Int {
+    public func clientCount(_ bindings: VariableBindings) throws(InputError) -> Int {
         let text = try clients.render(bindings)
         guard let n = Int(text), (1...Self.maxClients).contains(n) else {
-            throw ScenarioError(
+            throw InputError(
                 "concurrent clients must be a whole number from 1 to \(Self.maxClients), got '\(text)'", at: location)
         }
         return n
@@ -98,10 +98,10 @@ public struct Bound: Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStri
     public var description: String { template.raw }
 
     /// The bound's value for one run.
-    public func value(_ bindings: VariableBindings) throws(ScenarioError) -> Int64 {
+    public func value(_ bindings: VariableBindings) throws(InputError) -> Int64 {
         let text = try template.render(bindings)
         guard let n = Int64(text) else {
-            throw ScenarioError("invariant bound '\(template.raw)' is '\(text)', not a whole number")
+            throw InputError("invariant bound '\(template.raw)' is '\(text)', not a whole number")
         }
         return n
     }
@@ -147,7 +147,7 @@ extension Scenario {
 extension Scenario {
     /// Binds the variables once and checks what depends on their values (each concurrent
     /// block's client count), so a bad `--var` is a usage error before anything connects.
-    public func checkBindings(overrides: [String: String]) throws(ScenarioError) {
+    public func checkBindings(overrides: [String: String]) throws(InputError) {
         let known = Set(variableNames)
         let bindings = try bind(overrides: overrides.filter { known.contains($0.key) })
         for step in steps {

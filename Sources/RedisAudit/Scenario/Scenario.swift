@@ -34,20 +34,6 @@ public struct Scenario: Sendable {
     }
 }
 
-/// A place in a scenario file, shown as `FILE:LINE` in errors and reports; line 0 is the file
-/// as a whole (it cannot be read, is too large or is not UTF-8), shown as `FILE`.
-public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-
-    public init(file: String, line: Int) {
-        self.file = file
-        self.line = line
-    }
-
-    public var description: String { line > 0 ? "\(file):\(line)" : file }
-}
-
 /// A scenario variable: a literal or a generated value.
 public struct VariableDefinition: Hashable, Sendable {
     /// How the value is obtained.
@@ -81,11 +67,11 @@ public struct Template: Hashable, Sendable, CustomStringConvertible {
     public let raw: String
     /// The text split into literals and references once, not at every render (the replay
     /// renders each template once per command per client).
-    let parsed: Result<[Piece], ScenarioError>
+    let parsed: Result<[Piece], InputError>
 
     public init(_ raw: String) {
         self.raw = raw
-        self.parsed = Result { () throws(ScenarioError) in try Template.split(raw) }
+        self.parsed = Result { () throws(InputError) in try Template.split(raw) }
     }
 
     public var description: String { raw }

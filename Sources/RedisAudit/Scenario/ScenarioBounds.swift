@@ -15,7 +15,7 @@ enum ScenarioBounds {
     /// definitions; throws at the definition of the first one past `max-argument-bytes`.
     static func variableSizes(
         _ scenario: Scenario, overrides: [String: String], limits: InputLimits
-    ) throws(ScenarioError) -> [String: Int] {
+    ) throws(InputError) -> [String: Int] {
         var sizes: [String: Int] = [:]
         for variable in scenario.variables {
             let size: Int?
@@ -28,7 +28,7 @@ enum ScenarioBounds {
                 }
             }
             guard let size, size <= limits.maxArgumentBytes else {
-                throw ScenarioError(
+                throw InputError(
                     "variable '\(variable.name)' expands to \(shown(size)), more than --max-argument-bytes (\(limits.maxArgumentBytes))",
                     at: variable.location)
             }
@@ -38,21 +38,21 @@ enum ScenarioBounds {
     }
 
     /// Checks the steps against the limits with the run's values bound.
-    static func checkSteps(_ scenario: Scenario, bindings: VariableBindings, limits: InputLimits) throws(ScenarioError) {
+    static func checkSteps(_ scenario: Scenario, bindings: VariableBindings, limits: InputLimits) throws(InputError) {
         var sizes = bindings.values.mapValues(\.utf8.count)
         sizes[ConcurrentBlock.clientVariable] = String(ConcurrentBlock.maxClients - 1).utf8.count
         var stepCount = 0
         var commands = 0
-        func count(_ step: Step) throws(ScenarioError) {
+        func count(_ step: Step) throws(InputError) {
             stepCount += 1
             guard stepCount <= limits.maxSteps else {
-                throw ScenarioError("more than \(limits.maxSteps) steps (--max-steps)", at: step.location)
+                throw InputError("more than \(limits.maxSteps) steps (--max-steps)", at: step.location)
             }
         }
-        func add(_ n: Int, at location: SourceLocation) throws(ScenarioError) {
+        func add(_ n: Int, at location: SourceLocation) throws(InputError) {
             let (sum, overflow) = commands.addingReportingOverflow(n)
             guard !overflow, sum <= limits.maxCommands else {
-                throw ScenarioError(
+                throw InputError(
                     "one run would send more than \(limits.maxCommands) commands (--max-commands): clients × commands × retries",
                     at: location)
             }
@@ -77,7 +77,7 @@ enum ScenarioBounds {
     }
 
     /// Checks one step's sizes and returns how many commands it may send, retries included.
-    private static func checkStep(_ step: Step, _ sizes: [String: Int], _ limits: InputLimits) throws(ScenarioError) -> Int {
+    private static func checkStep(_ step: Step, _ sizes: [String: Int], _ limits: InputLimits) throws(InputError) -> Int {
         let commands: [(arguments: [Template], location: SourceLocation)]
         switch step.kind {
         case .command(let c): commands = [(c.arguments, c.location)]
@@ -91,13 +91,13 @@ enum ScenarioBounds {
             for argument in command.arguments {
                 let size = Self.size(of: argument, sizes)
                 guard let size, size <= limits.maxArgumentBytes else {
-                    throw ScenarioError(
+                    throw InputError(
                         "an argument expands to \(shown(size)), more than --max-argument-bytes (\(limits.maxArgumentBytes))",
                         at: command.location)
                 }
                 stepSize += size
                 guard stepSize <= limits.maxStepBytes else {
-                    throw ScenarioError(
+                    throw InputError(
                         "this step expands to more than --max-step-bytes (\(limits.maxStepBytes))", at: step.location)
                 }
             }

@@ -271,10 +271,10 @@ public enum ScriptCheck {
 
     /// The problem of one command template that runs a script, as a scenario error at its line;
     /// nil for a command that runs no script, or a script that passes.
-    public static func problem(of command: CommandTemplate) -> ScenarioError? {
+    public static func problem(of command: CommandTemplate) -> InputError? {
         guard let first = command.arguments.first else { return nil }
         if first.raw.contains("${") {
-            return ScenarioError(
+            return InputError(
                 "the command name comes from a variable, so the script check cannot tell whether it runs a script",
                 at: command.location)
         }
@@ -285,19 +285,19 @@ public enum ScriptCheck {
             guard command.arguments.count > 1 else { return nil }
             let body = command.arguments[1].raw
             if body.contains("${") {
-                return ScenarioError(
+                return InputError(
                     "the script body is built from variables, so the script check cannot read it beforehand",
                     at: command.location)
             }
-            return problem(in: body).map { ScenarioError("script refused by the static check: \($0)", at: command.location) }
+            return problem(in: body).map { InputError("script refused by the static check: \($0)", at: command.location) }
         default:
-            return ScenarioError(
+            return InputError(
                 "\(name) runs a script the check cannot read (only its SHA1 or function name is sent)", at: command.location)
         }
     }
 
     /// Every command of the scenarios that runs a script, with its problem (nil: it passes).
-    public static func verdicts(_ scenario: Scenario) -> [(command: CommandTemplate, problem: ScenarioError?)] {
+    public static func verdicts(_ scenario: Scenario) -> [(command: CommandTemplate, problem: InputError?)] {
         scenario.steps.flatMap(\.commands).compactMap { command in
             guard let first = command.arguments.first,
                 scriptCommands.contains(first.raw.uppercased()) || first.raw.contains("${")
@@ -307,7 +307,7 @@ public enum ScriptCheck {
     }
 
     /// Throws the first problem of any script of the scenarios.
-    public static func check(_ scenarios: [Scenario]) throws(ScenarioError) {
+    public static func check(_ scenarios: [Scenario]) throws(InputError) {
         for scenario in scenarios {
             for command in scenario.steps.flatMap(\.commands) {
                 if let problem = problem(of: command) { throw problem }

@@ -30,15 +30,15 @@ public struct VariableBindings: Hashable, Sendable {
 
     /// Parses `--var` arguments of the form `name=value` (the value may contain `=` and be empty).
     /// A later setting of the same name replaces an earlier one.
-    public static func parseOverrides(_ settings: [String]) throws(ScenarioError) -> [String: String] {
+    public static func parseOverrides(_ settings: [String]) throws(InputError) -> [String: String] {
         var result: [String: String] = [:]
         for setting in settings {
             guard let eq = setting.firstIndex(of: "=") else {
-                throw ScenarioError("--var \(setting): expected name=value")
+                throw InputError("--var \(setting): expected name=value")
             }
             let name = String(setting[..<eq])
             guard Template.isVariableName(name) else {
-                throw ScenarioError(
+                throw InputError(
                     "--var \(setting): '\(name)' is not a variable name (letters, digits and _, not starting with a digit)")
             }
             result[name] = String(setting[setting.index(after: eq)...])
@@ -70,9 +70,9 @@ extension Template {
     /// Splits the template into literal text and `${name}` references.
     /// `$${` is an escape for a literal `${`; any other `${` must be a well-formed reference.
     /// Lone braces (`{user123}`, a Redis hash tag) and lone `$` are literal text.
-    func pieces() throws(ScenarioError) -> [Piece] { try parsed.get() }
+    func pieces() throws(InputError) -> [Piece] { try parsed.get() }
 
-    static func split(_ raw: String) throws(ScenarioError) -> [Piece] {
+    static func split(_ raw: String) throws(InputError) -> [Piece] {
         var pieces: [Piece] = []
         var literal = ""
         let scalars = Array(raw.unicodeScalars)
@@ -93,11 +93,11 @@ extension Template {
                         j += 1
                     }
                     guard j < scalars.count else {
-                        throw ScenarioError(
+                        throw InputError(
                             "unterminated variable reference '${\(name)' in \"\(raw)\" (write $${ for a literal ${)")
                     }
                     guard Template.isVariableName(name) else {
-                        throw ScenarioError(
+                        throw InputError(
                             "malformed variable reference '${\(name)}' in \"\(raw)\": expected ${name} with letters, digits and _"
                         )
                     }
@@ -118,7 +118,7 @@ extension Template {
     }
 
     /// The names of the variables the template references, in order of first use.
-    public func references() throws(ScenarioError) -> [String] {
+    public func references() throws(InputError) -> [String] {
         var seen: [String] = []
         for case .variable(let name) in try pieces() where !seen.contains(name) {
             seen.append(name)
@@ -134,7 +134,7 @@ extension Template {
 
     /// The text with every `${name}` replaced by its value.
     /// Throws when a referenced variable has no value (the loader rules this out for loaded scenarios).
-    public func render(_ bindings: VariableBindings) throws(ScenarioError) -> String {
+    public func render(_ bindings: VariableBindings) throws(InputError) -> String {
         let pieces = try pieces()
         if pieces.count == 1, case .literal(let text) = pieces[0] { return text }
         var out = ""
@@ -144,13 +144,13 @@ extension Template {
             case .literal(let literal): text = literal
             case .variable(let name):
                 guard let value = bindings[name] else {
-                    throw ScenarioError("undefined variable ${\(name)} in \"\(raw)\"")
+                    throw InputError("undefined variable ${\(name)} in \"\(raw)\"")
                 }
                 text = value
             }
             // Checked before appending: a value captured at run time is refused, not built.
             guard text.utf8.count <= bindings.maxRenderedBytes - out.utf8.count else {
-                throw ScenarioError(
+                throw InputError(
                     "an argument expands to more than --max-argument-bytes (\(bindings.maxRenderedBytes)) with this run's values")
             }
             out += text
@@ -159,21 +159,21 @@ extension Template {
     }
 
     /// `render(_:)` as UTF-8 bytes, ready to send.
-    public func renderBytes(_ bindings: VariableBindings) throws(ScenarioError) -> [UInt8] {
+    public func renderBytes(_ bindings: VariableBindings) throws(InputError) -> [UInt8] {
         Array(try render(bindings).utf8)
     }
 }
 
 extension CommandTemplate {
     /// The command with its variables filled in.
-    public func render(_ bindings: VariableBindings) throws(ScenarioError) -> RESPCommand {
+    public func render(_ bindings: VariableBindings) throws(InputError) -> RESPCommand {
         var arguments: [[UInt8]] = []
         arguments.reserveCapacity(self.arguments.count)
         for template in self.arguments {
             do {
                 arguments.append(try template.renderBytes(bindings))
             } catch {
-                throw ScenarioError(error.message, at: location)
+                throw InputError(error.message, at: location)
             }
         }
         return RESPCommand(arguments: arguments)
@@ -191,11 +191,11 @@ extension Scenario {
     /// Throws when an override names a variable the scenario does not define.
     public func bind(
         overrides: [String: String] = [:], using generator: inout some RandomNumberGenerator
-    ) throws(ScenarioError) -> VariableBindings {
+    ) throws(InputError) -> VariableBindings {
         let names = Set(variableNames)
         if let unknown = overrides.keys.sorted().first(where: { !names.contains($0) }) {
             let defined = variableNames.isEmpty ? "none" : variableNames.joined(separator: ", ")
-            throw ScenarioError(
+            throw InputError(
                 "cannot set variable '\(unknown)': scenario '\(name)' does not define it (its variables: \(defined))")
         }
         // Sizes first: a value past the limits is refused before it is built.
@@ -212,7 +212,7 @@ extension Scenario {
                 do {
                     bindings[variable.name] = try Template(text).render(bindings)
                 } catch {
-                    throw ScenarioError(error.message, at: variable.location)
+                    throw InputError(error.message, at: variable.location)
                 }
             case .random(let kind, let length):
                 bindings[variable.name] = RandomValue.make(kind, length: length, using: &generator)
@@ -230,7 +230,7 @@ extension Scenario {
                 do {
                     _ = try bound.value(bindings)
                 } catch {
-                    throw ScenarioError(error.message, at: invariant.location)
+                    throw InputError(error.message, at: invariant.location)
                 }
             }
         }
@@ -238,7 +238,7 @@ extension Scenario {
     }
 
     /// `bind(overrides:using:)` with the system's random number generator.
-    public func bind(overrides: [String: String] = [:]) throws(ScenarioError) -> VariableBindings {
+    public func bind(overrides: [String: String] = [:]) throws(InputError) -> VariableBindings {
         var generator = SystemRandomNumberGenerator()
         return try bind(overrides: overrides, using: &generator)
     }

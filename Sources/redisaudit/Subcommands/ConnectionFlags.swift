@@ -116,7 +116,7 @@ struct ReportFlags: ParsableArguments {
         interruptNotice notice: String = SignalTrap.cleanupNotice, _ audit: (Logger, Interruption) async throws -> AuditReport
     ) async throws {
         // A baseline that cannot be read is a usage error before anything connects.
-        let accepted = try baseline.map { path throws(ScenarioError) in (path, try Baseline.load(contentsOf: path)) }
+        let accepted = try baseline.map { path throws(InputError) in (path, try Baseline.load(contentsOf: path)) }
         // So are outputs that cannot be written: found now, not after the audit ran.
         let delivery = self.delivery
         do {
@@ -229,7 +229,7 @@ struct FaultRuleFlags: ParsableArguments {
     func validate() throws {
         do {
             _ = try rules()
-        } catch let error as FaultPlanError {
+        } catch let error as InputError {
             throw ValidationError(error.description)
         } catch let error as FaultRuleError {
             throw ValidationError(error.description)
@@ -241,7 +241,7 @@ struct FaultRuleFlags: ParsableArguments {
 
     /// A plan file's rules, then the rule strings (the config file's `inject:` gives both too).
     static func rules(faults: [String], plan: String?) throws -> [FaultRule] {
-        let planned = try plan.map { path throws(FaultPlanError) in try FaultPlan.load(contentsOf: path) } ?? []
+        let planned = try plan.map { path throws(InputError) in try FaultPlan.load(contentsOf: path) } ?? []
         return try planned + faults.map { rule throws(FaultRuleError) in try FaultRule.parse(rule) }
     }
 }

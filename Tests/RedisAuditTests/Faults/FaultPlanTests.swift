@@ -53,6 +53,6 @@ struct FaultPlanTests {
         } catch {
             #expect(error.description == "\(path):3: invalid fault rule 'delay:GET': delay needs ms=MILLISECONDS")
         }
-        #expect(throws: FaultPlanError.self) { try FaultPlan.load(contentsOf: path + ".missing") }
+        #expect(throws: InputError.self) { try FaultPlan.load(contentsOf: path + ".missing") }
     }
 }

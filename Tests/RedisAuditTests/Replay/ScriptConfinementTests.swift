@@ -174,7 +174,7 @@ struct ScriptConfinementTests {
         do {
             _ = try await Fixtures.compare(app, app, scenarios: [escaping])
             Issue.record("the escaping script was run")
-        } catch let error as ScenarioError {
+        } catch let error as InputError {
             #expect(error.location?.line == 6, "\(error)")
             #expect(error.description.contains("scenario.yaml:6: script refused by the static check"), "\(error)")
             #expect(error.description.contains("not KEYS[...]"), "\(error)")
@@ -185,7 +185,7 @@ struct ScriptConfinementTests {
         #expect(try await server.command("DBSIZE") == .integer(0))
         // A user that may read its own ACL but not create users is refused the same way.
         let noSetuser = try await server.user("app2", password: "app2-secret-4", "+@all", "-acl|setuser")
-        await #expect(throws: ScenarioError.self) { _ = try await Fixtures.compare(noSetuser, noSetuser, scenarios: [escaping]) }
+        await #expect(throws: InputError.self) { _ = try await Fixtures.compare(noSetuser, noSetuser, scenarios: [escaping]) }
         #expect(try await server.command("DBSIZE") == .integer(0))
 
         // A script that touches only KEYS passes and runs.

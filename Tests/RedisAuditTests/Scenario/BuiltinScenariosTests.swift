@@ -189,7 +189,7 @@ import Testing
     }
 
     @Test func unreadableFileIsAnError() {
-        #expect(throws: ScenarioError.self) { try ScenarioLoader.load(contentsOf: "/nonexistent/dir/x.yaml") }
+        #expect(throws: InputError.self) { try ScenarioLoader.load(contentsOf: "/nonexistent/dir/x.yaml") }
     }
 
     @Test func searchOrder() {

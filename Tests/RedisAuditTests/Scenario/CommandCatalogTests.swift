@@ -122,12 +122,12 @@ struct CommandCatalogTests {
         let valkey = try await TestServer.start(.valkey91)
         defer { redis70.stop(); valkey.stop() }
         let servers = [("A", redis70), ("B", valkey)]
-        func refusal(_ command: String) async throws -> ScenarioError? {
+        func refusal(_ command: String) async throws -> InputError? {
             let scenario = try Self.scenario("name: x\nsteps:\n  - command: \(command)\n")
             do {
                 _ = try await Self.catalog([scenario], servers)
                 return nil
-            } catch let error as ScenarioError {
+            } catch let error as InputError {
                 return error
             }
         }

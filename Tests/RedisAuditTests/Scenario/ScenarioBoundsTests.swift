@@ -19,7 +19,7 @@ func measured<T>(_ body: () throws -> T) rethrows -> (result: T, seconds: Double
 }
 
 /// The error `body` throws, nil when it throws none.
-func loadError(_ body: () throws(ScenarioError) -> Void) -> ScenarioError? {
+func loadError(_ body: () throws(InputError) -> Void) -> InputError? {
     do {
         try body()
         return nil
@@ -42,9 +42,9 @@ struct ScenarioBoundsTests {
         let yaml = variableBomb(levels: 10)
         #expect(yaml.utf8.count < 700)
         let run = measured {
-            loadError { () throws(ScenarioError) in _ = try ScenarioLoader.parse(yaml: yaml, file: "bomb.yaml") }
+            loadError { () throws(InputError) in _ = try ScenarioLoader.parse(yaml: yaml, file: "bomb.yaml") }
         }
-        let error = try #require(run.result as ScenarioError?)
+        let error = try #require(run.result as InputError?)
         // v7 is 10^8 bytes, the first past 16 MiB; it is defined on line 10.
         #expect(
             error.description
@@ -56,7 +56,7 @@ struct ScenarioBoundsTests {
     @Test("sizes that overflow are refused, not wrapped")
     func overflowRefused() throws {
         let limits = InputLimits(maxArgumentBytes: .max)
-        #expect(throws: ScenarioError.self) {
+        #expect(throws: InputError.self) {
             try ScenarioLoader.parse(yaml: variableBomb(levels: 25), file: "big.yaml", limits: limits)
         }
         do {
@@ -72,7 +72,7 @@ struct ScenarioBoundsTests {
         let scenario = try ScenarioLoader.parse(
             yaml: "name: o\nvars:\n  a: x\n  b: \"${a}${a}${a}\"\nsteps:\n  - command: [SET, k, \"${b}\"]\n", file: "o.yaml",
             limits: InputLimits(maxArgumentBytes: 100))
-        #expect(throws: ScenarioError.self) { try scenario.bind(overrides: ["a": String(repeating: "y", count: 40)]) }
+        #expect(throws: InputError.self) { try scenario.bind(overrides: ["a": String(repeating: "y", count: 40)]) }
         do {
             _ = try scenario.bind(overrides: ["a": String(repeating: "y", count: 40)])
         } catch {
@@ -119,7 +119,7 @@ struct ScenarioBoundsTests {
             yaml, InputLimits(maxCommands: 103),
             "c.yaml:7: one run would send more than 103 commands (--max-commands): clients × commands × retries")
         let scenario = try ScenarioLoader.parse(yaml: yaml, file: "c.yaml", limits: InputLimits(maxCommands: 104))
-        #expect(throws: ScenarioError.self) { try scenario.bind(overrides: ["clients": "51"]) }
+        #expect(throws: InputError.self) { try scenario.bind(overrides: ["clients": "51"]) }
         expectError(yaml, InputLimits(maxSteps: 3), "c.yaml:11: more than 3 steps (--max-steps)")
     }
 

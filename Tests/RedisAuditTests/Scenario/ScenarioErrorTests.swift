@@ -3,7 +3,7 @@ import Testing
 @testable import RedisAudit
 
 /// The error parsing `yaml` throws, or nil if it loads.
-func loadError(_ yaml: String, file: String = "test.yaml") -> ScenarioError? {
+func loadError(_ yaml: String, file: String = "test.yaml") -> InputError? {
     do {
         _ = try ScenarioLoader.parse(yaml: yaml, file: file)
         return nil
@@ -15,9 +15,9 @@ func loadError(_ yaml: String, file: String = "test.yaml") -> ScenarioError? {
 /// Every load error names the file and the line it is about.
 @Suite struct ScenarioErrorTests {
     @Test func descriptionIsFileLineMessage() {
-        let located = ScenarioError("boom", at: SourceLocation(file: "a.yaml", line: 7))
+        let located = InputError("boom", at: SourceLocation(file: "a.yaml", line: 7))
         #expect(located.description == "a.yaml:7: boom")
-        #expect(ScenarioError("boom").description == "boom")
+        #expect(InputError("boom").description == "boom")
     }
 
     @Test func undefinedVariable() {
@@ -322,7 +322,7 @@ func loadError(_ yaml: String, file: String = "test.yaml") -> ScenarioError? {
     }
 
     @Test func badInvariants() {
-        func error(_ invariant: String) -> ScenarioError? {
+        func error(_ invariant: String) -> InputError? {
             loadError("name: x\nsteps:\n  - command: [PING]\ninvariants:\n  - \(invariant)\n")
         }
         #expect(error("{ ttl: k }")?.description == "test.yaml:5: a ttl invariant needs min, max or both")
@@ -336,14 +336,14 @@ func loadError(_ yaml: String, file: String = "test.yaml") -> ScenarioError? {
     }
 
     @Test func badVariables() {
-        func error(_ vars: String) -> ScenarioError? {
+        func error(_ vars: String) -> InputError? {
             loadError("name: x\nvars:\n  \(vars)\nsteps:\n  - command: [PING]\n")
         }
         #expect(
             error("1abc: v")?.description
                 == "test.yaml:3: bad variable name '1abc': use letters, digits and _, not starting with a digit")
         #expect(error("t: { random: base64 }")?.message == "unknown generator 'random: base64' (expected hex or uuid)")
-        #expect(error("t: { random: hex, length: 0 }")?.message == "length must be a whole number from 1 to 4096")
+        #expect(error("t: { random: hex, length: 0 }")?.message == "length must be a whole number from 1 to 4096, got '0'")
         #expect(error("t: { random: uuid, length: 8 }")?.message == "a uuid always has 36 characters; remove 'length'")
         #expect(error("t: [a, b]")?.message == "variable 't' must be a text, a number or { random: hex|uuid }")
         #expect(error("t:")?.message == "variable 't' has no value")

@@ -70,7 +70,7 @@ struct ScriptCheckTests {
                   keys: []
             """)
         let scenario = try ScenarioLoader.load(contentsOf: file)
-        #expect(throws: ScenarioError.self) { try ScriptCheck.check([scenario]) }
+        #expect(throws: InputError.self) { try ScriptCheck.check([scenario]) }
         do {
             try ScriptCheck.check([scenario])
         } catch {

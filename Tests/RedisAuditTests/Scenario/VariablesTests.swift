@@ -36,8 +36,8 @@ import Testing
     }
 
     @Test func renderingAnUnboundVariableThrows() {
-        #expect(throws: ScenarioError.self) { try Template("rt:${nobody}").render(bindings) }
-        #expect(throws: ScenarioError.self) { try Template("rt:${bad name}").render(bindings) }
+        #expect(throws: InputError.self) { try Template("rt:${nobody}").render(bindings) }
+        #expect(throws: InputError.self) { try Template("rt:${bad name}").render(bindings) }
     }
 
     @Test func rendersCommandsToBytes() throws {
@@ -154,8 +154,8 @@ import Testing
         #expect(
             try VariableBindings.parseOverrides(["userId=alice", "json={\"a\":1}", "empty=", "userId=bob"])
                 == ["userId": "bob", "json": "{\"a\":1}", "empty": ""])
-        #expect(throws: ScenarioError.self) { try VariableBindings.parseOverrides(["userId"]) }
-        #expect(throws: ScenarioError.self) { try VariableBindings.parseOverrides(["user id=x"]) }
+        #expect(throws: InputError.self) { try VariableBindings.parseOverrides(["userId"]) }
+        #expect(throws: InputError.self) { try VariableBindings.parseOverrides(["user id=x"]) }
     }
 
     @Test func variableNames() {

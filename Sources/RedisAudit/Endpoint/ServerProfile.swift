@@ -62,6 +62,19 @@ public struct ServerProfile: Codable, Sendable, Hashable {
         engine == "unknown" && version == "unknown" ? "unknown" : "\(engine) \(version)"
     }
 
+    /// Engine and version from INFO server.
+    static func engine(from info: [String: String]) -> (String, String) {
+        if let version = info["dragonfly_version"] { return ("Dragonfly", version) }
+        if let version = info["valkey_version"] { return ("Valkey", version) }
+        if let name = info["server_name"], let version = info["\(name)_version"] ?? info["redis_version"] {
+            return (name.prefix(1).uppercased() + name.dropFirst(), version)
+        }
+        if info.keys.contains(where: { $0.hasPrefix("keydb") }) || info["mvcc-depth"] != nil {
+            return ("KeyDB", info["redis_version"] ?? "unknown")
+        }
+        return ("Redis", info["redis_version"] ?? "unknown")
+    }
+
     /// The value of a setting, if known.
     public func setting(_ name: String) -> String? {
         settings.first { $0.name == name }?.value

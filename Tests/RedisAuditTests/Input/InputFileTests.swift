@@ -15,7 +15,7 @@ struct InputFileTests {
     @Test("text that is not UTF-8 is named by the offset of its first bad byte")
     func invalidUTF8() throws {
         let path = try file(Array("name: caf".utf8) + [0xC3, 0x28] + Array("\nsteps: []\n".utf8))
-        #expect(throws: ScenarioError.self) { try ScenarioLoader.load(contentsOf: path) }
+        #expect(throws: InputError.self) { try ScenarioLoader.load(contentsOf: path) }
         do {
             _ = try ScenarioLoader.load(contentsOf: path)
         } catch {
@@ -40,7 +40,7 @@ struct InputFileTests {
     @Test("a device that never ends is read no further than the limit")
     func endlessDevice() throws {
         let run = measured {
-            loadError { () throws(ScenarioError) in
+            loadError { () throws(InputError) in
                 _ = try ScenarioLoader.load(contentsOf: "/dev/zero", limits: InputLimits(maxFileBytes: 1 << 20))
             }
         }

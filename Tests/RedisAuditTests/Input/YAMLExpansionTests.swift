@@ -19,9 +19,9 @@ struct YAMLExpansionTests {
         let yaml = aliasBomb(levels: 10)
         #expect(yaml.utf8.count < 1000)
         let run = measured {
-            loadError { () throws(ScenarioError) in _ = try ScenarioLoader.parse(yaml: yaml, file: "laughs.yaml") }
+            loadError { () throws(InputError) in _ = try ScenarioLoader.parse(yaml: yaml, file: "laughs.yaml") }
         }
-        let error = try #require(run.result as ScenarioError?)
+        let error = try #require(run.result as InputError?)
         #expect(error.description.hasPrefix("laughs.yaml:"))
         #expect(error.message.contains("--max-yaml-expanded-bytes (8388608)"))
         #expect(run.seconds < 1)
@@ -36,22 +36,22 @@ struct YAMLExpansionTests {
             yaml += "  a\(level): &a\(level) {\(keys)}\n"
         }
         let run = measured {
-            loadError { () throws(ScenarioError) in _ = try ScenarioLoader.parse(yaml: yaml, file: "keys.yaml") }
+            loadError { () throws(InputError) in _ = try ScenarioLoader.parse(yaml: yaml, file: "keys.yaml") }
         }
         #expect(run.result?.description == "keys.yaml:4: a mapping key must be a single value, not a list or mapping")
         #expect(run.seconds < 1)
         let aliasedKey = "name: k\nvars:\n  a: &list [1, 2]\n  b: { *list : x }\nsteps: [{command: [PING]}]\n"
         #expect(
-            loadError { () throws(ScenarioError) in _ = try ScenarioLoader.parse(yaml: aliasedKey, file: "k.yaml") }?.description
+            loadError { () throws(InputError) in _ = try ScenarioLoader.parse(yaml: aliasedKey, file: "k.yaml") }?.description
                 == "k.yaml:4: a mapping key must be a single value, not a list or mapping")
     }
 
     @Test("the config, baseline and fault-plan readers refuse it too")
     func everyReader() throws {
         let yaml = aliasBomb(levels: 10)
-        #expect(throws: ScenarioError.self) { try AuditConfig.parse(yaml: yaml, file: "c.yaml", directory: "/tmp") }
-        #expect(throws: ScenarioError.self) { try Baseline.parse(yaml: yaml, file: "b.yaml") }
-        #expect(throws: ScenarioError.self) { try FaultPlan.parse(yaml: yaml, file: "p.yaml") }
+        #expect(throws: InputError.self) { try AuditConfig.parse(yaml: yaml, file: "c.yaml", directory: "/tmp") }
+        #expect(throws: InputError.self) { try Baseline.parse(yaml: yaml, file: "b.yaml") }
+        #expect(throws: InputError.self) { try FaultPlan.parse(yaml: yaml, file: "p.yaml") }
     }
 
     @Test("aliases are counted: one past the limit is refused where it is used")
@@ -80,7 +80,7 @@ struct YAMLExpansionTests {
     @Test("a document is weighed by its text and its nodes")
     func weight() throws {
         let small = "name: w\nsteps:\n  - command: [SET, k, \"\(String(repeating: "v", count: 200))\"]\n"
-        #expect(throws: ScenarioError.self) {
+        #expect(throws: InputError.self) {
             try ScenarioLoader.parse(yaml: small, file: "w.yaml", limits: InputLimits(maxYAMLExpandedBytes: 200))
         }
         #expect(try ScenarioLoader.parse(yaml: small, file: "w.yaml", limits: InputLimits(maxYAMLExpandedBytes: 400)).name == "w")

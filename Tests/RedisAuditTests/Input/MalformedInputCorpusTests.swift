@@ -115,7 +115,7 @@ struct MalformedInputCorpusTests {
 
     private func check(
         _ corpus: [(String, [UInt8])], kind: String, sourceLocation: Testing.SourceLocation = #_sourceLocation,
-        _ load: (String) throws(ScenarioError) -> Void
+        _ load: (String) throws(InputError) -> Void
     ) throws {
         for (index, (name, bytes)) in corpus.enumerated() {
             let path = Self.directory.appendingPathComponent("\(kind)-\(index).yaml").path
@@ -136,22 +136,22 @@ struct MalformedInputCorpusTests {
 
     @Test("every scenario error says FILE:LINE")
     func scenarioErrors() throws {
-        try check(Self.scenarios, kind: "scenario") { path throws(ScenarioError) in _ = try ScenarioLoader.load(contentsOf: path)
+        try check(Self.scenarios, kind: "scenario") { path throws(InputError) in _ = try ScenarioLoader.load(contentsOf: path)
         }
     }
 
     @Test("every config error says FILE:LINE")
     func configErrors() throws {
-        try check(Self.configs, kind: "config") { path throws(ScenarioError) in _ = try AuditConfig.load(contentsOf: path) }
+        try check(Self.configs, kind: "config") { path throws(InputError) in _ = try AuditConfig.load(contentsOf: path) }
     }
 
     @Test("every baseline error says FILE:LINE")
     func baselineErrors() throws {
-        try check(Self.baselines, kind: "baseline") { path throws(ScenarioError) in _ = try Baseline.load(contentsOf: path) }
+        try check(Self.baselines, kind: "baseline") { path throws(InputError) in _ = try Baseline.load(contentsOf: path) }
     }
 
     @Test("every fault-plan error says FILE:LINE")
     func planErrors() throws {
-        try check(Self.plans, kind: "plan") { path throws(ScenarioError) in _ = try FaultPlan.load(contentsOf: path) }
+        try check(Self.plans, kind: "plan") { path throws(InputError) in _ = try FaultPlan.load(contentsOf: path) }
     }
 }

@@ -1,8 +1,9 @@
-/// A scenario (or fault plan) file that cannot be loaded or bound, with where the problem is.
+/// A file the tool reads (scenario, config file, baseline, fault plan) or a value given for one
+/// (`--var`) that cannot be used, with where the problem is. Every one is a usage error (exit 2).
 ///
 /// Printed as `FILE:LINE: message`, or just the message when there is no place to point at
 /// (an unreadable file, a `--var` naming no variable).
-public struct ScenarioError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct InputError: Error, Hashable, Sendable, CustomStringConvertible {
     public var location: SourceLocation?
     public var message: String
 

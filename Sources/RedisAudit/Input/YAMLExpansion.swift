@@ -22,15 +22,15 @@ enum YAMLExpansion {
     /// Throws `FILE:LINE` (where a limit is passed) when the document uses more aliases, or
     /// would weigh more expanded, than `limits` allow. Text libyaml cannot parse is left to the
     /// composer, which reports it.
-    static func check(_ yaml: String, file: String, limits: InputLimits) throws(ScenarioError) {
+    static func check(_ yaml: String, file: String, limits: InputLimits) throws(InputError) {
         var bytes = Array(yaml.utf8)
-        let outcome: ScenarioError? = bytes.withUnsafeMutableBufferPointer { buffer in
+        let outcome: InputError? = bytes.withUnsafeMutableBufferPointer { buffer in
             var parser = yaml_parser_t()
             guard yaml_parser_initialize(&parser) == 1 else { return nil }
             defer { yaml_parser_delete(&parser) }
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
             var walk = Walk(limits: limits, file: file)
-            do throws(ScenarioError) {
+            do throws(InputError) {
                 while true {
                     var event = yaml_event_t()
                     guard yaml_parser_parse(&parser, &event) == 1 else { return nil }
@@ -62,7 +62,7 @@ enum YAMLExpansion {
         var anchors: [String: (weight: Int, collection: Bool)] = [:]
         var aliases = 0
 
-        mutating func take(_ event: yaml_event_t) throws(ScenarioError) {
+        mutating func take(_ event: yaml_event_t) throws(InputError) {
             let line = Int(event.start_mark.line) + 1
             let isKey = open.last.map { $0.isMapping && $0.count % 2 == 0 } ?? false
             switch event.type {
@@ -81,7 +81,7 @@ enum YAMLExpansion {
             case YAML_ALIAS_EVENT:
                 aliases += 1
                 guard aliases <= limits.maxYAMLAliases else {
-                    throw ScenarioError(
+                    throw InputError(
                         "more than \(limits.maxYAMLAliases) YAML aliases (--max-yaml-aliases); write the values out or raise the limit",
                         at: SourceLocation(file: file, line: line))
                 }
@@ -96,7 +96,7 @@ enum YAMLExpansion {
 
         /// A node ended (or an alias stood for one): remember its weight if anchored, and add
         /// it to the node it is in.
-        private mutating func close(anchor: String?, weight: Int, collection: Bool, line: Int) throws(ScenarioError) {
+        private mutating func close(anchor: String?, weight: Int, collection: Bool, line: Int) throws(InputError) {
             if let anchor { anchors[anchor] = (weight, collection) }
             guard !open.isEmpty else { return try check(weight, line: line) }
             let (sum, overflow) = open[open.count - 1].weight.addingReportingOverflow(weight)
@@ -105,14 +105,14 @@ enum YAMLExpansion {
             open[open.count - 1].count += 1
         }
 
-        private func complexKey(_ line: Int) -> ScenarioError {
-            ScenarioError(
+        private func complexKey(_ line: Int) -> InputError {
+            InputError(
                 "a mapping key must be a single value, not a list or mapping", at: SourceLocation(file: file, line: line))
         }
 
-        private func check(_ weight: Int, line: Int) throws(ScenarioError) {
+        private func check(_ weight: Int, line: Int) throws(InputError) {
             guard weight <= limits.maxYAMLExpandedBytes else {
-                throw ScenarioError(
+                throw InputError(
                     "this YAML expands past --max-yaml-expanded-bytes (\(limits.maxYAMLExpandedBytes)) through its aliases; refused before expanding it",
                     at: SourceLocation(file: file, line: line))
             }

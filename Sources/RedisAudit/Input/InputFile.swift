@@ -5,7 +5,7 @@ import Foundation
 /// text that is not UTF-8 starts: `plan.yaml: invalid UTF-8 at byte 17`.
 enum InputFile {
     /// The file's text; `what` names the kind of file in the errors.
-    static func read(_ path: String, what: String, limits: InputLimits) throws(ScenarioError) -> String {
+    static func read(_ path: String, what: String, limits: InputLimits) throws(InputError) -> String {
         let whole = SourceLocation(file: path, line: 0)
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         if size > limits.maxFileBytes {
@@ -13,7 +13,7 @@ enum InputFile {
         }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"
-            throw ScenarioError("cannot read the \(what): \(reason)", at: whole)
+            throw InputError("cannot read the \(what): \(reason)", at: whole)
         }
         defer { try? handle.close() }
         let data: Data
@@ -21,20 +21,20 @@ enum InputFile {
             // One byte more than the limit tells a file that grew (or a device) from one that fits.
             data = try handle.read(upToCount: limits.maxFileBytes + 1) ?? Data()
         } catch {
-            throw ScenarioError("cannot read the \(what): \(error.localizedDescription)", at: whole)
+            throw InputError("cannot read the \(what): \(error.localizedDescription)", at: whole)
         }
         if data.count > limits.maxFileBytes {
             throw tooLarge(nil, limit: limits.maxFileBytes, at: whole)
         }
         if let offset = firstInvalidUTF8(data) {
-            throw ScenarioError("invalid UTF-8 at byte \(offset)", at: whole)
+            throw InputError("invalid UTF-8 at byte \(offset)", at: whole)
         }
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func tooLarge(_ size: Int?, limit: Int, at location: SourceLocation) -> ScenarioError {
-        guard let size else { return ScenarioError("the file has more than \(limit) bytes (--max-file-bytes)", at: location) }
-        return ScenarioError("the file is \(size) bytes, more than --max-file-bytes (\(limit))", at: location)
+    static func tooLarge(_ size: Int?, limit: Int, at location: SourceLocation) -> InputError {
+        guard let size else { return InputError("the file has more than \(limit) bytes (--max-file-bytes)", at: location) }
+        return InputError("the file is \(size) bytes, more than --max-file-bytes (\(limit))", at: location)
     }
 
     /// The 0-based offset of the first byte that does not start or continue a valid UTF-8
