@@ -112,6 +112,6 @@ extension StepObserver {
     ) async throws {}
     mutating func skipped(_ step: Step, at index: Int) async throws {}
     mutating func runConcurrent(_ block: ConcurrentBlock, step: Step, at index: Int) async throws {
-        throw ScenarioError("a concurrent block runs only in compare's replay")
+        throw InputError("a concurrent block runs only in compare's replay")
     }
 }

@@ -64,7 +64,7 @@ struct StepRunnerTests {
     static func clientSteps(_ steps: String) throws -> Scenario {
         let indented = steps.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")
         let block = try scenario("  - concurrent:\n      clients: 1\n      steps:\n" + indented + "\n")
-        guard case .concurrent(let inner) = block.steps[0].kind else { throw ScenarioError("not a concurrent block") }
+        guard case .concurrent(let inner) = block.steps[0].kind else { throw InputError("not a concurrent block") }
         var scenario = block
         scenario.steps = inner.steps
         return scenario
