@@ -94,13 +94,16 @@ struct EndpointRoleTests {
         let version = try #require(EndpointRole.infoFields(.reply(try await redis.command("INFO", "server")))?["redis_version"])
         let endpoint = try Endpoint.parse("redis://u:pw@127.0.0.1:\(redis.port)")
         let connection = try await RedisConnection.connect(to: endpoint, options: Fixtures.options)
-        defer { Task { await connection.close() } }
-        #expect(try await connection.execute("INFO", "server").isError)
-        let profile = await ServerProfiler.profile(role: "A", connection: connection, commands: ["GET"], pings: 5)
-        #expect(profile.engine == "Redis")
-        #expect(profile.version == version)
-        #expect(profile.kind == .primary)
-        #expect(profile.refused.contains("INFO server"))
+        return try await withCleanup { () async throws in
+            #expect(try await connection.execute("INFO", "server").isError)
+            let profile = await ServerProfiler.profile(role: "A", connection: connection, commands: ["GET"], pings: 5)
+            #expect(profile.engine == "Redis")
+            #expect(profile.version == version)
+            #expect(profile.kind == .primary)
+            #expect(profile.refused.contains("INFO server"))
+        } cleanup: {
+            await connection.close()
+        }
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70)))

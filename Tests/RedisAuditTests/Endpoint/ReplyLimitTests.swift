@@ -65,37 +65,45 @@ struct ReplyLimitTests {
     @Test("a connection refuses a reply announced past --max-reply-bytes, naming the endpoint, without buffering it")
     func connectionRefuses() async throws {
         let server = try await EndlessBulkServer.start()
-        defer { Task { await server.stop() } }
-        let before = peakResidentBytes()
-        let endpoint = Endpoint(address: .tcp(host: "127.0.0.1", port: server.port))
-        var options = Fixtures.options
-        options.replyLimits = ReplyLimits(maxReplyBytes: 1 << 20)
-        do {
-            _ = try await RedisConnection.connect(to: endpoint, options: options)
-            Issue.record("connected to a server that answers with 2 GiB")
-        } catch {
-            #expect(
-                error.description
-                    == "redis://127.0.0.1:\(server.port): a reply of 2147483648 bytes exceeds --max-reply-bytes (1048576); the connection was closed"
-            )
+        return try await withCleanup {
+            let before = peakResidentBytes()
+            let endpoint = Endpoint(address: .tcp(host: "127.0.0.1", port: server.port))
+            var options = Fixtures.options
+            options.replyLimits = ReplyLimits(maxReplyBytes: 1 << 20)
+            do {
+                _ = try await RedisConnection.connect(to: endpoint, options: options)
+                Issue.record("connected to a server that answers with 2 GiB")
+            } catch let error as EndpointError {
+                #expect(
+                    error.description
+                        == "redis://127.0.0.1:\(server.port): a reply of 2147483648 bytes exceeds --max-reply-bytes (1048576); the connection was closed"
+                )
+            }
+            #expect(peakResidentBytes() - before < 64 << 20)
+        } cleanup: {
+            await server.stop()
         }
-        #expect(peakResidentBytes() - before < 64 << 20)
     }
 
     @Test("compare and keyspace exit 3 with the message, and stay small")
     func commandLine() async throws {
         let server = try await EndlessBulkServer.start()
-        defer { Task { await server.stop() } }
-        let url = "redis://127.0.0.1:\(server.port)"
-        let scenario = try Fixtures.scenarioFile("name: ping\nsteps:\n  - command: [PING]\n")
-        let message = "a reply of 2147483648 bytes exceeds --max-reply-bytes (1048576); the connection was closed"
-        let compare = try await Fixtures.run(
-            ["compare", url, url, "--scenario", scenario, "--max-reply-bytes", "1048576", "--connect-timeout", "5", "-q"])
-        #expect(compare.status == 3)
-        #expect(compare.stderr.contains("\(url): \(message)"), "\(compare.stderr)")
-        let keyspace = try await Fixtures.run(["keyspace", url, "--max-reply-bytes", "1048576", "--connect-timeout", "5", "-q"])
-        #expect(keyspace.status == 3)
-        #expect(keyspace.stderr.contains("\(url): \(message)"), "\(keyspace.stderr)")
-        #expect(childrenPeakResidentBytes() < 200 << 20)
+        return try await withCleanup {
+            let url = "redis://127.0.0.1:\(server.port)"
+            let scenario = try Fixtures.scenarioFile("name: ping\nsteps:\n  - command: [PING]\n")
+            let message = "a reply of 2147483648 bytes exceeds --max-reply-bytes (1048576); the connection was closed"
+            let compare = try await Fixtures.run(
+                ["compare", url, url, "--scenario", scenario, "--max-reply-bytes", "1048576", "--connect-timeout", "5", "-q"])
+            #expect(compare.status == 3)
+            #expect(compare.stderr.contains("\(url): \(message)"), "\(compare.stderr)")
+            let keyspace = try await Fixtures.run([
+                "keyspace", url, "--max-reply-bytes", "1048576", "--connect-timeout", "5", "-q",
+            ])
+            #expect(keyspace.status == 3)
+            #expect(keyspace.stderr.contains("\(url): \(message)"), "\(keyspace.stderr)")
+            #expect(childrenPeakResidentBytes() < 200 << 20)
+        } cleanup: {
+            await server.stop()
+        }
     }
 }

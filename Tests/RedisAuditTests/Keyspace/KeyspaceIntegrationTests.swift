@@ -9,10 +9,13 @@ struct KeyspaceIntegrationTests {
     /// Sends the commands in one pipeline and fails the test on any error reply.
     static func populate(_ server: TestServer, _ commands: [[String]]) async throws {
         let connection = try await server.connect()
-        defer { Task { await connection.close() } }
-        let outcomes = await connection.send(commands.map { RESPCommand(strings: $0) })
-        for (command, outcome) in zip(commands, outcomes) where outcome.isFailure {
-            Issue.record("\(command.joined(separator: " ")): \(outcome)")
+        return try await withCleanup {
+            let outcomes = await connection.send(commands.map { RESPCommand(strings: $0) })
+            for (command, outcome) in zip(commands, outcomes) where outcome.isFailure {
+                Issue.record("\(command.joined(separator: " ")): \(outcome)")
+            }
+        } cleanup: {
+            await connection.close()
         }
     }
 
@@ -143,17 +146,20 @@ struct KeyspaceIntegrationTests {
     /// Every key with its type, a digest of its value and its absolute expiry.
     static func snapshot(_ server: TestServer) async throws -> [String: String] {
         let connection = try await server.connect()
-        defer { Task { await connection.close() } }
-        guard case .array(let keys) = try await connection.execute("KEYS", "*") else { return [:] }
-        var state: [String: String] = [:]
-        for case .bulkString(let key) in keys {
-            let outcomes = await connection.send([
-                RESPCommand(arguments: [Array("TYPE".utf8), key]), RESPCommand(arguments: [Array("DUMP".utf8), key]),
-                RESPCommand(arguments: [Array("PEXPIRETIME".utf8), key]),
-            ])
-            state[KeyPatternInference.escape(key)] = outcomes.map { "\($0)" }.joined(separator: "|")
+        return try await withCleanup {
+            guard case .array(let keys) = try await connection.execute("KEYS", "*") else { return [:] }
+            var state: [String: String] = [:]
+            for case .bulkString(let key) in keys {
+                let outcomes = await connection.send([
+                    RESPCommand(arguments: [Array("TYPE".utf8), key]), RESPCommand(arguments: [Array("DUMP".utf8), key]),
+                    RESPCommand(arguments: [Array("PEXPIRETIME".utf8), key]),
+                ])
+                state[KeyPatternInference.escape(key)] = outcomes.map { "\($0)" }.joined(separator: "|")
+            }
+            return state
+        } cleanup: {
+            await connection.close()
         }
-        return state
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70)))

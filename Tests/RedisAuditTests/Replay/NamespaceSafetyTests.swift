@@ -10,23 +10,26 @@ struct NamespaceSafetyTests {
     /// Every key with its type, value dump and TTL: a fingerprint of the keyspace.
     static func fingerprint(_ server: TestServer) async throws -> [String: String] {
         let connection = try await server.connect()
-        defer { Task { await connection.close() } }
-        guard let keys = try await connection.execute("KEYS", "*").arrayElements else { return [:] }
-        var result: [String: String] = [:]
-        for case .bulkString(let key) in keys {
-            let k = String(decoding: key, as: UTF8.self)
-            let replies = await connection.send([
-                RESPCommand(arguments: [Array("TYPE".utf8), key]),
-                RESPCommand(arguments: [Array("DUMP".utf8), key]),
-                RESPCommand(arguments: [Array("PTTL".utf8), key]),
-            ])
-            let pttl = replies[2].reply?.integerValue ?? -3
-            // The remaining TTL shrinks while the run goes on; whether there is one must not change
-            // (the TTL itself is checked separately).
-            let ttlState = pttl < 0 ? String(pttl) : "has TTL"
-            result[k] = "\(replies[0].reply?.text ?? "?")|\(replies[1].reply.map { "\($0)" } ?? "?")|\(ttlState)"
+        return try await withCleanup {
+            guard let keys = try await connection.execute("KEYS", "*").arrayElements else { return [:] }
+            var result: [String: String] = [:]
+            for case .bulkString(let key) in keys {
+                let k = String(decoding: key, as: UTF8.self)
+                let replies = await connection.send([
+                    RESPCommand(arguments: [Array("TYPE".utf8), key]),
+                    RESPCommand(arguments: [Array("DUMP".utf8), key]),
+                    RESPCommand(arguments: [Array("PTTL".utf8), key]),
+                ])
+                let pttl = replies[2].reply?.integerValue ?? -3
+                // The remaining TTL shrinks while the run goes on; whether there is one must not change
+                // (the TTL itself is checked separately).
+                let ttlState = pttl < 0 ? String(pttl) : "has TTL"
+                result[k] = "\(replies[0].reply?.text ?? "?")|\(replies[1].reply.map { "\($0)" } ?? "?")|\(ttlState)"
+            }
+            return result
+        } cleanup: {
+            await connection.close()
         }
-        return result
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70)))

@@ -33,8 +33,11 @@ struct ScriptConfinementTests {
         try await server.command("SET", "user:1", "alice")
         try await server.command("HSET", "profile:1", "name", "alice")
         let connection = try await server.connect()
-        defer { Task { await connection.close() } }
-        _ = await connection.send([RESPCommand("SELECT", "1"), RESPCommand("SET", "other-db", "x")])
+        return try await withCleanup {
+            _ = await connection.send([RESPCommand("SELECT", "1"), RESPCommand("SET", "other-db", "x")])
+        } cleanup: {
+            await connection.close()
+        }
     }
 
     static func userKeysAreIntact(_ server: TestServer) async throws {
@@ -42,9 +45,12 @@ struct ScriptConfinementTests {
         #expect(try await server.command("HGET", "profile:1", "name") == .bulkString(Array("alice".utf8)))
         #expect(try await server.command("DBSIZE") == .integer(2))
         let connection = try await server.connect()
-        defer { Task { await connection.close() } }
-        let replies = await connection.send([RESPCommand("SELECT", "1"), RESPCommand("DBSIZE")])
-        #expect(replies[1].reply == .integer(1))
+        return try await withCleanup {
+            let replies = await connection.send([RESPCommand("SELECT", "1"), RESPCommand("DBSIZE")])
+            #expect(replies[1].reply == .integer(1))
+        } cleanup: {
+            await connection.close()
+        }
     }
 
     static func temporaryUsers(_ server: TestServer) async throws -> [String] {

@@ -37,12 +37,15 @@ struct CommandCatalogTests {
     /// Every key on the server with its type.
     static func keys(_ server: TestServer) async throws -> [String: String] {
         let connection = try await server.connect()
-        defer { Task { await connection.close() } }
-        var result: [String: String] = [:]
-        for key in try await connection.execute("KEYS", "*").arrayElements?.compactMap(\.text) ?? [] {
-            result[key] = try await connection.execute("TYPE", key).text
+        return try await withCleanup {
+            var result: [String: String] = [:]
+            for key in try await connection.execute("KEYS", "*").arrayElements?.compactMap(\.text) ?? [] {
+                result[key] = try await connection.execute("TYPE", key).text
+            }
+            return result
+        } cleanup: {
+            await connection.close()
         }
-        return result
     }
 
     // MARK: Descriptions as the servers give them
@@ -180,53 +183,57 @@ struct CommandCatalogTests {
                 is: hash
             """)
         let catalog = try await Self.catalog([scenario], [("A", redis70), ("B", valkey)])
-        defer { Task { await catalog.close() } }
-        for name in ["HSETEX", "HGETEX", "DELIFEQ"] {
-            #expect(catalog.knownOn(name) == ["B"], "\(name)")
-            #expect(catalog.answer(for: name, role: "A")?.hasPrefix("ERR unknown command") == true, "\(name)")
-            #expect(catalog.answer(for: name, role: "B") == nil)
-        }
-        #expect(catalog.knownOn("GET") == ["A", "B"])
-        #expect(catalog.flags(named: "DELIFEQ") == .write)
-        #expect(catalog.flags(named: "GET") == .readonly)
+        return try await withCleanup {
+            for name in ["HSETEX", "HGETEX", "DELIFEQ"] {
+                #expect(catalog.knownOn(name) == ["B"], "\(name)")
+                #expect(catalog.answer(for: name, role: "A")?.hasPrefix("ERR unknown command") == true, "\(name)")
+                #expect(catalog.answer(for: name, role: "B") == nil)
+            }
+            #expect(catalog.knownOn("GET") == ["A", "B"])
+            #expect(catalog.flags(named: "DELIFEQ") == .write)
+            #expect(catalog.flags(named: "GET") == .readonly)
 
-        var generator = SeededGenerator(seed: 3)
-        let bindings = try scenario.bind(using: &generator)
-        var runs: [ScenarioRun] = []
-        for (role, server) in [("A", redis70), ("B", valkey)] {
-            let namespace = try #require(Namespace(runID: "learned\(role.lowercased())"))
-            let replayer = ScenarioReplayer(endpoint: server.endpoint, options: Fixtures.options, role: role, catalog: catalog)
-            runs.append(try await replayer.run(scenario, bindings: bindings, namespace: namespace))
-        }
-        let (a, b) = (runs[0], runs[1])
-        #expect(a.abortedAt == nil && b.abortedAt == nil)
-        #expect(a.steps.count == 4 && b.steps.count == 4)
-        let replies = { (run: ScenarioRun) in run.steps.flatMap(\.commands).map(\.outcome.reply) }
-        #expect(Self.error(replies(a)[0])?.hasPrefix("ERR unknown command 'HSETEX'") == true)
-        #expect(Self.error(replies(a)[3])?.hasPrefix("ERR unknown command 'DELIFEQ'") == true)
-        #expect(replies(b) == [.integer(1), .array([.bulkString(Array("web".utf8))]), .simpleString("OK"), .integer(1)])
-        // Valkey's hash was written in the namespace (found there after the last step), under the
-        // name the scenario gave it, next to the application's set of the same name.
-        #expect(b.finalKeys["sess:u1"]?.type == "hash")
-        #expect(b.finalKeys["rt:u1:old"] == nil)
-        #expect(a.finalKeys["sess:u1"] == nil)
-        #expect(b.invariants.map(\.holds) == [true])
-        #expect(a.invariants.map(\.holds) == [false])
-        // Nothing outside the namespace changed, and the namespace is gone.
-        #expect(try await Self.keys(redis70) == before[0])
-        #expect(try await Self.keys(valkey) == before[1])
-        #expect(try await valkey.command("GET", "rt:u1:old") == .bulkString(Array("keep me".utf8)))
+            var generator = SeededGenerator(seed: 3)
+            let bindings = try scenario.bind(using: &generator)
+            var runs: [ScenarioRun] = []
+            for (role, server) in [("A", redis70), ("B", valkey)] {
+                let namespace = try #require(Namespace(runID: "learned\(role.lowercased())"))
+                let replayer = ScenarioReplayer(
+                    endpoint: server.endpoint, options: Fixtures.options, role: role, catalog: catalog)
+                runs.append(try await replayer.run(scenario, bindings: bindings, namespace: namespace))
+            }
+            let (a, b) = (runs[0], runs[1])
+            #expect(a.abortedAt == nil && b.abortedAt == nil)
+            #expect(a.steps.count == 4 && b.steps.count == 4)
+            let replies = { (run: ScenarioRun) in run.steps.flatMap(\.commands).map(\.outcome.reply) }
+            #expect(Self.error(replies(a)[0])?.hasPrefix("ERR unknown command 'HSETEX'") == true)
+            #expect(Self.error(replies(a)[3])?.hasPrefix("ERR unknown command 'DELIFEQ'") == true)
+            #expect(replies(b) == [.integer(1), .array([.bulkString(Array("web".utf8))]), .simpleString("OK"), .integer(1)])
+            // Valkey's hash was written in the namespace (found there after the last step), under the
+            // name the scenario gave it, next to the application's set of the same name.
+            #expect(b.finalKeys["sess:u1"]?.type == "hash")
+            #expect(b.finalKeys["rt:u1:old"] == nil)
+            #expect(a.finalKeys["sess:u1"] == nil)
+            #expect(b.invariants.map(\.holds) == [true])
+            #expect(a.invariants.map(\.holds) == [false])
+            // Nothing outside the namespace changed, and the namespace is gone.
+            #expect(try await Self.keys(redis70) == before[0])
+            #expect(try await Self.keys(valkey) == before[1])
+            #expect(try await valkey.command("GET", "rt:u1:old") == .bulkString(Array("keep me".utf8)))
 
-        // The whole compare: no scenario error, the unsupported commands reported on A.
-        let report = try await Fixtures.compare(redis70, valkey, scenarios: [scenario])
-        #expect(
-            report.summary.notes.contains(
-                "Not in redisaudit's command table, learned from the endpoints' COMMAND INFO (known on): DELIFEQ (B), HGETEX (B), HSETEX (B)."
-            ))
-        let unsupported = report.findings.filter { $0.category == .commandUnsupported }
-        #expect(!unsupported.isEmpty)
-        #expect(unsupported.allSatisfy { $0.endpoints == ["A"] })
-        #expect(try await Self.keys(valkey) == before[1])
+            // The whole compare: no scenario error, the unsupported commands reported on A.
+            let report = try await Fixtures.compare(redis70, valkey, scenarios: [scenario])
+            #expect(
+                report.summary.notes.contains(
+                    "Not in redisaudit's command table, learned from the endpoints' COMMAND INFO (known on): DELIFEQ (B), HGETEX (B), HSETEX (B)."
+                ))
+            let unsupported = report.findings.filter { $0.category == .commandUnsupported }
+            #expect(!unsupported.isEmpty)
+            #expect(unsupported.allSatisfy { $0.endpoints == ["A"] })
+            #expect(try await Self.keys(valkey) == before[1])
+        } cleanup: {
+            await catalog.close()
+        }
     }
 
     /// `inject` learns the commands too: every trial's keys, learned commands included, stay in
@@ -279,37 +286,41 @@ struct CommandCatalogTests {
               - exists: "sess:u1"
             """)
         let catalog = try await Self.catalog([scenario], [("A", redis62), ("B", redis70)])
-        defer { Task { await catalog.close() } }
-        #expect(catalog.knownOn("SINTERCARD") == ["B"])
-        #expect(catalog.learned["SINTERCARD"]?.keys == .located)
-        let namespace = try #require(Namespace(runID: "count"))
-        let located = try await namespace.rewrite(
-            RESPCommand("SINTERCARD", "2", "sess:u1", "old:u1", "LIMIT", "0"), catalog: catalog)
-        #expect(
-            located.command == RESPCommand("SINTERCARD", "2", "redisaudit:count:sess:u1", "redisaudit:count:old:u1", "LIMIT", "0")
-        )
-        #expect(located.keys.count == 2)
-        // A key that is also another argument's text is told apart from it.
-        let same = try await namespace.rewrite(RESPCommand("SINTERCARD", "1", "LIMIT", "LIMIT", "1"), catalog: catalog)
-        #expect(same.command == RESPCommand("SINTERCARD", "1", "redisaudit:count:LIMIT", "LIMIT", "1"))
-
-        var generator = SeededGenerator(seed: 4)
-        let bindings = try scenario.bind(using: &generator)
-        var replies: [RESPValue?] = []
-        for (role, server) in [("A", redis62), ("B", redis70)] {
-            let ns = try #require(Namespace(runID: "count\(role.lowercased())"))
-            let run = try await ScenarioReplayer(
-                endpoint: server.endpoint, options: Fixtures.options, role: role, catalog: catalog
+        return try await withCleanup {
+            #expect(catalog.knownOn("SINTERCARD") == ["B"])
+            #expect(catalog.learned["SINTERCARD"]?.keys == .located)
+            let namespace = try #require(Namespace(runID: "count"))
+            let located = try await namespace.rewrite(
+                RESPCommand("SINTERCARD", "2", "sess:u1", "old:u1", "LIMIT", "0"), catalog: catalog)
+            #expect(
+                located.command
+                    == RESPCommand("SINTERCARD", "2", "redisaudit:count:sess:u1", "redisaudit:count:old:u1", "LIMIT", "0")
             )
-            .run(scenario, bindings: bindings, namespace: ns)
-            #expect(run.abortedAt == nil)
-            replies.append(run.steps[2].commands[0].outcome.reply)
+            #expect(located.keys.count == 2)
+            // A key that is also another argument's text is told apart from it.
+            let same = try await namespace.rewrite(RESPCommand("SINTERCARD", "1", "LIMIT", "LIMIT", "1"), catalog: catalog)
+            #expect(same.command == RESPCommand("SINTERCARD", "1", "redisaudit:count:LIMIT", "LIMIT", "1"))
+
+            var generator = SeededGenerator(seed: 4)
+            let bindings = try scenario.bind(using: &generator)
+            var replies: [RESPValue?] = []
+            for (role, server) in [("A", redis62), ("B", redis70)] {
+                let ns = try #require(Namespace(runID: "count\(role.lowercased())"))
+                let run = try await ScenarioReplayer(
+                    endpoint: server.endpoint, options: Fixtures.options, role: role, catalog: catalog
+                )
+                .run(scenario, bindings: bindings, namespace: ns)
+                #expect(run.abortedAt == nil)
+                replies.append(run.steps[2].commands[0].outcome.reply)
+            }
+            #expect(Self.error(replies[0])?.hasPrefix("ERR unknown command `SINTERCARD`") == true)
+            // The intersection of the run's sets (one member), not of the application's.
+            #expect(replies[1] == .integer(1))
+            #expect(try await Self.keys(redis62) == before[0])
+            #expect(try await Self.keys(redis70) == before[1])
+        } cleanup: {
+            await catalog.close()
         }
-        #expect(Self.error(replies[0])?.hasPrefix("ERR unknown command `SINTERCARD`") == true)
-        // The intersection of the run's sets (one member), not of the application's.
-        #expect(replies[1] == .integer(1))
-        #expect(try await Self.keys(redis62) == before[0])
-        #expect(try await Self.keys(redis70) == before[1])
     }
 
     // MARK: The command line

@@ -150,12 +150,15 @@ final class TestServer: @unchecked Sendable {
     func user(_ name: String, password: String, _ rules: String...) async throws -> Endpoint {
         let arguments = ["ACL", "SETUSER", name, "on", ">" + password, "~*", "&*"] + rules
         let connection = try await connect()
-        defer { Task { await connection.close() } }
-        _ = try await connection.execute(RESPCommand(strings: arguments))
-        var endpoint = self.endpoint
-        endpoint.username = name
-        endpoint.password = password
-        return endpoint
+        return try await withCleanup {
+            _ = try await connection.execute(RESPCommand(strings: arguments))
+            var endpoint = self.endpoint
+            endpoint.username = name
+            endpoint.password = password
+            return endpoint
+        } cleanup: {
+            await connection.close()
+        }
     }
 
     /// A connection to the server for test set-up and checks.
@@ -168,8 +171,11 @@ final class TestServer: @unchecked Sendable {
     @discardableResult
     func command(_ arguments: String...) async throws -> RESPValue {
         let connection = try await connect()
-        defer { Task { await connection.close() } }
-        return try await connection.execute(RESPCommand(strings: arguments))
+        return try await withCleanup {
+            return try await connection.execute(RESPCommand(strings: arguments))
+        } cleanup: {
+            await connection.close()
+        }
     }
 
     /// Stops the server (SIGKILL: it holds nothing worth saving) and removes its directory.
