@@ -90,7 +90,7 @@ struct ConnectionIntegrationTests {
             to: server.endpoint, options: ConnectionOptions(connectTimeout: .seconds(2), commandTimeout: .milliseconds(200)))
         let outcomes = await connection.send([RESPCommand("DEBUG", "SLEEP", "1"), RESPCommand("PING")])
         #expect(outcomes == [.failed(.timeout(milliseconds: 200)), .failed(.timeout(milliseconds: 200))])
-        try await Task.sleep(for: .milliseconds(50))
+        for _ in 0..<500 where connection.isActive { try await Task.sleep(for: .milliseconds(10)) }
         #expect(!connection.isActive)
     }
 
@@ -112,7 +112,9 @@ struct ConnectionIntegrationTests {
         for _ in 0..<3 {
             #expect(await again.send([RESPCommand("PING")], timeout: .milliseconds(100)) == [.reply(.simpleString("PONG"))])
         }
-        try await Task.sleep(for: .milliseconds(250))
+        // A stale 100 ms timer would fire while the server holds this reply for 250 ms.
+        #expect(
+            await again.send([RESPCommand("DEBUG", "SLEEP", "0.25")], timeout: .seconds(30)) == [.reply(.simpleString("OK"))])
         #expect(again.isActive)
         #expect(try await again.execute("PING") == .simpleString("PONG"))
         await again.close()

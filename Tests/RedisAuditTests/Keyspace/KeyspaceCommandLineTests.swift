@@ -88,7 +88,15 @@ extension KeyspaceCommandLineTests {
         try await server.command("DEBUG", "POPULATE", "300000", "big")
         // COUNT 10: tens of thousands of SCAN round trips, far longer than the wait below.
         let process = try ChildProcess(Fixtures.binary.path, ["keyspace", server.url, "--count", "10"])
-        try await Task.sleep(for: .milliseconds(800))
+        // Interrupt once the server has answered the scan's first SCANs.
+        var scans = 0
+        for _ in 0..<2000 where scans < 10 && process.isRunning {
+            let stats = try await server.command("INFO", "commandstats").text ?? ""
+            let line = stats.split(separator: "\r\n").first { $0.hasPrefix("cmdstat_scan:calls=") }
+            scans = line.flatMap { Int($0.dropFirst("cmdstat_scan:calls=".count).prefix { $0.isNumber }) } ?? 0
+            if scans < 10 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(scans >= 10, "the scan started: \(process.stderr)")
         kill(process.pid, SIGINT)
         let status = await process.finish(timeout: 20)
         #expect(status == 130, "\(process.stderr)")
