@@ -58,6 +58,8 @@ enum Fixtures {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// The run's own peak resident memory in bytes (nil when it did not finish).
+        var peakResidentBytes: Int? = nil
     }
 
     /// Runs the built binary with arguments and environment additions, with a deadline. A job
@@ -74,6 +76,6 @@ enum Fixtures {
             Issue.record("redisaudit \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
             return Run(status: -1, stdout: process.stdout, stderr: process.stderr)
         }
-        return Run(status: status, stdout: process.stdout, stderr: process.stderr)
+        return Run(status: status, stdout: process.stdout, stderr: process.stderr, peakResidentBytes: process.peakResidentBytes)
     }
 }
