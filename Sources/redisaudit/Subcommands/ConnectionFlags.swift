@@ -237,11 +237,7 @@ struct FaultRuleFlags: ParsableArguments {
     }
 
     /// The plan's rules, then the `--fault` ones.
-    func rules() throws -> [FaultRule] { try Self.rules(faults: faults, plan: plan) }
-
-    /// A plan file's rules, then the rule strings (the config file's `inject:` gives both too).
-    static func rules(faults: [String], plan: String?) throws -> [FaultRule] {
-        let planned = try plan.map { path throws(InputError) in try FaultPlan.load(contentsOf: path) } ?? []
-        return try planned + faults.map { rule throws(FaultRuleError) in try FaultRule.parse(rule) }
+    func rules(limits: InputLimits = .defaults) throws -> [FaultRule] {
+        try FaultSelection.rules(faults: faults, plan: plan, limits: limits)
     }
 }

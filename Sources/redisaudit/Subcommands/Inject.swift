@@ -108,22 +108,19 @@ struct Inject: AsyncParsableCommand {
         try VariableOverrides.check(try VariableOverrides.parse(variables), against: loaded)
         let overrides = try VariableOverrides.merged(variables, config: file)
         for scenario in loaded { try scenario.checkBindings(overrides: overrides) }
-        // The command line's rules, else (unless --explore asks for the exploration) the config file's.
-        var rules = try faultRules.rules()
+        let limits = config.limits(file)
         let settings = file?.inject ?? AuditConfig.InjectSettings()
-        if !faultRules.given && !explore {
-            rules = try FaultRuleFlags.rules(faults: settings.faults, plan: settings.plan)
-        }
-        let lostWrites = self.lostWrites ?? (rules.isEmpty ? settings.lostWrites ?? false : false)
-        let serverFaults = self.serverFaults ?? (rules.isEmpty ? settings.serverFaults ?? false : false)
+        let faults = try FaultSelection.resolve(
+            given: faultRules.given ? try faultRules.rules(limits: limits) : nil, explore: explore, lostWrites: lostWrites,
+            serverFaults: serverFaults, settings: settings, limits: limits)
         let report = self.report.applying(file)
         let configuration = InjectConfiguration(
             endpoints: [a, b].compactMap { $0 }, connection: connection.options(file), scenarios: loaded, overrides: overrides,
-            rules: rules, lostWrites: lostWrites,
+            rules: faults.rules, lostWrites: faults.lostWrites,
             trialTimeout: .milliseconds(Int64((trialTimeout ?? settings.trialTimeout ?? SettingDefaults.trialTimeout) * 1000)),
             jobs: jobs ?? settings.jobs ?? SettingDefaults.jobs, failOn: report.threshold,
             restartCommands: [restartCommand, restartCommandB],
-            serverFaults: serverFaults, trials: trials ?? settings.trials ?? SettingDefaults.trials,
+            serverFaults: faults.serverFaults, trials: trials ?? settings.trials ?? SettingDefaults.trials,
             allowUnconfinedScripts: scripts.allowUnconfined(config: settings.allowUnconfinedScripts))
         try await report.run { logger, interruption in
             var configuration = configuration
