@@ -26,7 +26,7 @@ struct DiagnosticsLogHandler: LogHandler {
     func line(for event: LogEvent) -> String {
         var message = Endpoint.redactingURLs(in: event.message.description)
         if case .string(let verdict)? = event.metadata?[Self.verdictKey] ?? metadata[Self.verdictKey] {
-            message = colour.paint(message, verdict == "pass" ? .pass : .fail)
+            message = colour.paint(message, Verdict(rawValue: verdict) == .pass ? .pass : .fail)
         }
         switch event.level {
         case .warning: return "redisaudit: " + colour.paint("warning:", .warning) + " " + message
