@@ -62,12 +62,17 @@ struct RaceFindingsTests {
     // MARK: Invariants
 
     @Test func anInvariantFailingInSomeTrialsOfOneSideNamesTheCountAndTheWorstCase() throws {
-        let a = [trial("A", holds: false, measured: 7), trial("A", holds: true, measured: 5), trial("A", holds: false, measured: 9)]
-        let b = [trial("B", holds: true, measured: 5), trial("B", holds: true, measured: 4), trial("B", holds: true, measured: 5)]
+        let a = [
+            trial("A", holds: false, measured: 7), trial("A", holds: true, measured: 5), trial("A", holds: false, measured: 9),
+        ]
+        let b = [
+            trial("B", holds: true, measured: 5), trial("B", holds: true, measured: 4), trial("B", holds: true, measured: 5),
+        ]
         let found = RaceFindings.invariants([a, b])
         let finding = try #require(found.first)
         #expect(found.count == 1)
-        #expect(finding.title == "Invariant fails on A in 2 of 3 trials: tally admitted max ${capacity} (worst: 9 clients admitted)")
+        #expect(
+            finding.title == "Invariant fails on A in 2 of 3 trials: tally admitted max ${capacity} (worst: 9 clients admitted)")
         #expect(finding.endpoints == ["A"] && finding.severity == .critical)
         #expect(finding.evidence == ["A: fails in 2 of 3 trials, worst: 9 clients admitted", "B: holds in all 3 trials"])
     }
@@ -91,7 +96,8 @@ struct RaceFindingsTests {
     }
 
     @Test func invariantsHoldingEverywhereAreNoFindings() {
-        #expect(RaceFindings.invariants([[trial("A", holds: true, measured: 5)], [trial("B", holds: true, measured: 5)]]).isEmpty)
+        #expect(
+            RaceFindings.invariants([[trial("A", holds: true, measured: 5)], [trial("B", holds: true, measured: 5)]]).isEmpty)
         #expect(RaceFindings.invariants([[], []]).isEmpty)
     }
 
@@ -112,8 +118,9 @@ struct RaceFindingsTests {
         #expect(!RaceFindings.isUnsupported(record("OOM command not allowed when used memory > 'maxmemory'.")))
         #expect(
             !RaceFindings.isUnsupported(
-                record("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
-                    + "Commands that may modify the data set are disabled")))
+                record(
+                    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
+                        + "Commands that may modify the data set are disabled")))
         #expect(!RaceFindings.isUnsupported(nil))
     }
 

@@ -363,8 +363,12 @@ struct ScenarioComparisonTests {
     }
 
     @Test func invariantsOverRepeatedTrialsFailingOnBothSidesAreShared() throws {
-        let failing = [Runs.verdict(scenario.invariants[0], holds: false, "gone"), Runs.verdict(scenario.invariants[1], holds: true, "ok")]
-        let holding = [Runs.verdict(scenario.invariants[0], holds: true, "here"), Runs.verdict(scenario.invariants[1], holds: true, "ok")]
+        let failing = [
+            Runs.verdict(scenario.invariants[0], holds: false, "gone"), Runs.verdict(scenario.invariants[1], holds: true, "ok"),
+        ]
+        let holding = [
+            Runs.verdict(scenario.invariants[0], holds: true, "here"), Runs.verdict(scenario.invariants[1], holds: true, "ok"),
+        ]
         let trialsA = [Runs.run(scenario, role: "A", invariants: failing), Runs.run(scenario, role: "A", invariants: holding)]
         let trialsB = [Runs.run(scenario, role: "B", invariants: holding), Runs.run(scenario, role: "B", invariants: failing)]
         let found = ScenarioComparison(trialsA: trialsA, trialsB: trialsB, ttlTolerance: 2).findings()

@@ -42,7 +42,8 @@ struct InjectFindingsTests {
             bindings: ["email": "ann@example.com"])
     }
 
-    static let baseline = trial(fault: nil, abortedAt: nil, after: ["lock:ann@example.com": "1", "locktime:ann@example.com": "1"], holds: [true, true])
+    static let baseline = trial(
+        fault: nil, abortedAt: nil, after: ["lock:ann@example.com": "1", "locktime:ann@example.com": "1"], holds: [true, true])
 
     private func judged(_ trials: [Trial]) -> [InjectFindings.Judged] {
         trials.map { ($0, TrialVerdict.judge($0, baseline: Self.baseline)) }
@@ -69,15 +70,20 @@ struct InjectFindingsTests {
     }
 
     @Test func aFailureBreakingAnotherInvariantIsAnotherFinding() {
-        let found = findings([Self.trial(holds: [false, true]), Self.trial(holds: [true, false]), Self.trial(holds: [false, false])])
+        let found = findings([
+            Self.trial(holds: [false, true]), Self.trial(holds: [true, false]), Self.trial(holds: [false, false]),
+        ])
         #expect(found.count == 3)
         #expect(Set(found.map(\.id)).count == 3)
     }
 
     @Test func theShortestReproducerIsTheEarliestPointAndNamesTheFault() throws {
-        let finding = try #require(findings([Self.trial(step: 1, fault: .dropError), Self.trial(step: 0, fault: .killAfter)]).first)
+        let finding = try #require(
+            findings([Self.trial(step: 1, fault: .dropError), Self.trial(step: 0, fault: .killAfter)]).first)
         #expect(finding.step == "step 1 (command) (lockout.yaml:5)")
-        #expect(finding.evidence.contains("Shortest reproducer: steps 1 to 2 of `lockout` with kill-after at step 1 (command) (lockout.yaml:5):"))
+        #expect(
+            finding.evidence.contains(
+                "Shortest reproducer: steps 1 to 2 of `lockout` with kill-after at step 1 (command) (lockout.yaml:5):"))
     }
 
     @Test func aStepThatWaitedForTheWholeTimeoutIsAHangFindingBesideTheOthers() throws {
@@ -132,7 +138,8 @@ struct InjectFindingsTests {
 
     @Test func aPartialWriteNamesWhatChangedAndWhatTheCompleteRequestAlsoChanged() {
         let stopped = Self.trial()
-        #expect(InjectFindings.partialWrite(stopped, complete: Self.baseline.after) == "lock:${email} changed, locktime:${email} not")
+        #expect(
+            InjectFindings.partialWrite(stopped, complete: Self.baseline.after) == "lock:${email} changed, locktime:${email} not")
         #expect(InjectFindings.partialWrite(Self.trial(after: [:]), complete: Self.baseline.after) == "")
     }
 }

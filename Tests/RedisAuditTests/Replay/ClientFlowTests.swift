@@ -96,7 +96,8 @@ struct ClientFlowTests {
 
     @Test func aPipelineCapturesItsLastReplyAndATransactionItsLastExecElement() throws {
         var client = flow()
-        try client.ran(steps[3], commands: Runs.commands(steps[3], [.reply(.simpleString("OK")), .reply(.bulk("1"))]), failure: nil)
+        try client.ran(
+            steps[3], commands: Runs.commands(steps[3], [.reply(.simpleString("OK")), .reply(.bulk("1"))]), failure: nil)
         #expect(client.bindings["piped"] == "1")
         try client.ran(steps[4], commands: Runs.transaction(steps[4], exec: .array([.integer(3), .bulk("3")])), failure: nil)
         #expect(client.bindings["committed"] == "3")

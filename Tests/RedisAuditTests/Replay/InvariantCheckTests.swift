@@ -91,7 +91,8 @@ struct InvariantCheckTests {
         #expect(!over.holds)
         #expect(over.observation == "n = 6 (max 5)")
         #expect(over.measured == 6)
-        let raised = try InvariantCheck.judge(invariants[6], .integer(key: "n", 6), bindings: VariableBindings(["capacity": "10"]))
+        let raised = try InvariantCheck.judge(
+            invariants[6], .integer(key: "n", 6), bindings: VariableBindings(["capacity": "10"]))
         #expect(raised.holds && raised.observation == "n = 6 (max 10)")
     }
 
