@@ -55,16 +55,16 @@ enum InvariantCheck {
         session: inout some CommandTransport
     ) async throws -> InvariantObservation {
         /// The integer at a key (missing: 0), or why there is none.
-        func integer(at k: (wire: [UInt8], shown: String)) async throws -> Result<Int64, InvariantObservation> {
+        func integer(at k: (wire: [UInt8], shown: String)) async throws -> InvariantObservation {
             let reply = try await session.send([command("GET", k.wire)])[0].reply
             switch reply {
-            case .null?: return .success(0)
+            case .null?: return .integer(key: k.shown, 0)
             case let value?:
                 guard let n = value.integerValue else {
-                    return .failure(.unreadable("\(k.shown) does not hold an integer: \(value.redisCLIDescription)"))
+                    return .unreadable("\(k.shown) does not hold an integer: \(value.redisCLIDescription)")
                 }
-                return .success(n)
-            case nil: return .failure(.unreadable("GET \(k.shown) got no reply"))
+                return .integer(key: k.shown, n)
+            case nil: return .unreadable("GET \(k.shown) got no reply")
             }
         }
         switch invariant.check {
@@ -94,20 +94,14 @@ enum InvariantCheck {
             return .members(set: set.shown, count: members.count, missing: missing)
         case .value(let t, _, _):
             let k = try key(t, bindings, namespace)
-            switch try await integer(at: k) {
-            case .success(let number): return .integer(key: k.shown, number)
-            case .failure(let problem): return problem
-            }
+            return try await integer(at: k)
         case .tally(let name, _, _):
             return .tally(Int64(tallies[name] ?? 0))
         case .countsMatch(let counterTemplate, let setTemplate):
             let counter = try key(counterTemplate, bindings, namespace)
             let set = try key(setTemplate, bindings, namespace)
-            let number: Int64
-            switch try await integer(at: counter) {
-            case .success(let n): number = n
-            case .failure(let problem): return problem
-            }
+            let read = try await integer(at: counter)
+            guard case .integer(_, let number) = read else { return read }
             let card = try await session.send([command("SCARD", set.wire)])[0].reply
             guard let members = card?.integerValue else {
                 return .unreadable("SCARD \(set.shown) failed: \(card?.redisCLIDescription ?? "no reply")")

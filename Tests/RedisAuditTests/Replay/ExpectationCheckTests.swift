@@ -5,7 +5,7 @@ import Testing
 /// A reply judged against a step's `expect`, the expectations written as in scenario files.
 @Suite("Expectation check")
 struct ExpectationCheckTests {
-    private func expectation(_ yaml: String) throws -> Expectation {
+    private func expectation(_ yaml: String) throws -> RedisAudit.Expectation {
         let scenario = try Runs.scenario(
             """
             name: e
@@ -14,7 +14,7 @@ struct ExpectationCheckTests {
               - command: [GET, "k"]
                 expect: \(yaml)
             """)
-        return try #require(scenario.steps[0].commands[0].expect)
+        return try #require(scenario.steps[0].commands[0].expect as RedisAudit.Expectation?)
     }
 
     private func failure(_ yaml: String, _ reply: RESPValue) throws -> String? {
