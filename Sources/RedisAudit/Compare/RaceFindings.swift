@@ -60,10 +60,14 @@ enum RaceFindings {
 
     /// Error classes that mean the endpoint does not offer the command to this client.
     static func isUnsupported(_ record: CommandRecord?) -> Bool {
-        guard case .reply(.error(let message))? = record?.outcome else { return false }
-        // Besides what CommandAccess names, managed hosts word a disabled command their own way.
+        guard case .reply(let reply)? = record?.outcome, case .error(let message) = reply else { return false }
+        if CommandAccess.of(errorMessage: message) != nil { return true }
+        // Besides what CommandAccess names, managed hosts word a disabled command their own way,
+        // as an ERR. Redis's own state errors are no refusal though they read alike: OOM "command
+        // not allowed when used memory > 'maxmemory'", MISCONF "commands ... are disabled".
+        guard reply.errorClass == "ERR" else { return false }
         let lower = message.lowercased()
-        return CommandAccess.of(errorMessage: message) != nil || lower.contains("disabled") || lower.contains("not allowed")
+        return lower.contains("disabled") || lower.contains("not allowed")
     }
 
     /// Findings from what the clients of each concurrent step were told, over all trials.
