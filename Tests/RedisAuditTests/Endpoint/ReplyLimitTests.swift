@@ -83,11 +83,11 @@ struct ReplyLimitTests {
             let url = "redis://127.0.0.1:\(server.port)"
             let scenario = try Fixtures.scenarioFile("name: ping\nsteps:\n  - command: [PING]\n")
             let message = "a reply of 2147483648 bytes exceeds --max-reply-bytes (1048576); the connection was closed"
-            let compare = try await Fixtures.run(
+            let compare = try await Fixtures.runMeasured(
                 ["compare", url, url, "--scenario", scenario, "--max-reply-bytes", "1048576", "--connect-timeout", "5", "-q"])
             #expect(compare.status == 3)
             #expect(compare.stderr.contains("\(url): \(message)"), "\(compare.stderr)")
-            let keyspace = try await Fixtures.run([
+            let keyspace = try await Fixtures.runMeasured([
                 "keyspace", url, "--max-reply-bytes", "1048576", "--connect-timeout", "5", "-q",
             ])
             #expect(keyspace.status == 3)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A child process started with posix_spawn and reaped with wait4, its output captured
+/// A child process started with posix_spawn and reaped with waitpid, its output captured
 /// in files. Tests use it instead of Foundation's Process, whose exit notification can be
 /// missed on Linux when waited for from a concurrency thread (the test then hangs).
 final class ChildProcess: @unchecked Sendable {
@@ -8,8 +8,6 @@ final class ChildProcess: @unchecked Sendable {
     let stdoutPath: String
     let stderrPath: String
     private var status: Int32?
-    /// The child's own peak resident memory in bytes, known once it was reaped.
-    private(set) var peakResidentBytes: Int?
     /// True when waitpid said the child was no longer ours to wait for.
     private(set) var reapedElsewhere = false
 
@@ -82,11 +80,9 @@ final class ChildProcess: @unchecked Sendable {
     var isRunning: Bool {
         if status != nil { return false }
         var raw: Int32 = 0
-        var usage = rusage()
-        let r = wait4(pid, &raw, WNOHANG, &usage)
+        let r = waitpid(pid, &raw, WNOHANG)
         if r == pid {
             status = exitCode(raw)
-            peakResidentBytes = usage.ru_maxrss * 1024
             return false
         }
         if r == -1 {

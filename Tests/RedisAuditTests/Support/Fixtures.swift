@@ -76,6 +76,26 @@ enum Fixtures {
             Issue.record("redisaudit \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
             return Run(status: -1, stdout: process.stdout, stderr: process.stderr)
         }
-        return Run(status: status, stdout: process.stdout, stderr: process.stderr, peakResidentBytes: process.peakResidentBytes)
+        return Run(status: status, stdout: process.stdout, stderr: process.stderr)
+    }
+
+    /// `run` under `/usr/bin/time`, with the run's own peak resident memory. The kernel's
+    /// figure for a child spawned by this (large) test process starts from this process's own
+    /// peak, so the binary is started by `time`, a small process, whose child's figure is its own.
+    static func runMeasured(_ arguments: [String], timeout: Double = 60) async throws -> Run {
+        let measure = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "redisaudit-peak-\(UUID().uuidString.prefix(8))"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: measure) }
+        let process = try ChildProcess(
+            "/usr/bin/time", ["-f", "%M", "-o", measure, binary.path] + arguments, environment: [GitHubStepSummary.variable: ""])
+        guard let status = await process.finish(timeout: timeout) else {
+            process.stop()
+            Issue.record("redisaudit \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+            return Run(status: -1, stdout: process.stdout, stderr: process.stderr)
+        }
+        // time's file: a "Command exited with non-zero status N" line first when it failed, then kilobytes.
+        let kilobytes = (try? String(contentsOfFile: measure, encoding: .utf8))?.split(separator: "\n").last.flatMap { Int($0) }
+        return Run(status: status, stdout: process.stdout, stderr: process.stderr, peakResidentBytes: kilobytes.map { $0 * 1024 })
     }
 }

@@ -14,7 +14,7 @@ func expectRefusedInOwnProcess(
     _ yaml: String, message: String, limit: Int = 64 << 20, sourceLocation: SourceLocation = #_sourceLocation
 ) async throws {
     let path = try Fixtures.scenarioFile(yaml)
-    let run = try await Fixtures.run(["scenarios", "validate", path])
+    let run = try await Fixtures.runMeasured(["scenarios", "validate", path])
     #expect(run.status == 2, sourceLocation: sourceLocation)
     #expect(run.stderr.contains(message), "\(run.stderr)", sourceLocation: sourceLocation)
     #expect((run.peakResidentBytes ?? .max) < limit, "peak \(run.peakResidentBytes ?? -1) bytes", sourceLocation: sourceLocation)
