@@ -2,15 +2,16 @@ import Foundation
 import RESP
 
 /// The key prefix that confines one run to its own keys: every key a scenario touches is
-/// sent as `redisaudit:<runID>:<key>`, so a run never reads or overwrites the application's data,
-/// and its keys are easy to find and delete afterwards.
+/// sent as `redisaudit:<runID>:{<tag>}:<key>`, so a run never reads or overwrites the
+/// application's data, and its keys are easy to find and delete afterwards.
 ///
-/// The prefix contains no `{` or `}`: the first `{...}` of the original key (a Redis hash tag)
-/// still decides its cluster slot, so keys that shared a slot still do.
+/// The tag is a hash tag chosen to land in the original key's cluster slot (see `HashSlot`):
+/// every namespaced key keeps its slot on every host and in every run, so keys that shared a
+/// slot still do, keys that did not still do not, and findings are the same from run to run.
 public struct Namespace: Hashable, Sendable {
     /// Identifies the run: lowercase letters, digits, `-`, `_` or `.`.
     public let runID: String
-    /// `redisaudit:<runID>:`
+    /// `redisaudit:<runID>:`, what every key of the namespace starts with (its slot tag follows).
     public let prefix: String
 
     /// The text every prefix starts with.
@@ -90,19 +91,45 @@ public struct Namespace: Hashable, Sendable {
 
     // MARK: Keys
 
-    /// The key as sent: the prefix followed by the original key.
-    public func namespaced(_ key: [UInt8]) -> [UInt8] { prefixBytes + key }
+    /// `{tag}:` after the prefix: 2 braces, the tag and the colon.
+    private static let tagPartLength = HashSlot.tagLength + 3
 
-    /// `namespaced(_:)` for text.
-    public func namespaced(_ key: String) -> String { prefix + key }
-
-    /// The original key: the key without the prefix, or the key unchanged if it has none.
-    public func strip(_ key: [UInt8]) -> [UInt8] {
-        key.starts(with: prefixBytes) ? Array(key[prefixBytes.count...]) : key
+    /// The key as sent: the prefix, the hash tag of the key's slot, and the original key.
+    public func namespaced(_ key: [UInt8]) -> [UInt8] {
+        var out = prefixBytes
+        out.reserveCapacity(prefixBytes.count + Self.tagPartLength + key.count)
+        out.append(UInt8(ascii: "{"))
+        out += HashSlot.tag(for: HashSlot.of(key))
+        out += [UInt8(ascii: "}"), UInt8(ascii: ":")]
+        return out + key
     }
 
-    /// A reply with every occurrence of the prefix removed from its strings, recursively,
-    /// so reports show `rt:user123:...` rather than the namespaced key.
+    /// `namespaced(_:)` for text.
+    public func namespaced(_ key: String) -> String { String(decoding: namespaced(Array(key.utf8)), as: UTF8.self) }
+
+    /// A KEYS or SCAN MATCH glob as sent: the prefix, any tag, and the original glob.
+    func namespacedPattern(_ pattern: [UInt8]) -> [UInt8] {
+        prefixBytes + Array(("{" + String(repeating: "?", count: HashSlot.tagLength) + "}:").utf8) + pattern
+    }
+
+    /// The original key: the key without the prefix and its tag, or the key unchanged if it has none.
+    public func strip(_ key: [UInt8]) -> [UInt8] {
+        guard key.starts(with: prefixBytes) else { return key }
+        return Array(key[(prefixBytes.count + Self.tagLength(in: key[prefixBytes.count...]))...])
+    }
+
+    /// The length of the `{tag}:` that starts `rest`, or 0 when it does not start with one.
+    private static func tagLength(in rest: ArraySlice<UInt8>) -> Int {
+        guard rest.count >= tagPartLength else { return 0 }
+        let start = rest.startIndex
+        guard rest[start] == UInt8(ascii: "{"), rest[start + HashSlot.tagLength + 1] == UInt8(ascii: "}"),
+            rest[start + HashSlot.tagLength + 2] == UInt8(ascii: ":")
+        else { return 0 }
+        return tagPartLength
+    }
+
+    /// A reply with every occurrence of the prefix (and its tag) removed from its strings,
+    /// recursively, so reports show `rt:user123:...` rather than the namespaced key.
     public func strip(_ value: RESPValue) -> RESPValue {
         switch value {
         case .bulkString(let bytes): return .bulkString(removingPrefix(from: bytes))
@@ -127,6 +154,7 @@ public struct Namespace: Hashable, Sendable {
         while i < bytes.count {
             if bytes[i] == p[0], i + p.count <= bytes.count, bytes[i..<(i + p.count)].elementsEqual(p) {
                 i += p.count
+                i += Self.tagLength(in: bytes[i...])
             } else {
                 out.append(bytes[i])
                 i += 1
@@ -158,43 +186,15 @@ public struct Namespace: Hashable, Sendable {
         var arguments = command.arguments
         var keys: [[UInt8]] = []
         for position in positions {
-            arguments[position] = namespaced(arguments[position])
             switch spec.keys {
-            case .pattern, .scanMatch: break
-            default: keys.append(arguments[position])
+            case .pattern, .scanMatch:
+                arguments[position] = namespacedPattern(arguments[position])
+            default:
+                arguments[position] = namespaced(arguments[position])
+                keys.append(arguments[position])
             }
         }
         return NamespacedCommand(command: RESPCommand(arguments: arguments), keys: keys, spec: spec)
-    }
-
-    // MARK: Cluster slots
-
-    /// The Redis Cluster slot of a key: CRC16 (XMODEM) of the key, or of its hash tag
-    /// (the text between the first `{` and the next `}`, if not empty), modulo 16384.
-    public static func hashSlot(_ key: [UInt8]) -> Int {
-        var hashed = key[...]
-        if let open = key.firstIndex(of: UInt8(ascii: "{")),
-            let close = key[(open + 1)...].firstIndex(of: UInt8(ascii: "}")),
-            close > open + 1
-        {
-            hashed = key[(open + 1)..<close]
-        }
-        return Int(crc16(hashed) & 0x3FFF)
-    }
-
-    /// `hashSlot(_:)` for text.
-    public static func hashSlot(_ key: String) -> Int { hashSlot(Array(key.utf8)) }
-
-    /// CRC16-CCITT, XMODEM variant (polynomial 0x1021, initial value 0), as Redis Cluster uses.
-    static func crc16(_ bytes: ArraySlice<UInt8>) -> UInt16 {
-        var crc: UInt16 = 0
-        for byte in bytes {
-            crc ^= UInt16(byte) << 8
-            for _ in 0..<8 {
-                crc = crc & 0x8000 != 0 ? (crc << 1) ^ 0x1021 : crc << 1
-            }
-        }
-        return crc
     }
 }
 

@@ -7,6 +7,14 @@ import Testing
     let ns = Namespace(runID: "0123abcd4567")!
     let p = "redisaudit:0123abcd4567:"
 
+    /// A key as the namespace sends it: the prefix, the tag of the key's slot, the key.
+    func n(_ key: String) -> String {
+        p + "{" + String(decoding: HashSlot.tag(for: HashSlot.of(key)), as: UTF8.self) + "}:" + key
+    }
+
+    /// A KEYS or SCAN MATCH glob as the namespace sends it.
+    func glob(_ pattern: String) -> String { p + "{????}:" + pattern }
+
     func rewrite(_ arguments: String...) throws -> NamespacedCommand {
         try ns.rewrite(RESPCommand(strings: arguments))
     }
@@ -53,38 +61,38 @@ import Testing
 
     @Test func singleKey() throws {
         let c = try rewrite("SET", "rt:user123:h1", "value", "EX", "10")
-        #expect(texts(c) == ["SET", p + "rt:user123:h1", "value", "EX", "10"])
-        #expect(keys(c) == [p + "rt:user123:h1"])
+        #expect(texts(c) == ["SET", n("rt:user123:h1"), "value", "EX", "10"])
+        #expect(keys(c) == [n("rt:user123:h1")])
         #expect(c.spec.name == "SET")
     }
 
     @Test func lowercaseCommandNames() throws {
         let c = try rewrite("setex", "k", "10", "v")
-        #expect(texts(c) == ["setex", p + "k", "10", "v"])
+        #expect(texts(c) == ["setex", n("k"), "10", "v"])
     }
 
     @Test func msetEverySecondArgument() throws {
         let c = try rewrite("MSET", "a", "1", "b", "2", "c", "3")
-        #expect(texts(c) == ["MSET", p + "a", "1", p + "b", "2", p + "c", "3"])
-        #expect(keys(c) == [p + "a", p + "b", p + "c"])
+        #expect(texts(c) == ["MSET", n("a"), "1", n("b"), "2", n("c"), "3"])
+        #expect(keys(c) == [n("a"), n("b"), n("c")])
         #expect(throws: CommandRefusal.self) { try rewrite("MSET", "a", "1", "b") }
     }
 
     @Test func delManyKeys() throws {
         let c = try rewrite("DEL", "a", "b", "c")
-        #expect(texts(c) == ["DEL", p + "a", p + "b", p + "c"])
+        #expect(texts(c) == ["DEL", n("a"), n("b"), n("c")])
         #expect(keys(c).count == 3)
     }
 
     @Test func blockingPopKeysButNotTimeout() throws {
         let c = try rewrite("BLPOP", "q1", "q2", "5")
-        #expect(texts(c) == ["BLPOP", p + "q1", p + "q2", "5"])
+        #expect(texts(c) == ["BLPOP", n("q1"), n("q2"), "5"])
     }
 
     @Test func evalNumkeys() throws {
         let c = try rewrite("EVAL", "return redis.call('GET', KEYS[1])", "2", "k1", "k2", "arg1", "k3")
-        #expect(texts(c) == ["EVAL", "return redis.call('GET', KEYS[1])", "2", p + "k1", p + "k2", "arg1", "k3"])
-        #expect(keys(c) == [p + "k1", p + "k2"])
+        #expect(texts(c) == ["EVAL", "return redis.call('GET', KEYS[1])", "2", n("k1"), n("k2"), "arg1", "k3"])
+        #expect(keys(c) == [n("k1"), n("k2")])
 
         let none = try rewrite("EVALSHA", "abc", "0", "arg")
         #expect(texts(none) == ["EVALSHA", "abc", "0", "arg"])
@@ -97,24 +105,24 @@ import Testing
 
     @Test func zunionstoreDestinationAndSources() throws {
         let c = try rewrite("ZUNIONSTORE", "dst", "2", "z1", "z2", "WEIGHTS", "1", "2")
-        #expect(texts(c) == ["ZUNIONSTORE", p + "dst", "2", p + "z1", p + "z2", "WEIGHTS", "1", "2"])
-        #expect(keys(c) == [p + "dst", p + "z1", p + "z2"])
+        #expect(texts(c) == ["ZUNIONSTORE", n("dst"), "2", n("z1"), n("z2"), "WEIGHTS", "1", "2"])
+        #expect(keys(c) == [n("dst"), n("z1"), n("z2")])
 
         let zinter = try rewrite("ZINTER", "2", "a", "b", "WITHSCORES")
-        #expect(texts(zinter) == ["ZINTER", "2", p + "a", p + "b", "WITHSCORES"])
+        #expect(texts(zinter) == ["ZINTER", "2", n("a"), n("b"), "WITHSCORES"])
 
         let lmpop = try rewrite("LMPOP", "1", "l", "LEFT")
-        #expect(texts(lmpop) == ["LMPOP", "1", p + "l", "LEFT"])
+        #expect(texts(lmpop) == ["LMPOP", "1", n("l"), "LEFT"])
     }
 
     @Test func xreadStreams() throws {
         let c = try rewrite("XREAD", "COUNT", "2", "BLOCK", "0", "STREAMS", "s1", "s2", "0-0", "$")
-        #expect(texts(c) == ["XREAD", "COUNT", "2", "BLOCK", "0", "STREAMS", p + "s1", p + "s2", "0-0", "$"])
-        #expect(keys(c) == [p + "s1", p + "s2"])
+        #expect(texts(c) == ["XREAD", "COUNT", "2", "BLOCK", "0", "STREAMS", n("s1"), n("s2"), "0-0", "$"])
+        #expect(keys(c) == [n("s1"), n("s2")])
 
         // A group or consumer named STREAMS is not the keyword.
         let group = try rewrite("XREADGROUP", "GROUP", "STREAMS", "c1", "NOACK", "STREAMS", "s", ">")
-        #expect(texts(group) == ["XREADGROUP", "GROUP", "STREAMS", "c1", "NOACK", "STREAMS", p + "s", ">"])
+        #expect(texts(group) == ["XREADGROUP", "GROUP", "STREAMS", "c1", "NOACK", "STREAMS", n("s"), ">"])
 
         #expect(throws: CommandRefusal.self) { try rewrite("XREAD", "STREAMS", "s1", "s2", "0") }
         #expect(throws: CommandRefusal.self) { try rewrite("XREAD", "COUNT", "1", "s1", "0") }
@@ -122,14 +130,14 @@ import Testing
 
     @Test func subcommandKeys() throws {
         let idle = try rewrite("OBJECT", "IDLETIME", "k")
-        #expect(texts(idle) == ["OBJECT", "IDLETIME", p + "k"])
+        #expect(texts(idle) == ["OBJECT", "IDLETIME", n("k")])
         #expect(idle.spec.flags.contains(.ttlReply))
 
         let usage = try rewrite("MEMORY", "USAGE", "k", "SAMPLES", "0")
-        #expect(texts(usage) == ["MEMORY", "USAGE", p + "k", "SAMPLES", "0"])
+        #expect(texts(usage) == ["MEMORY", "USAGE", n("k"), "SAMPLES", "0"])
 
         let group = try rewrite("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
-        #expect(texts(group) == ["XGROUP", "CREATE", p + "s", "g", "$", "MKSTREAM"])
+        #expect(texts(group) == ["XGROUP", "CREATE", n("s"), "g", "$", "MKSTREAM"])
 
         #expect(throws: CommandRefusal.self) { try rewrite("OBJECT", "HELP") }
         #expect(throws: CommandRefusal.self) { try rewrite("OBJECT") }
@@ -137,17 +145,17 @@ import Testing
 
     @Test func keysPattern() throws {
         let c = try rewrite("KEYS", "rt:*")
-        #expect(texts(c) == ["KEYS", p + "rt:*"])
+        #expect(texts(c) == ["KEYS", glob("rt:*")])
         #expect(c.keys.isEmpty)
     }
 
     @Test func scanMatch() throws {
         let c = try rewrite("SCAN", "0", "MATCH", "sess:*", "COUNT", "100")
-        #expect(texts(c) == ["SCAN", "0", "MATCH", p + "sess:*", "COUNT", "100"])
+        #expect(texts(c) == ["SCAN", "0", "MATCH", glob("sess:*"), "COUNT", "100"])
         #expect(c.keys.isEmpty)
 
         let typed = try rewrite("SCAN", "17", "COUNT", "10", "match", "rt:?", "TYPE", "string")
-        #expect(texts(typed) == ["SCAN", "17", "COUNT", "10", "match", p + "rt:?", "TYPE", "string"])
+        #expect(texts(typed) == ["SCAN", "17", "COUNT", "10", "match", glob("rt:?"), "TYPE", "string"])
 
         #expect(throws: CommandRefusal.self) { try rewrite("SCAN", "0") }
         #expect(throws: CommandRefusal.self) { try rewrite("SCAN", "0", "COUNT", "10") }
@@ -155,7 +163,7 @@ import Testing
 
     @Test func hashScanKeepsItsFieldPattern() throws {
         let c = try rewrite("HSCAN", "h", "0", "MATCH", "f*")
-        #expect(texts(c) == ["HSCAN", p + "h", "0", "MATCH", "f*"])
+        #expect(texts(c) == ["HSCAN", n("h"), "0", "MATCH", "f*"])
     }
 
     @Test func keylessCommandsPassThrough() throws {
@@ -179,22 +187,22 @@ import Testing
     }
 
     @Test func stripKeys() {
-        #expect(ns.strip(Array((p + "rt:user123:h1").utf8)) == Array("rt:user123:h1".utf8))
+        #expect(ns.strip(Array((n("rt:user123:h1")).utf8)) == Array("rt:user123:h1".utf8))
         #expect(ns.strip(Array("rt:user123:h1".utf8)) == Array("rt:user123:h1".utf8))
         let other = "redisaudit:ffffffffffff:k"
         #expect(ns.strip(Array(other.utf8)) == Array(other.utf8))
         #expect(ns.strip(ns.namespaced(Array("{user123}:a".utf8))) == Array("{user123}:a".utf8))
-        #expect(ns.namespaced("k") == p + "k")
+        #expect(ns.namespaced("k") == n("k"))
     }
 
     @Test func stripReplies() {
         let reply = RESPValue.array([
-            .bulk(p + "rt:user123:h1"),
-            .array([.bulk("plain"), .bulk("{\"key\":\"\(p)sess:user123\",\"also\":\"\(p)x\"}")]),
+            .bulk(n("rt:user123:h1")),
+            .array([.bulk("plain"), .bulk("{\"key\":\"\(n("sess:user123"))\",\"also\":\"\(n("x"))\"}")]),
             .integer(7),
             .null,
-            .simpleString(p + "status"),
-            .error("ERR bad key \(p)k"),
+            .simpleString(n("status")),
+            .error("ERR bad key \(n("k"))"),
         ])
         #expect(
             ns.strip(reply)
@@ -212,32 +220,47 @@ import Testing
 
     @Test func hashSlotMatchesRedis() {
         // CRC16/XMODEM check value.
-        #expect(Namespace.crc16(Array("123456789".utf8)[...]) == 0x31C3)
-        // Slots Redis Cluster reports for these keys (cluster tutorial: foo -> 12182, hello -> 866).
-        #expect(Namespace.hashSlot("foo") == 12182)
-        #expect(Namespace.hashSlot("hello") == 866)
-        #expect(Namespace.hashSlot("bar") == 5061)
+        #expect(HashSlot.crc16(Array("123456789".utf8)[...]) == 0x31C3)
+        // Slots Redis Cluster reports for these keys.
+        #expect(HashSlot.of("foo") == 12182)
+        #expect(HashSlot.of("hello") == 866)
+        #expect(HashSlot.of("somekey") == 11058)
+        #expect(HashSlot.of("foo{hash_tag}") == 2515)
+        #expect(HashSlot.of("user:{42}:profile") == 8000)
+        #expect(HashSlot.of("{user1}:myset") == 8106)
         // Hash tags: the first {...} decides; an empty {} does not count.
-        #expect(Namespace.hashSlot("{user1000}.following") == Namespace.hashSlot("user1000"))
-        #expect(Namespace.hashSlot("foo{}{bar}") == Int(Namespace.crc16(Array("foo{}{bar}".utf8)[...]) % 16384))
-        #expect(Namespace.hashSlot("foo{}{bar}") != Namespace.hashSlot("bar"))
-        #expect(Namespace.hashSlot("foo{{bar}}zap") == Namespace.hashSlot("{bar"))
-        #expect(Namespace.hashSlot("foo{bar}{zap}") == Namespace.hashSlot("bar"))
+        #expect(HashSlot.of("{user1000}.following") == HashSlot.of("user1000"))
+        #expect(HashSlot.of("foo{}{bar}") == Int(HashSlot.crc16(Array("foo{}{bar}".utf8)[...]) % 16384))
+        #expect(HashSlot.of("foo{}{bar}") != HashSlot.of("bar"))
+        #expect(HashSlot.of("foo{{bar}}zap") == HashSlot.of("{bar"))
+        #expect(HashSlot.of("foo{bar}{zap}") == HashSlot.of("bar"))
     }
 
-    @Test func namespacingKeepsHashTagSlots() throws {
-        let a = Array("{user123}:a".utf8)
-        let b = Array("{user123}:b".utf8)
-        #expect(Namespace.hashSlot(a) == Namespace.hashSlot(b))
-        #expect(Namespace.hashSlot(ns.namespaced(a)) == Namespace.hashSlot(ns.namespaced(b)))
-        #expect(Namespace.hashSlot(ns.namespaced(a)) == Namespace.hashSlot(a))
+    @Test func everySlotHasAFourCharacterTagThatLandsInIt() {
+        for slot in 0..<HashSlot.count {
+            let tag = HashSlot.tag(for: slot)
+            #expect(tag.count == HashSlot.tagLength)
+            #expect(HashSlot.of(tag) == slot, "slot \(slot)")
+            #expect(tag.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) })
+        }
+    }
 
-        // Through a multi-key command too.
-        let c = try rewrite("SUNIONSTORE", "{user123}:dst", "{user123}:a", "{user123}:b")
-        let slots = Set(c.keys.map(Namespace.hashSlot))
-        #expect(slots == [Namespace.hashSlot("user123")])
-
-        // Untagged keys are hashed whole, prefix included: they land wherever, as any untagged key would.
-        #expect(Namespace.hashSlot(ns.namespaced(Array("foo".utf8))) == Namespace.hashSlot(p + "foo"))
+    @Test func namespacedKeysKeepTheSlotOfTheKeyTheyStandFor() throws {
+        var generator = SeededGenerator(seed: 3)
+        let keys =
+            ["foo", "rt:user123:h1", "sess:user123", "{user123}:a", "rt:{user123}:h1", "foo{}{bar}", "a{b", "", "{}"]
+            + (0..<200).map { _ in "k:" + RandomValue.hex(count: 8, using: &generator) }
+        for key in keys {
+            #expect(HashSlot.of(ns.namespaced(Array(key.utf8))) == HashSlot.of(key), "\(key)")
+            #expect(ns.strip(ns.namespaced(Array(key.utf8))) == Array(key.utf8), "\(key)")
+        }
+        // The same key lands in the same slot in another run: findings and ids do not move.
+        let other = Namespace(runID: "ffffffffffff-2")!
+        #expect(HashSlot.of(other.namespaced(Array("foo".utf8))) == HashSlot.of(ns.namespaced(Array("foo".utf8))))
+        // Keys that share a tag still share a slot through a multi-key command; keys that do not, still do not.
+        let tagged = try rewrite("SUNIONSTORE", "{user123}:dst", "{user123}:a", "{user123}:b")
+        #expect(Set(tagged.keys.map(HashSlot.of)) == [HashSlot.of("user123")])
+        let untagged = try rewrite("MSET", "rt:user123:h1", "1", "sess:user123", "2")
+        #expect(Set(untagged.keys.map(HashSlot.of)) == [HashSlot.of("rt:user123:h1"), HashSlot.of("sess:user123")])
     }
 }
