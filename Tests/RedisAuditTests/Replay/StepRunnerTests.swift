@@ -181,6 +181,7 @@ struct StepRunnerTests {
         }
         var wire = Wire()
         _ = try await runner.run(steps.steps, flow: &flow, transport: &transport, observer: &wire)
-        #expect(wire.keys == [Self.namespace.prefix + "user:1"])
+        #expect(wire.keys == [Self.namespace.namespaced("user:1")])
+        #expect(wire.keys.allSatisfy { $0.hasPrefix(Self.namespace.prefix) })
     }
 }
