@@ -1,52 +1,18 @@
 import Foundation
 import NIOCore
 import NIOPosix
-import NIOSSL
 import RESP
-
-/// What the proxy owes the client for one command it received, oldest first.
-enum OwedReply {
-    /// The server's reply, passed on after `delay`.
-    case server(delay: TimeAmount)
-    /// The server's reply never reaches the client: both connections close when it arrives.
-    case killAfter(reset: Bool)
-    /// A dropped command: this reply in its place (or none), after `delay`.
-    case fake(RESPValue?, delay: TimeAmount)
-    /// A command sent in another's place: its reply is swallowed and this one sent instead.
-    case replaced(RESPValue, delay: TimeAmount)
-}
-
-/// How every session of a proxy reaches the upstream server.
-struct ProxyUpstream: Sendable {
-    let endpoint: Endpoint
-    let sslContext: NIOSSLContext?
-    let serverHostname: String?
-    let connectTimeout: TimeAmount
-    /// nil when no rule is active and there is no command timeout: sessions then take the lean path.
-    let counters: FaultCounters?
-    /// Opens the upstream channel with the session's server-side handler in it; nil: a TCP or
-    /// unix-socket connection to `endpoint`. Codec tests hand over an `EmbeddedChannel`.
-    var connector: (@Sendable (any EventLoop, ProxySideHandler) throws -> Channel)? = nil
-    /// Deadlines for asking a `redis+sentinel://` upstream's Sentinels for the primary.
-    var sentinelOptions = ConnectionOptions()
-    /// How long the upstream may stay silent after a command was forwarded; nil: no limit.
-    var commandTimeout: TimeAmount? = nil
-    /// The largest request or reply frame held while it arrives.
-    var maxFrameBytes = RESPReplyLimits.defaultMaxReplyBytes
-}
 
 /// One client connection glued to its upstream connection, with the faults applied between them.
 ///
-/// Both channels live on the same event loop, so the session needs no locks.
+/// Both channels live on the same event loop, so the session needs no locks. Its life is one
+/// `ProxySessionState`; what the faults ask of the streams arrives as `FaultStreams`.
 ///
 /// ```
-///  client ─▶ ProxySideHandler(.client) ─▶ RESPFrameScanner.request ─▶ FaultSchedule ─┬─▶ HeldOutput ─▶ server
+///  client ─▶ ProxySideHandler(.client) ─▶ RESPFrameScanner.request ─▶ FaultSchedule ─┬─▶ HeldOutput ─▶ StreamStages ─▶ server
 ///                                                                    (per command)   └─▶ owed: fake reply
-///  client ◀─ HeldOutput ◀─ owed.popFirst() ◀─ RESPFrameScanner.replyLength ◀─ ProxySideHandler(.server) ◀─ server
+///  client ◀─ StreamStages ◀─ HeldOutput ◀─ owed.popFirst() ◀─ RESPFrameScanner.replyLength ◀─ ProxySideHandler(.server) ◀─ server
 /// ```
-///
-/// Stream toxics (bandwidth, slicer, limit-data) sit last on each way out: what leaves a
-/// `HeldOutput` is cut by `StreamShaping` into spaced pieces, held in a second, paced queue.
 ///
 /// Without rules (and without a command timeout) the session frames requests only (to refuse
 /// garbage) and passes replies on as they come: no reply framing, no fault checks, no
@@ -65,6 +31,7 @@ final class ProxySession {
     private let listener: ProxyListener
     private let client: Channel
     private var server: Channel?
+    private var state = ProxySessionState.connecting(.open, silent: false)
     private var clientClosed = false
     /// Set once there is no upstream channel to wait for: it closed, or never connected.
     private var serverClosed = false
@@ -76,38 +43,20 @@ final class ProxySession {
     /// Reply bytes not yet forming a whole reply.
     private var replies: ByteBuffer?
     private var owed = CircularBuffer<OwedReply>()
+    private var transaction = TransactionState.none
     private let toServer = HeldOutput()
     private let toClient = HeldOutput()
-    /// Pieces cut by the stream toxics, on their way out.
+    /// Pieces cut by the stream stages, on their way out.
     private let pacedToServer = HeldOutput()
     private let pacedToClient = HeldOutput()
-    private var requestShaping = StreamShaping()
-    private var replyShaping = StreamShaping()
-    /// Set once a limit-data close is on its way: later bytes are dropped.
+    private var requestStages = StreamStages()
+    private var replyStages = StreamStages()
+    /// Set once a stream stage's close is on its way: later bytes are dropped.
     private var limitReached = false
-    /// Set by `timeout`: nothing passes either way any more.
-    private var blackHole = false
     /// Set by `slow-close`: how late a close is passed on to the other side.
     private var slowClose: TimeAmount?
     private var serverNeedsFlush = false
     private var clientNeedsFlush = false
-    /// Set once the session is being torn down: nothing more is read or forwarded.
-    private var finished = false
-    /// Set after the client got a final error: its input is read and discarded until it closes.
-    private var draining = false
-    /// Set when the client half-closed before the upstream connection was up.
-    private var clientInputClosed = false
-    /// Set when the client closed before the upstream connection was up: what it sent is
-    /// forwarded once connected, then the session ends.
-    private var clientGoneBeforeUpstream = false
-    /// Set once a close is held behind delayed replies: later input is never delivered.
-    private var closing = false
-    /// Set once a kill cut the request stream: nothing the client sends later is forwarded.
-    private var requestsCut = false
-    /// Inside MULTI: MULTI was forwarded, EXEC or DISCARD not yet.
-    private var inTransaction = false
-    /// A command of the transaction was dropped with an error: its EXEC becomes a DISCARD.
-    private var transactionPoisoned = false
     /// Armed while a forwarded command waits for the upstream's first byte back.
     private var replyTimer: Scheduled<Void>?
 
@@ -122,9 +71,9 @@ final class ProxySession {
             self.leaveIfClosed()
         }
         if var schedule = upstream.counters.map({ FaultSchedule(counters: $0) }) {
-            let toxics = schedule.connectionStarted()
+            let streams = schedule.connectionStarted()
             self.schedule = schedule
-            for toxic in toxics { apply(toxic) }
+            apply(streams)
         }
     }
 
@@ -150,7 +99,7 @@ final class ProxySession {
 
     func canRead(_ side: ProxySide) -> Bool {
         switch side {
-        case .client: return draining || (server?.isWritable ?? false)
+        case .client: return state.discardsClientInput || (server?.isWritable ?? false)
         case .server: return client.isWritable
         }
     }
@@ -163,32 +112,30 @@ final class ProxySession {
     }
 
     func read(_ buffer: ByteBuffer, from side: ProxySide) {
-        guard !finished, !closing, !blackHole, side == .server || !requestsCut else { return }
+        guard state.accepts(from: side) else { return }
         switch side {
         case .client:
+            var incoming = buffer
             if var pending = requests {
                 requests = nil
-                var incoming = buffer
                 pending.writeBuffer(&incoming)
                 consumeRequests(&pending)
             } else {
-                var incoming = buffer
                 consumeRequests(&incoming)
             }
         case .server:
-            upstreamAnswered()
+            if replyTimer != nil { upstreamAnswered() }
             guard schedule != nil else {
                 client.write(buffer, promise: nil)
                 clientNeedsFlush = true
                 return
             }
+            var incoming = buffer
             if var pending = replies {
                 replies = nil
-                var incoming = buffer
                 pending.writeBuffer(&incoming)
                 consumeReplies(&pending)
             } else {
-                var incoming = buffer
                 consumeReplies(&incoming)
             }
         }
@@ -201,19 +148,22 @@ final class ProxySession {
     func inactive(_ side: ProxySide) {
         switch side {
         case .client:
-            if server == nil, !serverClosed, !finished {
-                clientGoneBeforeUpstream = true
-            } else if let slowClose, !finished {
-                client.eventLoop.assumeIsolated().scheduleTask(in: slowClose) { self.finish(reset: false) }
-            } else {
-                finish(reset: false)
+            switch state.clientClosed() {
+            case .wait, .ignore:
+                break
+            case .passOn:
+                if let slowClose {
+                    client.eventLoop.assumeIsolated().scheduleTask(in: slowClose) { self.finish(reset: false) }
+                } else {
+                    finish(reset: false)
+                }
             }
             // The client's end is the session's last event: let go of the handlers, which
             // hold the session in turn.
             clientHandler = nil
             serverHandler = nil
         case .server:
-            guard !finished else { return }
+            guard !state.isFinished else { return }
             if let slowClose {
                 client.eventLoop.assumeIsolated().scheduleTask(in: slowClose) { self.serverWentAway() }
             } else {
@@ -224,11 +174,11 @@ final class ProxySession {
 
     /// The server closed (QUIT, timeout, restart): the client gets what is held first.
     private func serverWentAway() {
-        guard !finished else { return }
+        guard !state.isFinished else { return }
         if toClient.isEmpty && pacedToClient.isEmpty {
             finish(reset: false)
         } else {
-            closing = true
+            state.holdClose()
             if let deadline = toClient.hold(.close(reset: false), for: .zero) {
                 scheduleRelease(toClient, at: deadline)
             }
@@ -238,11 +188,11 @@ final class ProxySession {
     func inputClosed(_ side: ProxySide) {
         // The client will send nothing more: tell the server (after what is held for it), and
         // let its replies come back.
-        guard side == .client, !finished else { return }
-        guard server != nil else {
-            clientInputClosed = true
-            return
-        }
+        guard side == .client, state.clientInputClosed() == .passOn else { return }
+        passOnClientInputClosed()
+    }
+
+    private func passOnClientInputClosed() {
         flush()
         if toServer.isEmpty {
             closeServerOutput()
@@ -266,11 +216,11 @@ final class ProxySession {
     // MARK: - Upstream
 
     private func connectUpstream() {
-        if let connector = upstream.connector {
+        if let openChannel = upstream.openChannel {
             let handler = ProxySideHandler(session: self, side: .server)
             serverHandler = handler
             do {
-                upstreamConnected(try connector(client.eventLoop, handler))
+                upstreamConnected(try openChannel(client.eventLoop, handler))
             } catch {
                 serverClosed = true
                 upstreamUnreachable()
@@ -279,39 +229,10 @@ final class ProxySession {
             return
         }
         let bound = NIOLoopBound(self, eventLoop: client.eventLoop)
-        let upstream = self.upstream
-        let bootstrap = ClientBootstrap(group: client.eventLoop)
-            .connectTimeout(upstream.connectTimeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    if let sslContext = upstream.sslContext {
-                        try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: upstream.serverHostname))
-                    }
-                    let handler = ProxySideHandler(session: bound.value, side: .server)
-                    bound.value.serverHandler = handler
-                    try sync.addHandler(handler)
-                }
-            }
-        let connecting: EventLoopFuture<Channel>
-        switch upstream.endpoint.address {
-        case .tcp(let host, let port):
-            connecting = bootstrap.channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1).connect(host: host, port: port)
-        case .unix(let path):
-            connecting = bootstrap.connect(unixDomainSocketPath: path)
-        case .sentinel:
-            // The primary as the Sentinels name it now, for each session: a failover is followed.
-            let loop = client.eventLoop
-            let resolving = loop.makePromise(of: Endpoint.self)
-            resolving.completeWithTask {
-                try await SentinelResolver.resolve(upstream.endpoint, options: upstream.sentinelOptions)
-            }
-            connecting = resolving.futureResult.assumeIsolated().flatMap { primary in
-                guard case .tcp(let host, let port) = primary.address else {
-                    return loop.makeFailedFuture(ChannelError.connectPending)
-                }
-                return bootstrap.channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1).connect(host: host, port: port)
-            }.nonisolated()
+        let connecting = upstream.connect(on: client.eventLoop) { channel in
+            let handler = ProxySideHandler(session: bound.value, side: .server)
+            bound.value.serverHandler = handler
+            try channel.pipeline.syncOperations.addHandler(handler)
         }
         connecting.assumeIsolated().whenComplete { result in
             switch result {
@@ -330,7 +251,8 @@ final class ProxySession {
             self.serverClosed = true
             self.leaveIfClosed()
         }
-        guard !finished else {
+        let next = state.upstreamConnected()
+        guard next != .closeUpstream else {
             channel.close(promise: nil)
             return
         }
@@ -342,18 +264,17 @@ final class ProxySession {
             consumeRequests(&early)
             flush()
         }
-        if clientGoneBeforeUpstream {
-            finish(reset: false)
-        } else if clientInputClosed {
-            inputClosed(.client)
-        } else {
-            clientHandler?.resumeReading()
+        switch next {
+        case .forwardThenFinish: finish(reset: false)
+        case .forwardThenCloseOutput: if !state.isFinished { passOnClientInputClosed() }
+        case .forward: clientHandler?.resumeReading()
+        case .closeUpstream: break
         }
     }
 
     private func upstreamUnreachable() {
-        guard !finished else { return }
-        guard !clientGoneBeforeUpstream else {
+        guard !state.isFinished else { return }
+        if case .connecting(.gone, _) = state {
             finish(reset: false)
             return
         }
@@ -366,7 +287,7 @@ final class ProxySession {
     private func refuse(_ message: String) {
         flush()
         finish(reset: false, keepingClient: true)
-        draining = true
+        state.refuse()
         let client = self.client
         client.writeAndFlush(ByteBuffer(bytes: RESPReplyEncoding.bytes(.error(message))), promise: nil)
         client.close(mode: .output, promise: nil)
@@ -424,49 +345,7 @@ final class ProxySession {
                     send(bytes, toServerAfter: .zero)
                     continue
                 }
-                let decision = schedule!.decide(frame.name)
-                for toxic in decision.toxics { apply(toxic) }
-                // A timeout swallows the command that fired it, and everything after.
-                guard !blackHole else { return }
-                switch decision.effect {
-                case .killBefore(let reset):
-                    // The connection dies just before this command: it and everything after
-                    // it are lost.
-                    requestsCut = true
-                    flush()
-                    finish(reset: reset)
-                    return
-                case .down(let duration):
-                    // The server "restarts" before this command: every connection closes.
-                    requestsCut = true
-                    flush()
-                    listener.down(for: duration)
-                    return
-                case .drop(let reply):
-                    // A command that fails to queue poisons the transaction, as on a server.
-                    if inTransaction, reply?.isError == true { transactionPoisoned = true }
-                    owed.append(.fake(reply, delay: decision.replyDelay))
-                    settleFakeReplies()
-                case .killAfter(let reset):
-                    // The connection dies just after this command: it runs, nothing after it
-                    // is forwarded, and it closes when the reply comes.
-                    send(bytes, toServerAfter: decision.requestDelay)
-                    owed.append(.killAfter(reset: reset))
-                    expectReply(after: decision.requestDelay)
-                    requestsCut = true
-                    flush()
-                    return
-                case .delayRequest, .delayReply, .stream, nil:
-                    if transactionPoisoned, frame.name == "EXEC" {
-                        send(Self.discard, toServerAfter: decision.requestDelay)
-                        owed.append(.replaced(Self.execAbort, delay: decision.replyDelay))
-                    } else {
-                        send(bytes, toServerAfter: decision.requestDelay)
-                        owed.append(.server(delay: decision.replyDelay))
-                    }
-                    expectReply(after: decision.requestDelay)
-                    trackTransaction(frame.name)
-                }
+                guard forward(bytes, named: frame.name) else { return }
             }
         }
         guard buffer.readableBytes <= upstream.maxFrameBytes else {
@@ -476,17 +355,51 @@ final class ProxySession {
         if buffer.readableBytes > 0 { requests = buffer }
     }
 
-    /// Follows MULTI, EXEC and DISCARD forwarded to the server.
-    private func trackTransaction(_ name: String) {
-        switch name {
-        case "MULTI":
-            inTransaction = true
-        case "EXEC", "DISCARD":
-            inTransaction = false
-            transactionPoisoned = false
-        default:
-            break
+    /// Passes one command through the faults; false when nothing the client sends after it
+    /// is forwarded any more.
+    private func forward(_ bytes: ByteBuffer, named name: String) -> Bool {
+        let streams = schedule!.decide(name)
+        if !streams.isUntouched { apply(streams) }
+        // A timeout swallows the command that fired it, and everything after.
+        guard !state.isSilent else { return false }
+        switch streams.fate {
+        case .killBefore(let reset):
+            // The connection dies just before this command: it and everything after it are lost.
+            state.cutRequests()
+            flush()
+            finish(reset: reset)
+            return false
+        case .restartServer(let duration):
+            // The server "restarts" before this command: every connection closes.
+            state.cutRequests()
+            flush()
+            listener.down(for: duration)
+            return false
+        case .answer(let reply):
+            transaction.dropped(withError: reply?.isError == true)
+            owed.append(.fake(reply, delay: streams.replyDelay))
+            settleFakeReplies()
+        case .killAfter(let reset):
+            // The connection dies just after this command: it runs, nothing after it is
+            // forwarded, and it closes when the reply comes.
+            send(bytes, toServerAfter: streams.requestDelay)
+            owed.append(.killAfter(reset: reset))
+            expectReply(after: streams.requestDelay)
+            state.cutRequests()
+            flush()
+            return false
+        case .forward:
+            if transaction == .poisoned, name == "EXEC" {
+                send(Self.discard, toServerAfter: streams.requestDelay)
+                owed.append(.replaced(Self.execAbort, delay: streams.replyDelay))
+            } else {
+                send(bytes, toServerAfter: streams.requestDelay)
+                owed.append(.server(delay: streams.replyDelay))
+            }
+            expectReply(after: streams.requestDelay)
+            transaction.forwarded(name)
         }
+        return true
     }
 
     private func send(_ bytes: ByteBuffer, toServerAfter delay: TimeAmount) {
@@ -534,7 +447,7 @@ final class ProxySession {
     /// (a reply arriving later could no longer be paired with its command).
     private func upstreamSilent(_ timeout: TimeAmount) {
         replyTimer = nil
-        guard !finished else { return }
+        guard !state.isFinished else { return }
         let seconds = Double(timeout.nanoseconds) / 1e9
         let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
         refuse("ERR redisaudit proxy: upstream did not reply within \(shown)s")
@@ -543,7 +456,7 @@ final class ProxySession {
     // MARK: - Replies
 
     private func consumeReplies(_ buffer: inout ByteBuffer) {
-        while !finished {
+        while !state.isFinished {
             let length: Int
             do {
                 guard let next = try RESPFrameScanner.replyLength(in: buffer, maximumBulkLength: upstream.maxFrameBytes)
@@ -571,7 +484,7 @@ final class ProxySession {
                     flush()
                     finish(reset: reset)
                 } else {
-                    closing = true
+                    state.holdClose()
                     if let deadline = toClient.hold(.close(reset: reset), for: .zero) {
                         scheduleRelease(toClient, at: deadline)
                     }
@@ -611,53 +524,48 @@ final class ProxySession {
         }
     }
 
-    // MARK: - Stream toxics
+    // MARK: - Lasting changes to the streams
 
-    private func apply(_ toxic: StreamToxic) {
-        switch toxic {
-        case .bandwidth(_, let direction), .slicer(_, _, _, _, let direction), .limitData(_, let direction):
-            if direction == .request {
-                requestShaping.add(toxic)
-            } else {
-                replyShaping.add(toxic)
-            }
-        case .timeout(let duration):
-            blackHole = true
+    /// Takes on the lasting changes the faults asked for: stream stages, silence, slow close.
+    private func apply(_ streams: FaultStreams) {
+        for stage in streams.requestStages { requestStages.add(stage) }
+        for stage in streams.replyStages { replyStages.add(stage) }
+        if let slowClose = streams.slowClose { self.slowClose = slowClose }
+        if let silence = streams.silence {
+            state.silence()
             for queue in [toServer, toClient, pacedToServer, pacedToClient] { queue.cancel() }
             owed.removeAll()
-            if let duration {
+            if case .closingAfter(let duration) = silence {
                 client.eventLoop.assumeIsolated().scheduleTask(in: duration) { self.finish(reset: false) }
             }
-        case .slowClose(let duration):
-            slowClose = duration
         }
     }
 
-    /// Writes bytes that are due to one side, through its stream toxics if any apply.
+    /// Writes bytes that are due to one side, through its stream stages if any apply.
     private func deliver(_ bytes: ByteBuffer, to side: ProxySide) {
-        guard !blackHole, !limitReached else { return }
-        let cut: (pieces: [StreamShaping.Piece], limitReached: Bool)
+        guard !state.isSilent, !limitReached else { return }
+        let cut: (pieces: [StreamPiece], closeAfter: Bool)
         switch side {
         case .server:
-            guard requestShaping.isActive else {
+            guard requestStages.isActive else {
                 server?.write(bytes, promise: nil)
                 serverNeedsFlush = true
                 return
             }
-            cut = requestShaping.cut(bytes)
+            cut = requestStages.cut(bytes)
         case .client:
-            guard replyShaping.isActive else {
+            guard replyStages.isActive else {
                 client.write(bytes, promise: nil)
                 clientNeedsFlush = true
                 return
             }
-            cut = replyShaping.cut(bytes)
+            cut = replyStages.cut(bytes)
         }
         let queue = side == .server ? pacedToServer : pacedToClient
         for piece in cut.pieces {
             if let deadline = queue.hold(.bytes(piece.bytes), spacedBy: piece.spacing) { scheduleRelease(queue, at: deadline) }
         }
-        if cut.limitReached {
+        if cut.closeAfter {
             // Both connections close once the last byte allowed is out.
             limitReached = true
             if let deadline = queue.hold(.close(reset: false), spacedBy: .zero) { scheduleRelease(queue, at: deadline) }
@@ -676,7 +584,7 @@ final class ProxySession {
         let side: ProxySide = queue === toServer || queue === pacedToServer ? .server : .client
         let paced = queue === pacedToServer || queue === pacedToClient
         // Once the session is finished only request bytes already sent on their way go on.
-        guard !finished || side == .server else { return }
+        guard !state.isFinished || side == .server else { return }
         let channel = side == .server ? server : client
         let (items, next) = queue.due(at: .now())
         queue.timer = nil
@@ -696,9 +604,9 @@ final class ProxySession {
                 channel?.flush()
                 let pacedQueue = side == .server ? pacedToServer : pacedToClient
                 if !paced, !pacedQueue.isEmpty {
-                    // Pieces cut by a toxic are still on their way: the close goes after them.
+                    // Pieces cut by a stage are still on their way: the close goes after them.
                     _ = pacedQueue.hold(.close(reset: reset), spacedBy: .zero)
-                } else if finished {
+                } else if state.isFinished {
                     close(channel, reset: reset)
                 } else {
                     flush()
@@ -726,11 +634,11 @@ final class ProxySession {
     /// Request bytes held for a still open server go out first, then the server's connection
     /// closes: the client sent them before it died.
     private func finish(reset: Bool, keepingClient: Bool = false) {
-        guard !finished else { return }
         // What was already passed on goes out first: a server that closes right after its last
         // reply (QUIT, or after the client's half-close) may close before the read completes.
+        guard !state.isFinished else { return }
         flush()
-        finished = true
+        _ = state.finish()
         replyTimer?.cancel()
         replyTimer = nil
         toClient.cancel()

@@ -24,10 +24,11 @@ private final class EmbeddedSession {
         let parsed = try rules.map { try FaultRule.parse($0) }
         counters = FaultCounters(rules: parsed)
         let server = self.server
+        let endpoint = Endpoint(address: .tcp(host: "127.0.0.1", port: 1))
         let upstream = ProxyUpstream(
-            endpoint: Endpoint(address: .tcp(host: "127.0.0.1", port: 1)), sslContext: nil, serverHostname: nil,
-            connectTimeout: .seconds(1), counters: parsed.isEmpty ? nil : counters,
-            connector: { _, handler in
+            endpoint: endpoint, connector: try EndpointConnector(endpoint: endpoint, options: ConnectionOptions()),
+            counters: parsed.isEmpty ? nil : counters,
+            openChannel: { _, handler in
                 try server.pipeline.syncOperations.addHandler(handler)
                 return server
             })
