@@ -329,6 +329,9 @@ final class ProxySession {
                 }
             }
         } else {
+            // Commands no fault touches go out together, as one slice of the bytes read.
+            var run = PassThroughRun()
+            let asRead = buffer
             while true {
                 let frame: RESPRequestFrame
                 do throws(RESPFrameError) {
@@ -336,17 +339,34 @@ final class ProxySession {
                     else { break }
                     frame = next
                 } catch {
+                    send(run.take(from: asRead), toServerAfter: .zero)
                     protocolError(error)
                     return
                 }
-                let bytes = buffer.readSlice(length: frame.length)!
                 // An empty request gets no reply from the server: nothing is owed.
                 guard frame.argumentCount > 0 else {
-                    send(bytes, toServerAfter: .zero)
+                    if passesStraight(to: .server) {
+                        run.extend(at: buffer.readerIndex, by: frame.length)
+                        buffer.moveReaderIndex(forwardBy: frame.length)
+                    } else {
+                        send(run.take(from: asRead), toServerAfter: .zero)
+                        send(buffer.readSlice(length: frame.length)!, toServerAfter: .zero)
+                    }
                     continue
                 }
-                guard forward(bytes, named: frame.name) else { return }
+                let streams = schedule!.decide(frame.name)
+                if streams.isUntouched, passesStraight(to: .server), transaction != .poisoned || frame.name != "EXEC" {
+                    run.extend(at: buffer.readerIndex, by: frame.length)
+                    buffer.moveReaderIndex(forwardBy: frame.length)
+                    owed.append(.server(delay: .zero))
+                    expectReply(after: .zero)
+                    transaction.forwarded(frame.name)
+                    continue
+                }
+                send(run.take(from: asRead), toServerAfter: .zero)
+                guard forward(buffer.readSlice(length: frame.length)!, named: frame.name, streams) else { return }
             }
+            send(run.take(from: asRead), toServerAfter: .zero)
         }
         guard buffer.readableBytes <= upstream.maxFrameBytes else {
             refuse("ERR redisaudit proxy: request: more than \(upstream.maxFrameBytes) bytes without an end (--max-reply-bytes)")
@@ -357,8 +377,7 @@ final class ProxySession {
 
     /// Passes one command through the faults; false when nothing the client sends after it
     /// is forwarded any more.
-    private func forward(_ bytes: ByteBuffer, named name: String) -> Bool {
-        let streams = schedule!.decide(name)
+    private func forward(_ bytes: ByteBuffer, named name: String, _ streams: FaultStreams) -> Bool {
         if !streams.isUntouched { apply(streams) }
         // A timeout swallows the command that fired it, and everything after.
         guard !state.isSilent else { return false }
@@ -402,7 +421,18 @@ final class ProxySession {
         return true
     }
 
-    private func send(_ bytes: ByteBuffer, toServerAfter delay: TimeAmount) {
+    /// True when bytes due to `side` now go out as they are: nothing held before them, no
+    /// stream stage, no silence, no limit reached.
+    private func passesStraight(to side: ProxySide) -> Bool {
+        guard !limitReached, !state.isSilent else { return false }
+        switch side {
+        case .server: return toServer.isEmpty && !requestStages.isActive
+        case .client: return toClient.isEmpty && !replyStages.isActive
+        }
+    }
+
+    private func send(_ bytes: ByteBuffer?, toServerAfter delay: TimeAmount) {
+        guard let bytes else { return }
         if delay == .zero && toServer.isEmpty {
             deliver(bytes, to: .server)
         } else if let deadline = toServer.hold(.bytes(bytes), for: delay) {
@@ -456,6 +486,9 @@ final class ProxySession {
     // MARK: - Replies
 
     private func consumeReplies(_ buffer: inout ByteBuffer) {
+        // Replies passed on untouched go out together, as one slice of the bytes read.
+        var run = PassThroughRun()
+        let asRead = buffer
         while !state.isFinished {
             let length: Int
             do {
@@ -463,6 +496,7 @@ final class ProxySession {
                 else { break }
                 length = next
             } catch {
+                send(run.take(from: asRead), toClientAfter: .zero)
                 if error.announcedLength != nil {
                     refuse("ERR redisaudit proxy: upstream reply: \(error.reason) (--max-reply-bytes)")
                     return
@@ -472,6 +506,19 @@ final class ProxySession {
                 finish(reset: false)
                 return
             }
+            switch owed.first {
+            case .none, .server(delay: .zero):
+                if passesStraight(to: .client) {
+                    if !owed.isEmpty { owed.removeFirst() }
+                    run.extend(at: buffer.readerIndex, by: length)
+                    buffer.moveReaderIndex(forwardBy: length)
+                    if case .fake = owed.first { settleFakeReplies(after: &run, in: asRead) }
+                    continue
+                }
+            default:
+                break
+            }
+            send(run.take(from: asRead), toClientAfter: .zero)
             let bytes = buffer.readSlice(length: length)!
             switch owed.popFirst() {
             case .none:
@@ -499,6 +546,7 @@ final class ProxySession {
             }
             settleFakeReplies()
         }
+        send(run.take(from: asRead), toClientAfter: .zero)
         guard buffer.readableBytes <= upstream.maxFrameBytes else {
             refuse(
                 "ERR redisaudit proxy: upstream reply: more than \(upstream.maxFrameBytes) bytes without an end (--max-reply-bytes)"
@@ -516,7 +564,14 @@ final class ProxySession {
         }
     }
 
-    private func send(_ bytes: ByteBuffer, toClientAfter delay: TimeAmount) {
+    /// Sends the fake replies next in line after the untouched replies of `run`, in order.
+    private func settleFakeReplies(after run: inout PassThroughRun, in buffer: ByteBuffer) {
+        send(run.take(from: buffer), toClientAfter: .zero)
+        settleFakeReplies()
+    }
+
+    private func send(_ bytes: ByteBuffer?, toClientAfter delay: TimeAmount) {
+        guard let bytes else { return }
         if delay == .zero && toClient.isEmpty {
             deliver(bytes, to: .client)
         } else if let deadline = toClient.hold(.bytes(bytes), for: delay) {

@@ -44,6 +44,16 @@ private final class EmbeddedSession {
         try client.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 2)).wait()
     }
 
+    /// Feeds bytes to one side whole and returns each write the other side got.
+    func writes(_ text: String, to side: ProxySide) throws -> [String] {
+        let (input, output) = side == .client ? (client, server) : (server, client)
+        try input.writeInbound(ByteBuffer(string: text))
+        loop.run()
+        var received: [String] = []
+        while let buffer = try output.readOutbound(as: ByteBuffer.self) { received.append(String(buffer: buffer)) }
+        return received
+    }
+
     /// Feeds bytes to one side one at a time (or whole) and returns what the other side got.
     func feed(_ text: String, to side: ProxySide, byteByByte: Bool) throws -> String {
         let bytes = Array(text.utf8)
@@ -83,6 +93,19 @@ struct ProxySessionCodecTests {
         let replies = "+OK\r\n:1\r\n+PONG\r\n"
         #expect(try session.feed(replies, to: .server, byteByByte: byteByByte) == "+OK\r\n+FAKE\r\n:1\r\n+PONG\r\n")
         #expect(session.counters.snapshot.map(\.fired) == [1])
+    }
+
+    @Test func commandsAndRepliesNoFaultTouchesGoOutInOneWriteEachWay() throws {
+        let session = try EmbeddedSession("drop:FLUSHALL")
+        #expect(try session.writes(Self.pipeline, to: .client) == [Self.pipeline])
+        #expect(try session.writes("+OK\r\n$1\r\n1\r\n:1\r\n+PONG\r\n", to: .server) == ["+OK\r\n$1\r\n1\r\n:1\r\n+PONG\r\n"])
+        // A fault in the middle splits the run around its own reply, in order.
+        let dropping = try EmbeddedSession("drop:GET:reply=+FAKE")
+        #expect(
+            try dropping.writes(Self.pipeline, to: .client) == [
+                "*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n", "INCR b\r\n*1\r\n$4\r\nPING\r\n",
+            ])
+        #expect(try dropping.writes("+OK\r\n:1\r\n+PONG\r\n", to: .server) == ["+OK\r\n", "+FAKE\r\n", ":1\r\n+PONG\r\n"])
     }
 
     @Test func aReplySplitAtEveryByteIsHeldUntilWholeWhenFaultsArePaired() throws {
