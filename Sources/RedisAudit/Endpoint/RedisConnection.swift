@@ -80,44 +80,15 @@ public final class RedisConnection: Sendable {
     private static func open(
         _ endpoint: Endpoint, options: ConnectionOptions, eventLoopGroup: any EventLoopGroup, extras: [HandshakeExtra]
     ) async throws(EndpointError) -> (connection: RedisConnection, outcome: HandshakeOutcome) {
-        let sslContext = try makeSSLContext(endpoint: endpoint, options: options)
-        let serverHostname = tlsServerName(endpoint: endpoint, options: options)
+        let connector = try EndpointConnector(endpoint: endpoint, options: options)
         let failure = NIOLockedValueBox<String?>(nil)
-        let bootstrap = ClientBootstrap(group: eventLoopGroup)
-            .connectTimeout(options.connectTimeout)
-            .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    if let sslContext {
-                        if let name = options.tls.serverName, !options.tls.insecure {
-                            // NIOSSL accepts a certificate whose IP address names the peer even when a
-                            // name was asked for; --tls-server-name also requires the name itself.
-                            try sync.addHandler(
-                                NIOSSLClientHandler._makeSSLClientHandler(
-                                    context: sslContext, serverHostname: serverHostname,
-                                    additionalPeerCertificateVerificationCallback: { certificate, channel in
-                                        CertificateName.check(certificate, names: name, on: channel.eventLoop)
-                                    }))
-                        } else {
-                            try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
-                        }
-                    }
-                    try sync.addHandler(ByteToMessageHandler(RESPValueDecoder(limits: options.replyLimits)))
-                    try sync.addHandler(RedisCommandHandler(failure: failure))
-                }
-            }
         let channel: Channel
         do {
-            switch endpoint.address {
-            case .tcp(let host, let port):
-                channel = try await bootstrap.channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
-                    .connect(host: host, port: port).get()
-            case .unix(let path):
-                channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
-            case .sentinel:
-                preconditionFailure("a Sentinel endpoint is resolved before it is opened")
-            }
+            channel = try await connector.connect(to: endpoint.address, on: eventLoopGroup) { channel in
+                let sync = channel.pipeline.syncOperations
+                try sync.addHandler(ByteToMessageHandler(RESPValueDecoder(limits: options.replyLimits)))
+                try sync.addHandler(RedisCommandHandler(failure: failure))
+            }.get()
         } catch {
             throw EndpointError.unreachable(endpoint: endpoint.description, reason: describeConnectError(error))
         }
@@ -290,38 +261,6 @@ public final class RedisConnection: Sendable {
     /// Closes the connection (idempotent).
     public func close() async {
         try? await channel.close().get()
-    }
-
-    static func makeSSLContext(endpoint: Endpoint, options: ConnectionOptions) throws(EndpointError) -> NIOSSLContext? {
-        guard endpoint.tls else { return nil }
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        if let caFile = options.tls.caFile {
-            do {
-                let certificates = try NIOSSLCertificate.fromPEMFile(caFile)
-                guard !certificates.isEmpty else { throw EndpointError.tlsConfiguration("no certificate in \(caFile)") }
-                configuration.trustRoots = .certificates(certificates)
-            } catch let error as EndpointError {
-                throw error
-            } catch {
-                throw EndpointError.tlsConfiguration("cannot read CA file \(caFile): \(error)")
-            }
-        }
-        if options.tls.insecure {
-            configuration.certificateVerification = .none
-        }
-        do {
-            return try NIOSSLContext(configuration: configuration)
-        } catch {
-            throw EndpointError.tlsConfiguration("\(error)")
-        }
-    }
-
-    static func tlsServerName(endpoint: Endpoint, options: ConnectionOptions) -> String? {
-        if let name = options.tls.serverName { return name }
-        guard case .tcp(let host, _) = endpoint.address else { return nil }
-        // SNI must not be an IP literal; the certificate is then checked against the address.
-        let isIP = host.contains(":") || host.split(separator: ".").allSatisfy { Int($0) != nil }
-        return isIP ? nil : host
     }
 }
 

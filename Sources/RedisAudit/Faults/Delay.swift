@@ -30,7 +30,7 @@ public struct Delay: Fault {
         }
     }
 
-    public func effect(random: inout FaultRandom) -> FaultEffect {
-        holdsRequest ? .delayRequest(duration) : .delayReply(duration)
+    public func fire(on streams: inout FaultStreams, random: inout FaultRandom) {
+        if holdsRequest { streams.holdRequest(for: duration) } else { streams.holdReply(for: duration) }
     }
 }

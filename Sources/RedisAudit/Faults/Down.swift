@@ -24,5 +24,5 @@ public struct Down: Fault {
         duration = .milliseconds(try reader.milliseconds("ms", required: true))
     }
 
-    public func effect(random: inout FaultRandom) -> FaultEffect { .down(duration) }
+    public func fire(on streams: inout FaultStreams, random: inout FaultRandom) { streams.restartServer(for: duration) }
 }

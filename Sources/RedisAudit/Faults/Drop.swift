@@ -20,5 +20,5 @@ public struct Drop: Fault {
         reply = parameters["reply"].map { RESPValue(shortForm: $0) }
     }
 
-    public func effect(random: inout FaultRandom) -> FaultEffect { .drop(reply: reply) }
+    public func fire(on streams: inout FaultStreams, random: inout FaultRandom) { streams.answer(reply) }
 }

@@ -8,5 +8,5 @@ public struct KillAfter: Fault {
 
     public init(parameters: [String: String]) throws(FaultRuleError) {}
 
-    public func effect(random: inout FaultRandom) -> FaultEffect { .killAfter(reset: false) }
+    public func fire(on streams: inout FaultStreams, random: inout FaultRandom) { streams.killAfter(reset: false) }
 }

@@ -8,5 +8,5 @@ public struct KillBefore: Fault {
 
     public init(parameters: [String: String]) throws(FaultRuleError) {}
 
-    public func effect(random: inout FaultRandom) -> FaultEffect { .killBefore(reset: false) }
+    public func fire(on streams: inout FaultStreams, random: inout FaultRandom) { streams.killBefore(reset: false) }
 }

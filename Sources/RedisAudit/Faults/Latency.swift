@@ -26,9 +26,9 @@ public struct Latency: Fault {
         jitter = try reader.milliseconds("jitter", required: false)
     }
 
-    public func effect(random: inout FaultRandom) -> FaultEffect {
-        guard jitter > 0 else { return .delayReply(.milliseconds(milliseconds)) }
+    public func fire(on streams: inout FaultStreams, random: inout FaultRandom) {
+        guard jitter > 0 else { return streams.holdReply(for: .milliseconds(milliseconds)) }
         let offset = Int64(random.next() % UInt64(2 * jitter + 1)) - jitter
-        return .delayReply(.milliseconds(max(0, milliseconds + offset)))
+        streams.holdReply(for: .milliseconds(max(0, milliseconds + offset)))
     }
 }

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// `limit-data`: the connection closes once a number of bytes has passed (toxiproxy's limit_data toxic).
 public struct LimitData: Fault {
     public static let kind = "limit-data"
@@ -25,7 +27,34 @@ public struct LimitData: Fault {
         direction = try StreamDirection(parameter: parameters["direction"])
     }
 
-    public func effect(random: inout FaultRandom) -> FaultEffect {
-        .stream(.limitData(bytes: bytes, direction: direction))
+    public func fire(on streams: inout FaultStreams, random: inout FaultRandom) {
+        streams.insert(Limit(remaining: bytes), on: direction)
+    }
+
+    /// The stage: lets `remaining` bytes through, then asks for the close.
+    public struct Limit: StreamStage {
+        public static let position = 0
+        /// Bytes still let through before the connection closes.
+        public var remaining: Int
+
+        public mutating func pass(_ piece: StreamPiece, into output: inout [StreamPiece]) -> Bool {
+            guard piece.bytes.readableBytes >= remaining else {
+                remaining -= piece.bytes.readableBytes
+                output.append(piece)
+                return false
+            }
+            if remaining > 0 {
+                output.append(
+                    StreamPiece(
+                        bytes: piece.bytes.getSlice(at: piece.bytes.readerIndex, length: remaining)!, spacing: piece.spacing))
+            }
+            remaining = 0
+            return true
+        }
+
+        /// A second limit on the same stream: the tighter one holds.
+        public mutating func takeOver(from earlier: Limit) {
+            remaining = min(remaining, earlier.remaining)
+        }
     }
 }

@@ -22,7 +22,7 @@ public struct Reset: Fault {
         }
     }
 
-    public func effect(random: inout FaultRandom) -> FaultEffect {
-        afterCommand ? .killAfter(reset: true) : .killBefore(reset: true)
+    public func fire(on streams: inout FaultStreams, random: inout FaultRandom) {
+        if afterCommand { streams.killAfter(reset: true) } else { streams.killBefore(reset: true) }
     }
 }

@@ -38,7 +38,29 @@ public struct Slicer: Fault {
         direction = try StreamDirection(parameter: parameters["direction"])
     }
 
-    public func effect(random: inout FaultRandom) -> FaultEffect {
-        .stream(.slicer(size: size, variation: variation, delay: delay, seed: random.next(), direction: direction))
+    public func fire(on streams: inout FaultStreams, random: inout FaultRandom) {
+        streams.insert(
+            Slicing(size: size, variation: variation, delay: delay, random: FaultRandom(seed: random.next())), on: direction)
+    }
+
+    /// The stage: chunks of `size` ± `variation` bytes, each `delay` after the previous one.
+    public struct Slicing: StreamStage {
+        public static let position = 1
+        var size: Int
+        var variation: Int
+        var delay: TimeAmount
+        var random: FaultRandom
+
+        public mutating func pass(_ piece: StreamPiece, into output: inout [StreamPiece]) -> Bool {
+            var bytes = piece.bytes
+            var extra = piece.spacing
+            while bytes.readableBytes > 0 {
+                let wanted = variation > 0 ? size - variation + Int(random.next() % UInt64(2 * variation + 1)) : size
+                let length = min(bytes.readableBytes, wanted)
+                output.append(StreamPiece(bytes: bytes.readSlice(length: length)!, spacing: extra + delay))
+                extra = .zero
+            }
+            return false
+        }
     }
 }

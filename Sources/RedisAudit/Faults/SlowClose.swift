@@ -22,5 +22,5 @@ public struct SlowClose: Fault {
         duration = .milliseconds(try reader.milliseconds("ms", required: true))
     }
 
-    public func effect(random: inout FaultRandom) -> FaultEffect { .stream(.slowClose(duration)) }
+    public func fire(on streams: inout FaultStreams, random: inout FaultRandom) { streams.closeSlowly(after: duration) }
 }

@@ -24,5 +24,7 @@ public struct Timeout: Fault {
         duration = milliseconds == 0 ? nil : .milliseconds(milliseconds)
     }
 
-    public func effect(random: inout FaultRandom) -> FaultEffect { .stream(.timeout(duration)) }
+    public func fire(on streams: inout FaultStreams, random: inout FaultRandom) {
+        streams.silence(duration.map { .closingAfter($0) } ?? .untilClosed)
+    }
 }

@@ -76,9 +76,7 @@ public final class FaultProxy: Sendable {
         let counters = FaultCounters(rules: configuration.rules)
         let upstream = ProxyUpstream(
             endpoint: configuration.upstream,
-            sslContext: try RedisConnection.makeSSLContext(endpoint: configuration.upstream, options: configuration.options),
-            serverHostname: RedisConnection.tlsServerName(endpoint: configuration.upstream, options: configuration.options),
-            connectTimeout: configuration.options.connectTimeout,
+            connector: try EndpointConnector(endpoint: configuration.upstream, options: configuration.options),
             // Without rules or a command timeout, sessions take the lean path (replies unframed).
             counters: configuration.rules.isEmpty && configuration.commandTimeout == nil ? nil : counters,
             sentinelOptions: configuration.options,

@@ -88,77 +88,11 @@ struct FaultRuleTests {
         }
     }
 
-    @Test func nthCountsOnlyMatchingCommandsAndFiresOnce() throws {
-        let counters = FaultCounters(rules: [try FaultRule.parse("kill-after:INCR:nth=2")])
-        var schedule = FaultSchedule(counters: counters)
-        let effects = ["INCR", "GET", "INCR", "INCR"].map { schedule.decide($0).effect }
-        #expect(effects == [nil, nil, .killAfter(reset: false), nil])
-        #expect(counters.snapshot.map(\.fired) == [1])
-    }
-
-    @Test func probabilityIsReproducibleWithASeed() throws {
-        func firings() throws -> [Bool] {
-            let counters = FaultCounters(rules: [try FaultRule.parse("drop:probability=0.3,seed=42")])
-            var schedule = FaultSchedule(counters: counters)
-            return (0..<200).map { _ in schedule.decide("GET").effect != nil }
-        }
-        let first = try firings()
-        #expect(first == (try firings()))
-        let count = first.filter { $0 }.count
-        #expect(count > 30 && count < 90, "\(count) of 200 at p=0.3")
-    }
-
-    @Test func killWinsOverDelaysAndDelaysAddUp() throws {
-        let rules = try ["latency:ms=10", "kill-after:EXPIRE", "delay:EXPIRE:ms=5"].map { try FaultRule.parse($0) }
-        let counters = FaultCounters(rules: rules)
-        var schedule = FaultSchedule(counters: counters)
-        let decision = schedule.decide("EXPIRE")
-        #expect(decision.effect == .killAfter(reset: false))
-        #expect(decision.replyDelay == .milliseconds(15))
-        #expect(schedule.decide("GET").effect == nil)
-        #expect(counters.snapshot.map(\.fired) == [2, 1, 1])
-    }
-
     @Test func runScopeParsesAndDefaultsToConnection() throws {
         #expect(try FaultRule.parse("kill-after:SADD:nth=2,scope=run").target.scope == .run)
         #expect(try FaultRule.parse("kill-after:SADD:nth=2,scope=connection").target.scope == .connection)
         #expect(try FaultRule.parse("kill-after:SADD:nth=2").target.scope == .connection)
         #expect(FaultRule.syntax.contains("scope"))
-    }
-
-    @Test func runScopeCountsOverEveryConnectionOfTheProxy() throws {
-        let counters = FaultCounters(rules: [try FaultRule.parse("kill-after:SADD:nth=2,scope=run")])
-        var first = FaultSchedule(counters: counters)
-        var second = FaultSchedule(counters: counters)
-        #expect(first.decide("SADD").effect == nil)
-        #expect(second.decide("SADD").effect == .killAfter(reset: false))
-        #expect(first.decide("SADD").effect == nil)
-        #expect(second.decide("SADD").effect == nil)
-        #expect(counters.snapshot.map(\.fired) == [1])
-    }
-
-    @Test func rulesBuiltInCodeApplyLikeParsedOnes() throws {
-        let rules = [
-            FaultRule(
-                text: "drop EXPIRE", fault: Drop(reply: .array([.integer(1), .bulk("x")])),
-                target: FaultTarget(command: "expire", nth: 2)),
-            FaultRule(
-                text: "slow SET", fault: Delay(duration: .milliseconds(7), holdsRequest: true),
-                target: FaultTarget(command: "SET")),
-            FaultRule(text: "kill GET", fault: KillBefore(), target: FaultTarget(command: "GET", probability: 1, seed: 3)),
-            FaultRule(text: "after", fault: KillAfter(), target: FaultTarget(command: "INCR", nth: 1, scope: .run)),
-            FaultRule(text: "rst", fault: Reset(afterCommand: true), target: FaultTarget(command: "DECR")),
-        ]
-        let counters = FaultCounters(rules: rules)
-        var schedule = FaultSchedule(counters: counters)
-        #expect(schedule.decide("EXPIRE").effect == nil)
-        #expect(schedule.decide("EXPIRE").effect == .drop(reply: .array([.integer(1), .bulk("x")])))
-        #expect(schedule.decide("SET").requestDelay == .milliseconds(7))
-        #expect(schedule.decide("GET").effect == .killBefore(reset: false))
-        #expect(schedule.decide("INCR").effect == .killAfter(reset: false))
-        #expect(schedule.decide("DECR").effect == .killAfter(reset: true))
-        #expect(counters.snapshot.map(\.rule) == ["drop EXPIRE", "slow SET", "kill GET", "after", "rst"])
-        #expect(counters.snapshot.map(\.fired) == [1, 1, 1, 1, 1])
     }
 
     @Test func streamFaultParameters() throws {
@@ -176,33 +110,5 @@ struct FaultRuleTests {
         for kind in ["down", "bandwidth", "slicer", "limit-data", "timeout", "slow-close", "delay_us", "variation"] {
             #expect(FaultRule.syntax.contains(kind), "\(kind)")
         }
-    }
-
-    @Test func untargetedStreamFaultsApplyFromTheConnectionsStartOnly() throws {
-        let rules = try ["bandwidth:rate=8", "limit-data:GET:bytes=10", "slow-close:ms=5"].map { try FaultRule.parse($0) }
-        let counters = FaultCounters(rules: rules)
-        var schedule = FaultSchedule(counters: counters)
-        #expect(
-            schedule.connectionStarted() == [.bandwidth(bytesPerSecond: 8000, direction: .reply), .slowClose(.milliseconds(5))])
-        #expect(schedule.decide("SET").toxics == [])
-        #expect(schedule.decide("GET").toxics == [.limitData(bytes: 10, direction: .reply)])
-        #expect(counters.snapshot.map(\.fired) == [1, 1, 1])
-    }
-
-    @Test func untargetedDownFiresOnceInTheRun() throws {
-        let counters = FaultCounters(rules: [try FaultRule.parse("down:ms=100")])
-        var first = FaultSchedule(counters: counters)
-        var second = FaultSchedule(counters: counters)
-        #expect(first.connectionStarted() == [])
-        #expect(first.decide("PING").effect == .down(.milliseconds(100)))
-        #expect(first.decide("PING").effect == nil)
-        #expect(second.decide("PING").effect == nil)
-        #expect(counters.snapshot.map(\.fired) == [1])
-        // Targeted, it fires on every match.
-        var targeted = FaultSchedule(counters: FaultCounters(rules: [try FaultRule.parse("down:EXEC:ms=100")]))
-        #expect(
-            [targeted.decide("EXEC").effect, targeted.decide("GET").effect, targeted.decide("EXEC").effect] == [
-                .down(.milliseconds(100)), nil, .down(.milliseconds(100)),
-            ])
     }
 }

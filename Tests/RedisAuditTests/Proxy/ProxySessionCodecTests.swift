@@ -24,10 +24,11 @@ private final class EmbeddedSession {
         let parsed = try rules.map { try FaultRule.parse($0) }
         counters = FaultCounters(rules: parsed)
         let server = self.server
+        let endpoint = Endpoint(address: .tcp(host: "127.0.0.1", port: 1))
         let upstream = ProxyUpstream(
-            endpoint: Endpoint(address: .tcp(host: "127.0.0.1", port: 1)), sslContext: nil, serverHostname: nil,
-            connectTimeout: .seconds(1), counters: parsed.isEmpty ? nil : counters,
-            connector: { _, handler in
+            endpoint: endpoint, connector: try EndpointConnector(endpoint: endpoint, options: ConnectionOptions()),
+            counters: parsed.isEmpty ? nil : counters,
+            openChannel: { _, handler in
                 try server.pipeline.syncOperations.addHandler(handler)
                 return server
             })
@@ -41,6 +42,16 @@ private final class EmbeddedSession {
         try client.pipeline.syncOperations.addHandler(handler)
         try server.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         try client.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 2)).wait()
+    }
+
+    /// Feeds bytes to one side whole and returns each write the other side got.
+    func writes(_ text: String, to side: ProxySide) throws -> [String] {
+        let (input, output) = side == .client ? (client, server) : (server, client)
+        try input.writeInbound(ByteBuffer(string: text))
+        loop.run()
+        var received: [String] = []
+        while let buffer = try output.readOutbound(as: ByteBuffer.self) { received.append(String(buffer: buffer)) }
+        return received
     }
 
     /// Feeds bytes to one side one at a time (or whole) and returns what the other side got.
@@ -82,6 +93,19 @@ struct ProxySessionCodecTests {
         let replies = "+OK\r\n:1\r\n+PONG\r\n"
         #expect(try session.feed(replies, to: .server, byteByByte: byteByByte) == "+OK\r\n+FAKE\r\n:1\r\n+PONG\r\n")
         #expect(session.counters.snapshot.map(\.fired) == [1])
+    }
+
+    @Test func commandsAndRepliesNoFaultTouchesGoOutInOneWriteEachWay() throws {
+        let session = try EmbeddedSession("drop:FLUSHALL")
+        #expect(try session.writes(Self.pipeline, to: .client) == [Self.pipeline])
+        #expect(try session.writes("+OK\r\n$1\r\n1\r\n:1\r\n+PONG\r\n", to: .server) == ["+OK\r\n$1\r\n1\r\n:1\r\n+PONG\r\n"])
+        // A fault in the middle splits the run around its own reply, in order.
+        let dropping = try EmbeddedSession("drop:GET:reply=+FAKE")
+        #expect(
+            try dropping.writes(Self.pipeline, to: .client) == [
+                "*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n", "INCR b\r\n*1\r\n$4\r\nPING\r\n",
+            ])
+        #expect(try dropping.writes("+OK\r\n:1\r\n+PONG\r\n", to: .server) == ["+OK\r\n", "+FAKE\r\n", ":1\r\n+PONG\r\n"])
     }
 
     @Test func aReplySplitAtEveryByteIsHeldUntilWholeWhenFaultsArePaired() throws {
