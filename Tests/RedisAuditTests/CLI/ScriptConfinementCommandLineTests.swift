@@ -49,7 +49,7 @@ struct ScriptConfinementCommandLineTests {
             name: slow
             summary: Blocks for a while, so the run can be stopped in the middle.
             steps:
-              - command: [BLPOP, "queue", "3"]
+              - command: [BLPOP, "queue", "20"]
               - command: [GET, "k"]
             """)
         let process = try ChildProcess(

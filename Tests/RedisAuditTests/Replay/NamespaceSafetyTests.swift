@@ -211,7 +211,8 @@ struct InterruptionTests {
         let elapsed = clock.now - interrupted
         await proxy.stop()
         #expect(status == 130, "\(process.stderr)")
-        #expect(elapsed < .seconds(2), "\(elapsed)")
+        // The GET alone would take 200 s, and the command timeout is 60 s.
+        #expect(elapsed < .seconds(10), "\(elapsed)")
         #expect(
             process.stderr.contains(
                 "interrupted; no report was written; cleanup: A: 1 key deleted (confirmed by the server), none left; B: 1 key deleted (confirmed by the server), none left"
