@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Every setting's default, declared once: the flags' help, the config file's absent keys and
 /// the configurations all take them from here.
 public enum SettingDefaults {
@@ -19,6 +21,8 @@ public enum SettingDefaults {
     public static let ttlRatio = 1.5
     /// `keyspace --count-tolerance`.
     public static let countTolerance = 0.1
+    /// `proxy --event-loops`: one thread per core, as haproxy's `nbthread` defaults to.
+    public static let proxyEventLoops = max(1, min(64, System.coreCount))
 
     /// A default as the help text shows it: `5`, `0.5`.
     public static func shown(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }

@@ -27,14 +27,16 @@ struct Proxy: AsyncParsableCommand {
     var stats: String?
 
     @Option(
-        help: "Event-loop threads serving the connections (one is enough for a single server, and leaves it the other cores).")
-    var eventLoops: Int = 1
+        help: ArgumentHelp(
+            "Event-loop threads serving the connections (default: one per core, as haproxy).",
+            discussion: "One thread leaves the other cores to a server and clients on the same machine."))
+    var eventLoops: Int?
 
     @OptionGroup var connection: ConnectionFlags
 
     func validate() throws {
         _ = try listenAddress()
-        guard (1...64).contains(eventLoops) else {
+        if let eventLoops, !(1...64).contains(eventLoops) {
             throw ValidationError("--event-loops must be from 1 to 64 (got \(eventLoops))")
         }
     }
@@ -60,7 +62,7 @@ struct Proxy: AsyncParsableCommand {
             proxy = try await FaultProxy.start(
                 FaultProxyConfiguration(
                     listenHost: host, listenPort: port, upstream: endpoint, options: connection.options(), rules: rules,
-                    eventLoops: eventLoops,
+                    eventLoops: eventLoops ?? SettingDefaults.proxyEventLoops,
                     // Only when given: blocking commands and subscriptions wait as long as they need.
                     commandTimeout: connection.commandTimeout.map { .nanoseconds(Int64($0 * 1e9)) }))
         } catch let error as ProxyError {
