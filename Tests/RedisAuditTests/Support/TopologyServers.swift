@@ -11,14 +11,14 @@ extension TestServer {
         try await start(.redis70, extraArguments: ["--replicaof", "127.0.0.1", String(primary.port)])
     }
 
-    /// A Redis 7.0 node with cluster mode on (no cluster formed); its port stays at or below
-    /// 55535, because the cluster bus listens on port + 10000.
-    static func startClusterNode() async throws -> TestServer {
+    /// A node with cluster mode on (no cluster formed), Redis 7.0 unless `kind` says otherwise;
+    /// its port stays at or below 55535, because the cluster bus listens on port + 10000.
+    static func startClusterNode(_ kind: Kind = .redis70) async throws -> TestServer {
         for _ in 0..<20 {
             let port = try freePort()
             guard port <= 55535, (try? bindLoopback(port + 10000)) != nil else { continue }
             return try await start(
-                .redis70, port: port, extraArguments: ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"])
+                kind, port: port, extraArguments: ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"])
         }
         throw TestServerError.notReady("no free port pair for a cluster node")
     }
