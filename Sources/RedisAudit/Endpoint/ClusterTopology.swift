@@ -4,11 +4,7 @@ import RESP
 /// Redis 7+ and Valkey, `CLUSTER SLOTS` elsewhere).
 public struct ClusterTopology: Sendable, Hashable {
     /// A node's address as the cluster announces it.
-    public struct Node: Sendable, Hashable, CustomStringConvertible {
-        public var host: String
-        public var port: Int
-        public var description: String { "\(host):\(port)" }
-    }
+    public typealias Node = Endpoint.Node
 
     /// One primary and the slot ranges it serves.
     public struct Shard: Sendable, Hashable {

@@ -1,0 +1,182 @@
+import RESP
+
+/// A `CommandTransport` for a cluster: each command goes to the primary that serves its key's
+/// slot, a batch is split per node and its outcomes put back in order, a transaction goes whole
+/// to the node of its first key (as a client library sends it, so the host's own CROSSSLOT is
+/// what the application would see), `MOVED` refreshes the map and retries, `ASK` sends `ASKING`
+/// and the command to the target without changing the map, and `TRYAGAIN` or `CLUSTERDOWN` is
+/// retried a few times. Every redirection followed is counted.
+struct ClusterRouter: CommandTransport {
+    /// Redirections followed so far.
+    struct Redirections: Sendable, Hashable {
+        var moved = 0
+        var ask = 0
+        var retried = 0
+    }
+
+    let seed: Endpoint
+    let options: ConnectionOptions
+    /// The slot of a command's first key; nil for a command without keys (sent to any primary).
+    let slotOf: @Sendable (RESPCommand) -> Int?
+    private(set) var topology: ClusterTopology
+    private(set) var redirections = Redirections()
+    private var connections: [ClusterTopology.Node: ReconnectingConnection] = [:]
+
+    /// How often one command follows a redirection or retries before its last answer stands.
+    static let maxRedirections = 5
+
+    init(seed: Endpoint, options: ConnectionOptions, topology: ClusterTopology, slotOf: @escaping @Sendable (RESPCommand) -> Int?)
+    {
+        self.seed = seed
+        self.options = options
+        self.topology = topology
+        self.slotOf = slotOf
+    }
+
+    /// Reads the topology from the seed and opens nothing else until a command needs it.
+    static func open(seed: Endpoint, options: ConnectionOptions, slotOf: @escaping @Sendable (RESPCommand) -> Int?)
+        async throws(EndpointError) -> ClusterRouter
+    {
+        let connection = try await RedisConnection.connect(to: seed, options: options)
+        let topology: ClusterTopology
+        do {
+            topology = try await ClusterTopology.read(from: connection, seedHost: Self.seedHost(seed))
+        } catch {
+            await connection.close()
+            throw error
+        }
+        await connection.close()
+        return ClusterRouter(seed: seed, options: options, topology: topology, slotOf: slotOf)
+    }
+
+    mutating func send(_ commands: [RESPCommand]) async throws(EndpointError) -> [CommandOutcome] {
+        guard !commands.isEmpty else { return [] }
+        // A transaction stays on one connection, that of its first key.
+        if commands.first?.name == "MULTI" {
+            let slot = commands.lazy.compactMap(slotOf).first
+            return try await sendWhole(commands, slot: slot)
+        }
+        var outcomes = [CommandOutcome?](repeating: nil, count: commands.count)
+        var groups: [ClusterTopology.Node: [Int]] = [:]
+        var order: [ClusterTopology.Node] = []
+        for (i, command) in commands.enumerated() {
+            let node = self.node(for: slotOf(command))
+            if groups[node] == nil { order.append(node) }
+            groups[node, default: []].append(i)
+        }
+        for node in order {
+            let positions = groups[node]!
+            let replies = try await send(positions.map { commands[$0] }, to: node)
+            for (position, outcome) in zip(positions, replies) { outcomes[position] = outcome }
+        }
+        for (i, outcome) in outcomes.enumerated() {
+            if case .reply(.error(let message)) = outcome, Self.isRedirection(message) {
+                outcomes[i] = try await follow(commands[i], answer: message)
+            }
+        }
+        return outcomes.map { $0! }
+    }
+
+    mutating func close() async {
+        for node in Array(connections.keys) { await connections[node]?.close() }
+        connections = [:]
+    }
+
+    /// The node serving `slot`; a command without a key goes to the first primary.
+    private func node(for slot: Int?) -> ClusterTopology.Node {
+        if let slot, let primary = topology.primary(forSlot: slot) { return primary }
+        if let primary = topology.shards.first?.primary { return primary }
+        if case .tcp(let host, let port) = seed.address { return ClusterTopology.Node(host: host, port: port) }
+        return ClusterTopology.Node(host: "127.0.0.1", port: 6379)
+    }
+
+    /// Sends on the connection to a node, opened on first use with the seed's TLS, credentials
+    /// and options, and reopened as `ReconnectingConnection` does.
+    private mutating func send(_ commands: [RESPCommand], to node: ClusterTopology.Node) async throws(EndpointError)
+        -> [CommandOutcome]
+    {
+        var connection: ReconnectingConnection
+        if let open = connections[node] {
+            connection = open
+        } else {
+            connection = try await ReconnectingConnection.open(to: endpoint(node), options: options)
+        }
+        let outcomes = try await connection.send(commands)
+        connections[node] = connection
+        return outcomes
+    }
+
+    private mutating func sendWhole(_ commands: [RESPCommand], slot: Int?) async throws(EndpointError) -> [CommandOutcome] {
+        try await send(commands, to: node(for: slot))
+    }
+
+    /// Follows `MOVED`, `ASK`, `TRYAGAIN` and `CLUSTERDOWN` for one command, a bounded number of times.
+    private mutating func follow(_ command: RESPCommand, answer first: String) async throws(EndpointError) -> CommandOutcome {
+        var answer = first
+        for _ in 0..<Self.maxRedirections {
+            let words = answer.split(separator: " ")
+            switch words.first {
+            case "MOVED":
+                redirections.moved += 1
+                try await refresh()
+                let target = Self.node(words.last, seedHost: Self.seedHost(seed)) ?? node(for: slotOf(command))
+                let outcome = try await send([command], to: target)[0]
+                guard case .reply(.error(let message)) = outcome, Self.isRedirection(message) else { return outcome }
+                answer = message
+            case "ASK":
+                redirections.ask += 1
+                guard let target = Self.node(words.last, seedHost: Self.seedHost(seed)) else { return .reply(.error(answer)) }
+                let outcomes = try await send([RESPCommand("ASKING"), command], to: target)
+                guard case .reply(.error(let message)) = outcomes[1], Self.isRedirection(message) else { return outcomes[1] }
+                answer = message
+            default:
+                // TRYAGAIN (keys of a multi-key command split by a migration) or CLUSTERDOWN.
+                redirections.retried += 1
+                try? await Task.sleep(for: .milliseconds(50))
+                let outcome = try await send([command], to: node(for: slotOf(command)))[0]
+                guard case .reply(.error(let message)) = outcome, Self.isRedirection(message) else { return outcome }
+                answer = message
+            }
+        }
+        return .reply(.error(answer))
+    }
+
+    /// Reads the topology again from any primary that answers.
+    private mutating func refresh() async throws(EndpointError) {
+        let candidates = topology.shards.map(\.primary)
+        for node in candidates {
+            guard let connection = try? await RedisConnection.connect(to: endpoint(node), options: options) else { continue }
+            let fresh = try? await ClusterTopology.read(from: connection, seedHost: Self.seedHost(seed))
+            await connection.close()
+            if let fresh {
+                topology = fresh
+                return
+            }
+        }
+    }
+
+    /// The seed endpoint pointed at a node.
+    func endpoint(_ node: ClusterTopology.Node) -> Endpoint {
+        var endpoint = seed
+        endpoint.address = .tcp(host: node.host, port: node.port)
+        return endpoint
+    }
+
+    /// The seed's host, where a node that announces no address is reached.
+    static func seedHost(_ seed: Endpoint) -> String {
+        if case .tcp(let host, _) = seed.address { return host }
+        return "127.0.0.1"
+    }
+
+    static func isRedirection(_ message: String) -> Bool {
+        message.hasPrefix("MOVED ") || message.hasPrefix("ASK ") || message.hasPrefix("TRYAGAIN")
+            || message.hasPrefix("CLUSTERDOWN")
+    }
+
+    /// `host:port` of a redirection (an empty host is the seed's).
+    static func node(_ text: Substring?, seedHost: String) -> ClusterTopology.Node? {
+        guard let text, let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return nil }
+        let host = String(text[..<colon])
+        return ClusterTopology.Node(host: host.isEmpty ? seedHost : host, port: port)
+    }
+}
