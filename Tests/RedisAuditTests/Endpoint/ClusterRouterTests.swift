@@ -76,4 +76,31 @@ struct ClusterRouterTests {
             }, "\(split) \(errors)")
         #expect(tagged.last?.reply == .array([.simpleString("OK"), .simpleString("OK")]), "\(tagged)")
     }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func aSlotInMigrationIsReachedThroughAskWithoutChangingTheMap() async throws {
+        let cluster = try await TestCluster.start(.redis70)
+        defer { cluster.stop() }
+        let key = "foo"
+        let slot = HashSlot.of(key)
+        let source = cluster.owner(of: slot)
+        let target = cluster.nodes.first { $0 !== source }!
+        let sourceID = try #require(try await source.command("CLUSTER", "MYID").text)
+        let targetID = try #require(try await target.command("CLUSTER", "MYID").text)
+        try await target.command("CLUSTER", "SETSLOT", String(slot), "IMPORTING", sourceID)
+        try await source.command("CLUSTER", "SETSLOT", String(slot), "MIGRATING", targetID)
+        var router = try await ClusterRouter.open(
+            seed: cluster.nodes[0].endpoint, options: Fixtures.options, slotOf: Self.firstKey)
+        // The key is not on the source any more (it never was): the source answers ASK.
+        let set = try await router.send([RESPCommand("SET", key, "asked")])
+        await router.close()
+        #expect(set == [.reply(.simpleString("OK"))])
+        #expect(router.redirections.ask == 1)
+        #expect(router.redirections.moved == 0)
+        #expect(router.topology.primary(forSlot: slot)?.port == source.port, "ASK leaves the map as it is")
+        let check = try await target.connect()
+        let read = await check.send([RESPCommand("ASKING"), RESPCommand("GET", key)])
+        await check.close()
+        #expect(read.last == .reply(.bulk("asked")))
+    }
 }

@@ -17,8 +17,12 @@ extension TestServer {
         for _ in 0..<20 {
             let port = try freePort()
             guard port <= 55535, (try? bindLoopback(port + 10000)) != nil else { continue }
-            return try await start(
+            // Another test may take the port or its bus port before the node binds them: try another pair.
+            if let node = try? await start(
                 kind, port: port, extraArguments: ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"])
+            {
+                return node
+            }
         }
         throw TestServerError.notReady("no free port pair for a cluster node")
     }
