@@ -91,9 +91,10 @@ struct InjectCommandLineTests {
     func ctrlCStopsTheExplorationAndDeletesEveryTrialNamespace() async throws {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
-        // Long trials (a 3 s trial timeout) so the interrupt lands while trials hold keys.
+        // Long trials (a 10 s trial timeout: a delay trial holds its reply 15 s, so the run lasts
+        // well past the poll below even on a loaded machine) so the interrupt lands while trials hold keys.
         let process = try ChildProcess(
-            Fixtures.binary.path, ["inject", server.url, "--scenario", "refresh", "--trial-timeout", "3", "--jobs", "8"])
+            Fixtures.binary.path, ["inject", server.url, "--scenario", "refresh", "--trial-timeout", "10", "--jobs", "8"])
         var written = false
         for _ in 0..<200 {
             if let keys = try await server.command("KEYS", "redisaudit:*").arrayElements, keys.count >= 4 {
