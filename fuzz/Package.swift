@@ -16,12 +16,9 @@ let package = Package(
     ],
     targets: [
         // Declares LLVMFuzzerRunDriver.
-        .target(name: "CLibFuzzer")
+        .target(name: "CLibFuzzer"),
+        // The one libFuzzer entry point and driver; each executable names its target.
+        .target(name: "FuzzDriver", dependencies: ["CLibFuzzer", .product(name: "FuzzTargets", package: "redisaudit")]),
     ]
-        + targets.map {
-            .executableTarget(
-                name: $0,
-                dependencies: ["CLibFuzzer", .product(name: "FuzzTargets", package: "redisaudit")]
-            )
-        }
+        + targets.map { .executableTarget(name: $0, dependencies: ["FuzzDriver"]) }
 )
