@@ -7,14 +7,13 @@ public enum HashSlot {
 
     /// The slot of a key: CRC16 of the key, or of its hash tag (the text between the first `{`
     /// and the next `}`, when not empty), modulo 16384.
-    public static func of(_ key: some Collection<UInt8>) -> Int {
-        let bytes = Array(key)
-        var hashed = bytes[...]
-        if let open = bytes.firstIndex(of: UInt8(ascii: "{")),
-            let close = bytes[(open + 1)...].firstIndex(of: UInt8(ascii: "}")),
+    public static func of(_ key: [UInt8]) -> Int {
+        var hashed = key[...]
+        if let open = key.firstIndex(of: UInt8(ascii: "{")),
+            let close = key[(open + 1)...].firstIndex(of: UInt8(ascii: "}")),
             close > open + 1
         {
-            hashed = bytes[(open + 1)..<close]
+            hashed = key[(open + 1)..<close]
         }
         return Int(crc16(hashed) & 0x3FFF)
     }
