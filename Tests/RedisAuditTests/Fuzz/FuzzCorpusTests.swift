@@ -39,7 +39,7 @@ import Testing
             let name = target.executableName
             #expect(manifest.contains("\"\(name)\""), "fuzz/Package.swift lacks \(name)")
             let main = try String(contentsOf: sources.appendingPathComponent("\(name)/\(name).swift"), encoding: .utf8)
-            #expect(main.contains("FuzzTarget.\(target)."), "\(name).swift runs another target")
+            #expect(main.contains("runFuzzer(.\(target))"), "\(name).swift runs another target")
         }
     }
 
