@@ -192,10 +192,12 @@ struct InterruptionTests {
                 "compare", a.url, "redis://127.0.0.1:\(proxy.port)", "--scenario", try Fixtures.scenarioFile(Self.trickled),
                 "--command-timeout", "60", "-o", report,
             ])
-        // Wait until B holds the string and its GET has started trickling, then interrupt.
+        // Wait until A has written its string, B holds it and B's GET has started trickling, then interrupt.
         var trickling = false
         for _ in 0..<200 {
-            if try await b.command("KEYS", "redisaudit:*").arrayElements?.count == 1,
+            let stats = try await a.command("INFO", "commandstats").text ?? ""
+            if stats.contains("cmdstat_setrange:calls=1,"),
+                try await b.command("KEYS", "redisaudit:*").arrayElements?.count == 1,
                 proxy.counters.snapshot.contains(where: { $0.fired > 0 })
             {
                 trickling = true
