@@ -18,7 +18,7 @@ enum ExitStatus {
         case let error as EndpointError:
             printError(error.description)
             switch error {
-            case .invalidURL, .tlsConfiguration, .clusterNode: return usage
+            case .invalidURL, .tlsConfiguration: return usage
             case .unreachable, .refused, .commandRefused, .primaryNotFound, .unsuitable: return unreachable
             }
         case let error as InputError:

@@ -10,8 +10,9 @@ struct RedisAuditCommand: AsyncParsableCommand {
         abstract: "Replay an application's Redis scripts on two endpoints and report what differs.",
         discussion: """
             Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it,
-            2 usage or scenario error (a cluster node too: not supported yet), 3 an endpoint could not be \
-            reached, refused us, or is not what the subcommand can use (a replica, a Sentinel), \
+            2 usage or scenario error, 3 an endpoint could not be \
+            reached, refused us, or is not what the subcommand can use (a replica, a Sentinel, a \
+            cluster that does not serve every slot), \
             130 interrupted (the run namespace is cleaned up first).
 
             Environment: REDISAUDIT_PASSWORD_A, REDISAUDIT_PASSWORD_B and REDISAUDIT_PASSWORD \

@@ -34,7 +34,9 @@ struct ClusterRouter: CommandTransport {
     }
 
     /// Reads the topology from the seed and opens nothing else until a command needs it.
-    static func open(seed: Endpoint, options: ConnectionOptions, slotOf: @escaping @Sendable (RESPCommand) -> Int?)
+    static func open(
+        seed: Endpoint, options: ConnectionOptions, slotOf: @escaping @Sendable (RESPCommand) -> Int? = ClusterRouter.keySlot
+    )
         async throws(EndpointError) -> ClusterRouter
     {
         let connection = try await RedisConnection.connect(to: seed, options: options)
@@ -75,6 +77,39 @@ struct ClusterRouter: CommandTransport {
             }
         }
         return outcomes.map { $0! }
+    }
+
+    /// Each primary in slot order, on its own connection.
+    mutating func eachNode<T>(_ body: (inout ReconnectingConnection) async throws -> T) async throws -> [T] {
+        var results: [T] = []
+        for node in topology.shards.map(\.primary) {
+            var connection: ReconnectingConnection
+            if let open = connections[node] {
+                connection = open
+            } else {
+                connection = try await ReconnectingConnection.open(to: endpoint(node), options: options)
+            }
+            defer { connections[node] = connection }
+            results.append(try await body(&connection))
+        }
+        return results
+    }
+
+    /// The slot of a command's first key, located by the command table (nil for a command
+    /// without keys, and for the patterns of `KEYS` and `SCAN`).
+    @Sendable static func keySlot(_ command: RESPCommand) -> Int? {
+        let arguments = command.arguments
+        guard arguments.count > 1 else { return nil }
+        let words = arguments.prefix(2).map { String(decoding: $0, as: UTF8.self) }
+        guard case .supported(let spec) = CommandTable.lookup(words) else { return nil }
+        switch spec.keys {
+        case .none, .pattern, .scanMatch: return nil
+        case .range(let first, _, _) where first < arguments.count: return HashSlot.of(arguments[first])
+        default:
+            let text = arguments.map { String(decoding: $0, as: UTF8.self) }
+            guard let first = try? CommandTable.keyPositions(of: spec, in: text).first else { return nil }
+            return HashSlot.of(arguments[first])
+        }
     }
 
     mutating func close() async {

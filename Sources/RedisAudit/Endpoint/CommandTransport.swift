@@ -13,4 +13,9 @@ protocol CommandTransport {
 
     /// Closes whatever the transport holds open; sending again reopens it.
     mutating func close() async
+
+    /// Runs `body` on the connection to each node that holds data, in turn: the server itself,
+    /// or every primary of a cluster. Commands that are answered per node (`SCAN`, `DBSIZE`,
+    /// `ACL SETUSER`, `SCRIPT LOAD`) go through here.
+    mutating func eachNode<T>(_ body: (inout ReconnectingConnection) async throws -> T) async throws -> [T]
 }

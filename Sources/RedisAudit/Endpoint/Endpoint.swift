@@ -38,6 +38,9 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     public var database: Int
     /// The Sentinels' own password (from `REDISAUDIT_SENTINEL_PASSWORD`), for `redis+sentinel://`. Never printed.
     public var sentinelPassword: String?
+    /// True when the endpoint is a Redis Cluster node (found by `EndpointInspection`): it is then
+    /// a seed, and commands are routed over the cluster's primaries.
+    public var isCluster = false
 
     public init(
         address: Address, tls: Bool = false, username: String? = nil, password: String? = nil, database: Int = 0,
@@ -391,8 +394,6 @@ public enum EndpointError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The endpoint answers, but is not what the run can use (a replica, a Sentinel, a proxy
     /// without SCAN): one sentence that says what it is and what to point at instead.
     case unsuitable(endpoint: String, sentence: String)
-    /// A cluster node: cluster endpoints are not supported yet (a usage error, not a network one).
-    case clusterNode(endpoint: String)
 
     public var description: String {
         switch self {
@@ -404,9 +405,6 @@ public enum EndpointError: Error, Hashable, Sendable, CustomStringConvertible {
         case .primaryNotFound(let master, let tried):
             return "no Sentinel named a primary for master '\(master)' (tried \(tried.joined(separator: "; ")))"
         case .unsuitable(_, let sentence): return sentence
-        case .clusterNode(let endpoint):
-            return "\(endpoint) is a Redis Cluster node, and cluster endpoints are not supported yet: "
-                + "point redisaudit at a standalone server, or at a proxy in front of the cluster"
         }
     }
 }

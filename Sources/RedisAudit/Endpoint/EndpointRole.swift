@@ -38,6 +38,9 @@ public struct EndpointRole: Sendable, Hashable {
     public var primary: Endpoint.Node?
     /// `cluster_enabled` from `INFO cluster`, when the host answered it.
     public var clusterEnabled: String?
+    /// `cluster_state` and `cluster_slots_assigned` from `CLUSTER INFO`, for a cluster node.
+    public var clusterState: String?
+    public var clusterSlotsAssigned: Int?
     /// The master names a Sentinel watches (`SENTINEL MASTERS`).
     public var watchedMasters: [String] = []
     /// What the host refused to say (`INFO server`, `HELLO`, ...).
@@ -102,6 +105,12 @@ public struct EndpointRole: Sendable, Hashable {
                 role.primary = Endpoint.Node(host: host, port: Int(port))
             }
         }
+        if role.kind == .clusterNode,
+            let info = infoFields(await probe.send(RESPCommand("CLUSTER", "INFO"), label: "CLUSTER INFO"))
+        {
+            role.clusterState = info["cluster_state"]
+            role.clusterSlotsAssigned = info["cluster_slots_assigned"].flatMap { Int($0) }
+        }
         if role.kind == .sentinel,
             case .reply(let reply) = await probe.send(RESPCommand("SENTINEL", "MASTERS"), label: "SENTINEL MASTERS")
         {
@@ -163,13 +172,14 @@ public enum EndpointInspection {
     public static func prepare(
         _ endpoint: Endpoint, for use: EndpointUse, options: ConnectionOptions
     ) async throws(EndpointError) -> Endpoint {
-        let resolved = try await SentinelResolver.resolve(endpoint, options: options)
+        var resolved = try await SentinelResolver.resolve(endpoint, options: options)
         // A connection that fails here fails with its own message (unreachable, AUTH refused, ...).
         let probe = ProbeConnection(endpoint: resolved, options: options)
         try await probe.start()
         do {
             let role = await EndpointRole.probe(probe)
             try check(role, of: resolved, for: use)
+            if role.kind == .clusterNode { resolved.isCluster = true }
             if use != .replay, role.kind == .proxy {
                 try await checkScan(resolved, for: use, probe: probe)
             }
@@ -186,7 +196,22 @@ public enum EndpointInspection {
         let name = endpoint.description
         switch role.kind {
         case .clusterNode:
-            throw EndpointError.clusterNode(endpoint: name)
+            // A cluster node is a seed: commands are routed over its cluster's primaries, which
+            // needs a formed cluster and database 0 (the only one a cluster has).
+            if endpoint.database != 0 {
+                throw EndpointError.unsuitable(
+                    endpoint: name,
+                    sentence:
+                        "\(name) is a Redis Cluster node, and redisaudit audits a cluster's database 0 only: drop the /\(endpoint.database) from the URL."
+                )
+            }
+            if let state = role.clusterState, state != "ok" {
+                let served = role.clusterSlotsAssigned.map { ", \($0) of 16384 slots assigned" } ?? ""
+                throw EndpointError.unsuitable(
+                    endpoint: name,
+                    sentence: "\(name) is a Redis Cluster node whose cluster is not serving (cluster_state:\(state)\(served)): "
+                        + "assign every slot (redis-cli --cluster create or fix) or point at a node of a healthy cluster.")
+            }
         case .sentinel:
             let here: String
             if case .tcp(let host, let port) = endpoint.address {

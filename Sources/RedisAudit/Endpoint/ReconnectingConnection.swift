@@ -43,6 +43,11 @@ struct ReconnectingConnection: CommandTransport {
         connection = nil
     }
 
+    /// One node: this connection's server.
+    mutating func eachNode<T>(_ body: (inout ReconnectingConnection) async throws -> T) async throws -> [T] {
+        [try await body(&self)]
+    }
+
     /// The connection in use, to be closed by whoever outlives the session.
     var current: RedisConnection? { connection }
 }

@@ -197,7 +197,7 @@ enum EndpointArguments {
     }
 
     /// The endpoints once each passed ``EndpointInspection``: a `redis+sentinel://` URL resolved
-    /// to its primary, a replica, Sentinel or cluster node refused in one sentence before any work.
+    /// to its primary, a cluster node marked as a seed, a replica or Sentinel refused in one sentence before any work.
     static func inspect(_ endpoints: [Endpoint], for use: EndpointUse, options: ConnectionOptions) async throws -> [Endpoint] {
         var prepared: [Endpoint] = []
         for endpoint in endpoints {

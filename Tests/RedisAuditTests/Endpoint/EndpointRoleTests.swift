@@ -124,7 +124,8 @@ struct EndpointRoleTests {
         #expect(roles[1].primary == Endpoint.Node(host: "127.0.0.1", port: primary.port))
         #expect(roles[2].watchedMasters == ["mymaster"])
 
-        // A replica may be read (keyspace), not written; a Sentinel is neither; a cluster node is a usage error.
+        // A replica may be read (keyspace), not written; a Sentinel is neither; a cluster node is
+        // a seed once its cluster serves every slot (this one has none assigned).
         #expect(throws: Never.self) { try EndpointInspection.check(roles[1], of: replica.endpoint, for: .scan) }
         #expect {
             try EndpointInspection.check(roles[1], of: replica.endpoint, for: .replay)
@@ -139,8 +140,23 @@ struct EndpointRoleTests {
             guard case .unsuitable(_, let sentence) = error as? EndpointError else { return false }
             return sentence.contains("is a Sentinel") && sentence.contains("redis+sentinel://127.0.0.1:\(sentinel.port)/mymaster")
         }
-        #expect(throws: EndpointError.clusterNode(endpoint: node.endpoint.description)) {
+        #expect(roles[3].clusterState == "fail")
+        #expect {
             try EndpointInspection.check(roles[3], of: node.endpoint, for: .scan)
+        } throws: { error in
+            guard case .unsuitable(_, let sentence) = error as? EndpointError else { return false }
+            return sentence.contains("is a Redis Cluster node whose cluster is not serving (cluster_state:fail, 0 of 16384")
+        }
+        var served = roles[3]
+        served.clusterState = "ok"
+        #expect(throws: Never.self) { try EndpointInspection.check(served, of: node.endpoint, for: .replay) }
+        var otherDatabase = node.endpoint
+        otherDatabase.database = 2
+        #expect {
+            try EndpointInspection.check(served, of: otherDatabase, for: .replay)
+        } throws: { error in
+            guard case .unsuitable(_, let sentence) = error as? EndpointError else { return false }
+            return sentence.contains("audits a cluster's database 0 only: drop the /2")
         }
     }
 

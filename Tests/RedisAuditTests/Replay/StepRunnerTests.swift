@@ -33,6 +33,11 @@ struct StepRunnerTests {
         }
 
         mutating func close() async {}
+
+        /// The step runner never asks for nodes; a scripted transport has none.
+        mutating func eachNode<T>(_ body: (inout ReconnectingConnection) async throws -> T) async throws -> [T] {
+            throw EndpointError.unreachable(endpoint: "scripted", reason: "no nodes")
+        }
     }
 
     /// Remembers every hook call as one line.
