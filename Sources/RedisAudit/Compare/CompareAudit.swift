@@ -131,6 +131,7 @@ public struct CompareAudit: Sendable {
             var notes = skipped
             if let learned = catalog.learnedNote { notes.append(learned) }
             var accessFailures: [AccessFailure] = []
+            var redirections: [String: ClusterRedirections] = [:]
             do {
                 for (index, scenario) in scenarios.enumerated() {
                     if interruption?.isRequested == true { throw InterruptedError() }
@@ -171,6 +172,10 @@ public struct CompareAudit: Sendable {
                         }
                         if trials > 1 { logger.debug("\(scenario.name): trial \(trial + 1) of \(trials) done") }
                     }
+                    for run in runsA + runsB {
+                        redirections[run.role, default: ClusterRedirections()] =
+                            redirections[run.role, default: ClusterRedirections()] + run.redirections
+                    }
                     let (a, b) = (runsA[0], runsB[0])
                     for run in [a, b] {
                         for record in run.steps {
@@ -178,8 +183,9 @@ public struct CompareAudit: Sendable {
                             notes.append("`\(scenario.name)` step \(record.index + 1) on \(run.role): \(outcome.summary).")
                         }
                     }
-                    let comparison = ScenarioComparison(
+                    var comparison = ScenarioComparison(
                         trialsA: runsA, trialsB: runsB, ttlTolerance: config.ttlTolerance, catalog: catalog)
+                    comparison.clusterRoles = Set(sides.filter { $0.1.isCluster }.map(\.0))
                     let access = comparison.accessFailures()
                     accessFailures += access
                     let scenarioFindings = comparison.findings(access: access)
@@ -196,6 +202,8 @@ public struct CompareAudit: Sendable {
             notes.insert(ledger.note(roles: ["A", "B"], namespaces: "`redisaudit:\(runID)-*:`"), at: 0)
             notes.insert(confinement.note(roles: ["A", "B"], allowedUnconfined: config.allowUnconfinedScripts), at: 1)
             findings += ledger.findings(roles: ["A", "B"])
+            findings += ClusterFindings.redirections(redirections)
+            findings += ClusterFindings.mixedVersions(profiles)
             findings += confinement.findings(roles: ["A", "B"])
             findings += await AccessFindings.findings(accessFailures, profiles: &profiles, asking: [connA, connB])
             // Commands of the built-in scenarios that were not run (no endpoint knows them) are no difference.

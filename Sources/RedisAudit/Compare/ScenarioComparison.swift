@@ -13,6 +13,8 @@ public struct ScenarioComparison {
     public var trialsB: [ScenarioRun]
     /// How each command's reply compares: the table's flags, and those learned from the endpoints.
     public var catalog: CommandCatalog
+    /// The roles whose endpoint is a cluster: keys in several slots are refused there.
+    public var clusterRoles: Set<String> = []
 
     public init(a: ScenarioRun, b: ScenarioRun, ttlTolerance: Double, catalog: CommandCatalog = .table) {
         self.init(trialsA: [a], trialsB: [b], ttlTolerance: ttlTolerance, catalog: catalog)
@@ -52,7 +54,48 @@ public struct ScenarioComparison {
         findings += trialsA.count > 1 || trialsB.count > 1 ? raceInvariants() : invariants()
         findings += RaceFindings.clients([trialsA, trialsB])
         let escapes = scriptEscapes()
-        return findings.map { consequence(consequence($0, of: access), ofEscapes: escapes) } + escapes
+        let crossSlot = crossSlotFindings()
+        findings = findings.map { consequence(consequence($0, of: access), ofEscapes: escapes) }
+        if !crossSlot.refused.isEmpty { findings = findings.map { consequence($0, ofCrossSlot: crossSlot.findings) } }
+        return findings + escapes + crossSlot.findings
+            + CrossSlotPrediction.selectFindings(a.scenario, roles: roles, clusterRoles: clusterRoles)
+    }
+
+    /// The scenario's transactions, scripts and multi-key commands whose keys span slots (see
+    /// `CrossSlotPrediction`), and the roles whose cluster refused one of them.
+    func crossSlotFindings() -> (findings: [Finding], refused: [String]) {
+        let uses = CrossSlotPrediction.uses(in: a.scenario, bindings: VariableBindings(a.bindings))
+        guard !uses.isEmpty else { return ([], []) }
+        var refusals: [String: String] = [:]
+        for run in [a, b] where clusterRoles.contains(run.role) {
+            for record in run.steps.flatMap(\.commands) {
+                guard case .reply(let reply) = record.outcome else { continue }
+                func error(_ value: RESPValue) -> String? { if case .error(let m) = value { return m } else { return nil } }
+                let message = error(reply) ?? reply.arrayElements?.compactMap(error).first
+                if let message, CrossSlotPrediction.isCrossSlotRefusal(message) {
+                    refusals[run.role] = "\(record.name) -> (error) \(message)"
+                    break
+                }
+            }
+        }
+        let findings = CrossSlotPrediction.findings(
+            uses, scenario: scenario, roles: roles, clusterRoles: clusterRoles, refusals: refusals)
+        return (findings, refusals.keys.sorted())
+    }
+
+    /// A difference that follows from a cluster's CROSSSLOT refusal is the cross-slot finding's
+    /// consequence, not a difference of its own: kept, low, pointing at it.
+    private func consequence(_ finding: Finding, ofCrossSlot causes: [Finding]) -> Finding {
+        guard let cause = causes.first,
+            [.replyMismatch, .ttlMismatch, .keyPattern, .pipelineResult, .scenarioFlow, .expectation, .invariant].contains(
+                finding.category),
+            finding.severity > .low
+        else { return finding }
+        var finding = finding
+        finding.severity = .low
+        finding.evidence.append(
+            "follows from the cluster's CROSSSLOT refusal (\(cause.step ?? "a step")); see the cluster-crossslot finding")
+        return finding
     }
 
     /// The scripts the temporary ACL user refused on each confined side (see `ScriptEscapes`).

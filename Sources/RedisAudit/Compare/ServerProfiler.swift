@@ -46,6 +46,10 @@ public enum ServerProfiler {
             ProfileSetting(name: "cluster_enabled", value: endpointRole.clusterEnabled),
         ]
 
+        if endpointRole.kind == .clusterNode, connection.endpoint.isCluster {
+            await cluster(of: connection.endpoint, options: connection.options, into: &profile)
+        }
+
         profile.commands = await availability(of: commands, probe: probe)
         if !profile.commands.isEmpty, profile.commands.allSatisfy({ $0.available == nil }) { profile.refused.append("COMMAND") }
 
@@ -67,6 +71,31 @@ public enum ServerProfiler {
         }
         await probe.close()
         return profile
+    }
+
+    /// A cluster's shards, slot coverage and each primary's server, as profile settings and nodes.
+    static func cluster(of seed: Endpoint, options: ConnectionOptions, into profile: inout ServerProfile) async {
+        guard let topology = try? await ClusterTopology.read(seed: seed, options: options) else {
+            profile.refused.append("CLUSTER SHARDS")
+            return
+        }
+        var nodes: [ClusterNodeProfile] = []
+        for shard in topology.shards {
+            let role = await EndpointRole.probe(
+                ProbeConnection(endpoint: DataNodes.node(seed, shard.primary), options: options))
+            let server = role.version == "unknown" ? "unknown" : "\(role.engine) \(role.version)"
+            nodes.append(
+                ClusterNodeProfile(
+                    address: shard.primary.description, slots: shard.slots.reduce(0) { $0 + $1.count }, server: server))
+        }
+        profile.clusterNodes = nodes
+        let replicas = topology.shards.reduce(0) { $0 + $1.replicas.count }
+        let servers = Dictionary(grouping: nodes, by: \.server).map { "\($0.key) ×\($0.value.count)" }.sorted()
+        profile.settings += [
+            ProfileSetting(name: "cluster shards", value: "\(topology.shards.count) primaries, \(replicas) replicas"),
+            ProfileSetting(name: "cluster slots", value: "\(topology.coveredSlots) of \(HashSlot.count) served"),
+            ProfileSetting(name: "cluster servers", value: servers.joined(separator: ", ")),
+        ]
     }
 
     /// INFO SECTION on a probe connection, or nil when refused.

@@ -7,12 +7,7 @@ import RESP
 /// and the command to the target without changing the map, and `TRYAGAIN` or `CLUSTERDOWN` is
 /// retried a few times. Every redirection followed is counted.
 struct ClusterRouter: CommandTransport {
-    /// Redirections followed so far.
-    struct Redirections: Sendable, Hashable {
-        var moved = 0
-        var ask = 0
-        var retried = 0
-    }
+    typealias Redirections = ClusterRedirections
 
     let seed: Endpoint
     let options: ConnectionOptions
@@ -39,15 +34,7 @@ struct ClusterRouter: CommandTransport {
     )
         async throws(EndpointError) -> ClusterRouter
     {
-        let connection = try await RedisConnection.connect(to: seed, options: options)
-        let topology: ClusterTopology
-        do {
-            topology = try await ClusterTopology.read(from: connection, seedHost: Self.seedHost(seed))
-        } catch {
-            await connection.close()
-            throw error
-        }
-        await connection.close()
+        let topology = try await ClusterTopology.read(seed: seed, options: options)
         return ClusterRouter(seed: seed, options: options, topology: topology, slotOf: slotOf)
     }
 
@@ -55,6 +42,9 @@ struct ClusterRouter: CommandTransport {
         guard !commands.isEmpty else { return [] }
         // A transaction stays on one connection, that of its first key.
         if commands.first?.name == "MULTI" {
+            // The node's answers inside a transaction (MOVED or CROSSSLOT for a key of another
+            // slot, then EXECABORT) are what the application gets: following a redirection
+            // would run that command outside the transaction.
             let slot = commands.lazy.compactMap(slotOf).first
             return try await sendWhole(commands, slot: slot)
         }
@@ -101,7 +91,12 @@ struct ClusterRouter: CommandTransport {
         let arguments = command.arguments
         guard arguments.count > 1 else { return nil }
         let words = arguments.prefix(2).map { String(decoding: $0, as: UTF8.self) }
-        guard case .supported(let spec) = CommandTable.lookup(words) else { return nil }
+        guard case .supported(let spec) = CommandTable.lookup(words) else {
+            // A command learned from the server (not in the table): in a replay every key is in
+            // the run namespace, so its first namespaced argument is its key.
+            let root = Array(Namespace.root.utf8)
+            return arguments.dropFirst().first { $0.starts(with: root) }.map { HashSlot.of($0) }
+        }
         switch spec.keys {
         case .none, .pattern, .scanMatch: return nil
         case .range(let first, _, _) where first < arguments.count: return HashSlot.of(arguments[first])
@@ -111,6 +106,28 @@ struct ClusterRouter: CommandTransport {
             return HashSlot.of(arguments[first])
         }
     }
+
+    /// Takes an open connection to one of the primaries as that node's connection (a
+    /// connection to a node that is not a primary is closed by whoever opened it).
+    mutating func adopt(_ connection: RedisConnection) -> Bool {
+        guard case .tcp(let host, let port) = connection.endpoint.address,
+            let node = topology.shards.map(\.primary).first(where: { $0.port == port && $0.host == host }),
+            connections[node] == nil
+        else { return false }
+        connections[node] = ReconnectingConnection(connection)
+        return true
+    }
+
+    /// Opens a connection to every primary not connected yet, so a later command does not pay
+    /// for a handshake (a race's clients must all be ready before it starts).
+    mutating func connectAll() async throws(EndpointError) {
+        for node in topology.shards.map(\.primary) where connections[node] == nil {
+            connections[node] = try await ReconnectingConnection.open(to: endpoint(node), options: options)
+        }
+    }
+
+    /// The connections open now, one per node used.
+    var openConnections: [RedisConnection] { connections.values.compactMap(\.current) }
 
     mutating func close() async {
         for node in Array(connections.keys) { await connections[node]?.close() }
@@ -191,11 +208,7 @@ struct ClusterRouter: CommandTransport {
     }
 
     /// The seed endpoint pointed at a node.
-    func endpoint(_ node: ClusterTopology.Node) -> Endpoint {
-        var endpoint = seed
-        endpoint.address = .tcp(host: node.host, port: node.port)
-        return endpoint
-    }
+    func endpoint(_ node: ClusterTopology.Node) -> Endpoint { DataNodes.node(seed, node) }
 
     /// The seed's host, where a node that announces no address is reached.
     static func seedHost(_ seed: Endpoint) -> String {
@@ -214,4 +227,20 @@ struct ClusterRouter: CommandTransport {
         let host = String(text[..<colon])
         return ClusterTopology.Node(host: host.isEmpty ? seedHost : host, port: port)
     }
+}
+
+/// Redirections a cluster's connections followed.
+public struct ClusterRedirections: Sendable, Hashable {
+    public var moved = 0
+    public var ask = 0
+    public var retried = 0
+
+    public var total: Int { moved + ask + retried }
+
+    static func + (lhs: ClusterRedirections, rhs: ClusterRedirections) -> ClusterRedirections {
+        ClusterRedirections(moved: lhs.moved + rhs.moved, ask: lhs.ask + rhs.ask, retried: lhs.retried + rhs.retried)
+    }
+
+    /// `3 MOVED, 1 ASK, 0 TRYAGAIN/CLUSTERDOWN retries`.
+    public var summary: String { "\(moved) MOVED, \(ask) ASK, \(retried) TRYAGAIN/CLUSTERDOWN retr\(retried == 1 ? "y" : "ies")" }
 }

@@ -37,6 +37,20 @@ public struct ClusterTopology: Sendable, Hashable {
     /// How many of the 16384 slots a primary serves.
     public var coveredSlots: Int { owners.lazy.filter { $0 >= 0 }.count }
 
+    /// Reads the topology from a cluster seed on a connection of its own.
+    static func read(seed: Endpoint, options: ConnectionOptions) async throws(EndpointError) -> ClusterTopology {
+        let connection = try await RedisConnection.connect(to: seed, options: options)
+        let topology: ClusterTopology
+        do {
+            topology = try await read(from: connection, seedHost: ClusterRouter.seedHost(seed))
+        } catch {
+            await connection.close()
+            throw error
+        }
+        await connection.close()
+        return topology
+    }
+
     /// Reads the topology from a node: `CLUSTER SHARDS`, else `CLUSTER SLOTS`. A node that
     /// announces no address (a node alone in its cluster) is reached at `seedHost`.
     static func read(from connection: RedisConnection, seedHost: String) async throws(EndpointError) -> ClusterTopology {

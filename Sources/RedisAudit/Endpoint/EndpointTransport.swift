@@ -61,6 +61,14 @@ enum EndpointTransport: CommandTransport {
         return ClusterRouter.Redirections()
     }
 
+    /// The connections open now: the server's, or one per cluster node used.
+    var openConnections: [RedisConnection] {
+        switch self {
+        case .server(let connection): return connection.current.map { [$0] } ?? []
+        case .cluster(let router): return router.openConnections
+        }
+    }
+
     /// The cluster's topology, nil for a server.
     var topology: ClusterTopology? {
         if case .cluster(let router) = self { return router.topology }

@@ -24,6 +24,8 @@ public struct ServerProfile: Codable, Sendable, Hashable {
     public var refused: [String]
     /// Commands the server knows but refused to the audit's user (NOPERM) during the replay; nil when none.
     public var denied: [String]?
+    /// Each primary of a cluster endpoint: its address, slot count and version; nil for a server.
+    public var clusterNodes: [ClusterNodeProfile]?
 
     public init(role: String, endpoint: String) {
         self.role = role
@@ -38,6 +40,7 @@ public struct ServerProfile: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case role, endpoint, kind, engine, version, settings, commands, lua, multi, latencyP50Micros, latencyP99Micros, refused
+        case clusterNodes
     }
 
     /// Decodes a profile; one written before the kind was recorded reads as `unknown`.
@@ -55,6 +58,7 @@ public struct ServerProfile: Codable, Sendable, Hashable {
         latencyP50Micros = try c.decodeIfPresent(Int.self, forKey: .latencyP50Micros)
         latencyP99Micros = try c.decodeIfPresent(Int.self, forKey: .latencyP99Micros)
         refused = try c.decode([String].self, forKey: .refused)
+        clusterNodes = try c.decodeIfPresent([ClusterNodeProfile].self, forKey: .clusterNodes)
     }
 
     /// `Redis 7.0.15`, `Valkey unknown`, or `unknown` when the host would tell neither.
@@ -101,4 +105,14 @@ public struct CommandAvailability: Codable, Sendable, Hashable {
         self.name = name
         self.available = available
     }
+}
+
+/// One primary of a cluster as the profile shows it.
+public struct ClusterNodeProfile: Codable, Sendable, Hashable {
+    /// `host:port` as the cluster announces it.
+    public var address: String
+    /// How many hash slots it serves.
+    public var slots: Int
+    /// `Redis 7.0.15`, or `unknown` when it would not say.
+    public var server: String
 }

@@ -128,6 +128,10 @@ public enum FindingCategory: String, Codable, Sendable, CaseIterable {
     /// A script touched a key outside the run namespace or called a refused command, and the
     /// server's ACL (the run's temporary user) refused it.
     case scriptEscape = "script-escape"
+    /// A transaction, script or multi-key command whose keys span hash slots: a cluster refuses it.
+    case clusterCrossSlot = "cluster-crossslot"
+    /// What a cluster changes for the application: SELECT, redirections followed, mixed versions.
+    case cluster
 }
 
 /// Orders findings: severity first, then how many places they affect, then the order

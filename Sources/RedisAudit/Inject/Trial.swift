@@ -68,7 +68,7 @@ struct TrialReplayer: Sendable {
                 listenHost: "127.0.0.1", listenPort: 0, upstream: endpoint, options: options, rules: plan.rules))
         var observer = TrialObserver(
             scenario: scenario.singleClient, bindings: bindings, namespace: namespace, plan: plan,
-            session: try await ReconnectingConnection.open(to: endpoint, options: options))
+            session: try await EndpointTransport.open(to: endpoint, options: options))
         do {
             let trial = try await replay(
                 observer.scenario, bindings: bindings, namespace: namespace, proxy: proxy, observer: &observer)
@@ -118,9 +118,11 @@ struct TrialReplayer: Sendable {
         observer: inout TrialObserver
     ) async throws -> Trial {
         let plan = observer.plan
-        let through = Endpoint(
+        var through = Endpoint(
             address: .tcp(host: "127.0.0.1", port: proxy.port), tls: false, username: application.username,
             password: application.password, database: endpoint.database)
+        // In front of a cluster the proxy is one too (a listener per primary, addresses rewritten).
+        through.isCluster = endpoint.isCluster
         // No CLIENT SETNAME under proxy rules: the handshake is what TrialPlan counts. A server
         // fault finds the application's connections by their name instead.
         let clientName = "redisaudit-trial-\(namespace.runID)"
@@ -132,8 +134,20 @@ struct TrialReplayer: Sendable {
                 fault: fault, control: try await RedisConnection.connect(to: endpoint, options: options), duration: delay,
                 clientName: clientName)
         }
-        var application = ReconnectingConnection(
-            connection: try await connectThrough(proxy, as: through, options: appOptions), endpoint: through, options: appOptions)
+        let first = try await connectThrough(proxy, as: through, options: appOptions)
+        var application: EndpointTransport
+        if through.isCluster {
+            // The topology, read through the proxy, names its listeners.
+            do {
+                application = try await EndpointTransport.wrap(first)
+            } catch {
+                await first.close()
+                throw error
+            }
+            await first.close()
+        } else {
+            application = .server(ReconnectingConnection(connection: first, endpoint: through, options: appOptions))
+        }
         var flow = ClientFlow(
             bindings: bindings.adding(ConcurrentBlock.clientVariable, bindings[ConcurrentBlock.clientVariable] ?? "0"))
         var runner = StepRunner(namespace: namespace, catalog: catalog)
@@ -174,7 +188,7 @@ private struct TrialObserver: StepObserver {
     let namespace: Namespace
     let plan: TrialPlan
     /// The direct connection the state is read on, with the endpoint's own credentials.
-    var session: ReconnectingConnection
+    var session: EndpointTransport
     var tracker = KeyTracker()
     var records: [StepRecord] = []
     var before = NamespaceState.empty
@@ -185,7 +199,7 @@ private struct TrialObserver: StepObserver {
     /// The server fault once begun.
     var pending: ServerFaultInjection.Pending?
 
-    init(scenario: Scenario, bindings: VariableBindings, namespace: Namespace, plan: TrialPlan, session: ReconnectingConnection) {
+    init(scenario: Scenario, bindings: VariableBindings, namespace: Namespace, plan: TrialPlan, session: EndpointTransport) {
         self.scenario = scenario
         self.bindings = bindings
         self.namespace = namespace

@@ -72,13 +72,13 @@ struct ConcurrentRunner {
         var finished: ContinuousClock.Instant?
         /// The client's connection, closed once every client is done: a client that finishes
         /// early must not spend the loop's time (and the server's) on a teardown while the
-        /// others are still racing.
-        var connection: RedisConnection?
+        /// others are still racing (on a cluster, one per node the client used).
+        var connections: [RedisConnection] = []
     }
 
     private static func close(_ results: [ClientResult]) async {
         await withTaskGroup(of: Void.self) { group in
-            for connection in results.compactMap(\.connection) {
+            for connection in results.flatMap(\.connections) {
                 group.addTask { await connection.close() }
             }
         }
@@ -120,6 +120,9 @@ struct ConcurrentRunner {
             }
         }
 
+        // On a cluster every client routes by slot over the topology read once here; its own
+        // connection (to the seed) serves the seed's slots.
+        let topology = endpoint.isCluster ? try await ClusterTopology.read(seed: endpoint, options: options) : nil
         let shared = await sharedCommands(block)
         let gate = StartingGate(expected: connections.count, loops: connections.map { $0.1.eventLoop })
         let ready = connections.count
@@ -131,9 +134,8 @@ struct ConcurrentRunner {
                 // Each client runs on its connection's event loop (see EventLoopTaskExecutor).
                 group.addTask(executorPreference: EventLoopTaskExecutor(connection.eventLoop)) {
                     try await Self.client(
-                        i, block: block, connection: connection, bindings: bindings, namespace: namespace, catalog: catalog,
-                        shared: shared,
-                        gate: gate)
+                        i, block: block, connection: connection, topology: topology, bindings: bindings, namespace: namespace,
+                        catalog: catalog, shared: shared, gate: gate)
                 }
             }
             var all: [ClientResult] = []
@@ -195,10 +197,26 @@ struct ConcurrentRunner {
     /// application has its request ready when the race starts; every later step depends on
     /// what came before and is prepared when its turn comes.
     private static func client(
-        _ index: Int, block: ConcurrentBlock, connection: RedisConnection, bindings: VariableBindings, namespace: Namespace,
-        catalog: CommandCatalog, shared: [[StepExecutor.PreparedCommand]?], gate: StartingGate
+        _ index: Int, block: ConcurrentBlock, connection: RedisConnection, topology: ClusterTopology?,
+        bindings: VariableBindings, namespace: Namespace, catalog: CommandCatalog, shared: [[StepExecutor.PreparedCommand]?],
+        gate: StartingGate
     ) async throws -> ClientResult {
-        var session = ReconnectingConnection(connection)
+        var session: EndpointTransport
+        if let topology {
+            var router = ClusterRouter(
+                seed: connection.endpoint, options: connection.options, topology: topology, slotOf: ClusterRouter.keySlot)
+            if !router.adopt(connection) { await connection.close() }
+            // Every node's connection is open before the race: its first command pays no handshake.
+            do {
+                try await router.connectAll()
+            } catch {
+                await router.close()
+                throw error
+            }
+            session = .cluster(router)
+        } else {
+            session = .server(ReconnectingConnection(connection))
+        }
         var flow = ClientFlow(bindings: bindings.adding(ConcurrentBlock.clientVariable, String(index)))
         var observer = ClientObserver(shared: shared, gate: gate, eventLoop: connection.eventLoop)
         var runner = StepRunner(namespace: namespace, catalog: catalog)
@@ -218,7 +236,7 @@ struct ConcurrentRunner {
         var result = observer.result
         result.stopped = stoppedAt != nil
         result.finished = ContinuousClock.now
-        result.connection = session.current
+        result.connections = session.openConnections
         result.tallies = flow.tallies
         return result
     }

@@ -8,8 +8,8 @@ public struct Leftovers: Sendable {
     /// Looks for leftover namespaces, on databases small enough to scan quickly
     /// (`NamespaceCleaner.sweepLimit` keys); nil when there are none or the scan was skipped.
     public static func find(connection: RedisConnection) async -> Leftovers? {
-        var session = ReconnectingConnection(connection)
-        guard let size = try? await session.send([RESPCommand("DBSIZE")])[0].reply?.integerValue,
+        guard var session = try? await EndpointTransport.wrap(connection),
+            let size = try? await NamespaceCleaner.size(session: &session),
             size <= NamespaceCleaner.sweepLimit,
             let keys = try? await NamespaceCleaner.scanRunKeys(runID: nil, session: &session),
             !keys.isEmpty

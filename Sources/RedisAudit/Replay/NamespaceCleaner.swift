@@ -17,11 +17,18 @@ enum NamespaceCleaner {
     /// Commands per pipelined batch.
     static let batchSize = 500
 
-    /// Keys matching the namespace, found with SCAN (only on databases up to `sweepLimit` keys).
+    /// Keys matching the namespace, found with SCAN (only on databases up to `sweepLimit` keys,
+    /// counted over every node of a cluster).
     static func scan(namespace: Namespace, session: inout some CommandTransport) async throws -> [[UInt8]] {
-        let size = try await session.send([RESPCommand("DBSIZE")])[0].reply?.integerValue ?? 0
-        guard size <= sweepLimit else { return [] }
+        guard try await size(session: &session) <= sweepLimit else { return [] }
         return try await scan(pattern: Array(namespace.prefix.utf8) + [UInt8(ascii: "*")], session: &session)
+    }
+
+    /// The number of keys in the database: `DBSIZE` summed over every node.
+    static func size(session: inout some CommandTransport) async throws -> Int64 {
+        try await session.eachNode { node in
+            try await node.send([RESPCommand("DBSIZE")])[0].reply?.integerValue ?? 0
+        }.reduce(0, +)
     }
 
     /// Every key in a generated run namespace (`redisaudit:<run>-<part>:`), of one run when
@@ -47,8 +54,13 @@ enum NamespaceCleaner {
         }
     }
 
-    /// Every key matching a glob, by SCAN with COUNT 1000.
+    /// Every key matching a glob, by SCAN with COUNT 1000 on every node.
     static func scan(pattern: [UInt8], session: inout some CommandTransport) async throws -> [[UInt8]] {
+        try await session.eachNode { node in try await scan(pattern: pattern, node: &node) }.flatMap { $0 }
+    }
+
+    /// Every key matching a glob on one node.
+    private static func scan(pattern: [UInt8], node session: inout ReconnectingConnection) async throws -> [[UInt8]] {
         var cursor: [UInt8] = Array("0".utf8)
         var keys: [[UInt8]] = []
         repeat {

@@ -22,8 +22,7 @@ public enum NamespaceJanitor {
     /// Cleans one run (a 12-hex run id), one namespace (`<run>-<part>`) or, with nil, every run.
     public static func clean(endpoint: Endpoint, options: ConnectionOptions, runID: String?, dryRun: Bool) async throws -> Result
     {
-        let connection = try await RedisConnection.connect(to: endpoint, options: options)
-        var session = ReconnectingConnection(connection: connection, endpoint: endpoint, options: options)
+        var session = try await EndpointTransport.open(to: endpoint, options: options)
         let keys: [[UInt8]]
         do {
             keys = try await NamespaceCleaner.scanRunKeys(runID: runID, session: &session)

@@ -42,13 +42,14 @@ public struct ScenarioReplayer: Sendable {
         // temporary user when the run is confined.
         var observer = ReplayObserver(
             replayer: self, bindings: bindings, namespace: namespace,
-            session: try await ReconnectingConnection.open(to: endpoint, options: options))
-        var application: ReconnectingConnection?
+            session: try await EndpointTransport.open(to: endpoint, options: options))
+        var application: EndpointTransport?
         do {
-            application = try await ReconnectingConnection.open(to: confinement?.endpoint(endpoint) ?? endpoint, options: options)
+            application = try await EndpointTransport.open(to: confinement?.endpoint(endpoint) ?? endpoint, options: options)
             var run = try await replay(
                 scenario, bindings: bindings, namespace: namespace, application: &application!, observer: &observer)
             run.confinedUser = confinement?.name
+            run.redirections = application!.redirections + observer.session.redirections
             await application?.close()
             await NamespaceCleaner.clean(
                 keys: observer.tracker.keys, namespace: namespace, session: &observer.session, ledger: ledger, role: role)
@@ -65,7 +66,7 @@ public struct ScenarioReplayer: Sendable {
 
     private func replay(
         _ scenario: Scenario, bindings: VariableBindings, namespace: Namespace,
-        application: inout ReconnectingConnection, observer: inout ReplayObserver
+        application: inout EndpointTransport, observer: inout ReplayObserver
     ) async throws -> ScenarioRun {
         var runner = StepRunner(namespace: namespace, catalog: catalog)
         runner.interruption = interruption
@@ -90,7 +91,7 @@ private struct ReplayObserver: StepObserver {
     let bindings: VariableBindings
     let namespace: Namespace
     /// The replay's own connection, with the endpoint's credentials.
-    var session: ReconnectingConnection
+    var session: EndpointTransport
     var tracker = KeyTracker()
     var records: [StepRecord] = []
     /// The concurrent blocks' tallies (a single client's are the flow's).
@@ -98,7 +99,7 @@ private struct ReplayObserver: StepObserver {
     /// When each key last had its TTL set, to tell the TTL at the write from the TTL read later.
     var lastWrite: [[UInt8]: ContinuousClock.Instant] = [:]
 
-    init(replayer: ScenarioReplayer, bindings: VariableBindings, namespace: Namespace, session: ReconnectingConnection) {
+    init(replayer: ScenarioReplayer, bindings: VariableBindings, namespace: Namespace, session: EndpointTransport) {
         self.replayer = replayer
         self.bindings = bindings
         self.namespace = namespace

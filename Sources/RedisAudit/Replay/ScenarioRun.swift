@@ -18,6 +18,8 @@ public struct ScenarioRun: Sendable {
     public var tallies: [String: Int] = [:]
     /// The temporary ACL user the scenario's commands ran as (nil: the endpoint's own user).
     public var confinedUser: String? = nil
+    /// Cluster redirections the run's connections followed (none on a server).
+    public var redirections = ClusterRedirections()
 }
 
 /// One step as it ran: its commands and the state of every key seen so far afterwards.

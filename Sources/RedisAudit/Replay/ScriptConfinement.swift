@@ -245,7 +245,21 @@ public enum ConfinementUsers {
     /// A low `namespace-leftover` finding when earlier, killed runs left temporary users on the
     /// endpoint `connection` talks to; nil when there are none, or ACL USERS is refused.
     static func leftoverFinding(on connection: RedisConnection, role: String) async -> Finding? {
-        guard case .success(let users) = await listing(runID: nil, on: connection), !users.isEmpty else { return nil }
+        var users: [String] = []
+        if connection.endpoint.isCluster {
+            // Each node of a cluster keeps its own users.
+            for node in (try? await DataNodes.of(connection.endpoint, options: connection.options)) ?? [] {
+                guard let nodeConnection = try? await RedisConnection.connect(to: node, options: connection.options) else {
+                    continue
+                }
+                if case .success(let found) = await listing(runID: nil, on: nodeConnection) { users += found }
+                await nodeConnection.close()
+            }
+            users = Array(Set(users)).sorted()
+        } else if case .success(let found) = await listing(runID: nil, on: connection) {
+            users = found
+        }
+        guard !users.isEmpty else { return nil }
         return Finding(
             identity: "leftover-users|\(role)", severity: .low, category: .leftover,
             title: "\(users.count) temporary ACL user\(users.count == 1 ? "" : "s") left by earlier interrupted runs on \(role)",
@@ -271,6 +285,23 @@ public enum ConfinementUsers {
     /// deletes them, counting only what the server confirms.
     public static func clean(endpoint: Endpoint, options: ConnectionOptions, runID: String?, dryRun: Bool) async throws
         -> CleanResult
+    {
+        // Each node of a cluster keeps its own users.
+        var result = CleanResult(found: [], deleted: [], remaining: [:], skipped: nil)
+        for node in try await DataNodes.of(endpoint, options: options) {
+            let onNode = try await cleanNode(endpoint: node, options: options, runID: runID, dryRun: dryRun)
+            result.found = Array(Set(result.found + onNode.found)).sorted()
+            result.deleted = Array(Set(result.deleted + onNode.deleted)).sorted()
+            result.remaining.merge(onNode.remaining) { first, _ in first }
+            result.skipped = result.skipped ?? onNode.skipped
+        }
+        result.deleted.removeAll { result.remaining[$0] != nil }
+        return result
+    }
+
+    /// `clean` on one server.
+    private static func cleanNode(endpoint: Endpoint, options: ConnectionOptions, runID: String?, dryRun: Bool)
+        async throws -> CleanResult
     {
         let connection = try await RedisConnection.connect(to: endpoint, options: options)
         return try await withCleanup {
@@ -327,33 +358,54 @@ public final class RunConfinement: Sendable {
         var sides: [String: Side] = [:]
         var generator = SystemRandomNumberGenerator()
         for (role, endpoint) in endpoints {
-            let connection: RedisConnection
+            let nodes: [Endpoint]
             do {
-                connection = try await RedisConnection.connect(to: endpoint, options: options)
+                nodes = try await DataNodes.of(endpoint, options: options)
             } catch {
                 // The users already made go with the run that cannot start.
                 await RunConfinement(runID: runID, sides: sides).release(endpoints: endpoints, options: options)
                 throw error
             }
-            do {
-                sides[role] = .confined(
-                    try await ConfinementUsers.create(
-                        runID: runID, role: role, password: RandomValue.hex(count: 48, using: &generator),
-                        allowSelect: endpoint.database != 0, on: connection))
-            } catch {
-                sides[role] = .unconfined(reason: "cannot create a temporary ACL user: \(error.reason)")
-                if Interruption.current?.isRequested == true {
-                    // A stop closed the connection mid-creation: the user may exist, so it goes now
-                    // (a connection opened after the stop is left open for exactly this).
-                    if let fresh = try? await RedisConnection.connect(to: endpoint, options: options) {
-                        _ = await ConfinementUsers.delete(ConfinedUser.name(runID: runID, role: role), on: fresh)
-                        await fresh.close()
-                    }
+            // One user, with one password, on every node: a cluster's nodes keep their ACLs apart.
+            let password = RandomValue.hex(count: 48, using: &generator)
+            var made: [Endpoint] = []
+            for node in nodes {
+                let connection: RedisConnection
+                do {
+                    connection = try await RedisConnection.connect(to: node, options: options)
+                } catch {
+                    await RunConfinement(runID: runID, sides: sides).release(endpoints: endpoints, options: options)
+                    for node in made { await Self.deleteUser(runID: runID, role: role, on: node, options: options) }
+                    throw error
                 }
+                do {
+                    sides[role] = .confined(
+                        try await ConfinementUsers.create(
+                            runID: runID, role: role, password: password, allowSelect: endpoint.database != 0,
+                            on: connection))
+                    made.append(node)
+                } catch {
+                    sides[role] = .unconfined(reason: "cannot create a temporary ACL user: \(error.reason)")
+                    if Interruption.current?.isRequested == true {
+                        // A stop closed the connection mid-creation: the user may exist, so it goes now
+                        // (a connection opened after the stop is left open for exactly this).
+                        made.append(node)
+                    }
+                    for node in made { await Self.deleteUser(runID: runID, role: role, on: node, options: options) }
+                    await connection.close()
+                    break
+                }
+                await connection.close()
             }
-            await connection.close()
         }
         return RunConfinement(runID: runID, sides: sides)
+    }
+
+    /// Deletes the run's user for `role` from one node, on a fresh connection.
+    private static func deleteUser(runID: String, role: String, on node: Endpoint, options: ConnectionOptions) async {
+        guard let fresh = try? await RedisConnection.connect(to: node, options: options) else { return }
+        _ = await ConfinementUsers.delete(ConfinedUser.name(runID: runID, role: role), on: fresh)
+        await fresh.close()
     }
 
     /// The user the scenario's connections to `role` authenticate as; nil when unconfined.
@@ -400,11 +452,19 @@ public final class RunConfinement: Sendable {
     func release(endpoints: [(role: String, endpoint: Endpoint)], options: ConnectionOptions) async {
         for (role, endpoint) in endpoints {
             guard let user = user(role: role) else { continue }
-            let deletion: ConfinementUsers.Deletion
+            var deletion = ConfinementUsers.Deletion(user: user.name, gone: true, problem: nil)
             do {
-                let connection = try await RedisConnection.connect(to: endpoint, options: options)
-                deletion = await ConfinementUsers.delete(user.name, on: connection)
-                await connection.close()
+                // Every node of a cluster holds the user: it is gone when it is gone from each.
+                let nodes = try await DataNodes.of(endpoint, options: options)
+                for node in nodes {
+                    let connection = try await RedisConnection.connect(to: node, options: options)
+                    let onNode = await ConfinementUsers.delete(user.name, on: connection)
+                    await connection.close()
+                    if !onNode.gone, deletion.gone {
+                        deletion = onNode
+                        if nodes.count > 1 { deletion.problem = "on \(node): " + (onNode.problem ?? "still there") }
+                    }
+                }
             } catch {
                 deletion = ConfinementUsers.Deletion(user: user.name, gone: false, problem: "cannot connect: \(error)")
             }
