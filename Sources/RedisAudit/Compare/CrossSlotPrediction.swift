@@ -149,23 +149,4 @@ struct CrossSlotPrediction: Sendable {
     private static func shorten(_ key: String) -> String {
         key.count > 32 ? String(key.prefix(29)) + "..." : key
     }
-
-    /// `SELECT` in a scenario that runs on a cluster: one finding, whatever it leads to.
-    static func selectFindings(_ scenario: Scenario, roles: [String], clusterRoles: Set<String>) -> [Finding] {
-        let clusters = roles.filter(clusterRoles.contains)
-        guard !clusters.isEmpty,
-            let index = scenario.steps.firstIndex(where: { $0.commands.contains { $0.name == "SELECT" } })
-        else { return [] }
-        return [
-            Finding(
-                identity: "select", severity: .high, category: .cluster,
-                title: "SELECT on \(clusters.joined(separator: " and ")), a cluster: it has only database 0",
-                endpoints: clusters, scenario: scenario.name, step: "step \(index + 1)",
-                evidence: ["the scenario selects another database at step \(index + 1)"],
-                why: "A cluster serves database 0 only: SELECT with any other index is refused, so the keys the "
-                    + "application keeps apart by database meet in one.",
-                fix: "Separate the data by key prefix (or by cluster) instead of by database number.",
-                scope: clusters.count == 1 ? .difference : .shared)
-        ]
-    }
 }

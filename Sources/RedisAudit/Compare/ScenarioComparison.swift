@@ -58,7 +58,6 @@ public struct ScenarioComparison {
         findings = findings.map { consequence(consequence($0, of: access), ofEscapes: escapes) }
         if !crossSlot.refused.isEmpty { findings = findings.map { consequence($0, ofCrossSlot: crossSlot.findings) } }
         return findings + escapes + crossSlot.findings
-            + CrossSlotPrediction.selectFindings(a.scenario, roles: roles, clusterRoles: clusterRoles)
     }
 
     /// The scenario's transactions, scripts and multi-key commands whose keys span slots (see
@@ -84,15 +83,15 @@ public struct ScenarioComparison {
     }
 
     /// A difference that follows from a cluster's CROSSSLOT refusal is the cross-slot finding's
-    /// consequence, not a difference of its own: kept, low, pointing at it.
+    /// consequence, not a difference of its own: kept as info, pointing at it.
     private func consequence(_ finding: Finding, ofCrossSlot causes: [Finding]) -> Finding {
         guard let cause = causes.first,
             [.replyMismatch, .ttlMismatch, .keyPattern, .pipelineResult, .scenarioFlow, .expectation, .invariant].contains(
                 finding.category),
-            finding.severity > .low
+            finding.severity > .info
         else { return finding }
         var finding = finding
-        finding.severity = .low
+        finding.severity = .info
         finding.evidence.append(
             "follows from the cluster's CROSSSLOT refusal (\(cause.step ?? "a step")); see the cluster-crossslot finding")
         return finding

@@ -130,7 +130,7 @@ public enum FindingCategory: String, Codable, Sendable, CaseIterable {
     case scriptEscape = "script-escape"
     /// A transaction, script or multi-key command whose keys span hash slots: a cluster refuses it.
     case clusterCrossSlot = "cluster-crossslot"
-    /// What a cluster changes for the application: SELECT, redirections followed, mixed versions.
+    /// What a cluster told about itself: redirections followed, mixed versions, hot slots.
     case cluster
 }
 

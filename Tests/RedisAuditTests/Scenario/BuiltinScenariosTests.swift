@@ -6,8 +6,8 @@ import Testing
 
 @Suite struct BuiltinScenariosTests {
     static let expectedNames = [
-        "blacklist", "capacity-counter-drift", "checkin-capacity", "checkin-capacity-lua", "lockout", "login", "login-multi",
-        "login-wait", "logout", "null-cache-sentinel", "refresh", "refresh-delifeq", "refresh-lua", "session-field-ttl",
+        "blacklist", "capacity-counter-drift", "checkin-capacity", "checkin-capacity-lua", "lockout", "login", "login-multi", "login-multi-cluster",
+        "login-wait", "logout", "null-cache-sentinel", "refresh", "refresh-delifeq", "refresh-lua", "refresh-lua-cluster", "session-field-ttl",
         "stats-stampede", "stats-stampede-lock",
     ]
 
