@@ -6,9 +6,9 @@ import Testing
 
 @Suite struct BuiltinScenariosTests {
     static let expectedNames = [
-        "blacklist", "capacity-counter-drift", "checkin-capacity", "checkin-capacity-lua", "lockout", "login", "login-multi", "login-multi-cluster",
-        "login-wait", "logout", "null-cache-sentinel", "refresh", "refresh-delifeq", "refresh-lua", "refresh-lua-cluster", "session-field-ttl",
-        "stats-stampede", "stats-stampede-lock",
+        "blacklist", "capacity-counter-drift", "checkin-capacity", "checkin-capacity-lua", "lockout", "login", "login-multi",
+        "login-multi-cluster", "login-wait", "logout", "null-cache-sentinel", "refresh", "refresh-delifeq", "refresh-lua",
+        "refresh-lua-cluster", "session-field-ttl", "stats-stampede", "stats-stampede-lock",
     ]
 
     @Test func findsTheScenarioDirectory() throws {
