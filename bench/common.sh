@@ -39,3 +39,45 @@ wait_for_port() {
     echo "bench: nothing answers PING on port $1" >&2
     exit 1
 }
+
+# start_cluster SERVER_BINARY: starts a 3-primary cluster of that server on free ports whose bus
+# port (port + 10000) is free too, assigns the slots in three ranges, joins the nodes and waits
+# for cluster_state:ok; sets CLUSTER_PORTS to the three ports.
+start_cluster() {
+    local binary=$1
+    CLUSTER_PORTS=()
+    while [ "${#CLUSTER_PORTS[@]}" -lt 3 ]; do
+        local port
+        port=$(python3 -c '
+import random, socket
+for _ in range(200):
+    port = random.randint(20000, 55535)
+    try:
+        for p in (port, port + 10000):
+            s = socket.socket(); s.bind(("127.0.0.1", p)); s.close()
+    except OSError:
+        continue
+    print(port); break')
+        mkdir -p "$WORK/node-$port"
+        "$binary" --port "$port" --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file "$WORK/node-$port/nodes.conf" \
+            --save '' --appendonly no --daemonize no --dir "$WORK/node-$port" --logfile "$WORK/node-$port/log" &
+        PIDS+=($!)
+        wait_for_port "$port"
+        CLUSTER_PORTS+=("$port")
+    done
+    redis-cli -p "${CLUSTER_PORTS[0]}" CLUSTER ADDSLOTSRANGE 0 5460 >/dev/null
+    redis-cli -p "${CLUSTER_PORTS[1]}" CLUSTER ADDSLOTSRANGE 5461 10922 >/dev/null
+    redis-cli -p "${CLUSTER_PORTS[2]}" CLUSTER ADDSLOTSRANGE 10923 16383 >/dev/null
+    redis-cli -p "${CLUSTER_PORTS[0]}" CLUSTER MEET 127.0.0.1 "${CLUSTER_PORTS[1]}" >/dev/null
+    redis-cli -p "${CLUSTER_PORTS[0]}" CLUSTER MEET 127.0.0.1 "${CLUSTER_PORTS[2]}" >/dev/null
+    for _ in $(seq 1 300); do
+        local ok=1
+        for port in "${CLUSTER_PORTS[@]}"; do
+            redis-cli -p "$port" CLUSTER INFO | grep -q 'cluster_state:ok' || ok=0
+        done
+        [ "$ok" = 1 ] && return 0
+        sleep 0.1
+    done
+    echo "bench: the cluster on ports ${CLUSTER_PORTS[*]} did not reach cluster_state:ok" >&2
+    exit 1
+}
