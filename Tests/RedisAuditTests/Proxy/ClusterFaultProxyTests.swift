@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import RESP
 import Testing
 @testable import RedisAudit
@@ -155,6 +156,105 @@ struct ClusterFaultProxyTests {
             let stored = try await proxied.cluster.owner(of: HashSlot.of(key)).command("GET", key)
             #expect(stored == (lost.contains(key) ? .null : .bulk("v")), "\(key)")
         }
+        await proxied.stop()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70, .valkey91)), arguments: engines)
+    func aResp3ClientGetsMapsBackNamingOnlyListeners(_ kind: TestServer.Kind) async throws {
+        let proxied = try await ProxiedCluster.start(kind)
+        let received = try await exchangeUntilClosed(
+            port: proxied.proxy.port, sending: "HELLO 3\r\nCLUSTER SHARDS\r\nCLUSTER NODES\r\nQUIT\r\n")
+        var buffer = ByteBuffer(string: received)
+        var replies: [WireValue] = []
+        while let length = try RESPFrameScanner.replyLength(in: buffer), let frame = buffer.readSlice(length: length) {
+            replies.append(try #require(WireValue.parse(frame), "\(String(buffer: frame))"))
+        }
+        #expect(replies.count == 4, "\(received)")
+        let shards = try #require(replies[1].elements, "\(received)")
+        #expect(shards.count == 3)
+        for shard in shards {
+            guard case .aggregate(UInt8(ascii: "%"), let fields) = shard else {
+                Issue.record("a shard is not a RESP3 map: \(shard)")
+                continue
+            }
+            let nodes = try #require(fields.firstIndex { $0.text == "nodes" }.flatMap { fields[$0 + 1].elements })
+            #expect(nodes.count == 1)
+            for case .aggregate(UInt8(ascii: "%"), let attributes) in nodes {
+                let values = Dictionary(
+                    stride(from: 0, to: attributes.count, by: 2).map {
+                        (attributes[$0].text ?? "", attributes[$0 + 1].text ?? "")
+                    },
+                    uniquingKeysWith: { first, _ in first })
+                #expect(values["ip"] == "127.0.0.1")
+                #expect(values["port"].flatMap(Int.init).map(proxied.listenerPorts.contains) == true, "\(values)")
+            }
+        }
+        // CLUSTER NODES comes back as a verbatim string, still one line per listener.
+        guard case .blob(UInt8(ascii: "="), _) = replies[2] else {
+            Issue.record("CLUSTER NODES is not a verbatim string: \(replies[2])")
+            await proxied.stop()
+            return
+        }
+        let lines = try #require(replies[2].text).split(separator: "\n")
+        #expect(lines.count == 3)
+        for port in proxied.realPorts { #expect(!received.contains(":\(port)@"), "\(received)") }
+        await proxied.stop()
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70, .valkey91)), arguments: engines)
+    func aPrimaryAddedLaterGetsAListenerAndItsAddressNeverLeaks(_ kind: TestServer.Kind) async throws {
+        let proxied = try await ProxiedCluster.start(kind)
+        let newcomer = try await TestServer.startClusterNode(kind)
+        defer { newcomer.stop() }
+        let nodes = proxied.cluster.nodes
+        #expect(try await nodes[0].command("CLUSTER", "MEET", "127.0.0.1", "\(newcomer.port)") == .simpleString("OK"))
+        let deadline = ContinuousClock.now + .seconds(30)
+        for node in nodes + [newcomer] {
+            while !(try await node.command("CLUSTER", "INFO").text ?? "").contains("cluster_known_nodes:4"),
+                ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        // Slot of "foo" (no key in it) moves to the newcomer, as a resharding does.
+        let slot = HashSlot.of("foo")
+        let owner = proxied.cluster.owner(of: slot)
+        let ownerID = try #require(try await owner.command("CLUSTER", "MYID").text)
+        let newID = try #require(try await newcomer.command("CLUSTER", "MYID").text)
+        #expect(try await newcomer.command("CLUSTER", "SETSLOT", "\(slot)", "IMPORTING", ownerID) == .simpleString("OK"))
+        #expect(try await owner.command("CLUSTER", "SETSLOT", "\(slot)", "MIGRATING", newID) == .simpleString("OK"))
+        for node in [newcomer] + nodes {
+            #expect(try await node.command("CLUSTER", "SETSLOT", "\(slot)", "NODE", newID) == .simpleString("OK"))
+        }
+        #expect(try await owner.command("GET", "foo") == .error("MOVED \(slot) 127.0.0.1:\(newcomer.port)"))
+        while !(try await newcomer.command("CLUSTER", "INFO").text ?? "").contains("cluster_state:ok"),
+            ContinuousClock.now < deadline
+        {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+
+        // The first redirection to it is retried while its listener starts, never passed on.
+        let connection = try await proxied.connect(to: try #require(proxied.listener(of: owner)))
+        let first = try await connection.execute("GET", "foo")
+        #expect(first == .error(ClusterReplyRewriter.notListening), "\(first)")
+        while proxied.listener(of: newcomer) == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let newListener = try #require(proxied.listener(of: newcomer))
+        let moved = try await connection.execute("GET", "foo")
+        #expect(moved == .error("MOVED \(slot) 127.0.0.1:\(newListener)"), "\(moved)")
+        await connection.close()
+        #expect(proxied.proxy.nodeListeners.last?.node == Endpoint.Node(host: "127.0.0.1", port: newcomer.port))
+
+        // Through its listener, the newcomer serves the slot; CLUSTER SLOTS names it there.
+        let direct = try await proxied.connect(to: newListener)
+        let served = try await direct.execute("GET", "foo")
+        #expect(served == .null, "\(served)")
+        let slots = try await direct.execute("CLUSTER", "SLOTS")
+        await direct.close()
+        let ports = (slots.arrayElements ?? []).compactMap { $0.arrayElements?[2].arrayElements?[1].integerValue }.map(Int.init)
+        #expect(ports.contains(newListener), "\(slots)")
+        #expect(Set(ports).isSubset(of: proxied.listenerPorts), "\(slots)")
         await proxied.stop()
     }
 
