@@ -63,7 +63,8 @@ public final class FaultProxy: Sendable {
     public let counters: FaultCounters
     /// In front of a cluster: which listener forwards to which node.
     let cluster: ClusterAddressMap?
-    private let fronts = NIOLockedValueBox<[Front]>([])
+    /// The listeners, in the order they started, and whether the proxy stopped.
+    private let fronts = NIOLockedValueBox<(started: [Front], stopped: Bool)>(([], false))
     /// The event loops the proxy started for itself, if any.
     private let ownGroup: MultiThreadedEventLoopGroup?
 
@@ -74,10 +75,10 @@ public final class FaultProxy: Sendable {
     }
 
     /// The port the proxy listens on (in front of a cluster: the first primary's listener, a seed).
-    public var port: Int { fronts.withLockedValue { $0.first?.listener.port ?? 0 } }
+    public var port: Int { listeners.first?.listener.port ?? 0 }
 
     /// How many client connections are open (each with its upstream connection).
-    public var openSessions: Int { fronts.withLockedValue { $0 }.reduce(0) { $0 + $1.sessions.count } }
+    public var openSessions: Int { listeners.reduce(0) { $0 + $1.sessions.count } }
 
     /// Starts listening; throws `ProxyError` when the address cannot be bound, and
     /// `EndpointError` when the TLS settings cannot be used (or, in front of a cluster, when its
@@ -139,17 +140,30 @@ public final class FaultProxy: Sendable {
         } catch {
             throw ProxyError.cannotListen(address: "\(host):\(port)", reason: "\(error)")
         }
-        fronts.withLockedValue { $0.append(Front(node: node, slots: slots, listener: listener, sessions: sessions)) }
+        let front = Front(node: node, slots: slots, listener: listener, sessions: sessions)
+        let kept = fronts.withLockedValue { fronts in
+            if !fronts.stopped { fronts.started.append(front) }
+            return !fronts.stopped
+        }
+        guard kept else {
+            // The proxy stopped while this listener started (a node the cluster named late).
+            await listener.stop()
+            throw ProxyError.cannotListen(address: "\(host):\(port)", reason: "the proxy stopped")
+        }
         return listener.port
     }
 
     /// The listeners, in the order they started.
-    var listeners: [Front] { fronts.withLockedValue { $0 } }
+    var listeners: [Front] { fronts.withLockedValue { $0.started } }
 
     /// Stops accepting connections and closes every open one; returns once they are closed.
     public func stop() async {
         cluster?.stop()
-        for front in listeners {
+        let stopping = fronts.withLockedValue { fronts in
+            fronts.stopped = true
+            return fronts.started
+        }
+        for front in stopping {
             await front.listener.stop()
             // A connection accepted just before the listener closed registers a moment later.
             repeat {
