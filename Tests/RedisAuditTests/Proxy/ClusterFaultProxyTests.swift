@@ -51,6 +51,8 @@ private struct ProxiedCluster {
     }
 }
 
+/// Cluster clients (plain connections, `ClusterRouter`, a Python cluster client) through a fault
+/// proxy in front of real clusters of both engines.
 @Suite("fault proxy in front of a cluster", .timeLimit(.minutes(3)), MachineLoad.light)
 struct ClusterFaultProxyTests {
     static let engines = [TestServer.Kind.redis70, .valkey91]
@@ -288,6 +290,7 @@ struct ClusterFaultProxyTests {
 
     /// Decoded output of `pythonClusterClient`.
     private struct PythonRun: Decodable {
+        /// What one real node saw: clients named as the cluster client, and any from its own sockets.
         struct Seen: Decodable {
             var named: Int
             var from_client: [String]

@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 /// A node named in a reply that no listener forwards to yet (the cluster changed) gets one,
 /// started in the background; until it listens, the reply is rewritten without that node.
 final class ClusterAddressMap: Sendable {
+    /// The listeners known, those starting, and how to start one.
     private struct State {
         var ports: [Endpoint.Node: Int] = [:]
         var starting: Set<Endpoint.Node> = []
