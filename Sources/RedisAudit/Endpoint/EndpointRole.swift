@@ -153,6 +153,8 @@ public enum EndpointUse: Sendable {
     case clean
     /// Reads every key with SCAN, TYPE and PTTL (`keyspace`).
     case scan
+    /// Forwards clients' commands as they come (`proxy`): any kind passes, a cluster node is marked.
+    case forward
 
     /// Why a read-only replica cannot serve this use.
     fileprivate var writes: String {
@@ -160,6 +162,7 @@ public enum EndpointUse: Sendable {
         case .replay: return "the run writes to it (under its own namespace)"
         case .clean: return "clean deletes keys on it"
         case .scan: return "it is only read"
+        case .forward: return "clients write through the proxy"
         }
     }
 }
@@ -180,7 +183,7 @@ public enum EndpointInspection {
             let role = await EndpointRole.probe(probe)
             try check(role, of: resolved, for: use)
             if role.kind == .clusterNode { resolved.isCluster = true }
-            if use != .replay, role.kind == .proxy {
+            if use == .clean || use == .scan, role.kind == .proxy {
                 try await checkScan(resolved, for: use, probe: probe)
             }
         } catch {
@@ -212,7 +215,7 @@ public enum EndpointInspection {
                     sentence: "\(name) is a Redis Cluster node whose cluster is not serving (cluster_state:\(state)\(served)): "
                         + "assign every slot (redis-cli --cluster create or fix) or point at a node of a healthy cluster.")
             }
-        case .sentinel:
+        case .sentinel where use != .forward:
             let here: String
             if case .tcp(let host, let port) = endpoint.address {
                 here = Endpoint.Node(host: host, port: port).description
@@ -225,7 +228,7 @@ public enum EndpointInspection {
             throw EndpointError.unsuitable(
                 endpoint: name,
                 sentence: "\(name) is a Sentinel, not a data node (\(watches)): point at \(url) to reach that master's primary.")
-        case .replica where use != .scan:
+        case .replica where use == .replay || use == .clean:
             var target = endpoint
             let instead: String
             if let primary = role.primary {

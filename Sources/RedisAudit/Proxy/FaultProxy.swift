@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -36,56 +37,90 @@ public struct FaultProxyConfiguration: Sendable {
     }
 }
 
-/// A RESP-aware TCP proxy in front of one Redis server that injects faults into chosen commands.
+/// A RESP-aware TCP proxy in front of one Redis server, or of a cluster, that injects faults
+/// into chosen commands.
 ///
 /// Every accepted client connection gets its own upstream connection, on the same event loop,
 /// glued together by a `ProxySession`. The proxy does not authenticate on anyone's behalf:
 /// clients send their own AUTH and SELECT, so the upstream URL's user, password and database
 /// are not used. A `redis+sentinel://` upstream is looked up for each session, so a failover
 /// is followed by the next client connection.
+///
+/// In front of a cluster (`Endpoint.isCluster`) it listens once per primary (`ClusterFaultProxy`):
+/// the rules and their counters are shared by every listener.
 public final class FaultProxy: Sendable {
-    /// The port the proxy listens on.
-    public let port: Int
-    /// How many times each rule fired.
+    /// One listening socket and the sessions it accepted.
+    struct Front: Sendable {
+        /// The cluster node it forwards to; nil in front of one server.
+        var node: Endpoint.Node?
+        /// The slots that node served when the listener started.
+        var slots: [ClosedRange<Int>]
+        var listener: ProxyListener
+        var sessions: ProxySessions
+    }
+
+    /// How many times each rule fired (over every listener).
     public let counters: FaultCounters
-    private let listener: ProxyListener
-    private let sessions: ProxySessions
+    /// In front of a cluster: which listener forwards to which node.
+    let cluster: ClusterAddressMap?
+    /// The listeners, in the order they started, and whether the proxy stopped.
+    private let fronts = NIOLockedValueBox<(started: [Front], stopped: Bool)>(([], false))
     /// The event loops the proxy started for itself, if any.
     private let ownGroup: MultiThreadedEventLoopGroup?
 
-    private init(
-        port: Int, counters: FaultCounters, listener: ProxyListener, sessions: ProxySessions,
-        ownGroup: MultiThreadedEventLoopGroup?
-    ) {
-        self.port = port
+    init(counters: FaultCounters, cluster: ClusterAddressMap?, ownGroup: MultiThreadedEventLoopGroup?) {
         self.counters = counters
-        self.listener = listener
-        self.sessions = sessions
+        self.cluster = cluster
         self.ownGroup = ownGroup
     }
 
+    /// The port the proxy listens on (in front of a cluster: the first primary's listener, a seed).
+    public var port: Int { listeners.first?.listener.port ?? 0 }
+
     /// How many client connections are open (each with its upstream connection).
-    public var openSessions: Int { sessions.count }
+    public var openSessions: Int { listeners.reduce(0) { $0 + $1.sessions.count } }
 
     /// Starts listening; throws `ProxyError` when the address cannot be bound, and
-    /// `EndpointError` when the TLS settings cannot be used.
+    /// `EndpointError` when the TLS settings cannot be used (or, in front of a cluster, when its
+    /// topology cannot be read).
     public static func start(
         _ configuration: FaultProxyConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> FaultProxy {
         let counters = FaultCounters(rules: configuration.rules)
-        let upstream = ProxyUpstream(
-            endpoint: configuration.upstream,
-            connector: try EndpointConnector(endpoint: configuration.upstream, options: configuration.options),
-            // Without rules or a command timeout, sessions take the lean path (replies unframed).
-            counters: configuration.rules.isEmpty && configuration.commandTimeout == nil ? nil : counters,
-            sentinelOptions: configuration.options,
-            commandTimeout: configuration.commandTimeout, maxFrameBytes: configuration.options.replyLimits.maxReplyBytes)
         let ownGroup = configuration.eventLoops.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
         let eventLoopGroup = ownGroup ?? eventLoopGroup
+        if configuration.upstream.isCluster {
+            return try await ClusterFaultProxy.start(
+                configuration, counters: counters, eventLoopGroup: eventLoopGroup, ownGroup: ownGroup)
+        }
+        let proxy = FaultProxy(counters: counters, cluster: nil, ownGroup: ownGroup)
+        do {
+            let upstream = ProxyUpstream(
+                endpoint: configuration.upstream,
+                connector: try EndpointConnector(endpoint: configuration.upstream, options: configuration.options),
+                // Without rules or a command timeout, sessions take the lean path (replies unframed).
+                counters: configuration.rules.isEmpty && configuration.commandTimeout == nil ? nil : counters,
+                sentinelOptions: configuration.options,
+                commandTimeout: configuration.commandTimeout, maxFrameBytes: configuration.options.replyLimits.maxReplyBytes)
+            try await proxy.listen(
+                host: configuration.listenHost, port: configuration.listenPort, upstream: upstream, eventLoopGroup: eventLoopGroup
+            )
+        } catch {
+            try? await ownGroup?.shutdownGracefully()
+            throw error
+        }
+        return proxy
+    }
+
+    /// Starts one more listener whose sessions forward to `upstream`; throws `ProxyError`.
+    @discardableResult
+    func listen(
+        host: String, port: Int, upstream: ProxyUpstream, eventLoopGroup: any EventLoopGroup,
+        node: Endpoint.Node? = nil, slots: [ClosedRange<Int>] = []
+    ) async throws -> Int {
         let sessions = ProxySessions()
-        let listener = ProxyListener(host: configuration.listenHost, sessions: sessions, eventLoop: eventLoopGroup.next()) {
-            listener in
+        let listener = ProxyListener(host: host, sessions: sessions, eventLoop: eventLoopGroup.next()) { listener in
             ServerBootstrap(group: eventLoopGroup)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -101,23 +136,40 @@ public final class FaultProxy: Sendable {
                 }
         }
         do {
-            try await listener.bind(port: configuration.listenPort)
+            try await listener.bind(port: port)
         } catch {
-            try? await ownGroup?.shutdownGracefully()
-            throw ProxyError.cannotListen(address: "\(configuration.listenHost):\(configuration.listenPort)", reason: "\(error)")
+            throw ProxyError.cannotListen(address: "\(host):\(port)", reason: "\(error)")
         }
-        return FaultProxy(
-            port: listener.port, counters: counters, listener: listener,
-            sessions: sessions, ownGroup: ownGroup)
+        let front = Front(node: node, slots: slots, listener: listener, sessions: sessions)
+        let kept = fronts.withLockedValue { fronts in
+            if !fronts.stopped { fronts.started.append(front) }
+            return !fronts.stopped
+        }
+        guard kept else {
+            // The proxy stopped while this listener started (a node the cluster named late).
+            await listener.stop()
+            throw ProxyError.cannotListen(address: "\(host):\(port)", reason: "the proxy stopped")
+        }
+        return listener.port
     }
+
+    /// The listeners, in the order they started.
+    var listeners: [Front] { fronts.withLockedValue { $0.started } }
 
     /// Stops accepting connections and closes every open one; returns once they are closed.
     public func stop() async {
-        await listener.stop()
-        // A connection accepted just before the listener closed registers a moment later.
-        repeat {
-            sessions.terminateAll()
-        } while !(await sessions.settle(timeout: .milliseconds(200), timerLoop: listener.eventLoop))
+        cluster?.stop()
+        let stopping = fronts.withLockedValue { fronts in
+            fronts.stopped = true
+            return fronts.started
+        }
+        for front in stopping {
+            await front.listener.stop()
+            // A connection accepted just before the listener closed registers a moment later.
+            repeat {
+                front.sessions.terminateAll()
+            } while !(await front.sessions.settle(timeout: .milliseconds(200), timerLoop: front.listener.eventLoop))
+        }
         try? await ownGroup?.shutdownGracefully()
     }
 
@@ -125,7 +177,14 @@ public final class FaultProxy: Sendable {
     /// each session are closed and nothing is held for them) and no `down` period lasts: true,
     /// or false after `timeout`.
     public func settle(timeout: TimeAmount) async -> Bool {
-        await sessions.settle(timeout: timeout, timerLoop: listener.eventLoop)
+        let deadline = NIODeadline.now() + timeout
+        for front in listeners {
+            let left = deadline - .now()
+            guard await front.sessions.settle(timeout: max(left, .zero), timerLoop: front.listener.eventLoop) else {
+                return false
+            }
+        }
+        return true
     }
 }
 

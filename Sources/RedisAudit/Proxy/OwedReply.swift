@@ -5,6 +5,9 @@ import RESP
 enum OwedReply {
     /// The server's reply, passed on after `delay`.
     case server(delay: TimeAmount)
+    /// In front of a cluster: the server's reply to a request that lists nodes, rewritten to
+    /// name the proxy's listeners, after `delay`.
+    case nodeList(ClusterQuery, delay: TimeAmount)
     /// The server's reply never reaches the client: both connections close when it arrives.
     case killAfter(reset: Bool)
     /// A dropped command: this reply in its place (or none), after `delay`.

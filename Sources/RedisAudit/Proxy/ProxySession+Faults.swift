@@ -38,7 +38,12 @@ extension ProxySession {
                 continue
             }
             let streams = schedule!.decide(frame.name)
-            if streams.isUntouched, passesStraight(to: .server), transaction != .poisoned || frame.name != "EXEC" {
+            // In front of a cluster, a reply that lists nodes is rewritten (not inside MULTI,
+            // where it comes back within EXEC's).
+            let query =
+                upstream.cluster != nil && frame.name == "CLUSTER" && transaction == .none
+                ? ClusterQuery(request: buffer.getSlice(at: buffer.readerIndex, length: frame.length)!) : nil
+            if streams.isUntouched, query == nil, passesStraight(to: .server), transaction != .poisoned || frame.name != "EXEC" {
                 run.extend(at: buffer.readerIndex, by: frame.length)
                 buffer.moveReaderIndex(forwardBy: frame.length)
                 owed.append(.server(delay: .zero))
@@ -47,15 +52,17 @@ extension ProxySession {
                 continue
             }
             send(run.take(from: asRead), toServerAfter: .zero)
-            guard forward(buffer.readSlice(length: frame.length)!, named: frame.name, streams) else { return false }
+            guard forward(buffer.readSlice(length: frame.length)!, named: frame.name, streams, answering: query) else {
+                return false
+            }
         }
         send(run.take(from: asRead), toServerAfter: .zero)
         return true
     }
 
     /// Passes one command through the faults; false when nothing the client sends after it
-    /// is forwarded any more.
-    func forward(_ bytes: ByteBuffer, named name: String, _ streams: FaultStreams) -> Bool {
+    /// is forwarded any more. `query`: in front of a cluster, what its reply lists.
+    func forward(_ bytes: ByteBuffer, named name: String, _ streams: FaultStreams, answering query: ClusterQuery? = nil) -> Bool {
         if !streams.isUntouched { apply(streams) }
         // A timeout swallows the command that fired it, and everything after.
         guard !state.isSilent else { return false }
@@ -91,7 +98,7 @@ extension ProxySession {
                 owed.append(.replaced(Self.execAbort, delay: streams.replyDelay))
             } else {
                 send(bytes, toServerAfter: streams.requestDelay)
-                owed.append(.server(delay: streams.replyDelay))
+                owed.append(query.map { .nodeList($0, delay: streams.replyDelay) } ?? .server(delay: streams.replyDelay))
             }
             expectReply(after: streams.requestDelay)
             transaction.forwarded(name)
@@ -177,7 +184,10 @@ extension ProxySession {
             }
             switch owed.first {
             case .none, .server(delay: .zero):
-                if passesStraight(to: .client) {
+                // In front of a cluster, a redirection is rewritten to name a listener.
+                if passesStraight(to: .client),
+                    upstream.cluster == nil || !ClusterReplyRewriter.isRedirection(buffer)
+                {
                     if !owed.isEmpty { owed.removeFirst() }
                     run.extend(at: buffer.readerIndex, by: length)
                     buffer.moveReaderIndex(forwardBy: length)
@@ -192,9 +202,11 @@ extension ProxySession {
             switch owed.popFirst() {
             case .none:
                 // Nothing asked for it (a push message): pass it on.
-                send(bytes, toClientAfter: .zero)
+                send(clusterRewritten(bytes), toClientAfter: .zero)
             case .server(let delay):
-                send(bytes, toClientAfter: delay)
+                send(clusterRewritten(bytes), toClientAfter: delay)
+            case .nodeList(let query, let delay):
+                send(clusterRewritten(bytes, answering: query), toClientAfter: delay)
             case .killAfter(let reset):
                 if toClient.isEmpty {
                     flush()
@@ -223,6 +235,13 @@ extension ProxySession {
             return
         }
         if buffer.readableBytes > 0 { replies = buffer }
+    }
+
+    /// A reply as the client gets it: in front of a cluster, with its node addresses at the
+    /// proxy's listeners; otherwise as it came.
+    func clusterRewritten(_ reply: ByteBuffer, answering query: ClusterQuery? = nil) -> ByteBuffer {
+        guard let map = upstream.cluster else { return reply }
+        return ClusterReplyRewriter(map: map).rewrite(reply, answering: query)
     }
 
     /// Sends the fake replies of dropped commands that are next in line.

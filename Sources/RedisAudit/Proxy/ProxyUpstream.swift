@@ -18,6 +18,9 @@ struct ProxyUpstream: Sendable {
     var commandTimeout: TimeAmount? = nil
     /// The largest request or reply frame held while it arrives.
     var maxFrameBytes = RESPReplyLimits.defaultMaxReplyBytes
+    /// In front of a cluster: the listeners that node addresses in replies are rewritten to
+    /// (sessions then always frame replies); nil in front of one server.
+    var cluster: ClusterAddressMap? = nil
 
     /// Opens the upstream connection for a session on `loop`; `handler` is its server side.
     func connect(on loop: any EventLoop, handler: @escaping @Sendable (Channel) throws -> Void) -> EventLoopFuture<Channel> {

@@ -2,12 +2,15 @@ import ArgumentParser
 import Foundation
 import RedisAudit
 
-/// `redisaudit proxy`: a RESP-aware fault proxy in front of one server, until Ctrl-C.
+/// `redisaudit proxy`: a RESP-aware fault proxy in front of one server or a cluster, until Ctrl-C.
 struct Proxy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a RESP-aware TCP proxy in front of one Redis server, injecting faults into chosen commands.",
         discussion: FaultRule.syntax
             + "\n\nRuns until Ctrl-C or SIGTERM, then prints how many times each rule fired."
+            + "\n\nIn front of a Redis Cluster node it listens once per primary (--listen for the first in slot order,"
+            + " free ports for the others) and rewrites the node addresses in MOVED, ASK, CLUSTER SLOTS, SHARDS and NODES"
+            + " replies to those listeners, so cluster clients stay behind it."
             + "\n\n--command-timeout applies only when given: a command the upstream does not answer within it gets an error reply"
             + " and its client's session closes; without it, blocking commands wait as long as they need."
     )
@@ -17,7 +20,7 @@ struct Proxy: AsyncParsableCommand {
 
     @Option(
         help:
-            "The server to forward to: redis://host:port, rediss://host:port, or redis+sentinel://host:port[,host:port...]/master (the primary is looked up for each client connection)."
+            "The server to forward to: redis://host:port, rediss://host:port, or redis+sentinel://host:port[,host:port...]/master (the primary is looked up for each client connection); a Redis Cluster node: the cluster."
     )
     var upstream: String
 
@@ -55,13 +58,14 @@ struct Proxy: AsyncParsableCommand {
 
     func run() async throws {
         let rules = try self.rules.rules()
-        let endpoint = try Endpoint.parse(upstream)
+        let options = connection.options()
+        let endpoint = try await Self.inspect(try Endpoint.parse(upstream), options: options)
         let (host, port) = try listenAddress()
         let proxy: FaultProxy
         do {
             proxy = try await FaultProxy.start(
                 FaultProxyConfiguration(
-                    listenHost: host, listenPort: port, upstream: endpoint, options: connection.options(), rules: rules,
+                    listenHost: host, listenPort: port, upstream: endpoint, options: options, rules: rules,
                     eventLoops: eventLoops ?? SettingDefaults.proxyEventLoops,
                     // Only when given: blocking commands and subscriptions wait as long as they need.
                     commandTimeout: connection.commandTimeout.map { .nanoseconds(Int64($0 * 1e9)) }))
@@ -69,7 +73,17 @@ struct Proxy: AsyncParsableCommand {
             throw UsageError(message: error.description)
         }
         let ruleCount = rules.isEmpty ? "no faults" : rules.count == 1 ? "1 fault rule" : "\(rules.count) fault rules"
-        printToStandardError("redisaudit: proxying \(host):\(proxy.port) -> \(endpoint) with \(ruleCount); Ctrl-C stops")
+        if endpoint.isCluster {
+            for listener in proxy.nodeListeners {
+                let slots = listener.slots.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+                printToStandardError(
+                    "listening on \(Endpoint.Node(host: host, port: listener.port)) for node \(listener.node) (slots \(slots.joined(separator: ", ")))"
+                )
+            }
+            printToStandardError("redisaudit: proxying the cluster of \(endpoint) with \(ruleCount); Ctrl-C stops")
+        } else {
+            printToStandardError("redisaudit: proxying \(host):\(proxy.port) -> \(endpoint) with \(ruleCount); Ctrl-C stops")
+        }
         await SignalTrap.waitForTermination()
         await proxy.stop()
         let counts = proxy.counters.snapshot
@@ -84,6 +98,21 @@ struct Proxy: AsyncParsableCommand {
                 try encoder.encode(document).write(to: URL(fileURLWithPath: stats))
             } catch {
                 throw UsageError(message: "cannot write the counters to \(stats): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// The upstream as inspection finds it: a cluster node is marked (`Endpoint.isCluster`).
+    /// One that cannot be reached or refuses us now is proxied as one server, as before: its
+    /// clients get the upstream's error once they connect.
+    private static func inspect(_ endpoint: Endpoint, options: ConnectionOptions) async throws -> Endpoint {
+        if case .sentinel = endpoint.address { return endpoint }
+        do {
+            return try await EndpointInspection.prepare(endpoint, for: .forward, options: options)
+        } catch {
+            switch error {
+            case .unreachable, .refused: return endpoint
+            default: throw error
             }
         }
     }

@@ -140,6 +140,9 @@ struct EndpointRoleTests {
             guard case .unsuitable(_, let sentence) = error as? EndpointError else { return false }
             return sentence.contains("is a Sentinel") && sentence.contains("redis+sentinel://127.0.0.1:\(sentinel.port)/mymaster")
         }
+        // The proxy forwards to a replica or a Sentinel as they are.
+        #expect(throws: Never.self) { try EndpointInspection.check(roles[1], of: replica.endpoint, for: .forward) }
+        #expect(throws: Never.self) { try EndpointInspection.check(roles[2], of: sentinel.endpoint, for: .forward) }
         #expect(roles[3].clusterState == "fail")
         #expect {
             try EndpointInspection.check(roles[3], of: node.endpoint, for: .scan)

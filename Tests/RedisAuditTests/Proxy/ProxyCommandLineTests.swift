@@ -86,6 +86,32 @@ struct ProxyCommandLineTests {
             "\(process.stderr)")
     }
 
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func inFrontOfAClusterListensOncePerPrimaryUntilTerminated() async throws {
+        let cluster = try await TestCluster.start(.redis70)
+        defer { cluster.stop() }
+        let port = try TestServer.freePort()
+        let process = try ChildProcess(
+            Fixtures.binary.path, ["proxy", "--listen", "127.0.0.1:\(port)", "--upstream", cluster.nodes[1].url])
+        defer { process.stop(grace: 0) }
+        let connection = try await Self.connectOnceListening(port)
+        #expect(try await connection.execute("CLUSTER", "MYID").text?.isEmpty == false)
+        await connection.close()
+        // The listener lines come before the last line of the start.
+        for _ in 0..<100 where !process.stderr.contains("Ctrl-C stops") { try await Task.sleep(for: .milliseconds(100)) }
+        let lines = process.stderr.split(separator: "\n").filter { $0.hasPrefix("listening on ") }
+        let ranges = ["0-5460", "5461-10922", "10923-16383"]
+        #expect(lines.count == 3, "\(process.stderr)")
+        for (index, (line, node)) in zip(lines, cluster.nodes).enumerated() {
+            #expect(line.hasSuffix(" for node 127.0.0.1:\(node.port) (slots \(ranges[index]))"), "\(line)")
+            #expect(line.hasPrefix("listening on 127.0.0.1:"), "\(line)")
+        }
+        #expect(lines.first?.hasPrefix("listening on 127.0.0.1:\(port) ") == true, "\(lines)")
+        kill(process.pid, SIGTERM)
+        let status = await process.finish(timeout: 30)
+        #expect(status == 0, "\(process.stderr)")
+    }
+
     /// A connection to the proxy on `port` once it listens (10 s at most).
     static func connectOnceListening(_ port: Int) async throws -> RedisConnection {
         let endpoint = Endpoint(address: .tcp(host: "127.0.0.1", port: port))
