@@ -261,15 +261,15 @@ struct ClusterFaultProxyTests {
     }
 
     static let pythonClusterClient = """
-        import json, sys, valkey
-        from valkey.cluster import ValkeyCluster
+        import json, sys, redis
+        from redis.cluster import RedisCluster
         seed, name, real_ports = int(sys.argv[1]), sys.argv[2], [int(p) for p in sys.argv[3].split(",")]
-        rc = ValkeyCluster(host="127.0.0.1", port=seed, client_name=name, socket_timeout=5)
+        rc = RedisCluster(host="127.0.0.1", port=seed, client_name=name, socket_timeout=5)
         for i in range(100):
             rc.set(f"redisaudit:cluster-proxy:{i}", "v")
         peers, local_ports = [], []
         for node in rc.get_nodes():
-            pool = node.valkey_connection.connection_pool
+            pool = node.redis_connection.connection_pool
             for connection in list(pool._available_connections) + list(pool._in_use_connections):
                 if connection._sock is not None:
                     peers.append(connection._sock.getpeername()[1])
@@ -277,7 +277,7 @@ struct ClusterFaultProxyTests {
         # While those connections are open: what each real node sees of its clients.
         seen = {}
         for port in real_ports:
-            direct = valkey.Valkey(host="127.0.0.1", port=port, socket_timeout=5)
+            direct = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5)
             clients = direct.client_list()
             seen[str(port)] = {
                 "named": sum(1 for c in clients if c.get("name") == name),
