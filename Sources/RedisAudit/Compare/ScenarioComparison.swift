@@ -85,15 +85,26 @@ public struct ScenarioComparison {
     /// A difference that follows from a cluster's CROSSSLOT refusal is the cross-slot finding's
     /// consequence, not a difference of its own: kept as info, pointing at it.
     private func consequence(_ finding: Finding, ofCrossSlot causes: [Finding]) -> Finding {
-        guard let cause = causes.first,
-            [.replyMismatch, .ttlMismatch, .keyPattern, .pipelineResult, .scenarioFlow, .expectation, .invariant].contains(
-                finding.category),
-            finding.severity > .info
-        else { return finding }
+        guard let cause = causes.first else { return finding }
+        return Self.demoted(
+            finding, to: .info,
+            because: "follows from the cluster's CROSSSLOT refusal (\(cause.step ?? "a step")); see the cluster-crossslot finding"
+        )
+    }
+
+    /// The replay's own findings (replies, TTLs, keys, flow, expectations, invariants) that follow
+    /// from another finding: capped at `severity`, with the cause named in the evidence.
+    private static func demoted(
+        _ finding: Finding, to severity: Severity, because note: String, invariants: Bool = true
+    ) -> Finding {
+        var categories: Set<FindingCategory> = [
+            .replyMismatch, .ttlMismatch, .keyPattern, .pipelineResult, .scenarioFlow, .expectation,
+        ]
+        if invariants { categories.insert(.invariant) }
+        guard categories.contains(finding.category), finding.severity > severity else { return finding }
         var finding = finding
-        finding.severity = .info
-        finding.evidence.append(
-            "follows from the cluster's CROSSSLOT refusal (\(cause.step ?? "a step")); see the cluster-crossslot finding")
+        finding.severity = severity
+        finding.evidence.append(note)
         return finding
     }
 
@@ -107,17 +118,11 @@ public struct ScenarioComparison {
     /// A difference that follows from a refused script is not a difference between the hosts:
     /// the script did not run as the application's would. It is kept, low, pointing at the escape.
     private func consequence(_ finding: Finding, ofEscapes escapes: [Finding]) -> Finding {
-        guard let cause = escapes.first,
-            [.replyMismatch, .ttlMismatch, .keyPattern, .pipelineResult, .scenarioFlow, .expectation, .invariant].contains(
-                finding.category),
-            finding.severity > .low
-        else { return finding }
-        var finding = finding
-        finding.severity = .low
-        finding.evidence.append(
-            "follows from the script the ACL refused (\(cause.step ?? "a script step") on \(cause.endpoints.joined(separator: ", "))); "
-                + "see the script-escape finding")
-        return finding
+        guard let cause = escapes.first else { return finding }
+        return Self.demoted(
+            finding, to: .low,
+            because: "follows from the script the ACL refused (\(cause.step ?? "a script step") on "
+                + "\(cause.endpoints.joined(separator: ", "))); see the script-escape finding")
     }
 
     // MARK: Commands one side did not run
@@ -162,18 +167,14 @@ public struct ScenarioComparison {
     /// A finding that follows from a command one side did not run (the state it left differs,
     /// later replies differ) is capped at `low` and says so: the access finding is the cause.
     private func consequence(_ finding: Finding, of access: [AccessFailure]) -> Finding {
-        guard let cause = access.first,
-            [.replyMismatch, .ttlMismatch, .keyPattern, .pipelineResult, .scenarioFlow, .expectation].contains(finding.category),
-            finding.severity > .low
-        else { return finding }
-        var finding = finding
-        finding.severity = .low
+        guard let cause = access.first else { return finding }
         let what =
             cause.access == .denied
             ? "is denied" : cause.access == .closedConnection ? "closed the connection" : "is not supported"
-        finding.evidence.append(
-            "follows from \(cause.command) on \(cause.role) (\(cause.location)): it \(what) there; see that finding")
-        return finding
+        return Self.demoted(
+            finding, to: .low,
+            because: "follows from \(cause.command) on \(cause.role) (\(cause.location)): it \(what) there; see that finding",
+            invariants: false)
     }
 
     /// Invariants over repeated trials: one that fails on both sides is the same race on both
