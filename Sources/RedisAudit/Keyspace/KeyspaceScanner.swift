@@ -11,12 +11,18 @@ public struct KeyspaceScanOptions: Sendable, Hashable {
     public var sample: Int?
     /// Also read `MEMORY USAGE` of every key.
     public var memory: Bool
+    /// On a cluster: read each shard on a replica (in `READONLY` mode) rather than its primary.
+    public var replicas: Bool
 
-    public init(match: String? = nil, count: Int = SettingDefaults.scanCount, sample: Int? = nil, memory: Bool = false) {
+    public init(
+        match: String? = nil, count: Int = SettingDefaults.scanCount, sample: Int? = nil, memory: Bool = false,
+        replicas: Bool = false
+    ) {
         self.match = match
         self.count = count
         self.sample = sample
         self.memory = memory
+        self.replicas = replicas
     }
 }
 
