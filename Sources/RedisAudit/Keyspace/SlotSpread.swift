@@ -12,10 +12,16 @@ public struct SlotPlacement: Sendable, Hashable {
     }
 }
 
-/// How a pattern's keys spread over a cluster: which of the 16384 hash slots they occupy (a
-/// 2 KiB bit set) and how many keys each node holds, in constant memory however many keys.
+/// How a pattern's keys spread over a cluster: which of the 16384 hash slots they occupy and
+/// how many keys each node holds, in constant memory however many keys. The first few slots are
+/// a short list; past ``listLimit`` they move into a 16384-bit set (2 KiB), so the many small
+/// patterns of a scan cost a few bytes each.
 public struct SlotSpread: Sendable, Equatable {
-    private var bits = [UInt64](repeating: 0, count: HashSlot.count / 64)
+    /// Distinct slots kept as a list before the bit set is allocated.
+    static let listLimit = 32
+    private var list: [UInt16] = []
+    /// Empty until the list is full.
+    private var bits: [UInt64] = []
     /// Distinct slots seen.
     public private(set) var slots = 0
     /// Keys per node, by node index.
@@ -27,21 +33,43 @@ public struct SlotSpread: Sendable, Equatable {
 
     @inline(__always)
     public mutating func add(slot: Int, node: Int) {
+        insert(slot)
+        if node >= nodeKeys.count { nodeKeys += [Int](repeating: 0, count: node + 1 - nodeKeys.count) }
+        nodeKeys[node] += 1
+    }
+
+    @inline(__always)
+    private mutating func insert(_ slot: Int) {
+        if bits.isEmpty {
+            let value = UInt16(slot)
+            if list.contains(value) { return }
+            if list.count < Self.listLimit {
+                list.append(value)
+                slots += 1
+                return
+            }
+            bits = [UInt64](repeating: 0, count: HashSlot.count / 64)
+            for kept in list { bits[Int(kept) >> 6] |= UInt64(1) << UInt64(kept & 63) }
+            list = []
+        }
         let word = slot >> 6
         let bit = UInt64(1) << UInt64(slot & 63)
         if bits[word] & bit == 0 {
             bits[word] |= bit
             slots += 1
         }
-        if node >= nodeKeys.count { nodeKeys += [Int](repeating: 0, count: node + 1 - nodeKeys.count) }
-        nodeKeys[node] += 1
     }
 
     public mutating func merge(_ other: SlotSpread) {
-        slots = 0
-        for i in 0..<bits.count {
-            bits[i] |= other.bits[i]
-            slots += bits[i].nonzeroBitCount
+        if other.bits.isEmpty {
+            for slot in other.list { insert(Int(slot)) }
+        } else {
+            var merged = other.bits
+            for slot in list { merged[Int(slot) >> 6] |= UInt64(1) << UInt64(slot & 63) }
+            if !bits.isEmpty { for i in 0..<merged.count { merged[i] |= bits[i] } }
+            bits = merged
+            list = []
+            slots = merged.reduce(0) { $0 + $1.nonzeroBitCount }
         }
         if other.nodeKeys.count > nodeKeys.count {
             nodeKeys += [Int](repeating: 0, count: other.nodeKeys.count - nodeKeys.count)
@@ -50,10 +78,14 @@ public struct SlotSpread: Sendable, Equatable {
     }
 
     /// Whether a key of the pattern hashes to `slot`.
-    public func contains(slot: Int) -> Bool { bits[slot >> 6] & (UInt64(1) << UInt64(slot & 63)) != 0 }
+    public func contains(slot: Int) -> Bool {
+        if bits.isEmpty { return list.contains(UInt16(slot)) }
+        return bits[slot >> 6] & (UInt64(1) << UInt64(slot & 63)) != 0
+    }
 
     /// The lowest slot occupied, nil when none.
     public var firstSlot: Int? {
+        if bits.isEmpty { return list.min().map(Int.init) }
         guard let word = bits.firstIndex(where: { $0 != 0 }) else { return nil }
         return word * 64 + bits[word].trailingZeroBitCount
     }

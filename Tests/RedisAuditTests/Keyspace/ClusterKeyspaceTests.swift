@@ -122,6 +122,14 @@ struct ClusterKeyspaceTests {
         if ReportSchemaTests.available {
             #expect(try await ReportSchemaTests.violations(of: JSONReport.render(report)) == "")
         }
+
+        // --sample is shared among the nodes: 100 each.
+        let sampled = try await Self.audit(
+            [try await Self.seed(cluster.nodes[0])], scan: KeyspaceScanOptions(count: 10, sample: 300))
+        let partial = try #require(sampled.keyspace?.endpoints.first)
+        #expect(partial.keysScanned == 300 && !partial.complete)
+        #expect(partial.nodes?.map(\.keysScanned) == [100, 100, 100])
+        #expect(sampled.summary.notes.contains { $0.contains("--sample 300 keys, shared among its nodes") })
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70, .valkey91)), arguments: [TestServer.Kind.redis70, .valkey91])
@@ -270,6 +278,30 @@ struct SlotSpreadTests {
         let row = folded?.row(pattern: "team:<name>", nodes: ["n0", "n1"])
         #expect(row?.busiestNode == "n0" && row?.busiestNodeShare == 0.5)
         #expect(row?.slot == nil)
+    }
+
+    @Test func aLongListOfSlotsBecomesABitSetAndMergesEitherWay() {
+        // 40 slots: past the list's 32, a bit set; 4 others, two of them shared, stay a list.
+        var wide = SlotSpread(nodes: 3)
+        for slot in stride(from: 100, to: 100 + 40 * 7, by: 7) { wide.add(slot: slot, node: 0) }
+        wide.add(slot: 100, node: 1)
+        var narrow = SlotSpread(nodes: 3)
+        for slot in [9, 100, 107, 16383, 9] { narrow.add(slot: slot, node: 2) }
+        #expect(wide.slots == 40 && narrow.slots == 4)
+        #expect(narrow.firstSlot == 9 && wide.firstSlot == 100)
+        let union = Set(stride(from: 100, to: 100 + 40 * 7, by: 7)).union([9, 16383])
+        var a = wide
+        a.merge(narrow)
+        var b = narrow
+        b.merge(wide)
+        for merged in [a, b] {
+            #expect(merged.slots == union.count)
+            #expect(union.allSatisfy { merged.contains(slot: $0) })
+            #expect(!merged.contains(slot: 101))
+            #expect(merged.firstSlot == 9)
+            #expect(merged.nodeKeys == [40, 1, 5])
+            #expect(merged.busiestNode == 0)
+        }
     }
 
     @Test func aServerKeepsNoSpread() {
