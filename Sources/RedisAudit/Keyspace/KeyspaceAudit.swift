@@ -193,6 +193,8 @@ public struct KeyspaceAudit: Sendable {
                         "\(roles[side]) is a cluster of \(KeyspaceMarkdown.count(nodes.count, "shard")), read at once; "
                             + "its counts are the sums over the nodes listed under it.")
                     notes += source.notes.map { "\(roles[side]): \($0)." }
+                } else if config.scan.replicas {
+                    notes.append("\(roles[side]) is not a cluster: --replicas does not apply, it was read as it is.")
                 }
                 if let refusal { notes.append("\(roles[side]) refused MEMORY USAGE (\(refusal)): no memory figures for it.") }
                 if !complete {

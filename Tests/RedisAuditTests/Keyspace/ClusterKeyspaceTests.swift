@@ -118,6 +118,7 @@ struct ClusterKeyspaceTests {
             #expect(markdown.contains("| 127.0.0.1:\(node.port) | primary | \(count) | \(count) |"), "\(markdown)")
         }
         #expect(markdown.contains("| total | | 4,200 | 4,200 |"))
+        #expect(markdown.contains("Keys scanned: A 4,200 on 3 cluster nodes."))
         #expect(JUnitReport.render(report).contains("127.0.0.1:\(cluster.nodes[2].port) (primary)"))
         if ReportSchemaTests.available {
             #expect(try await ReportSchemaTests.violations(of: JSONReport.render(report)) == "")
@@ -180,6 +181,13 @@ struct ClusterKeyspaceTests {
         #expect(!report.findings.contains { $0.category == .keyspaceDiff }, "\(report.findings.map(\.title))")
         #expect(report.findings.map(\.category) == [.clusterHotSlot])
         #expect(report.findings.first?.endpoints == ["B"])
+        #expect(MarkdownReport.render(report).contains("Keys scanned: A 4,200, B 4,200 on 3 cluster nodes."))
+
+        // --replicas concerns clusters only: a server is read as it is, and the report says so.
+        let alone = try await Self.audit([server.endpoint], scan: KeyspaceScanOptions(count: 100, replicas: true))
+        #expect(alone.keyspace?.endpoints.first?.keysScanned == Self.total)
+        #expect(alone.keyspace?.endpoints.first?.nodes == nil)
+        #expect(alone.summary.notes.contains("A is not a cluster: --replicas does not apply, it was read as it is."))
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70)))
