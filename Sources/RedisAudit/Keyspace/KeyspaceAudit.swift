@@ -193,6 +193,13 @@ public struct KeyspaceAudit: Sendable {
                         "\(roles[side]) is a cluster of \(KeyspaceMarkdown.count(nodes.count, "shard")), read at once; "
                             + "its counts are the sums over the nodes listed under it.")
                     notes += source.notes.map { "\(roles[side]): \($0)." }
+                    var asked = 0
+                    for entry in scanners where entry.side == side { asked += await entry.scanner.askedAgain }
+                    if asked > 0 {
+                        notes.append(
+                            "\(roles[side]): \(KeyspaceMarkdown.count(asked, "key")) in slots being moved between nodes "
+                                + "(a resharding) were read again after ASKING, on the node that holds them.")
+                    }
                 } else if config.scan.replicas {
                     notes.append("\(roles[side]) is not a cluster: --replicas does not apply, it was read as it is.")
                 }

@@ -216,6 +216,46 @@ struct ClusterKeyspaceTests {
         #expect(endpoints?.first?["keysScanned"] as? Int == Self.total)
     }
 
+    @Test(.enabled(if: Fixtures.available(.redis70, .valkey91)), arguments: [TestServer.Kind.redis70, .valkey91])
+    func keysOfASlotBeingMovedAreCountedOnTheNodeThatHoldsThem(_ kind: TestServer.Kind) async throws {
+        let cluster = try await TestCluster.start(kind)
+        defer { cluster.stop() }
+        let keys = (0..<50).map { "mig:{t}:\($0)" }
+        let slot = HashSlot.of(keys[0])
+        let source = cluster.owner(of: slot)
+        let target = try #require(cluster.nodes.first { $0 !== source })
+        try await Self.load(cluster, keys.map { ["SET", $0, "v", "EX", "600"] })
+        // Half-way through a resharding: 20 of the slot's keys are on the importing node already.
+        let sourceID = try #require(try await source.command("CLUSTER", "MYID").text)
+        let targetID = try #require(try await target.command("CLUSTER", "MYID").text)
+        #expect(try await target.command("CLUSTER", "SETSLOT", String(slot), "IMPORTING", sourceID) == .simpleString("OK"))
+        #expect(try await source.command("CLUSTER", "SETSLOT", String(slot), "MIGRATING", targetID) == .simpleString("OK"))
+        let connection = try await source.connect()
+        let migrated = try await withCleanup {
+            try await connection.execute(
+                RESPCommand(strings: ["MIGRATE", "127.0.0.1", String(target.port), "", "0", "5000", "KEYS"] + keys.prefix(20)))
+        } cleanup: {
+            await connection.close()
+        }
+        #expect(migrated == .simpleString("OK"))
+        // The importing node sends its keys' reads back to the owner unless asked with ASKING.
+        guard case .error(let moved) = try await target.command("TYPE", keys[0]) else {
+            Issue.record("the importing node served TYPE without ASKING")
+            return
+        }
+        #expect(moved.hasPrefix("MOVED \(slot) "))
+        let sizes = try await cluster.dbsizes().map { Int($0) }
+        #expect(sizes[cluster.nodes.firstIndex { $0 === target }!] == 20)
+
+        let report = try await Self.audit([try await Self.seed(cluster.nodes[0])])
+        let table = try #require(report.keyspace?.endpoints.first)
+        #expect(table.keysScanned == 50 && table.vanished == 0)
+        #expect(table.nodes?.map(\.keysScanned) == sizes)
+        #expect(table.patterns.map(\.pattern) == ["mig:{t}:<int>"])
+        #expect(table.patterns.first?.withoutTTL == 0)
+        #expect(report.summary.notes.contains { $0.hasPrefix("A: 20 keys in slots being moved between nodes") })
+    }
+
     /// Makes `replica` a replica of `primary` and waits until it holds every key of it.
     static func attach(_ replica: TestServer, to primary: TestServer, in cluster: TestCluster) async throws {
         _ = try await primary.command("CLUSTER", "MEET", "127.0.0.1", String(replica.port))
