@@ -40,10 +40,11 @@ struct Keyspace: AsyncParsableCommand {
     var memory: Bool?
 
     @Flag(
+        inversion: .prefixedNo,
         help:
-            "On a cluster: read each shard on a replica (after READONLY) to spare the primaries; a shard without one is read on its primary."
+            "On a cluster: read each shard on a replica (after READONLY) to spare the primaries; a shard without one is read on its primary (default: off)."
     )
-    var replicas = false
+    var replicas: Bool?
 
     @Option(
         help:
@@ -84,7 +85,7 @@ struct Keyspace: AsyncParsableCommand {
             scan: KeyspaceScanOptions(
                 match: match ?? settings.match, count: count ?? settings.count ?? SettingDefaults.scanCount,
                 sample: sample ?? settings.sample,
-                memory: memory ?? settings.memory ?? false, replicas: replicas),
+                memory: memory ?? settings.memory ?? false, replicas: replicas ?? settings.replicas ?? false),
             expectPrefixes: expectPrefixes.isEmpty ? settings.expectPrefixes : expectPrefixes,
             tolerance: KeyspaceTolerance(
                 countFraction: countTolerance ?? settings.countTolerance ?? SettingDefaults.countTolerance,

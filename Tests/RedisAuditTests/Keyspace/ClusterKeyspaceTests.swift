@@ -214,6 +214,20 @@ struct ClusterKeyspaceTests {
         let nodes = endpoints?.first?["nodes"] as? [[String: Any]]
         #expect(nodes?.compactMap { $0["keysScanned"] as? Int } == sizes.map { Int($0) })
         #expect(endpoints?.first?["keysScanned"] as? Int == Self.total)
+
+        // replicas: from the config file, and --no-replicas over it.
+        let directory = try ConfigCommandLineTests.directory("keyspace: { replicas: true }\n")
+        let configured = try await Fixtures.run(
+            ["keyspace", seed, "--quiet", "--format", "json"], directory: directory)
+        #expect(configured.status == 0, "\(configured.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(configured.stdout.utf8)) as? [String: Any]
+        #expect((report?["keyspace"] as? [String: Any])?["replicas"] as? Bool == true)
+        let notes = (report?["summary"] as? [String: Any])?["notes"] as? [String] ?? []
+        #expect(notes.filter { $0.contains("has no replica: its primary was read") }.count == 3, "\(notes)")
+        let overridden = try await Fixtures.run(
+            ["keyspace", seed, "--quiet", "--format", "json", "--no-replicas"], directory: directory)
+        #expect(!overridden.stdout.contains("has no replica"))
+        #expect(overridden.stdout.contains("\"keysScanned\" : \(Self.total)"), "\(overridden.stdout)")
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70, .valkey91)), arguments: [TestServer.Kind.redis70, .valkey91])
