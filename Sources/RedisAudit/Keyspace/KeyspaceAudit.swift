@@ -159,7 +159,7 @@ public struct KeyspaceAudit: Sendable {
             var findings: [Finding] = []
             var notes = [
                 "Read only: SCAN, TYPE and PTTL\(config.scan.memory ? " and MEMORY USAGE" : "")"
-                    + "\(sources.contains { $0.isCluster && config.scan.replicas } ? " (on replicas after READONLY)" : ""); "
+                    + "\(sources.contains { $0.members.contains { $0.nodeRole == .replica } } ? " (on replicas after READONLY)" : ""); "
                     + "nothing was written."
             ]
             for (side, source) in sources.enumerated() {

@@ -15,8 +15,7 @@ struct KeyspaceNodes {
         let connection: RedisConnection
         /// `host:port` as the cluster announces it.
         let address: String
-        /// `primary` or `replica`.
-        let nodeRole: String
+        let nodeRole: KeyspaceNodeScan.NodeRole
         /// The shard's primary, when a replica is read.
         let primary: String?
     }
@@ -38,7 +37,7 @@ struct KeyspaceNodes {
                 address = endpoint.description
             }
             return KeyspaceNodes(
-                members: [Member(connection: connection, address: address, nodeRole: "primary", primary: nil)], isCluster: false)
+                members: [Member(connection: connection, address: address, nodeRole: .primary, primary: nil)], isCluster: false)
         }
         let seed = try await RedisConnection.connect(to: endpoint, options: options)
         let topology: ClusterTopology
@@ -97,7 +96,7 @@ struct KeyspaceNodes {
                     continue
                 }
                 let member = Member(
-                    connection: connection, address: replica.description, nodeRole: "replica",
+                    connection: connection, address: replica.description, nodeRole: .replica,
                     primary: shard.primary.description)
                 return (member, nil)
             }
@@ -107,7 +106,7 @@ struct KeyspaceNodes {
                 : "no replica of \(shard.primary) could be read (\(refusals.joined(separator: "; "))): its primary was read"
         }
         let connection = try await RedisConnection.connect(to: endpoint(shard.primary), options: options)
-        return (Member(connection: connection, address: shard.primary.description, nodeRole: "primary", primary: nil), note)
+        return (Member(connection: connection, address: shard.primary.description, nodeRole: .primary, primary: nil), note)
     }
 
     func close() async {

@@ -166,7 +166,7 @@ public enum JUnitReport {
         if !table.complete { line += ", sampled" }
         line += " in \(MarkdownReport.formatSeconds(table.seconds))"
         for node in table.nodes ?? [] {
-            line += "\n  \(node.address) (\(node.nodeRole)): \(KeyspaceMarkdown.grouped(node.keysScanned)) keys scanned"
+            line += "\n  \(node.address) (\(node.nodeRole.rawValue)): \(KeyspaceMarkdown.grouped(node.keysScanned)) keys scanned"
             if let dbsize = node.dbsize { line += " (DBSIZE \(KeyspaceMarkdown.grouped(dbsize)))" }
         }
         return line

@@ -65,10 +65,15 @@ public struct KeyspaceEndpointTable: Codable, Sendable {
 /// One cluster node's part of an endpoint's scan: which node, whether it is its shard's primary
 /// or a replica, and how many keys were read there against its `DBSIZE`.
 public struct KeyspaceNodeScan: Codable, Sendable, Hashable {
+    /// Which node of its shard was read.
+    public enum NodeRole: String, Codable, Sendable, Hashable {
+        case primary
+        case replica
+    }
+
     /// `host:port` as the cluster announces it.
     public var address: String
-    /// `primary` or `replica`.
-    public var nodeRole: String
+    public var nodeRole: NodeRole
     /// The shard's primary, when a replica was read.
     public var primary: String?
     /// The node's `DBSIZE` before the scan (nil when refused).
@@ -79,7 +84,7 @@ public struct KeyspaceNodeScan: Codable, Sendable, Hashable {
     public var seconds: Double
 
     public init(
-        address: String, nodeRole: String, primary: String?, dbsize: Int?, keysScanned: Int, vanished: Int, complete: Bool,
+        address: String, nodeRole: NodeRole, primary: String?, dbsize: Int?, keysScanned: Int, vanished: Int, complete: Bool,
         seconds: Double
     ) {
         self.address = address
@@ -210,7 +215,7 @@ enum KeyspaceMarkdown {
     static func nodeTable(_ nodes: [KeyspaceNodeScan], total: KeyspaceEndpointTable) -> [String] {
         var out = ["| node | read on | keys scanned | DBSIZE |", "|---|---|---:|---:|"]
         for node in nodes {
-            let role = node.primary.map { "\(node.nodeRole) of \($0)" } ?? node.nodeRole
+            let role = node.primary.map { "\(node.nodeRole.rawValue) of \($0)" } ?? node.nodeRole.rawValue
             let scanned = grouped(node.keysScanned) + (node.complete ? "" : " (sampled)")
             out.append("| \(node.address) | \(role) | \(scanned) | \(node.dbsize.map(grouped) ?? "-") |")
         }

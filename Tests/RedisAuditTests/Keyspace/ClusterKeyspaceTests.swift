@@ -76,7 +76,7 @@ struct ClusterKeyspaceTests {
         #expect(nodes.map(\.address) == cluster.nodes.map { "127.0.0.1:\($0.port)" })
         #expect(nodes.map(\.keysScanned) == sizes)
         #expect(nodes.map(\.dbsize) == sizes)
-        #expect(nodes.allSatisfy { $0.nodeRole == "primary" && $0.primary == nil })
+        #expect(nodes.allSatisfy { $0.nodeRole == .primary && $0.primary == nil })
 
         let rows = Dictionary(uniqueKeysWithValues: table.patterns.map { ($0.pattern, $0) })
         #expect(Set(rows.keys) == ["item:<int>", "user:{<int>}:item:<int>", "order:{<int>}:line:<int>", "sess:<hash>"])
@@ -110,6 +110,7 @@ struct ClusterKeyspaceTests {
         #expect(finding.evidence.contains("A: (integer) \(slot)"))
         #expect(finding.why.contains("`{42}`"))
         #expect(report.summary.notes.contains { $0.hasPrefix("A is a cluster of 3 shards") })
+        #expect(report.summary.notes.first == "Read only: SCAN, TYPE and PTTL; nothing was written.")
 
         let markdown = MarkdownReport.render(report)
         #expect(markdown.contains("### A: 4,200 keys (DBSIZE 4,200), 4 patterns, a cluster of 3 shards"), "\(markdown)")
@@ -150,7 +151,8 @@ struct ClusterKeyspaceTests {
         let table = try #require(report.keyspace?.endpoints.first)
         let nodes = try #require(table.nodes)
         #expect(nodes.map(\.address) == ["127.0.0.1:\(replica.port)"] + cluster.nodes.dropFirst().map { "127.0.0.1:\($0.port)" })
-        #expect(nodes.map(\.nodeRole) == ["replica", "primary", "primary"])
+        #expect(nodes.map(\.nodeRole) == [.replica, .primary, .primary])
+        #expect(report.summary.notes.first?.contains("(on replicas after READONLY)") == true)
         #expect(nodes[0].primary == "127.0.0.1:\(cluster.nodes[0].port)")
         #expect(nodes.map(\.keysScanned) == sizes)
         #expect(table.keysScanned == Self.total)
