@@ -89,7 +89,12 @@ public struct KeyspaceAudit: Sendable {
             do {
                 for try await (index, nodes) in group { result[index] = nodes }
             } catch {
+                // Close what opened, including endpoints that answered after the one that failed.
                 for nodes in result.compactMap({ $0 }) { await nodes.close() }
+                group.cancelAll()
+                while let late = await group.nextResult() {
+                    if case .success((_, let nodes)) = late { await nodes.close() }
+                }
                 throw error
             }
             return result.map { $0! }

@@ -60,7 +60,12 @@ struct KeyspaceNodes {
             do {
                 for try await (index, member, note) in group { result[index] = (member, note) }
             } catch {
+                // Close what opened, including nodes that answered after the one that failed.
                 for (member, _) in result.compactMap({ $0 }) { await member.connection.close() }
+                group.cancelAll()
+                while let late = await group.nextResult() {
+                    if case .success((_, let member, _)) = late { await member.connection.close() }
+                }
                 throw error
             }
             return result.map { $0! }

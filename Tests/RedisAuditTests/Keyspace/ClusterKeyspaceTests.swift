@@ -230,6 +230,14 @@ struct ClusterKeyspaceTests {
             ["keyspace", seed, "--quiet", "--format", "json", "--no-replicas"], directory: directory)
         #expect(!overridden.stdout.contains("has no replica"))
         #expect(overridden.stdout.contains("\"keysScanned\" : \(Self.total)"), "\(overridden.stdout)")
+
+        // A node that refuses the seed's credentials ends the run with exit 3, naming that node.
+        let locked = cluster.nodes[1]
+        try await locked.command("CONFIG", "SET", "requirepass", "only-here")
+        let refused = try await Fixtures.run(["keyspace", seed, "--quiet"])
+        #expect(refused.status == 3, "\(refused.stderr)")
+        #expect(refused.stderr.contains("127.0.0.1:\(locked.port)"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("only-here"))
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70, .valkey91)), arguments: [TestServer.Kind.redis70, .valkey91])
