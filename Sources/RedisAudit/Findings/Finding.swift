@@ -125,6 +125,8 @@ public enum FindingCategory: String, Codable, Sendable, CaseIterable {
     case keyPrefix = "key-prefix"
     /// Two endpoints' keyspaces differ: patterns, counts, TTL distributions.
     case keyspaceDiff = "keyspace-diff"
+    /// On a cluster: every key of a large pattern hashes to one slot (a constant hash tag).
+    case clusterHotSlot = "cluster-hot-slot"
     /// A script touched a key outside the run namespace or called a refused command, and the
     /// server's ACL (the run's temporary user) refused it.
     case scriptEscape = "script-escape"

@@ -40,7 +40,10 @@ public struct KeyspaceConfiguration: Sendable {
 ///                             ├─▶ KeyspaceIndex (one tree, stats per side) ─▶ rows ─▶ findings
 ///   B: KeyspaceScanner ─batch─┘
 /// ```
-/// Both sides are scanned at once; each side's SCAN and reads overlap with the digesting.
+/// Both sides are scanned at once; each side's SCAN and reads overlap with the digesting. A
+/// side that is a cluster is read on every shard at once (``KeyspaceNodes``), one scanner per
+/// node, all feeding the same side's statistics, which then also keep each pattern's hash slots
+/// and keys per node (``SlotSpread``).
 public struct KeyspaceAudit: Sendable {
     public var configuration: KeyspaceConfiguration
     public var logger: Logger
@@ -76,76 +79,141 @@ public struct KeyspaceAudit: Sendable {
 
         let names = zip(roles, config.endpoints).map { "\($0) \($1)" }.joined(separator: " and ")
         logger.info("connecting to \(names)")
-        let connections = try await withThrowingTaskGroup(of: (Int, RedisConnection).self) { group in
+        let sources = try await withThrowingTaskGroup(of: (Int, KeyspaceNodes).self) { group in
             for (index, endpoint) in config.endpoints.enumerated() {
-                group.addTask { (index, try await RedisConnection.connect(to: endpoint, options: config.connection)) }
+                group.addTask {
+                    (index, try await KeyspaceNodes.open(endpoint, options: config.connection, replicas: config.scan.replicas))
+                }
             }
-            var result = [RedisConnection?](repeating: nil, count: config.endpoints.count)
+            var result = [KeyspaceNodes?](repeating: nil, count: config.endpoints.count)
             do {
-                for try await (index, connection) in group { result[index] = connection }
+                for try await (index, nodes) in group { result[index] = nodes }
             } catch {
-                for connection in result.compactMap({ $0 }) { await connection.close() }
+                // Close what opened, including endpoints that answered after the one that failed.
+                for nodes in result.compactMap({ $0 }) { await nodes.close() }
+                group.cancelAll()
+                while let late = await group.nextResult() {
+                    if case .success((_, let nodes)) = late { await nodes.close() }
+                }
                 throw error
             }
             return result.map { $0! }
         }
         return try await withCleanup {
-
             var summaries: [EndpointSummary] = []
-            var dbsizes: [Int?] = []
-            for (role, connection) in zip(roles, connections) {
+            // Per side, per node read.
+            var nodeSizes: [[Int?]] = []
+            for (role, (endpoint, source)) in zip(roles, zip(config.endpoints, sources)) {
                 // INFO, else HELLO: an ACL user without INFO still learns the engine and version.
-                let probe = ProbeConnection(endpoint: connection.endpoint, options: connection.options)
+                let probe = ProbeConnection(endpoint: endpoint, options: config.connection)
                 let server = await EndpointRole.probe(probe)
                 await probe.close()
                 summaries.append(
-                    EndpointSummary(
-                        role: role, url: connection.endpoint.description, engine: server.engine, version: server.version))
-                dbsizes.append((try? await connection.execute(RESPCommand("DBSIZE")))?.integerValue.map { Int($0) })
+                    EndpointSummary(role: role, url: endpoint.description, engine: server.engine, version: server.version))
+                var sizes: [Int?] = []
+                for member in source.members {
+                    sizes.append((try? await member.connection.execute(RESPCommand("DBSIZE")))?.integerValue.map { Int($0) })
+                }
+                nodeSizes.append(sizes)
+                if source.isCluster {
+                    logger.info("\(role) is a cluster: reading its \(source.members.count) shards at once")
+                }
             }
+            let dbsizes = nodeSizes.map { sizes in sizes.contains(nil) ? nil : sizes.reduce(0) { $0 + $1! } }
 
-            let scanners = connections.map { KeyspaceScanner(connection: $0, options: config.scan) }
+            // One scanner per node read; a cluster's --sample is shared among its nodes.
+            var scanners: [(side: Int, node: Int, scanner: KeyspaceScanner)] = []
+            for (side, source) in sources.enumerated() {
+                for (node, member) in source.members.enumerated() {
+                    var options = config.scan
+                    if let sample = options.sample, source.members.count > 1 {
+                        let share = sample / source.members.count + (node < sample % source.members.count ? 1 : 0)
+                        options.sample = max(1, share)
+                    }
+                    scanners.append((side, node, KeyspaceScanner(connection: member.connection, options: options)))
+                }
+            }
             let collector = KeyspaceCollector(
-                sides: scanners.count, prefixes: config.expectPrefixes.map { Array($0.utf8) },
+                sides: sources.count, clusterNodes: sources.map { $0.isCluster ? $0.members.count : 0 },
+                prefixes: config.expectPrefixes.map { Array($0.utf8) },
                 progress: ScanProgress(roles: roles, dbsizes: dbsizes, interval: config.progressInterval, clock: clock))
             var seconds = [Double](repeating: 0, count: scanners.count)
-            // One task per side: neither waits for the other's batches; the collector digests them in turn.
+            // One task per node read: none waits for another's batches; the collector digests them in turn.
             let logger = self.logger
             let interruption = self.interruption
             let scanStarted = clock.now
             try await withThrowingTaskGroup(of: (Int, Double).self) { group in
-                for (side, scanner) in scanners.enumerated() {
+                for (index, entry) in scanners.enumerated() {
                     group.addTask {
-                        while let batch = try await scanner.next() {
+                        while let batch = try await entry.scanner.next() {
                             if interruption?.isRequested == true { throw InterruptedError() }
-                            // The other side failed: stop here rather than finish a scan nobody reads.
+                            // Another node failed: stop here rather than finish a scan nobody reads.
                             try Task.checkCancellation()
-                            if let line = await collector.ingest(batch, side: side) { logger.info("\(line)") }
+                            if let line = await collector.ingest(batch, side: entry.side, node: entry.node) {
+                                logger.info("\(line)")
+                            }
                         }
-                        return (side, (clock.now - scanStarted).seconds)
+                        return (index, (clock.now - scanStarted).seconds)
                     }
                 }
-                for try await (side, elapsed) in group { seconds[side] = elapsed }
+                for try await (index, elapsed) in group { seconds[index] = elapsed }
             }
 
             let patterns = await collector.finish()
             var tables: [KeyspaceEndpointTable] = []
             var findings: [Finding] = []
-            var notes = ["Read only: SCAN, TYPE and PTTL\(config.scan.memory ? " and MEMORY USAGE" : ""); nothing was written."]
-            for (side, scanner) in scanners.enumerated() {
-                let rows = patterns.compactMap { entry in entry.stats[side].map { $0.row(pattern: entry.pattern) } }
-                let keysRead = await scanner.keysRead
-                let truncated = await scanner.truncated
-                let refusal = config.scan.memory ? await scanner.memoryRefusal : nil
+            var notes = [
+                "Read only: SCAN, TYPE and PTTL\(config.scan.memory ? " and MEMORY USAGE" : "")"
+                    + "\(sources.contains { $0.members.contains { $0.nodeRole == .replica } } ? " (on replicas after READONLY)" : ""); "
+                    + "nothing was written."
+            ]
+            for (side, source) in sources.enumerated() {
+                let addresses = source.isCluster ? source.members.map(\.address) : []
+                let rows = patterns.compactMap { entry in
+                    entry.stats[side].map { $0.row(pattern: entry.pattern, nodes: addresses) }
+                }
+                var nodes: [KeyspaceNodeScan] = []
+                var refusal: String?
+                for (index, entry) in scanners.enumerated() where entry.side == side {
+                    let member = source.members[entry.node]
+                    if config.scan.memory, refusal == nil { refusal = await entry.scanner.memoryRefusal }
+                    nodes.append(
+                        KeyspaceNodeScan(
+                            address: member.address, nodeRole: member.nodeRole, primary: member.primary,
+                            dbsize: nodeSizes[side][entry.node], keysScanned: await entry.scanner.keysRead,
+                            vanished: await entry.scanner.vanished, complete: !(await entry.scanner.truncated),
+                            seconds: seconds[index]))
+                }
+                let complete = nodes.allSatisfy(\.complete)
                 tables.append(
                     KeyspaceEndpointTable(
-                        role: roles[side], dbsize: dbsizes[side], keysScanned: keysRead, vanished: await scanner.vanished,
-                        complete: !truncated, seconds: seconds[side], memoryRefused: refusal, patterns: rows))
+                        role: roles[side], dbsize: dbsizes[side], keysScanned: nodes.reduce(0) { $0 + $1.keysScanned },
+                        vanished: nodes.reduce(0) { $0 + $1.vanished }, complete: complete,
+                        seconds: nodes.map(\.seconds).max() ?? 0, memoryRefused: refusal,
+                        nodes: source.isCluster ? nodes : nil, patterns: rows))
                 findings += KeyspaceFindings.findings(role: roles[side], rows: rows, expectPrefixes: config.expectPrefixes)
-                if let refusal { notes.append("\(roles[side]) refused MEMORY USAGE (\(refusal)): no memory figures for it.") }
-                if truncated {
+                if source.isCluster {
+                    findings += KeyspaceFindings.hotSlots(role: roles[side], rows: rows)
                     notes.append(
-                        "\(roles[side]): stopped after --sample \(config.scan.sample ?? 0) keys; counts are those of the sample.")
+                        "\(roles[side]) is a cluster of \(KeyspaceMarkdown.count(nodes.count, "shard")), read at once; "
+                            + "its counts are the sums over the nodes listed under it.")
+                    notes += source.notes.map { "\(roles[side]): \($0)." }
+                    var asked = 0
+                    for entry in scanners where entry.side == side { asked += await entry.scanner.askedAgain }
+                    if asked > 0 {
+                        notes.append(
+                            "\(roles[side]): \(KeyspaceMarkdown.count(asked, "key")) in slots being moved between nodes "
+                                + "(a resharding) were read again after ASKING, on the node that holds them.")
+                    }
+                } else if config.scan.replicas {
+                    notes.append("\(roles[side]) is not a cluster: --replicas does not apply, it was read as it is.")
+                }
+                if let refusal { notes.append("\(roles[side]) refused MEMORY USAGE (\(refusal)): no memory figures for it.") }
+                if !complete {
+                    let shared = source.isCluster ? ", shared among its nodes" : ""
+                    notes.append(
+                        "\(roles[side]): stopped after --sample \(config.scan.sample ?? 0) keys\(shared); "
+                            + "counts are those of the sample.")
                 }
             }
             let complete = tables.allSatisfy(\.complete)
@@ -163,13 +231,15 @@ public struct KeyspaceAudit: Sendable {
                 notes: notes)
             let section = KeyspaceSection(
                 match: config.scan.match, count: config.scan.count, sample: config.scan.sample, memory: config.scan.memory,
-                expectPrefixes: config.expectPrefixes, endpoints: tables)
-            let scanned = tables.map { "\($0.role) \($0.keysScanned) keys" }.joined(separator: ", ")
+                expectPrefixes: config.expectPrefixes, replicas: config.scan.replicas ? true : nil, endpoints: tables)
+            let scanned = tables.map { table in
+                "\(table.role) \(table.keysScanned) keys" + (table.nodes.map { " on \($0.count) cluster nodes" } ?? "")
+            }.joined(separator: ", ")
             logger.info("scanned \(scanned) into \(patterns.count) patterns")
             return AuditReport(
                 tool: ToolInfo(), command: "keyspace", summary: summary, findings: ranked, profiles: [], keyspace: section)
         } cleanup: {
-            for connection in connections { await connection.close() }
+            for source in sources { await source.close() }
         }
     }
 }
@@ -177,24 +247,29 @@ public struct KeyspaceAudit: Sendable {
 /// Owns the pattern tree while the sides scan: each side's task hands it batches, one at a time.
 actor KeyspaceCollector {
     private let index: KeyspaceIndex
+    /// Per side: how many cluster nodes it is read on, 0 for a server (no slots kept).
+    private let clusterNodes: [Int]
     private let prefixes: [[UInt8]]
     private var progress: ScanProgress
 
-    init(sides: Int, prefixes: [[UInt8]], progress: ScanProgress) {
+    init(sides: Int, clusterNodes: [Int], prefixes: [[UInt8]], progress: ScanProgress) {
         self.index = KeyspaceIndex(sides: sides)
+        self.clusterNodes = clusterNodes
         self.prefixes = prefixes
         self.progress = progress
     }
 
-    /// Adds a batch of one side; returns a progress line when one is due.
-    func ingest(_ batch: KeyspaceBatch, side: Int) -> String? {
+    /// Adds a batch read on one node of one side; returns a progress line when one is due.
+    func ingest(_ batch: KeyspaceBatch, side: Int, node: Int = 0) -> String? {
         let withMemory = !batch.memory.isEmpty
+        let nodes = clusterNodes[side]
         for i in batch.keys.indices {
             let key = batch.keys[i]
             let outside = !prefixes.isEmpty && !prefixes.contains { key.starts(with: $0) }
+            let placement = nodes > 0 ? SlotPlacement(slot: HashSlot.of(key), node: node, nodes: nodes) : nil
             index.add(
                 side: side, key: key, type: batch.types[i], pttl: batch.pttls[i], memory: withMemory ? batch.memory[i] : nil,
-                outsidePrefix: outside)
+                outsidePrefix: outside, placement: placement)
         }
         progress.record(side: side, keys: batch.keys.count + batch.vanished)
         return progress.line()

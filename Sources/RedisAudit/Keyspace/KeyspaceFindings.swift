@@ -51,6 +51,51 @@ public enum KeyspaceFindings {
         return findings
     }
 
+    /// A pattern needs this many keys before all of them in one hash slot is a finding: a few
+    /// keys sharing a tag (one user's keys, kept together for MULTI) are what tags are for.
+    public static let hotSlotMinimumKeys = 1000
+
+    /// On a cluster: patterns of at least ``hotSlotMinimumKeys`` keys that all hash to one slot.
+    public static func hotSlots(role: String, rows: [KeyspacePatternRow]) -> [Finding] {
+        rows.compactMap { row in
+            guard row.keys >= hotSlotMinimumKeys, row.slots == 1, let slot = row.slot else { return nil }
+            return hotSlot(role: role, row: row, slot: slot)
+        }
+    }
+
+    /// The hash tag of a key as the report shows it (`{42}`), nil when it has none.
+    static func hashTag(_ key: String) -> String? {
+        guard let open = key.firstIndex(of: "{"), let close = key[key.index(after: open)...].firstIndex(of: "}"),
+            close > key.index(after: open)
+        else { return nil }
+        return String(key[open...close])
+    }
+
+    private static func hotSlot(role: String, row: KeyspacePatternRow, slot: Int) -> Finding {
+        let example = row.examples.first
+        let tag = example.flatMap(hashTag)
+        let node = row.busiestNode.map { " on \($0)" } ?? ""
+        var evidence = [
+            "\(role): all \(KeyspaceMarkdown.grouped(row.keys)) keys of \(row.pattern) hash to slot \(slot)\(node)"
+                + (tag.map { ": every key carries the hash tag \($0), and only the tag is hashed" } ?? "")
+        ]
+        for key in row.examples {
+            evidence += ["> CLUSTER KEYSLOT \(key)"] + Transcript.reply(role, .reply(.integer(Int64(slot))))
+        }
+        let cause = tag.map { "the hash tag `\($0)`" } ?? "their hash tag"
+        return Finding(
+            identity: "hot-slot|\(row.pattern)|\(role)", severity: .medium, category: .clusterHotSlot,
+            title: "All \(KeyspaceMarkdown.grouped(row.keys)) keys of `\(row.pattern)` sit in one hash slot (\(slot)) on \(role)",
+            endpoints: [role], evidence: evidence,
+            why: "Redis Cluster hashes only the text between `{` and `}` when a key has one, so \(cause) sends every key of "
+                + "this pattern to slot \(slot): one node stores and serves all of them, adding shards or resharding cannot "
+                + "spread them, and that node's memory, CPU and network are the pattern's limit while the others idle.",
+            fix: "Keep a hash tag to the keys that must meet in one MULTI, Lua script or multi-key command, and make it vary "
+                + "with them (`user:{<id>}:...`, one slot per user) instead of one constant; drop the tag where no multi-key "
+                + "command needs it, and move the existing keys (rename them) so they spread over the slots.",
+            occurrences: row.keys)
+    }
+
     /// `> PTTL key` and `A: (integer) -1` for each example key, as the report's redis-cli checks read.
     private static func noTTLTranscript(_ keys: some Sequence<String>, role: String) -> [String] {
         keys.flatMap { key in ["> PTTL \(key)"] + Transcript.reply(role, .reply(.integer(-1))) }

@@ -46,21 +46,29 @@ public final class KeyspaceIndex {
         self.root = Node(token: KeyToken(kind: .literal), sides: sides)
     }
 
-    /// Adds one key of `side` with its type, `PTTL` reply and optional `MEMORY USAGE`.
-    public func add(side: Int, key: [UInt8], type: KeyType, pttl: Int64, memory: Int? = nil, outsidePrefix: Bool = false) {
+    /// Adds one key of `side` with its type, `PTTL` reply and optional `MEMORY USAGE`, and on a
+    /// cluster its slot and node.
+    public func add(
+        side: Int, key: [UInt8], type: KeyType, pttl: Int64, memory: Int? = nil, outsidePrefix: Bool = false,
+        placement: SlotPlacement? = nil
+    ) {
         key.withUnsafeBufferPointer {
-            add(side: side, key: $0, type: type, pttl: pttl, memory: memory, outsidePrefix: outsidePrefix)
+            add(side: side, key: $0, type: type, pttl: pttl, memory: memory, outsidePrefix: outsidePrefix, placement: placement)
         }
     }
 
-    public func add(side: Int, key: UnsafeBufferPointer<UInt8>, type: KeyType, pttl: Int64, memory: Int?, outsidePrefix: Bool) {
+    public func add(
+        side: Int, key: UnsafeBufferPointer<UInt8>, type: KeyType, pttl: Int64, memory: Int?, outsidePrefix: Bool,
+        placement: SlotPlacement? = nil
+    ) {
         var node = root
         node.keys += 1
         KeyPatternInference.forEachToken(in: key) { kind, braces, separator, range in
             node = self.child(of: node, kind: kind, braces: braces, separator: separator, literal: key, range: range)
         }
         if node.stats[side] == nil { node.stats[side] = PatternStatistics() }
-        node.stats[side]!.add(key: key, type: type, pttl: pttl, memory: memory, outsidePrefix: outsidePrefix)
+        node.stats[side]!.add(
+            key: key, type: type, pttl: pttl, memory: memory, outsidePrefix: outsidePrefix, placement: placement)
     }
 
     /// Finds or makes the child for a token, counting the key through it.

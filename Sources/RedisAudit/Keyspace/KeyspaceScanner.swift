@@ -11,12 +11,18 @@ public struct KeyspaceScanOptions: Sendable, Hashable {
     public var sample: Int?
     /// Also read `MEMORY USAGE` of every key.
     public var memory: Bool
+    /// On a cluster: read each shard on a replica (in `READONLY` mode) rather than its primary.
+    public var replicas: Bool
 
-    public init(match: String? = nil, count: Int = SettingDefaults.scanCount, sample: Int? = nil, memory: Bool = false) {
+    public init(
+        match: String? = nil, count: Int = SettingDefaults.scanCount, sample: Int? = nil, memory: Bool = false,
+        replicas: Bool = false
+    ) {
         self.match = match
         self.count = count
         self.sample = sample
         self.memory = memory
+        self.replicas = replicas
     }
 }
 
@@ -56,6 +62,9 @@ public actor KeyspaceScanner {
     public private(set) var truncated = false
     /// Set when the host refused `MEMORY USAGE` (its reply), after which it is not asked again.
     public private(set) var memoryRefusal: String?
+    /// Keys a cluster node redirected (`MOVED`, `ASK`: their slot was being moved to or from it)
+    /// and that were read again after `ASKING`.
+    public private(set) var askedAgain = 0
 
     private var scanInFlight: EventLoopFuture<[CommandOutcome]>?
     private var detailsInFlight: [(keys: [[UInt8]], memory: Bool, replies: EventLoopFuture<[CommandOutcome]>)] = []
@@ -119,9 +128,44 @@ public actor KeyspaceScanner {
             }
             guard !detailsInFlight.isEmpty else { return nil }
             let pending = detailsInFlight.removeFirst()
-            let outcomes = (try? await pending.replies.get()) ?? []
+            var outcomes = (try? await pending.replies.get()) ?? []
+            outcomes = await readRedirectedAgain(keys: pending.keys, memory: pending.memory, outcomes: outcomes)
             return try digest(keys: pending.keys, memory: pending.memory, outcomes: outcomes)
         }
+    }
+
+    /// While a cluster moves a slot (a resharding), the node importing it lists the keys it has
+    /// received but answers their `TYPE` and `PTTL` with `MOVED` to the slot's owner; after
+    /// `ASKING` it serves them. The keys so redirected are read again that way, so each is
+    /// counted on the node that holds it; one still redirected left the node after SCAN listed
+    /// it, and counts as vanished.
+    private func readRedirectedAgain(keys: [[UInt8]], memory: Bool, outcomes: [CommandOutcome]) async -> [CommandOutcome] {
+        let stride = memory ? 3 : 2
+        guard outcomes.count == keys.count * stride else { return outcomes }
+        let redirected = keys.indices.filter { index in
+            (0..<stride).contains { Self.isRedirection(outcomes[index * stride + $0]) }
+        }
+        guard !redirected.isEmpty else { return outcomes }
+        let asking = RESPCommand("ASKING")
+        var reads: [[[UInt8]]] = [[Array("TYPE".utf8)], [Array("PTTL".utf8)]]
+        if memory { reads.append([Array("MEMORY".utf8), Array("USAGE".utf8)]) }
+        var commands: [RESPCommand] = []
+        for index in redirected {
+            for read in reads { commands += [asking, RESPCommand(arguments: read + [keys[index]])] }
+        }
+        let replies = await connection.send(commands)
+        guard replies.count == commands.count else { return outcomes }
+        var patched = outcomes
+        for (n, index) in redirected.enumerated() {
+            for read in 0..<stride { patched[index * stride + read] = replies[(n * stride + read) * 2 + 1] }
+        }
+        askedAgain += redirected.count
+        return patched
+    }
+
+    static func isRedirection(_ outcome: CommandOutcome) -> Bool {
+        guard case .reply(.error(let message)) = outcome else { return false }
+        return message.hasPrefix("MOVED ") || message.hasPrefix("ASK ")
     }
 
     private func parseScan(_ outcome: CommandOutcome) throws(EndpointError) -> ([UInt8], [[UInt8]]) {
@@ -155,6 +199,11 @@ public actor KeyspaceScanner {
         batch.pttls.reserveCapacity(keys.count)
         for (index, key) in keys.enumerated() {
             let base = index * stride
+            // Still redirected after ASKING: the key moved to another node since SCAN listed it.
+            if (0..<stride).contains(where: { Self.isRedirection(outcomes[base + $0]) }) {
+                batch.vanished += 1
+                continue
+            }
             let type: String
             switch outcomes[base] {
             case .reply(.simpleString(let name)): type = name

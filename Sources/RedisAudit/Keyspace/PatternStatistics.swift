@@ -113,15 +113,23 @@ public struct PatternStatistics: Sendable, Equatable {
     public private(set) var memoryKeys = 0
     /// Keys that start with none of the expected prefixes (`--expect-prefix`).
     public private(set) var outsidePrefix = 0
+    /// On a cluster: the hash slots the keys occupy and the keys per node; nil on a server.
+    public private(set) var spread: SlotSpread?
 
     public init() {}
 
-    /// Adds one key; `pttl` is the `PTTL` reply (-1 no expiry), `memory` the `MEMORY USAGE` reply if read.
+    /// Adds one key; `pttl` is the `PTTL` reply (-1 no expiry), `memory` the `MEMORY USAGE` reply if read,
+    /// `placement` the key's slot and node on a cluster.
     @inline(__always)
     public mutating func add(
-        key: UnsafeBufferPointer<UInt8>, type: KeyType, pttl: Int64, memory: Int?, outsidePrefix: Bool = false
+        key: UnsafeBufferPointer<UInt8>, type: KeyType, pttl: Int64, memory: Int?, outsidePrefix: Bool = false,
+        placement: SlotPlacement? = nil
     ) {
         keys += 1
+        if let placement {
+            if spread == nil { spread = SlotSpread(nodes: placement.nodes) }
+            spread!.add(slot: placement.slot, node: placement.node)
+        }
         if outsidePrefix { self.outsidePrefix += 1 }
         types[type.rawValue] += 1
         if pttl >= 0 {
@@ -147,13 +155,16 @@ public struct PatternStatistics: Sendable, Equatable {
         memoryBytes += other.memoryBytes
         memoryKeys += other.memoryKeys
         outsidePrefix += other.outsidePrefix
+        if let theirs = other.spread {
+            if spread == nil { spread = theirs } else { spread!.merge(theirs) }
+        }
     }
 
     /// Keys with an expiry.
     public var withTTL: Int { keys - withoutTTL }
 
-    /// The row the reports show.
-    public func row(pattern: String) -> KeyspacePatternRow {
+    /// The row the reports show; `nodes` names a cluster's nodes in the order of their index.
+    public func row(pattern: String, nodes: [String] = []) -> KeyspacePatternRow {
         var typeCounts: [String: Int] = [:]
         for type in KeyType.allCases where types[type.rawValue] > 0 { typeCounts[type.name] = types[type.rawValue] }
         func seconds(_ ms: Int64?) -> Double? { ms.map { Double($0) / 1000 } }
@@ -165,6 +176,11 @@ public struct PatternStatistics: Sendable, Equatable {
             memoryBytes: memoryKeys > 0 ? memoryBytes : nil, memoryKeys: memoryKeys > 0 ? memoryKeys : nil,
             examples: examples.map { KeyPatternInference.display($0) },
             examplesWithoutTTL: examplesWithoutTTL.map { KeyPatternInference.display($0) },
-            outsidePrefix: outsidePrefix > 0 ? outsidePrefix : nil)
+            outsidePrefix: outsidePrefix > 0 ? outsidePrefix : nil,
+            slots: spread?.slots, slot: spread.flatMap { $0.slots == 1 ? $0.firstSlot : nil },
+            busiestNode: spread.flatMap { s in s.busiestNode.flatMap { nodes.indices.contains($0) ? nodes[$0] : nil } },
+            busiestNodeShare: spread.flatMap { s in
+                s.busiestNode.map { keys > 0 ? Double(s.nodeKeys[$0]) / Double(keys) : 0 }
+            })
     }
 }

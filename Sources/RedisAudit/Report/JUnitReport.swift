@@ -164,7 +164,12 @@ public enum JUnitReport {
         if let dbsize = table.dbsize { line += " (DBSIZE \(KeyspaceMarkdown.grouped(dbsize)))" }
         line += ", \(KeyspaceMarkdown.count(table.patterns.count, "pattern"))"
         if !table.complete { line += ", sampled" }
-        return line + " in \(MarkdownReport.formatSeconds(table.seconds))"
+        line += " in \(MarkdownReport.formatSeconds(table.seconds))"
+        for node in table.nodes ?? [] {
+            line += "\n  \(node.address) (\(node.nodeRole.rawValue)): \(KeyspaceMarkdown.grouped(node.keysScanned)) keys scanned"
+            if let dbsize = node.dbsize { line += " (DBSIZE \(KeyspaceMarkdown.grouped(dbsize)))" }
+        }
+        return line
     }
 
     /// Seconds with millisecond precision, as JUnit's `time` attributes take them.

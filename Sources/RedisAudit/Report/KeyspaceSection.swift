@@ -10,16 +10,20 @@ public struct KeyspaceSection: Codable, Sendable {
     public var memory: Bool
     /// `--expect-prefix` values.
     public var expectPrefixes: [String]
+    /// True with `--replicas`: a cluster's shards were read on a replica where they have one.
+    public var replicas: Bool?
     public var endpoints: [KeyspaceEndpointTable]
 
     public init(
-        match: String?, count: Int, sample: Int?, memory: Bool, expectPrefixes: [String], endpoints: [KeyspaceEndpointTable]
+        match: String?, count: Int, sample: Int?, memory: Bool, expectPrefixes: [String], replicas: Bool? = nil,
+        endpoints: [KeyspaceEndpointTable]
     ) {
         self.match = match
         self.count = count
         self.sample = sample
         self.memory = memory
         self.expectPrefixes = expectPrefixes
+        self.replicas = replicas
         self.endpoints = endpoints
     }
 }
@@ -37,11 +41,14 @@ public struct KeyspaceEndpointTable: Codable, Sendable {
     public var seconds: Double
     /// The host's reply when it refused `MEMORY USAGE`.
     public var memoryRefused: String?
+    /// On a cluster: each shard's node that was read, in slot order (the totals above are their
+    /// sums); nil for a server.
+    public var nodes: [KeyspaceNodeScan]?
     public var patterns: [KeyspacePatternRow]
 
     public init(
         role: String, dbsize: Int?, keysScanned: Int, vanished: Int, complete: Bool, seconds: Double, memoryRefused: String?,
-        patterns: [KeyspacePatternRow]
+        nodes: [KeyspaceNodeScan]? = nil, patterns: [KeyspacePatternRow]
     ) {
         self.role = role
         self.dbsize = dbsize
@@ -50,7 +57,44 @@ public struct KeyspaceEndpointTable: Codable, Sendable {
         self.complete = complete
         self.seconds = seconds
         self.memoryRefused = memoryRefused
+        self.nodes = nodes
         self.patterns = patterns
+    }
+}
+
+/// One cluster node's part of an endpoint's scan: which node, whether it is its shard's primary
+/// or a replica, and how many keys were read there against its `DBSIZE`.
+public struct KeyspaceNodeScan: Codable, Sendable, Hashable {
+    /// Which node of its shard was read.
+    public enum NodeRole: String, Codable, Sendable, Hashable {
+        case primary
+        case replica
+    }
+
+    /// `host:port` as the cluster announces it.
+    public var address: String
+    public var nodeRole: NodeRole
+    /// The shard's primary, when a replica was read.
+    public var primary: String?
+    /// The node's `DBSIZE` before the scan (nil when refused).
+    public var dbsize: Int?
+    public var keysScanned: Int
+    public var vanished: Int
+    public var complete: Bool
+    public var seconds: Double
+
+    public init(
+        address: String, nodeRole: NodeRole, primary: String?, dbsize: Int?, keysScanned: Int, vanished: Int, complete: Bool,
+        seconds: Double
+    ) {
+        self.address = address
+        self.nodeRole = nodeRole
+        self.primary = primary
+        self.dbsize = dbsize
+        self.keysScanned = keysScanned
+        self.vanished = vanished
+        self.complete = complete
+        self.seconds = seconds
     }
 }
 
@@ -74,11 +118,19 @@ public struct KeyspacePatternRow: Codable, Sendable, Hashable {
     public var examplesWithoutTTL: [String]
     /// Keys outside every `--expect-prefix`.
     public var outsidePrefix: Int?
+    /// On a cluster: how many distinct hash slots the keys occupy...
+    public var slots: Int?
+    /// ...the slot, when they all occupy one...
+    public var slot: Int?
+    /// ...and the node holding the most of them, with its share of the keys (0 to 1).
+    public var busiestNode: String?
+    public var busiestNodeShare: Double?
 
     public init(
         pattern: String, keys: Int, types: [String: Int], withoutTTL: Int, ttlMinSeconds: Double?, ttlMedianSeconds: Double?,
         ttlP95Seconds: Double?, ttlMaxSeconds: Double?, memoryBytes: Int?, memoryKeys: Int?, examples: [String],
-        examplesWithoutTTL: [String], outsidePrefix: Int?
+        examplesWithoutTTL: [String], outsidePrefix: Int?, slots: Int? = nil, slot: Int? = nil, busiestNode: String? = nil,
+        busiestNodeShare: Double? = nil
     ) {
         self.pattern = pattern
         self.keys = keys
@@ -93,6 +145,10 @@ public struct KeyspacePatternRow: Codable, Sendable, Hashable {
         self.examples = examples
         self.examplesWithoutTTL = examplesWithoutTTL
         self.outsidePrefix = outsidePrefix
+        self.slots = slots
+        self.slot = slot
+        self.busiestNode = busiestNode
+        self.busiestNodeShare = busiestNodeShare
     }
 }
 
@@ -115,12 +171,20 @@ enum KeyspaceMarkdown {
             var heading = "### \(table.role): \(grouped(table.keysScanned)) keys"
             if let dbsize = table.dbsize { heading += " (DBSIZE \(grouped(dbsize)))" }
             heading += ", \(table.patterns.count) pattern\(table.patterns.count == 1 ? "" : "s")"
+            if let nodes = table.nodes { heading += ", a cluster of \(count(nodes.count, "shard"))" }
             if !table.complete { heading += ", sampled" }
             out.append(heading)
             out.append("")
+            if let nodes = table.nodes {
+                out.append(contentsOf: nodeTable(nodes, total: table))
+                out.append("")
+            }
             let memory = section.memory && table.memoryRefused == nil
-            out.append("| pattern | keys | types | no TTL | TTL min | median | p95 | max |" + (memory ? " memory |" : ""))
-            out.append("|---|---:|---|---:|---:|---:|---:|---:|" + (memory ? "---:|" : ""))
+            let cluster = table.nodes != nil
+            out.append(
+                "| pattern | keys | types | no TTL | TTL min | median | p95 | max |" + (memory ? " memory |" : "")
+                    + (cluster ? " slots | busiest node |" : ""))
+            out.append("|---|---:|---|---:|---:|---:|---:|---:|" + (memory ? "---:|" : "") + (cluster ? "---:|---|" : ""))
             for row in table.patterns.prefix(rowLimit) {
                 let types = row.types.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { $0.key }.joined(separator: ", ")
                 var cells = [
@@ -130,13 +194,14 @@ enum KeyspaceMarkdown {
                     duration(row.ttlMaxSeconds),
                 ]
                 if memory { cells.append(row.memoryBytes.map(bytes) ?? "-") }
+                if cluster { cells += [row.slots.map(grouped) ?? "-", busiest(row)] }
                 out.append("| " + cells.joined(separator: " | ") + " |")
             }
             if table.patterns.count > rowLimit {
                 let rest = table.patterns.dropFirst(rowLimit)
                 out.append(
                     "| … \(rest.count) more patterns | \(grouped(rest.reduce(0) { $0 + $1.keys })) | | | | | | |"
-                        + (memory ? " |" : ""))
+                        + (memory ? " |" : "") + (cluster ? " | |" : ""))
             }
             if let refusal = table.memoryRefused {
                 out.append(""); out.append("> MEMORY USAGE refused by \(table.role): \(refusal)")
@@ -144,6 +209,24 @@ enum KeyspaceMarkdown {
             out.append("")
         }
         return out
+    }
+
+    /// A cluster endpoint's nodes: what was read where, against each node's `DBSIZE`, and the totals.
+    static func nodeTable(_ nodes: [KeyspaceNodeScan], total: KeyspaceEndpointTable) -> [String] {
+        var out = ["| node | read on | keys scanned | DBSIZE |", "|---|---|---:|---:|"]
+        for node in nodes {
+            let role = node.primary.map { "\(node.nodeRole.rawValue) of \($0)" } ?? node.nodeRole.rawValue
+            let scanned = grouped(node.keysScanned) + (node.complete ? "" : " (sampled)")
+            out.append("| \(node.address) | \(role) | \(scanned) | \(node.dbsize.map(grouped) ?? "-") |")
+        }
+        out.append("| total | | \(grouped(total.keysScanned)) | \(total.dbsize.map(grouped) ?? "-") |")
+        return out
+    }
+
+    /// `127.0.0.1:7001 (42%)`: the node holding most of a pattern's keys and its share.
+    static func busiest(_ row: KeyspacePatternRow) -> String {
+        guard let node = row.busiestNode, let share = row.busiestNodeShare else { return "-" }
+        return "\(node) (\(Int((share * 100).rounded()))%)"
     }
 
     /// A pattern in a table cell: a code span, with `|` escaped so it does not end the cell.

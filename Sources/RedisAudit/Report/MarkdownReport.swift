@@ -28,8 +28,10 @@ public enum MarkdownReport {
         out.append("| " + Severity.allCases.map { String(s.counts[$0]) }.joined(separator: " | ") + " |")
         out.append("")
         if let keyspace = report.keyspace {
-            let scanned = keyspace.endpoints.map { "\($0.role) \(KeyspaceMarkdown.grouped($0.keysScanned))" }.joined(
-                separator: ", ")
+            let scanned = keyspace.endpoints.map { table in
+                "\(table.role) \(KeyspaceMarkdown.grouped(table.keysScanned))"
+                    + (table.nodes.map { " on \($0.count) cluster nodes" } ?? "")
+            }.joined(separator: ", ")
             out.append("Keys scanned: \(scanned). Started \(s.startedAt), took \(formatSeconds(s.durationSeconds)).")
         } else {
             out.append(

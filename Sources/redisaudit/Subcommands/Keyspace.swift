@@ -10,6 +10,8 @@ struct Keyspace: AsyncParsableCommand {
             Reads with SCAN, TYPE and PTTL only (and MEMORY USAGE with --memory), pipelined; writes nothing.
             Keys are grouped into patterns such as rt:<id>:<hash>; each pattern gets its key count, types and
             TTL statistics. With two endpoints, their patterns, counts and TTLs are compared.
+            A Redis Cluster node is a seed: every shard is read at once (its primary, or a replica with
+            --replicas), the counts are summed, and each pattern's hash-slot spread is reported.
             Passwords: REDISAUDIT_PASSWORD_A / REDISAUDIT_PASSWORD_B (or REDISAUDIT_PASSWORD for both).
 
             Example: redisaudit keyspace redis://127.0.0.1:6379 --expect-prefix checkin:prod: --fail-on medium
@@ -36,6 +38,13 @@ struct Keyspace: AsyncParsableCommand {
 
     @Flag(inversion: .prefixedNo, help: "Also read MEMORY USAGE of every key (one more command per key; default: off).")
     var memory: Bool?
+
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "On a cluster: read each shard on a replica (after READONLY) to spare the primaries; a shard without one is read on its primary (default: off)."
+    )
+    var replicas: Bool?
 
     @Option(
         help:
@@ -76,7 +85,7 @@ struct Keyspace: AsyncParsableCommand {
             scan: KeyspaceScanOptions(
                 match: match ?? settings.match, count: count ?? settings.count ?? SettingDefaults.scanCount,
                 sample: sample ?? settings.sample,
-                memory: memory ?? settings.memory ?? false),
+                memory: memory ?? settings.memory ?? false, replicas: replicas ?? settings.replicas ?? false),
             expectPrefixes: expectPrefixes.isEmpty ? settings.expectPrefixes : expectPrefixes,
             tolerance: KeyspaceTolerance(
                 countFraction: countTolerance ?? settings.countTolerance ?? SettingDefaults.countTolerance,

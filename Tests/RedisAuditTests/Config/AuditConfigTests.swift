@@ -38,6 +38,7 @@ struct AuditConfigTests {
           memory: true
           ttl-ratio: 2
           count-tolerance: 0.2
+          replicas: true
         """
 
     @Test func everyKeyIsRead() throws {
@@ -64,6 +65,7 @@ struct AuditConfigTests {
         #expect(config.keyspace.match == "checkin:*" && config.keyspace.count == 500 && config.keyspace.sample == 10000)
         #expect(config.keyspace.expectPrefixes == ["checkin:prod:", "rt:"])
         #expect(config.keyspace.memory == true && config.keyspace.ttlRatio == 2 && config.keyspace.countTolerance == 0.2)
+        #expect(config.keyspace.replicas == true)
     }
 
     @Test func unconfinedScriptsAreAllowedOnlyWhenTheFileSaysSo() throws {
