@@ -13,17 +13,9 @@ source bench/common.sh
 require cluster-compare.sh "make deps" redis-server redis-cli python3 /usr/bin/time
 build_release
 
-start_server() {
-    local port=$1
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-        --dir "$WORK" --logfile "$WORK/redis-$port.log" &
-    PIDS+=($!)
-    wait_for_port "$port"
-}
-
 PORT_A=$(free_port); start_server "$PORT_A"
 PORT_B=$(free_port); start_server "$PORT_B"
-start_cluster "$(command -v redis-server)"
+start_cluster
 
 # once NAME B: one compare of every built-in scenario, A against B; prints "seconds peak_kb".
 once() {

@@ -18,59 +18,10 @@ source bench/common.sh
 require cluster-keyspace.sh "make deps deps-bench" redis-server redis-cli python3 hyperfine /usr/bin/time
 build_release
 
-# start_server PORT [ARGS...]: a redis-server with persistence off in its own directory.
-start_server() {
-    local port=$1
-    shift
-    mkdir -p "$WORK/$port"
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-        --dir "$WORK/$port" --logfile "$WORK/$port/redis.log" "$@" &
-    PIDS+=($!)
-    wait_for_port "$port"
-}
-
-# cluster_port: a free port at most 55535 whose bus port (port + 10000) is free too.
-cluster_port() {
-    python3 - <<'PY'
-import socket
-for _ in range(200):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-    if port > 55535:
-        continue
-    try:
-        b = socket.socket(); b.bind(("127.0.0.1", port + 10000)); b.close()
-    except OSError:
-        continue
-    print(port)
-    break
-else:
-    raise SystemExit("bench/cluster-keyspace.sh: no free port pair for a cluster node")
-PY
-}
-
 SINGLE=$(free_port); start_server "$SINGLE"
-NODES=()
-for _ in 1 2 3; do
-    port=$(cluster_port)
-    start_server "$port" --cluster-enabled yes --cluster-config-file nodes.conf
-    NODES+=("$port")
-done
-RANGES=(0-5460 5461-10922 10923-16383)
-for i in 0 1 2; do
-    redis-cli -p "${NODES[$i]}" CLUSTER ADDSLOTSRANGE ${RANGES[$i]/-/ } >/dev/null
-done
-for port in "${NODES[@]:1}"; do redis-cli -p "${NODES[0]}" CLUSTER MEET 127.0.0.1 "$port" >/dev/null; done
-echo "forming the cluster on ports ${NODES[*]}..." >&2
-for attempt in $(seq 1 300); do
-    ok=0
-    for port in "${NODES[@]}"; do
-        info=$(redis-cli -p "$port" CLUSTER INFO)
-        if grep -q "cluster_state:ok" <<<"$info" && grep -q "cluster_known_nodes:3" <<<"$info"; then ok=$((ok + 1)); fi
-    done
-    [ "$ok" -eq 3 ] && break
-    [ "$attempt" -eq 300 ] && { echo "bench/cluster-keyspace.sh: the cluster did not reach cluster_state:ok in 30 s" >&2; exit 1; }
-    sleep 0.1
-done
+start_cluster
+NODES=("${CLUSTER_PORTS[@]}")
+RANGES=("${CLUSTER_RANGES[@]}")
 
 echo "generating $KEYS keys..." >&2
 python3 bench/keyspace-populate.py "$KEYS" >"$WORK/keys.resp"

@@ -40,44 +40,64 @@ wait_for_port() {
     exit 1
 }
 
-# start_cluster SERVER_BINARY: starts a 3-primary cluster of that server on free ports whose bus
-# port (port + 10000) is free too, assigns the slots in three ranges, joins the nodes and waits
-# for cluster_state:ok; sets CLUSTER_PORTS to the three ports.
-start_cluster() {
-    local binary=$1
-    CLUSTER_PORTS=()
-    while [ "${#CLUSTER_PORTS[@]}" -lt 3 ]; do
-        local port
-        port=$(python3 -c '
-import random, socket
+# start_server PORT [ARGS...]: a redis-server with persistence off in its own directory.
+start_server() {
+    local port=$1
+    shift
+    mkdir -p "$WORK/$port"
+    "${SERVER_BINARY:-redis-server}" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+        --dir "$WORK/$port" --logfile "$WORK/$port/redis.log" "$@" &
+    PIDS+=($!)
+    wait_for_port "$port"
+}
+
+# cluster_port: a free port at most 55535 whose bus port (port + 10000) is free too.
+cluster_port() {
+    python3 - <<'PY'
+import socket
 for _ in range(200):
-    port = random.randint(20000, 55535)
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    if port > 55535:
+        continue
     try:
-        for p in (port, port + 10000):
-            s = socket.socket(); s.bind(("127.0.0.1", p)); s.close()
+        b = socket.socket(); b.bind(("127.0.0.1", port + 10000)); b.close()
     except OSError:
         continue
-    print(port); break')
-        mkdir -p "$WORK/node-$port"
-        "$binary" --port "$port" --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file "$WORK/node-$port/nodes.conf" \
-            --save '' --appendonly no --daemonize no --dir "$WORK/node-$port" --logfile "$WORK/node-$port/log" &
-        PIDS+=($!)
-        wait_for_port "$port"
+    print(port)
+    break
+else:
+    raise SystemExit("bench: no free port pair for a cluster node")
+PY
+}
+
+# CLUSTER_RANGES: the three primaries' slot ranges, in the order of CLUSTER_PORTS.
+CLUSTER_RANGES=(0-5460 5461-10922 10923-16383)
+
+# start_cluster: a 3-primary redis-server cluster on ports from cluster_port, slots assigned in
+# CLUSTER_RANGES, nodes joined, every node at cluster_state:ok; sets CLUSTER_PORTS.
+start_cluster() {
+    CLUSTER_PORTS=()
+    for _ in 1 2 3; do
+        local port
+        port=$(cluster_port)
+        start_server "$port" --cluster-enabled yes --cluster-config-file nodes.conf
         CLUSTER_PORTS+=("$port")
     done
-    redis-cli -p "${CLUSTER_PORTS[0]}" CLUSTER ADDSLOTSRANGE 0 5460 >/dev/null
-    redis-cli -p "${CLUSTER_PORTS[1]}" CLUSTER ADDSLOTSRANGE 5461 10922 >/dev/null
-    redis-cli -p "${CLUSTER_PORTS[2]}" CLUSTER ADDSLOTSRANGE 10923 16383 >/dev/null
-    redis-cli -p "${CLUSTER_PORTS[0]}" CLUSTER MEET 127.0.0.1 "${CLUSTER_PORTS[1]}" >/dev/null
-    redis-cli -p "${CLUSTER_PORTS[0]}" CLUSTER MEET 127.0.0.1 "${CLUSTER_PORTS[2]}" >/dev/null
+    for i in 0 1 2; do
+        redis-cli -p "${CLUSTER_PORTS[$i]}" CLUSTER ADDSLOTSRANGE ${CLUSTER_RANGES[$i]/-/ } >/dev/null
+    done
+    for port in "${CLUSTER_PORTS[@]:1}"; do redis-cli -p "${CLUSTER_PORTS[0]}" CLUSTER MEET 127.0.0.1 "$port" >/dev/null; done
+    echo "forming the cluster on ports ${CLUSTER_PORTS[*]}..." >&2
     for _ in $(seq 1 300); do
-        local ok=1
+        local ok=0
         for port in "${CLUSTER_PORTS[@]}"; do
-            redis-cli -p "$port" CLUSTER INFO | grep -q 'cluster_state:ok' || ok=0
+            local info
+            info=$(redis-cli -p "$port" CLUSTER INFO)
+            if grep -q "cluster_state:ok" <<<"$info" && grep -q "cluster_known_nodes:3" <<<"$info"; then ok=$((ok + 1)); fi
         done
-        [ "$ok" = 1 ] && return 0
+        [ "$ok" -eq 3 ] && return 0
         sleep 0.1
     done
-    echo "bench: the cluster on ports ${CLUSTER_PORTS[*]} did not reach cluster_state:ok" >&2
+    echo "bench: the cluster on ports ${CLUSTER_PORTS[*]} did not reach cluster_state:ok in 30 s" >&2
     exit 1
 }
