@@ -123,6 +123,11 @@ public struct CompareAudit: Sendable {
             }
 
             let sides = [("A", config.endpointA), ("B", config.endpointB)]
+            // A cluster's slot map, read once for every replay (a MOVED still refreshes a replay's own copy).
+            var topologies: [String: ClusterTopology] = [:]
+            for (role, endpoint) in sides where endpoint.isCluster {
+                topologies[role] = try await ClusterTopology.read(seed: endpoint, options: config.connection)
+            }
             let confinement = try await RunConfinement.prepare(
                 runID: runID, endpoints: sides, options: config.connection, scenarios: scenarios,
                 allowUnconfined: config.allowUnconfinedScripts)
@@ -139,14 +144,17 @@ public struct CompareAudit: Sendable {
                     let known = Set(scenario.variableNames)
                     let bindings = try scenario.bind(
                         overrides: config.overrides.filter { known.contains($0.key) }, using: &generator)
-                    let replayA = ScenarioReplayer(
+                    var sideA = ScenarioReplayer(
                         endpoint: config.endpointA, options: config.connection, role: "A", interruption: interruption,
                         ledger: ledger,
                         catalog: catalog, confinement: confinement.user(role: "A"))
-                    let replayB = ScenarioReplayer(
+                    var sideB = ScenarioReplayer(
                         endpoint: config.endpointB, options: config.connection, role: "B", interruption: interruption,
                         ledger: ledger,
                         catalog: catalog, confinement: confinement.user(role: "B"))
+                    sideA.topology = topologies["A"]
+                    sideB.topology = topologies["B"]
+                    let (replayA, replayB) = (sideA, sideB)
                     // A race shows in some runs and not others: concurrent scenarios run `trials` times.
                     let trials = scenario.isConcurrent ? config.trials : 1
                     var runsA: [ScenarioRun] = []

@@ -118,11 +118,43 @@ struct ClusterRouter: CommandTransport {
         return true
     }
 
-    /// Opens a connection to every primary not connected yet, so a later command does not pay
-    /// for a handshake (a race's clients must all be ready before it starts).
+    /// Opens a connection to every primary not connected yet, all at once, so a later command
+    /// does not pay for a handshake (a race's clients must all be ready before it starts, and a
+    /// scenario's first command on each node would otherwise wait for one).
     mutating func connectAll() async throws(EndpointError) {
-        for node in topology.shards.map(\.primary) where connections[node] == nil {
-            connections[node] = try await ReconnectingConnection.open(to: endpoint(node), options: options)
+        let missing = topology.shards.map(\.primary).filter { connections[$0] == nil }
+        guard !missing.isEmpty else { return }
+        let opened = await Self.open(missing.map { ($0, endpoint($0)) }, options: options)
+        var failure: EndpointError?
+        for (node, result) in opened {
+            switch result {
+            case .success(let connection): connections[node] = connection
+            case .failure(let error): failure = failure ?? error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Opens a connection to each node at once, each with its outcome.
+    private static func open(_ nodes: [(ClusterTopology.Node, Endpoint)], options: ConnectionOptions) async
+        -> [(ClusterTopology.Node, Result<ReconnectingConnection, EndpointError>)]
+    {
+        let opened = await withTaskGroup(of: (Int, Result<RedisConnection, EndpointError>).self) { group in
+            for (index, (_, endpoint)) in nodes.enumerated() {
+                group.addTask {
+                    do throws(EndpointError) {
+                        return (index, .success(try await RedisConnection.connect(to: endpoint, options: options)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var results: [(Int, Result<RedisConnection, EndpointError>)] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        return opened.map { index, result in
+            (nodes[index].0, result.map { ReconnectingConnection(connection: $0, endpoint: nodes[index].1, options: options) })
         }
     }
 

@@ -6,10 +6,25 @@ enum EndpointTransport: CommandTransport {
     case server(ReconnectingConnection)
     case cluster(ClusterRouter)
 
-    /// Opens the transport the endpoint needs: a cluster's topology is read from the seed.
-    static func open(to endpoint: Endpoint, options: ConnectionOptions) async throws(EndpointError) -> EndpointTransport {
-        if endpoint.isCluster { return .cluster(try await ClusterRouter.open(seed: endpoint, options: options)) }
-        return .server(try await ReconnectingConnection.open(to: endpoint, options: options))
+    /// Opens the transport the endpoint needs: on a cluster, a connection to every primary at
+    /// once, over `topology` when the caller read it already, else over the seed's.
+    static func open(to endpoint: Endpoint, options: ConnectionOptions, topology: ClusterTopology? = nil)
+        async throws(EndpointError) -> EndpointTransport
+    {
+        guard endpoint.isCluster else { return .server(try await ReconnectingConnection.open(to: endpoint, options: options)) }
+        var router: ClusterRouter
+        if let topology {
+            router = ClusterRouter(seed: endpoint, options: options, topology: topology, slotOf: ClusterRouter.keySlot)
+        } else {
+            router = try await ClusterRouter.open(seed: endpoint, options: options)
+        }
+        do {
+            try await router.connectAll()
+        } catch {
+            await router.close()
+            throw error
+        }
+        return .cluster(router)
     }
 
     /// Wraps an open connection: a cluster seed's topology is read through it.

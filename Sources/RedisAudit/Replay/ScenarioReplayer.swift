@@ -20,6 +20,9 @@ public struct ScenarioReplayer: Sendable {
     /// endpoint's own credentials. The replay's own reads (key states, invariants, cleanup)
     /// always use the endpoint's own credentials.
     public var confinement: ConfinedUser?
+    /// The cluster's slot map when the endpoint is a cluster and the audit read it already (each
+    /// replay then starts without reading it again); nil: read from the seed when needed.
+    public var topology: ClusterTopology?
 
     public init(
         endpoint: Endpoint, options: ConnectionOptions, role: String, interruption: Interruption? = nil,
@@ -42,10 +45,11 @@ public struct ScenarioReplayer: Sendable {
         // temporary user when the run is confined.
         var observer = ReplayObserver(
             replayer: self, bindings: bindings, namespace: namespace,
-            session: try await EndpointTransport.open(to: endpoint, options: options))
+            session: try await EndpointTransport.open(to: endpoint, options: options, topology: topology))
         var application: EndpointTransport?
         do {
-            application = try await EndpointTransport.open(to: confinement?.endpoint(endpoint) ?? endpoint, options: options)
+            application = try await EndpointTransport.open(
+                to: confinement?.endpoint(endpoint) ?? endpoint, options: options, topology: topology)
             var run = try await replay(
                 scenario, bindings: bindings, namespace: namespace, application: &application!, observer: &observer)
             run.confinedUser = confinement?.name
