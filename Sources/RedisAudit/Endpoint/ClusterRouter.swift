@@ -122,7 +122,12 @@ struct ClusterRouter: CommandTransport {
     /// does not pay for a handshake (a race's clients must all be ready before it starts, and a
     /// scenario's first command on each node would otherwise wait for one).
     mutating func connectAll() async throws(EndpointError) {
-        let missing = topology.shards.map(\.primary).filter { connections[$0] == nil }
+        try await connect(to: topology.shards.map(\.primary))
+    }
+
+    /// Opens a connection to each of `nodes` not connected yet, all at once.
+    mutating func connect(to nodes: [ClusterTopology.Node]) async throws(EndpointError) {
+        let missing = nodes.filter { connections[$0] == nil }
         guard !missing.isEmpty else { return }
         let opened = await Self.open(missing.map { ($0, endpoint($0)) }, options: options)
         var failure: EndpointError?

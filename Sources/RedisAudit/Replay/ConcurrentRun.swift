@@ -95,11 +95,17 @@ struct ConcurrentRunner {
         FileDescriptorLimit.raiseToHardLimit()
         let clock = ContinuousClock()
         let connectStart = clock.now
+        // On a cluster each client connects to the primary of its keys (the others when it needs them).
+        let topology = endpoint.isCluster ? try await ClusterTopology.read(seed: endpoint, options: options) : nil
+        let targets = (0..<count).map { i in
+            topology.map { Self.nodes(of: block, client: i, bindings: self.bindings, topology: $0) } ?? []
+        }
         let opened = await withTaskGroup(of: (Int, Result<RedisConnection, EndpointError>).self) { group in
             for i in 0..<count {
+                let target = targets[i].first.map { DataNodes.node(self.endpoint, $0) } ?? self.endpoint
                 group.addTask {
                     do throws(EndpointError) {
-                        return (i, .success(try await RedisConnection.connect(to: endpoint, options: options)))
+                        return (i, .success(try await RedisConnection.connect(to: target, options: options)))
                     } catch {
                         return (i, .failure(error))
                     }
@@ -120,9 +126,6 @@ struct ConcurrentRunner {
             }
         }
 
-        // On a cluster every client routes by slot over the topology read once here; its own
-        // connection (to the seed) serves the seed's slots.
-        let topology = endpoint.isCluster ? try await ClusterTopology.read(seed: endpoint, options: options) : nil
         let shared = await sharedCommands(block)
         let gate = StartingGate(expected: connections.count, loops: connections.map { $0.1.eventLoop })
         let ready = connections.count
@@ -134,8 +137,8 @@ struct ConcurrentRunner {
                 // Each client runs on its connection's event loop (see EventLoopTaskExecutor).
                 group.addTask(executorPreference: EventLoopTaskExecutor(connection.eventLoop)) {
                     try await Self.client(
-                        i, block: block, connection: connection, topology: topology, bindings: bindings, namespace: namespace,
-                        catalog: catalog, shared: shared, gate: gate)
+                        i, block: block, connection: connection, topology: topology, nodes: targets[i], bindings: bindings,
+                        namespace: namespace, catalog: catalog, shared: shared, gate: gate)
                 }
             }
             var all: [ClientResult] = []
@@ -191,6 +194,22 @@ struct ConcurrentRunner {
         return (outcome, keys.keys)
     }
 
+    /// The primaries that serve the keys a client's steps name (rendered with its `${client}`;
+    /// a key built from a captured reply is not known yet), the first key's first.
+    private static func nodes(of block: ConcurrentBlock, client: Int, bindings: VariableBindings, topology: ClusterTopology)
+        -> [ClusterTopology.Node]
+    {
+        let values = bindings.adding(ConcurrentBlock.clientVariable, String(client))
+        var nodes: [ClusterTopology.Node] = []
+        for template in block.steps.flatMap(\.commands) {
+            guard let command = try? template.render(values), let slot = ClusterRouter.keySlot(command),
+                let node = topology.primary(forSlot: slot), !nodes.contains(node)
+            else { continue }
+            nodes.append(node)
+        }
+        return nodes
+    }
+
     /// One client: its steps in order on its own connection (left open for `run` to close).
     ///
     /// The first step is decided and rendered before the client arrives at the gate, as an
@@ -198,17 +217,19 @@ struct ConcurrentRunner {
     /// what came before and is prepared when its turn comes.
     private static func client(
         _ index: Int, block: ConcurrentBlock, connection: RedisConnection, topology: ClusterTopology?,
-        bindings: VariableBindings, namespace: Namespace, catalog: CommandCatalog, shared: [[StepExecutor.PreparedCommand]?],
+        nodes: [ClusterTopology.Node], bindings: VariableBindings, namespace: Namespace, catalog: CommandCatalog,
+        shared: [[StepExecutor.PreparedCommand]?],
         gate: StartingGate
     ) async throws -> ClientResult {
         var session: EndpointTransport
         if let topology {
-            var router = ClusterRouter(
-                seed: connection.endpoint, options: connection.options, topology: topology, slotOf: ClusterRouter.keySlot)
+            var seed = connection.endpoint
+            seed.isCluster = true
+            var router = ClusterRouter(seed: seed, options: connection.options, topology: topology, slotOf: ClusterRouter.keySlot)
             if !router.adopt(connection) { await connection.close() }
-            // Every node's connection is open before the race: its first command pays no handshake.
+            // The connection to each node its keys live on is open before the race: no handshake inside it.
             do {
-                try await router.connectAll()
+                try await router.connect(to: nodes)
             } catch {
                 await router.close()
                 throw error
