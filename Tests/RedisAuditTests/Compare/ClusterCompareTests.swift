@@ -3,11 +3,10 @@ import RESP
 import Testing
 @testable import RedisAudit
 
-/// compare and clean on real 3-primary clusters, run as a user would: a single server against a
-/// cluster reports what the cluster refuses and nothing else, two clusters of different engines
-/// give the same findings run after run, a slot in migration is followed through ASK, and
-/// nothing is left on any node.
-@Suite("compare on clusters", .timeLimit(.minutes(4)), MachineLoad.heavy)
+/// compare of every built-in scenario, their concurrent blocks' hundred clients included, on a
+/// single server against a real 3-primary cluster, run as a user would: the cluster's refusals
+/// and nothing else, and nothing left on any node.
+@Suite("compare on clusters, every built-in scenario", .timeLimit(.minutes(4)), MachineLoad.heavy)
 struct ClusterCompareTests {
     static func compare(_ a: String, _ b: String, _ extra: [String] = []) async throws -> AuditReport {
         let run = try await Fixtures.run(["compare", a, b, "--format", "json", "--quiet"] + extra, timeout: 180)
@@ -53,6 +52,17 @@ struct ClusterCompareTests {
         #expect(profile.settings.contains { $0.name == "cluster slots" && $0.value == "16384 of 16384 served" })
         try await Self.expectNothingLeft(on: [single] + cluster.nodes)
     }
+}
+
+/// compare and clean on real 3-primary clusters: two clusters of different engines give the
+/// same findings run after run, a slot in migration is followed through ASK, and clean finds
+/// run keys on every node.
+@Suite("compare and clean on clusters", .timeLimit(.minutes(3)), MachineLoad.light)
+struct ClusterCompareStabilityTests {
+    /// The built-in scenarios without a concurrent block (those race a hundred clients).
+    static func sequentialBuiltins() throws -> [String] {
+        try BuiltinScenarios.all().filter { !$0.isConcurrent }.flatMap { ["--scenario", $0.name] }
+    }
 
     @Test(.enabled(if: Fixtures.available(.redis70, .valkey91)))
     func twoClustersOfDifferentEnginesGiveTheSameFindingsEveryRun() async throws {
@@ -63,7 +73,7 @@ struct ClusterCompareTests {
 
         var ids: [Set<String>] = []
         for _ in 0..<3 {
-            let report = try await Self.compare(redis.url, valkey.url)
+            let report = try await ClusterCompareTests.compare(redis.url, valkey.url, try Self.sequentialBuiltins())
             ids.append(Set(report.findings.map(\.id)))
             // Both refuse the same cross-slot remedies: a finding about the scripts, not the hosts.
             let crossSlot = report.findings.filter { $0.category == .clusterCrossSlot }
@@ -77,7 +87,7 @@ struct ClusterCompareTests {
         }
         #expect(
             ids[0] == ids[1] && ids[1] == ids[2], "\(ids[0].symmetricDifference(ids[1])) \(ids[1].symmetricDifference(ids[2]))")
-        try await Self.expectNothingLeft(on: redis.nodes + valkey.nodes)
+        try await ClusterCompareTests.expectNothingLeft(on: redis.nodes + valkey.nodes)
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70)))
@@ -104,7 +114,7 @@ struct ClusterCompareTests {
                 expect: { value: v }
             """)
 
-        let report = try await Self.compare(single.url, cluster.url, ["--scenario", file])
+        let report = try await ClusterCompareTests.compare(single.url, cluster.url, ["--scenario", file])
         let redirected = try #require(report.findings.first { $0.category == .cluster && $0.endpoints == ["B"] })
         #expect(redirected.severity == .info)
         let followed = try #require(redirected.evidence.first)
@@ -112,7 +122,7 @@ struct ClusterCompareTests {
         #expect(followed.contains("ASK"))
         // Through ASK the scenario ran as on the single server.
         #expect(!report.findings.contains { $0.severity > .info && $0.scope == .difference }, "\(report.findings.map(\.title))")
-        try await Self.expectNothingLeft(on: [single] + cluster.nodes)
+        try await ClusterCompareTests.expectNothingLeft(on: [single] + cluster.nodes)
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70)))

@@ -5,7 +5,7 @@ import Testing
 /// inject on a real 3-primary cluster, through the cluster-aware fault proxy: for scenarios
 /// whose keys share a slot, every fault ends as it does on a single server, and nothing is left
 /// on any node.
-@Suite("inject on clusters", .timeLimit(.minutes(4)), MachineLoad.heavy)
+@Suite("inject on clusters", .timeLimit(.minutes(3)), MachineLoad.light)
 struct ClusterInjectTests {
     static func inject(_ url: String, _ scenarios: [String]) async throws -> AuditReport {
         let run = try await Fixtures.run(

@@ -48,7 +48,7 @@ final class SilentServer: Sendable {
     func stop() async { try? await channel.close() }
 }
 
-@Suite("proxy command timeout and frame limits", .timeLimit(.minutes(1)), MachineLoad.light)
+@Suite("proxy command timeout and frame limits", .timeLimit(.minutes(2)), MachineLoad.light)
 struct ProxyLimitTests {
     private func proxy(
         upstream: Endpoint, rules: [String] = [], commandTimeout: TimeAmount? = nil, maxReplyBytes: Int? = nil,
