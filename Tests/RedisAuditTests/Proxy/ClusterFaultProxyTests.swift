@@ -234,6 +234,12 @@ struct ClusterFaultProxyTests {
         {
             try await Task.sleep(for: .milliseconds(50))
         }
+        // The newcomer serves the slot once its claim has won over gossip on a loaded machine
+        // (until then it still redirects to the old owner): wait for that, on the servers themselves.
+        while try await newcomer.command("GET", "foo") != .null, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await newcomer.command("GET", "foo") == .null, "the newcomer never served the slot it was given")
 
         // The first redirection to it is retried while its listener starts, never passed on.
         let connection = try await proxied.connect(to: try #require(proxied.listener(of: owner)))
