@@ -3,16 +3,25 @@ import NIOCore
 /// The rules as one connection applies them: per-connection `nth` counts and random numbers
 /// (`scope=run` counts are shared through the counters).
 struct FaultSchedule {
+    /// One rule that fired on a command, and what it did.
+    struct Firing: Sendable, Hashable {
+        var rule: Int
+        var effects: [FaultEffect]
+    }
+
     private let rules: [FaultRule]
     /// How each rule fires: as targeted (nil), or as its kind says when it targets nothing.
     private let firings: [UntargetedFiring?]
     private let counters: FaultCounters
     private var matches: [Int]
     private var randoms: [FaultRandom]
+    /// True to record in `FaultStreams.fired` which rules fired and what each did.
+    private let describesFirings: Bool
 
-    init(counters: FaultCounters) {
+    init(counters: FaultCounters, describesFirings: Bool = false) {
         self.rules = counters.rules
         self.counters = counters
+        self.describesFirings = describesFirings
         firings = rules.map { rule in
             let target = rule.target
             guard target.command == nil, target.nth == nil, target.probability == nil else { return nil }
@@ -60,7 +69,13 @@ struct FaultSchedule {
     /// kill or drop on the same command does not).
     private mutating func fire(_ index: Int, on streams: inout FaultStreams) {
         let before = streams.changes
+        let unchanged = describesFirings ? streams : nil
         rules[index].fault.fire(on: &streams, random: &randoms[index])
-        if streams.changes > before { counters.fired(index) }
+        guard streams.changes > before else { return }
+        counters.fired(index)
+        if let unchanged {
+            let kind = type(of: rules[index].fault).kind
+            streams.fired.append(Firing(rule: index, effects: FaultEffect.changes(from: unchanged, to: streams, kind: kind)))
+        }
     }
 }

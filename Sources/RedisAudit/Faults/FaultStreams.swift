@@ -48,6 +48,9 @@ public struct FaultStreams: Sendable {
     public private(set) var slowClose: TimeAmount?
     /// How many asks took effect: a fault whose ask was overruled did not fire.
     private(set) var changes = 0
+    /// The rules that fired, with what each did; kept only by a schedule that describes its
+    /// firings (a proxy with an observer).
+    var fired: [FaultSchedule.Firing] = []
 
     public init() {}
 

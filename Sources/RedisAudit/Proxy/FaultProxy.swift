@@ -21,13 +21,17 @@ public struct FaultProxyConfiguration: Sendable {
     /// an error and its session closes; nil (the default): as long as it takes, so blocking
     /// commands and subscriptions pass through.
     public var commandTimeout: TimeAmount?
+    /// Told each fault firing and each client connection opening and closing, as they happen
+    /// (`ProxyEvent`); nil (the default): no event is made at all.
+    public var observer: (@Sendable (ProxyEvent) -> Void)?
 
     public init(
         listenHost: String = "127.0.0.1", listenPort: Int = 6380, upstream: Endpoint,
         options: ConnectionOptions = ConnectionOptions(), rules: [FaultRule] = [], eventLoops: Int? = nil,
-        commandTimeout: TimeAmount? = nil
+        commandTimeout: TimeAmount? = nil, observer: (@Sendable (ProxyEvent) -> Void)? = nil
     ) {
         self.commandTimeout = commandTimeout
+        self.observer = observer
         self.listenHost = listenHost
         self.listenPort = listenPort
         self.upstream = upstream
@@ -88,11 +92,12 @@ public final class FaultProxy: Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> FaultProxy {
         let counters = FaultCounters(rules: configuration.rules)
+        let events = configuration.observer.map { ProxyEventRelay(observer: $0) }
         let ownGroup = configuration.eventLoops.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
         let eventLoopGroup = ownGroup ?? eventLoopGroup
         if configuration.upstream.isCluster {
             return try await ClusterFaultProxy.start(
-                configuration, counters: counters, eventLoopGroup: eventLoopGroup, ownGroup: ownGroup)
+                configuration, counters: counters, events: events, eventLoopGroup: eventLoopGroup, ownGroup: ownGroup)
         }
         let proxy = FaultProxy(counters: counters, cluster: nil, ownGroup: ownGroup)
         do {
@@ -102,7 +107,8 @@ public final class FaultProxy: Sendable {
                 // Without rules or a command timeout, sessions take the lean path (replies unframed).
                 counters: configuration.rules.isEmpty && configuration.commandTimeout == nil ? nil : counters,
                 sentinelOptions: configuration.options,
-                commandTimeout: configuration.commandTimeout, maxFrameBytes: configuration.options.replyLimits.maxReplyBytes)
+                commandTimeout: configuration.commandTimeout, maxFrameBytes: configuration.options.replyLimits.maxReplyBytes,
+                events: events)
             try await proxy.listen(
                 host: configuration.listenHost, port: configuration.listenPort, upstream: upstream, eventLoopGroup: eventLoopGroup
             )

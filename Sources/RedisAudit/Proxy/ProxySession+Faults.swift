@@ -38,6 +38,9 @@ extension ProxySession {
                 continue
             }
             let streams = schedule!.decide(frame.name)
+            if !streams.fired.isEmpty {
+                report(streams, command: frame.name, request: buffer.getSlice(at: buffer.readerIndex, length: frame.length))
+            }
             // In front of a cluster, a reply that lists nodes is rewritten (not inside MULTI,
             // where it comes back within EXEC's).
             let query =
@@ -58,6 +61,20 @@ extension ProxySession {
         }
         send(run.take(from: asRead), toServerAfter: .zero)
         return true
+    }
+
+    /// Tells the observer which rules fired on a command (`request`: its bytes), or as the
+    /// connection opened (`command` nil). Only its name and first key leave the session.
+    func report(_ streams: FaultStreams, command: String?, request: ByteBuffer?) {
+        guard let events = upstream.events, let identity, let rules = upstream.counters?.rules else { return }
+        let key = command.flatMap { name in request.flatMap { RequestFirstKey.of($0, named: name) } }
+        let now = Date()
+        for firing in streams.fired {
+            events.fired(
+                FaultEvent(
+                    time: now, client: identity, rule: rules[firing.rule].text, ruleIndex: firing.rule, command: command,
+                    key: key, effects: firing.effects))
+        }
     }
 
     /// Passes one command through the faults; false when nothing the client sends after it

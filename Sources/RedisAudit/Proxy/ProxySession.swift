@@ -55,6 +55,8 @@ final class ProxySession {
     var clientNeedsFlush = false
     /// Armed while a forwarded command waits for the upstream's first byte back.
     var replyTimer: Scheduled<Void>?
+    /// The connection as events name it; nil when the proxy has no observer.
+    var identity: ProxyClient?
 
     init(client: Channel, upstream: ProxyUpstream, sessions: ProxySessions, listener: ProxyListener) {
         self.client = client
@@ -66,9 +68,11 @@ final class ProxySession {
             self.clientClosed = true
             self.leaveIfClosed()
         }
-        if var schedule = upstream.counters.map({ FaultSchedule(counters: $0) }) {
+        if let events = upstream.events { identity = events.opened(from: client.remoteAddress) }
+        if var schedule = upstream.counters.map({ FaultSchedule(counters: $0, describesFirings: upstream.events != nil) }) {
             let streams = schedule.connectionStarted()
             self.schedule = schedule
+            if !streams.fired.isEmpty { report(streams, command: nil, request: nil) }
             apply(streams)
         }
     }
@@ -84,6 +88,10 @@ final class ProxySession {
 
     func leaveIfClosed() {
         guard clientClosed, serverClosed else { return }
+        if let identity {
+            self.identity = nil
+            upstream.events?.closed(identity)
+        }
         sessions.closed(self)
     }
 

@@ -21,6 +21,8 @@ struct ProxyUpstream: Sendable {
     /// In front of a cluster: the listeners that node addresses in replies are rewritten to
     /// (sessions then always frame replies); nil in front of one server.
     var cluster: ClusterAddressMap? = nil
+    /// Where sessions report fault firings and connections; nil when no one observes.
+    var events: ProxyEventRelay? = nil
 
     /// Opens the upstream connection for a session on `loop`; `handler` is its server side.
     func connect(on loop: any EventLoop, handler: @escaping @Sendable (Channel) throws -> Void) -> EventLoopFuture<Channel> {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import RedisAudit
 
 /// `redisaudit proxy`: a RESP-aware fault proxy in front of one server or a cluster, until Ctrl-C.
@@ -7,7 +8,9 @@ struct Proxy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a RESP-aware TCP proxy in front of one Redis server, injecting faults into chosen commands.",
         discussion: FaultRule.syntax
-            + "\n\nRuns until Ctrl-C or SIGTERM, then prints how many times each rule fired."
+            + "\n\nPrints a line on standard error each time a rule fires (the client connection, the command and its first key,"
+            + " never another argument, and what the client got) and a warning when a client retries into a fault"
+            + " \(ProxyEvent.retryStreak) times in a row; runs until Ctrl-C or SIGTERM, then prints how many times each rule fired."
             + "\n\nIn front of a Redis Cluster node it listens once per primary (--listen for the first in slot order,"
             + " free ports for the others) and rewrites the node addresses in MOVED, ASK, CLUSTER SLOTS, SHARDS and NODES"
             + " replies to those listeners, so cluster clients stay behind it."
@@ -37,6 +40,12 @@ struct Proxy: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionFlags
 
+    @Flag(name: .shortAndLong, help: "No progress or diagnostics on standard error (no fault firings, no counts at the end).")
+    var quiet = false
+
+    @Flag(name: .shortAndLong, help: "More detail on standard error (each client connection opening and closing).")
+    var verbose = false
+
     func validate() throws {
         _ = try listenAddress()
         if let eventLoops, !(1...64).contains(eventLoops) {
@@ -61,6 +70,14 @@ struct Proxy: AsyncParsableCommand {
         let options = connection.options()
         let endpoint = try await Self.inspect(try Endpoint.parse(upstream), options: options)
         let (host, port) = try listenAddress()
+        DiagnosticsLogHandler.bootstrap(quiet: quiet, verbose: verbose)
+        let logger = Logger(label: "redisaudit")
+        // Events are written by a task of their own: a slow standard error never holds an event loop.
+        let (events, eventSink) = AsyncStream.makeStream(of: ProxyEvent.self)
+        let printer = Task { for await event in events { Self.log(event, to: logger) } }
+        // Without an observer no event is made: none is wanted with -q, nor without rules unless -v.
+        var observer: (@Sendable (ProxyEvent) -> Void)?
+        if !quiet && (verbose || !rules.isEmpty) { observer = { event in eventSink.yield(event) } }
         let proxy: FaultProxy
         do {
             proxy = try await FaultProxy.start(
@@ -68,7 +85,8 @@ struct Proxy: AsyncParsableCommand {
                     listenHost: host, listenPort: port, upstream: endpoint, options: options, rules: rules,
                     eventLoops: eventLoops ?? SettingDefaults.proxyEventLoops,
                     // Only when given: blocking commands and subscriptions wait as long as they need.
-                    commandTimeout: connection.commandTimeout.map { .nanoseconds(Int64($0 * 1e9)) }))
+                    commandTimeout: connection.commandTimeout.map { .nanoseconds(Int64($0 * 1e9)) },
+                    observer: observer))
         } catch let error as ProxyError {
             throw UsageError(message: error.description)
         }
@@ -76,19 +94,23 @@ struct Proxy: AsyncParsableCommand {
         if endpoint.isCluster {
             for listener in proxy.nodeListeners {
                 let slots = listener.slots.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
-                printToStandardError(
-                    "listening on \(Endpoint.Node(host: host, port: listener.port)) for node \(listener.node) (slots \(slots.joined(separator: ", ")))"
-                )
+                if !quiet {
+                    printToStandardError(
+                        "listening on \(Endpoint.Node(host: host, port: listener.port)) for node \(listener.node) (slots \(slots.joined(separator: ", ")))"
+                    )
+                }
             }
-            printToStandardError("redisaudit: proxying the cluster of \(endpoint) with \(ruleCount); Ctrl-C stops")
+            logger.info("proxying the cluster of \(endpoint) with \(ruleCount); Ctrl-C stops")
         } else {
-            printToStandardError("redisaudit: proxying \(host):\(proxy.port) -> \(endpoint) with \(ruleCount); Ctrl-C stops")
+            logger.info("proxying \(host):\(proxy.port) -> \(endpoint) with \(ruleCount); Ctrl-C stops")
         }
         await SignalTrap.waitForTermination()
         await proxy.stop()
+        eventSink.finish()
+        await printer.value
         let counts = proxy.counters.snapshot
         for (rule, fired) in counts {
-            printToStandardError("redisaudit: \(rule): fired \(fired) time\(fired == 1 ? "" : "s")")
+            logger.info("\(rule): fired \(fired) time\(fired == 1 ? "" : "s")")
         }
         if let stats {
             let document = ProxyStats(upstream: endpoint.description, rules: counts.map { .init(rule: $0.rule, fired: $0.fired) })
@@ -119,6 +141,15 @@ struct Proxy: AsyncParsableCommand {
 
     private func printToStandardError(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Fault firings at the default level, a retry streak as a warning, connections with -v.
+    private static func log(_ event: ProxyEvent, to logger: Logger) {
+        switch event {
+        case .faultFired: logger.info("\(event)")
+        case .retryingIntoFault: logger.warning("\(event)")
+        case .connectionOpened, .connectionClosed: logger.debug("\(event)")
+        }
     }
 }
 

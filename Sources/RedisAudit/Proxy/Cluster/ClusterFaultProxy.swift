@@ -17,8 +17,8 @@ import NIOPosix
 /// listener of its own on a free port.
 enum ClusterFaultProxy {
     static func start(
-        _ configuration: FaultProxyConfiguration, counters: FaultCounters, eventLoopGroup: any EventLoopGroup,
-        ownGroup: MultiThreadedEventLoopGroup?
+        _ configuration: FaultProxyConfiguration, counters: FaultCounters, events: ProxyEventRelay?,
+        eventLoopGroup: any EventLoopGroup, ownGroup: MultiThreadedEventLoopGroup?
     ) async throws -> FaultProxy {
         let seedHost = ClusterRouter.seedHost(configuration.upstream)
         let map = ClusterAddressMap(listenHost: configuration.listenHost, seedHost: seedHost)
@@ -36,7 +36,7 @@ enum ClusterFaultProxy {
             for (index, shard) in topology.shards.enumerated() {
                 try await listen(
                     proxy, for: shard.primary, slots: shard.slots, port: index == 0 ? configuration.listenPort : 0,
-                    configuration, eventLoopGroup: eventLoopGroup)
+                    configuration, events: events, eventLoopGroup: eventLoopGroup)
             }
         } catch {
             await proxy.stop()
@@ -44,7 +44,8 @@ enum ClusterFaultProxy {
         }
         map.whenUnknown { [weak proxy] node in
             guard let proxy else { return }
-            try? await listen(proxy, for: node, slots: [], port: 0, configuration, eventLoopGroup: eventLoopGroup)
+            try? await listen(
+                proxy, for: node, slots: [], port: 0, configuration, events: events, eventLoopGroup: eventLoopGroup)
         }
         return proxy
     }
@@ -52,7 +53,7 @@ enum ClusterFaultProxy {
     /// Starts the listener that forwards to `node`.
     private static func listen(
         _ proxy: FaultProxy, for node: Endpoint.Node, slots: [ClosedRange<Int>], port: Int,
-        _ configuration: FaultProxyConfiguration, eventLoopGroup: any EventLoopGroup
+        _ configuration: FaultProxyConfiguration, events: ProxyEventRelay?, eventLoopGroup: any EventLoopGroup
     ) async throws {
         guard let map = proxy.cluster else { return }
         var endpoint = configuration.upstream
@@ -61,7 +62,7 @@ enum ClusterFaultProxy {
             endpoint: endpoint, connector: try EndpointConnector(endpoint: endpoint, options: configuration.options),
             // Always framed: replies are rewritten.
             counters: proxy.counters, sentinelOptions: configuration.options, commandTimeout: configuration.commandTimeout,
-            maxFrameBytes: configuration.options.replyLimits.maxReplyBytes, cluster: map)
+            maxFrameBytes: configuration.options.replyLimits.maxReplyBytes, cluster: map, events: events)
         let bound = try await proxy.listen(
             host: configuration.listenHost, port: port, upstream: upstream, eventLoopGroup: eventLoopGroup, node: node,
             slots: slots)
