@@ -23,7 +23,7 @@ struct Proxy: AsyncParsableCommand {
 
     @Option(
         help:
-            "The server to forward to: redis://host:port, rediss://host:port, or redis+sentinel://host:port[,host:port...]/master (the primary is looked up for each client connection); a Redis Cluster node: the cluster."
+            "The server to forward to: redis://host:port, rediss://host:port, unix:///path/to.sock, or redis+sentinel://host:port[,host:port...]/master (the primary is looked up for each client connection); a Redis Cluster node: the cluster."
     )
     var upstream: String
 

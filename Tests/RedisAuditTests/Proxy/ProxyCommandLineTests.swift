@@ -51,6 +51,27 @@ struct ProxyCommandLineTests {
         #expect(json.contains("\"rule\" : \"kill-after:INCR\""), "\(json)")
     }
 
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func forwardsToAUnixSocketUpstream() async throws {
+        let socket = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "redisaudit-\(UUID().uuidString.prefix(8)).sock"
+        ).path
+        let server = try await TestServer.start(.redis70, extraArguments: ["--unixsocket", socket])
+        defer { server.stop() }
+        let port = try TestServer.freePort()
+        let process = try ChildProcess(
+            Fixtures.binary.path,
+            ["proxy", "--listen", "127.0.0.1:\(port)", "--upstream", "unix://\(socket)", "--fault", "drop:INCR:reply=:41"])
+        defer { process.stop(grace: 0) }
+        let connection = try await Self.connectOnceListening(port)
+        #expect(try await connection.execute("SET", "viaunix", "1") == .simpleString("OK"))
+        #expect(try await connection.execute("INCR", "viaunix") == .integer(41))
+        #expect(try await server.command("GET", "viaunix") == .bulk("1"))
+        kill(process.pid, SIGTERM)
+        #expect(await process.finish(timeout: 30) == 0)
+        #expect(process.stderr.contains("-> unix://\(socket) with 1 fault rule"), "\(process.stderr)")
+    }
+
     @Test func aBadPlanIsAUsageErrorThatSaysWhere() async throws {
         let plan = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID().uuidString.prefix(8)).yaml").path
         defer { try? FileManager.default.removeItem(atPath: plan) }
