@@ -1,0 +1,75 @@
+import Testing
+@testable import RedisAudit
+
+/// `redis-cli MONITOR` lines: the server's quoting read back to the bytes sent, and lines that
+/// are not MONITOR output refused with `FILE:LINE`.
+@Suite("MONITOR lines")
+struct MonitorLineTests {
+    let here = SourceLocation(file: "cap.txt", line: 7)
+
+    @Test func readsTimeDatabaseClientAndArguments() throws {
+        let line = try MonitorLine.parse(#"1733494200.123456 [3 127.0.0.1:54321] "SET" "rt:user123" "1""#, at: here)
+        #expect(line.time == 1_733_494_200.123456)
+        #expect(line.database == 3)
+        #expect(line.client == "127.0.0.1:54321")
+        #expect(line.arguments == [Array("SET".utf8), Array("rt:user123".utf8), Array("1".utf8)])
+        #expect(!line.isScriptCommand)
+    }
+
+    @Test func everyEscapeOfSdscatreprReadsBackToItsByte() throws {
+        let line = try MonitorLine.parse(
+            #"1.5 [0 127.0.0.1:1] "SET" "k" "{\"a\":\"b\\\\c\"}\n\r\t\a\b\x00\xc3\xa9\xFF""#, at: here)
+        let expected: [UInt8] = Array(#"{"a":"b\\c"}"#.utf8) + [0x0A, 0x0D, 0x09, 0x07, 0x08, 0x00, 0xC3, 0xA9, 0xFF]
+        #expect(line.arguments[2] == expected)
+    }
+
+    @Test func emptyArgumentsAndOtherClientForms() throws {
+        let empty = try MonitorLine.parse(#"1.0 [0 127.0.0.1:1] "SET" "k" """#, at: here)
+        #expect(empty.arguments[2] == [])
+        let ipv6 = try MonitorLine.parse(#"1.0 [0 [::1]:6000] "GET" "k""#, at: here)
+        #expect(ipv6.client == "[::1]:6000")
+        let unix = try MonitorLine.parse(#"1.0 [0 unix:/tmp/redis.sock] "GET" "k""#, at: here)
+        #expect(unix.client == "unix:/tmp/redis.sock")
+        let lua = try MonitorLine.parse(#"1.0 [0 lua] "SET" "k" "v""#, at: here)
+        #expect(lua.isScriptCommand)
+    }
+
+    @Test(arguments: [
+        "GET k",
+        #"1.0 "GET" "k""#,
+        #"1.0 [x 127.0.0.1:1] "GET""#,
+        #"1.0 [0 127.0.0.1:1]"#,
+        #"1.0 [0 127.0.0.1:1] "GET" "k"#,
+        #"1.0 [0 127.0.0.1:1] "GET" k"#,
+        #"1.0 [0 127.0.0.1:1] "GET" "\q""#,
+        #"1.0 [0 127.0.0.1:1] "GET" "\x4""#,
+        #"1.0 [0 127.0.0.1:1] "GET" "k"x"#,
+    ])
+    func malformedLinesAreInputErrorsWithFileAndLine(_ text: String) {
+        #expect {
+            try MonitorLine.parse(Substring(text), at: here)
+        } throws: { error in
+            (error as? InputError).map { $0.description.hasPrefix("cap.txt:7: not a MONITOR line") } ?? false
+        }
+    }
+
+    @Test func aCaptureSkipsTheFirstOKAndTheScriptsOwnCommands() throws {
+        let text = """
+            OK
+            1.0 [0 127.0.0.1:1] "EVAL" "return redis.call('SET', KEYS[1], 'v')" "1" "k"
+            1.1 [0 lua] "SET" "k" "v"
+
+            1.2 [0 127.0.0.1:1] "GET" "k"\r
+            """
+        let commands = try MonitorCapture.parse(text, file: "cap.txt")
+        #expect(commands.map(\.name) == ["EVAL", "GET"])
+        #expect(commands.map(\.location.line) == [2, 5])
+        #expect(commands.allSatisfy { $0.reply == nil })
+    }
+
+    @Test func anOKAfterTheFirstLineIsMalformed() {
+        #expect(throws: InputError.self) {
+            try MonitorCapture.parse("1.0 [0 127.0.0.1:1] \"GET\" \"k\"\nOK\n", file: "cap.txt")
+        }
+    }
+}
