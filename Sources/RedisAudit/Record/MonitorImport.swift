@@ -34,10 +34,16 @@ public enum MonitorImport {
     }
 
     /// Imports the capture at `capture` into the directory `output` (created if missing).
-    /// Throws when the capture cannot be read or a line is not MONITOR output (`FILE:LINE`), or
-    /// when a file cannot be written.
+    /// Throws when the capture cannot be read, a line is not MONITOR output (`FILE:LINE`), a
+    /// `--client` address sent nothing, or a file cannot be written.
     public static func run(capture: String, output: String, options: Options) throws(InputError) -> Result {
         let commands = try MonitorCapture.read(capture, maxBytes: options.maxCaptureBytes)
+        let seen = Set(commands.map(\.client))
+        if let missing = options.clients.sorted().first(where: { !seen.contains($0) }) {
+            let known = seen.sorted().prefix(10).joined(separator: ", ")
+            throw InputError(
+                "--client \(missing): the capture has no command of this client (its clients: \(known.isEmpty ? "none" : known))")
+        }
         let scripts = DraftStep.knownScripts(commands)
         let flows = CapturedFlow.split(commands, clients: options.clients, gap: options.gap)
         let captureName = (capture as NSString).lastPathComponent

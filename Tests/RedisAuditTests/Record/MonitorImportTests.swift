@@ -131,6 +131,13 @@ struct MonitorImportTests {
         let missing = try await Fixtures.run(["scenarios", "import", scratch + "/none.txt", "--output", scratch + "/out"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("none.txt: cannot read the capture"), "\(missing.stderr)")
+        let good = (scratch as NSString).appendingPathComponent("good.txt")
+        try Data("OK\n1733494200.1 [0 127.0.0.1:5] \"GET\" \"k\"\n".utf8).write(to: URL(fileURLWithPath: good))
+        let typo = try await Fixtures.run(["scenarios", "import", good, "--output", scratch + "/out", "--client", "127.0.0.1:6"])
+        #expect(typo.status == 2)
+        #expect(
+            typo.stderr.contains("--client 127.0.0.1:6: the capture has no command of this client (its clients: 127.0.0.1:5)"),
+            "\(typo.stderr)")
         let gap = try await Fixtures.run(["scenarios", "import", capture, "--output", scratch + "/out", "--gap", "0"])
         #expect(gap.status == 2)
         #expect(gap.stderr.contains("--gap must be a positive number"), "\(gap.stderr)")
