@@ -41,8 +41,25 @@ public enum MonitorCapture {
             let parsed = try MonitorLine.parse(line, at: location)
             if parsed.isScriptCommand { continue }
             commands.append(
-                CapturedCommand(time: parsed.time, client: parsed.client, arguments: parsed.arguments, location: location))
+                CapturedCommand(
+                    time: parsed.time, client: parsed.client, arguments: withoutCredentials(parsed.arguments),
+                    location: location))
         }
         return commands
+    }
+
+    /// The arguments with any credentials left out: `AUTH`'s, and `HELLO`'s from its `AUTH` on
+    /// (Redis 6 and later show them as `(redacted)`; older servers show them as sent).
+    static func withoutCredentials(_ arguments: [[UInt8]]) -> [[UInt8]] {
+        let name = String(decoding: arguments.first ?? [], as: UTF8.self).uppercased()
+        switch name {
+        case "AUTH":
+            return Array(arguments.prefix(1))
+        case "HELLO":
+            let auth = arguments.firstIndex { String(decoding: $0, as: UTF8.self).uppercased() == "AUTH" }
+            return auth.map { Array(arguments[..<$0]) } ?? arguments
+        default:
+            return arguments
+        }
     }
 }

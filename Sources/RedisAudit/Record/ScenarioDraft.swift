@@ -145,7 +145,8 @@ public struct ScenarioDraft: Sendable {
         case .comment(let reason, let commands):
             var lines = ["  # Not replayed, \(reason):"]
             for command in commands {
-                if inference.redact {
+                // Commands that may carry a password (MIGRATE ... AUTH, CONFIG SET masterauth) show no arguments.
+                if inference.redact || Self.mayCarryCredentials.contains(command.name) {
                     lines.append(
                         "  #   \(command.name) with \(command.arguments.count - 1) arguments (redacted), line \(command.location.line)"
                     )
@@ -184,6 +185,9 @@ public struct ScenarioDraft: Sendable {
         }
         return inline ? "\n    expect: \(body)" : body
     }
+
+    /// Commands whose arguments a comment never shows: they may carry a password.
+    static let mayCarryCredentials: Set<String> = ["AUTH", "HELLO", "MIGRATE", "CONFIG", "ACL"]
 
     /// Bytes as MONITOR quotes them, for comments (one line, nothing unprintable).
     static func display(_ text: String) -> String { display(Array(text.utf8)) }

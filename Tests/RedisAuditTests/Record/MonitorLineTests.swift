@@ -67,6 +67,21 @@ struct MonitorLineTests {
         #expect(commands.allSatisfy { $0.reply == nil })
     }
 
+    @Test func credentialsAreLeftOutWhenTheCaptureIsRead() throws {
+        let text = """
+            1.0 [0 127.0.0.1:1] "AUTH" "app" "Pz9sekrit"
+            1.1 [0 127.0.0.1:1] "HELLO" "3" "AUTH" "app" "Pz9sekrit" "SETNAME" "x"
+            1.2 [0 127.0.0.1:1] "MIGRATE" "h" "6379" "" "0" "5000" "AUTH" "Pz9sekrit" "KEYS" "k"
+            """
+        let commands = try MonitorCapture.parse(text, file: "cap.txt")
+        #expect(commands[0].arguments == [Array("AUTH".utf8)])
+        #expect(commands[1].arguments == [Array("HELLO".utf8), Array("3".utf8)])
+        let draft = ScenarioDraft(
+            flow: CapturedFlow(client: "a", commands: commands), index: 1, scripts: [:], captureFile: "cap.txt", redact: false)
+        #expect(draft.yaml.contains("MIGRATE with 9 arguments"), "\(draft.yaml)")
+        #expect(!draft.yaml.contains("Pz9sekrit"))
+    }
+
     @Test func anOKAfterTheFirstLineIsMalformed() {
         #expect(throws: InputError.self) {
             try MonitorCapture.parse("1.0 [0 127.0.0.1:1] \"GET\" \"k\"\nOK\n", file: "cap.txt")
