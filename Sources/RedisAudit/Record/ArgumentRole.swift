@@ -44,7 +44,7 @@ enum ArgumentRole: Hashable, Sendable {
         }
         for index in 1..<min(nameWords, roles.count) { roles[index] = .name }
         if ttlAtTwo.contains(name), roles.count > 2 { roles[2] = .ttl }
-        for index in nameWords..<roles.count where roles[index] == .value {
+        for index in min(nameWords, roles.count)..<roles.count where roles[index] == .value {
             let word = strings[index].uppercased()
             if keywords.contains(word) {
                 roles[index] = .keyword

@@ -56,7 +56,8 @@ extension ParameterInference {
         var literal: [UInt8] = []
         var i = text.startIndex
         outer: while i < text.endIndex {
-            if i == text.startIndex || !isWordByte(text[i - 1]) {
+            // After a `$` a reference would read as the escape `$${`: the value stays literal there.
+            if i == text.startIndex || (!isWordByte(text[i - 1]) && text[i - 1] != 0x24) {
                 for (value, name) in candidates where !value.isEmpty && text.endIndex - i >= value.count {
                     let end = i + value.count
                     guard text[i..<end].elementsEqual(value), end == text.endIndex || !isWordByte(text[end]) else { continue }

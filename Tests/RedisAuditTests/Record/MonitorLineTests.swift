@@ -82,6 +82,54 @@ struct MonitorLineTests {
         #expect(!draft.yaml.contains("Pz9sekrit"))
     }
 
+    @Test func arbitraryLinesAreReadOrRefusedAndWhatIsReadDraftsAFileThatLoads() throws {
+        var generator = SeededGenerator(seed: 7)
+        let pieces = [
+            "a", "user42", "\\\"", "\\\\", "\\x4", "\\x41", "\\xff", "\\n", "\\q", "\"", " ", "${", "$", ":", "{", "}",
+            "7f3a9c0e11d2b4a6", "EX", "60", "'", "#",
+        ]
+        let names = ["SET", "GET", "SADD", "HSET", "EVAL", "MULTI", "FROB", "DEL"]
+        var read = 0
+        for _ in 0..<3_000 {
+            var line = "1.5 [0 127.0.0.1:1] \"\(names[Int.random(in: 0..<names.count, using: &generator)])\""
+            for _ in 0..<Int.random(in: 0..<5, using: &generator) {
+                line += " \""
+                for _ in 0..<Int.random(in: 0..<6, using: &generator) {
+                    line += pieces[Int.random(in: 0..<pieces.count, using: &generator)]
+                }
+                line += "\""
+            }
+            guard let parsed = try? MonitorLine.parse(Substring(line), at: here) else { continue }
+            read += 1
+            let command = CapturedCommand(time: parsed.time, client: parsed.client, arguments: parsed.arguments, location: here)
+            for redact in [false, true] {
+                let draft = ScenarioDraft(
+                    flow: CapturedFlow(client: parsed.client, commands: [command]), index: 1, scripts: [:],
+                    captureFile: "cap.txt", redact: redact)
+                guard draft.hasSteps else { continue }
+                do {
+                    let scenario = try ScenarioLoader.parse(yaml: draft.yaml, file: "draft.yaml")
+                    guard !redact else { continue }
+                    // With the recorded values, the file sends the bytes captured.
+                    let recorded = Dictionary(uniqueKeysWithValues: draft.inference.variables.map { ($0.name, $0.recorded) })
+                    let bindings = try scenario.bind(overrides: recorded)
+                    let sent = try scenario.steps.flatMap(\.commands).map { try $0.render(bindings).arguments }
+                    let captured = draft.steps.flatMap { step -> [[[UInt8]]] in
+                        if case .script(let body, let keys, let args, _) = step {
+                            return [[Array("EVAL".utf8), body, Array(String(keys.count).utf8)] + keys + args]
+                        }
+                        return step.commands.map(\.arguments)
+                    }
+                    #expect(sent == captured, "\(line)\n\(draft.yaml)")
+                } catch {
+                    Issue.record("\(line): \(error)\n\(draft.yaml)")
+                    return
+                }
+            }
+        }
+        #expect(read > 500)
+    }
+
     @Test func anOKAfterTheFirstLineIsMalformed() {
         #expect(throws: InputError.self) {
             try MonitorCapture.parse("1.0 [0 127.0.0.1:1] \"GET\" \"k\"\nOK\n", file: "cap.txt")

@@ -66,9 +66,11 @@ struct ParameterInferenceTests {
         #expect(written(inference, flow[2]) == ["GET", "w:user1234"])
     }
 
-    @Test func aLiteralDollarBraceIsEscaped() {
+    @Test func aLiteralDollarBraceIsEscapedAndAValueAfterADollarStaysLiteral() {
         let flow = steps([c(1, "a", "SET", "k", "${HOME}")])
         #expect(written(ParameterInference(steps: flow), flow[0]) == ["SET", "k", "$${HOME}"])
+        let dollar = steps([c(1, "a", "GET", "u:user4242"), c(1, "a", "SET", "v:user4242", "$user4242")])
+        #expect(written(ParameterInference(steps: dollar), dollar[1]) == ["SET", "v:${u_1}", "$user4242"])
     }
 
     @Test func redactedValuesKeepTheirShapeAndNeverTheirBytes() {
