@@ -93,8 +93,10 @@ public struct ScenarioDraft: Sendable {
         }
         out.append("# Kept as written: TTLs and expiry times, option words, script bodies\(redact ? "" : ", other values").")
         out.append("name: \(name)")
-        let commandNames = Array(Set(flow.commands.map(\.name))).sorted().joined(separator: ", ")
-        out.append("summary: \(YAMLText.quoted("Flow \(name) of client \(flow.client): \(commandNames)."))")
+        var commandNames: [String] = []
+        for command in flow.commands where !commandNames.contains(command.name) { commandNames.append(command.name) }
+        out.append(
+            "summary: \(YAMLText.quoted("Flow \(name) of client \(flow.client): \(commandNames.joined(separator: ", "))."))")
         out.append("source: \(YAMLText.quoted("redis-cli MONITOR capture \(captureFile), lines \(lines)"))")
         if !inference.variables.isEmpty {
             out.append("vars:")
