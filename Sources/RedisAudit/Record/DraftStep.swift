@@ -62,6 +62,8 @@ public enum DraftStep: Hashable, Sendable {
             switch name {
             case "MULTI":
                 transaction = []
+            case "EXEC", "DISCARD":
+                steps.append(.comment(reason: "\(name) without a MULTI before it in the flow", commands: [command]))
             case "SCRIPT" where command.text(1).uppercased() == "LOAD":
                 continue  // registers a script; the EVALSHA that runs it becomes the step
             case "EVAL", "EVAL_RO", "EVALSHA", "EVALSHA_RO":
@@ -109,6 +111,7 @@ public enum DraftStep: Hashable, Sendable {
     /// not text), or nil.
     static func replayProblem(_ command: CapturedCommand) -> String? {
         if let problem = textProblem(command) { return problem }
+        if command.name == "MULTI" { return "a MULTI inside it" }
         let strings = command.arguments.map { String(decoding: $0, as: UTF8.self) }
         switch CommandTable.lookup(strings) {
         case .unknown: return nil

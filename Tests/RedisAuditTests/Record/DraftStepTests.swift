@@ -47,6 +47,23 @@ struct DraftStepTests {
         #expect(discarded.contains("discarded"))
     }
 
+    @Test func strayAndNestedTransactionCommandsAreComments() {
+        let commands = [
+            c(1, "a", "EXEC"), c(1, "a", "MULTI"), c(1, "a", "MULTI"), c(1, "a", "SET", "k", "v"), c(1, "a", "EXEC"),
+            c(1, "a", "DISCARD"),
+        ]
+        let steps = DraftStep.steps(of: CapturedFlow(client: "a", commands: commands), scripts: [:])
+        let reasons = steps.map { step -> String in
+            if case .comment(let reason, _) = step { return reason }
+            return "a step"
+        }
+        #expect(
+            reasons == [
+                "EXEC without a MULTI before it in the flow", "a transaction with a MULTI inside it",
+                "DISCARD without a MULTI before it in the flow",
+            ])
+    }
+
     @Test func anArgumentThatIsNotTextIsKeptAsAComment() {
         let command = CapturedCommand(
             time: 1, client: "a", arguments: [Array("SET".utf8), Array("k".utf8), [0xFF, 0x00]],
