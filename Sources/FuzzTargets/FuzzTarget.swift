@@ -22,9 +22,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case baseline
     /// `FaultRule.parse` on each line and `FaultPlan.parse` on the whole input.
     case faultRule = "fault-rule"
-    // A MONITOR-line parser gets its case here (`monitor-line`), a `run` branch, a
-    // `fuzz/Sources/FuzzMonitorLine/FuzzMonitorLine.swift` executable listed in fuzz/Package.swift,
-    // a row in fuzz/run.sh and seeds in `fuzz/corpus/monitor-line/` (see fuzz/README.md).
+    /// `MonitorCapture.parse`, then every flow drafted as a scenario file that must load and,
+    /// bound to the recorded values, send exactly the captured bytes.
+    case monitorLine = "monitor-line"
 
     /// The libFuzzer executable in `fuzz/Sources/` that runs this target.
     public var executableName: String {
@@ -35,6 +35,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .config: return "FuzzConfig"
         case .baseline: return "FuzzBaseline"
         case .faultRule: return "FuzzFaultRule"
+        case .monitorLine: return "FuzzMonitorLine"
         }
     }
 
@@ -47,6 +48,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .config: _ = try? AuditConfig.parse(yaml: Self.text(bytes), file: "fuzz.yaml", directory: "/fuzz")
         case .baseline: Self.baseline(Self.text(bytes))
         case .faultRule: Self.faultRule(Self.text(bytes))
+        case .monitorLine: Self.monitorLine(Self.text(bytes))
         }
     }
 
@@ -181,6 +183,38 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
         if let rules = try? FaultPlan.parse(yaml: text, file: "fuzz.yaml") {
             _ = FaultCounters(rules: rules)
+        }
+    }
+
+    // MARK: Captures
+
+    static func monitorLine(_ text: String) {
+        guard let commands = try? MonitorCapture.parse(text, file: "fuzz.txt") else { return }
+        let scripts = DraftStep.knownScripts(commands)
+        for (index, flow) in CapturedFlow.split(commands).enumerated() {
+            for redact in [false, true] {
+                let draft = ScenarioDraft(flow: flow, index: index + 1, scripts: scripts, captureFile: "fuzz.txt", redact: redact)
+                guard draft.hasSteps else { continue }
+                let scenario: Scenario
+                do {
+                    scenario = try ScenarioLoader.parse(yaml: draft.yaml, file: "draft.yaml")
+                } catch {
+                    preconditionFailure("a drafted scenario does not load (\(error)):\n\(draft.yaml)")
+                }
+                guard !redact else { continue }
+                let recorded = Dictionary(uniqueKeysWithValues: draft.inference.variables.map { ($0.name, $0.recorded) })
+                guard let bindings = try? scenario.bind(overrides: recorded),
+                    let sent = try? scenario.steps.flatMap(\.commands).map({ try $0.render(bindings).arguments })
+                else { preconditionFailure("a drafted scenario does not bind and render:\n\(draft.yaml)") }
+                let captured = draft.steps.flatMap { step -> [[[UInt8]]] in
+                    if case .script(let body, let keys, let args, _) = step {
+                        return [[Array("EVAL".utf8), body, Array(String(keys.count).utf8)] + keys + args]
+                    }
+                    if case .comment = step { return [] }
+                    return step.commands.map(\.arguments)
+                }
+                precondition(sent == captured, "a drafted scenario sends other bytes than captured:\n\(draft.yaml)")
+            }
         }
     }
 }

@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import RedisAudit
 
-/// `redisaudit scenarios list | show NAME | validate FILE...`.
+/// `redisaudit scenarios list | show NAME | validate FILE... | import FILE`.
 struct Scenarios: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, show and validate scenarios.",
-        subcommands: [List.self, Show.self, Validate.self]
+        abstract: "List, show, validate and import scenarios.",
+        subcommands: [List.self, Show.self, Validate.self, Import.self]
     )
 
     /// `scenarios list`: the built-in scenarios with their summaries.
@@ -78,6 +78,58 @@ struct Scenarios: AsyncParsableCommand {
                 }
             }
             if failed { throw ExitCode(ExitStatus.usage) }
+        }
+    }
+
+    /// `scenarios import FILE --output DIR`: a `redis-cli MONITOR` capture as scenario files to review.
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Turn a redis-cli MONITOR capture into scenario files to review.",
+            discussion: """
+                Splits the capture per client and at idle gaps, leaves out connection set-up, turns \
+                recurring literals into variables and random-looking values into generators, and writes \
+                one scenario file per flow plus index.md. AUTH and HELLO arguments are never written.
+                """)
+
+        @Argument(help: "The capture: the output of `redis-cli MONITOR`.")
+        var file: String
+
+        @Option(help: "Directory the scenario files and index.md are written to (created if missing).")
+        var output: String
+
+        @Option(help: "Keep only this client address (127.0.0.1:54321); repeat for several.")
+        var client: [String] = []
+
+        @Option(help: "Idle seconds that end a client's flow (default: \(CapturedFlow.defaultGap)).")
+        var gap: Double = CapturedFlow.defaultGap
+
+        @Flag(help: "Write no recorded value: each is replaced by one of the same length or shape.")
+        var redactValues = false
+
+        @Option(help: "Largest capture read, in bytes (default: \(MonitorCapture.defaultMaxBytes)).")
+        var maxCaptureBytes: Int = MonitorCapture.defaultMaxBytes
+
+        func validate() throws {
+            guard gap.isFinite, gap > 0 else { throw ValidationError("--gap must be a positive number of seconds, got \(gap)") }
+            guard maxCaptureBytes > 0 else { throw ValidationError("--max-capture-bytes must be positive") }
+        }
+
+        func run() throws {
+            var options = MonitorImport.Options()
+            options.clients = Set(client)
+            options.gap = gap
+            options.redact = redactValues
+            options.maxCaptureBytes = maxCaptureBytes
+            let result = try MonitorImport.run(capture: file, output: output, options: options)
+            for (draft, path) in result.written {
+                print(
+                    "\(path): \(draft.flow.client), \(draft.flow.commands.count) commands, \(draft.inference.variables.count) variables"
+                )
+            }
+            if !result.skipped.isEmpty {
+                print("\(result.skipped.count) flows with no command a scenario can replay were not written (see index.md)")
+            }
+            print("\(result.index): \(result.written.count) scenarios")
         }
     }
 }
