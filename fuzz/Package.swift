@@ -5,7 +5,9 @@
 import PackageDescription
 
 // Each runs one `FuzzTarget` case; the Makefile pairs them with fuzz/corpus/<case's raw value>/.
-let targets = ["FuzzRESPReader", "FuzzFrameScanner", "FuzzScenario", "FuzzConfig", "FuzzBaseline", "FuzzFaultRule", "FuzzMonitorLine"]
+let targets = [
+    "FuzzRESPReader", "FuzzFrameScanner", "FuzzScenario", "FuzzConfig", "FuzzBaseline", "FuzzFaultRule", "FuzzMonitorLine",
+]
 
 let package = Package(
     name: "redisaudit-fuzz",
