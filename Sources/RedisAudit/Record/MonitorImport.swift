@@ -104,7 +104,7 @@ public enum MonitorImport {
             let commands = counted.map { $0.1 == 1 ? $0.0 : "\($0.0) ×\($0.1)" }.joined(separator: ", ")
             lines.append(
                 "| \(draft.name) | \(draft.flow.client) | \(formatter.string(from: start)) + \(String(format: "%.3f", draft.span)) s "
-                    + "(lines \(draft.lines)) | \(names.count): \(commands) | \(file) |")
+                    + "(\(draft.lines)) | \(names.count): \(commands) | \(file) |")
         }
         return lines.joined(separator: "\n") + "\n"
     }

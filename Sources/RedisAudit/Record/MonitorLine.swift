@@ -59,6 +59,11 @@ public struct MonitorLine: Hashable, Sendable {
         let clientStart = i
         while i + 2 < bytes.count, !(bytes[i] == 0x5D && bytes[i + 1] == 0x20 && bytes[i + 2] == 0x22) { i += 1 }
         guard i + 2 < bytes.count, i > clientStart else { throw fail("no client or no arguments") }
+        // Redis writes an address or a socket path there: a control character is not one, and
+        // would end up in the scenario file's comments, where YAML refuses it.
+        guard !bytes[clientStart..<i].contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+            throw fail("a control character in the client address")
+        }
         let client = String(decoding: bytes[clientStart..<i], as: UTF8.self)
         i += 2
         // Arguments.

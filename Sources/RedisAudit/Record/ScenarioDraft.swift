@@ -53,11 +53,11 @@ public struct ScenarioDraft: Sendable {
         return "\(slug.prefix(60))-\(index)"
     }
 
-    /// The capture lines the flow covers (`12-17`).
+    /// The capture lines the flow covers (`lines 12-17`, `line 3`).
     public var lines: String {
         let first = flow.commands.first?.location.line ?? 0
         let last = flow.commands.last?.location.line ?? 0
-        return first == last ? "\(first)" : "\(first)-\(last)"
+        return first == last ? "line \(first)" : "lines \(first)-\(last)"
     }
 
     /// The flow's time span in seconds.
@@ -68,9 +68,9 @@ public struct ScenarioDraft: Sendable {
         let redact = inference.redact
         let haveReplies = flow.commands.contains { $0.reply != nil }
         var out: [String] = []
-        out.append("# Imported from \(captureFile) (lines \(lines)) by `redisaudit scenarios import`:")
+        out.append("# Imported from \(captureFile) (\(lines)) by `redisaudit scenarios import`:")
         out.append(
-            "# review it before committing it. Client \(flow.client), \(flow.commands.count) commands in "
+            "# review it before committing it. Client \(flow.client), \(flow.commands.count) command\(flow.commands.count == 1 ? "" : "s") in "
                 + "\(String(format: "%.3f", span)) s.")
         if haveReplies {
             out.append("# Replies were captured: `expect:` gives the reply each command got.")
@@ -97,7 +97,7 @@ public struct ScenarioDraft: Sendable {
         for command in flow.commands where !commandNames.contains(command.name) { commandNames.append(command.name) }
         out.append(
             "summary: \(YAMLText.quoted("Flow \(name) of client \(flow.client): \(commandNames.joined(separator: ", "))."))")
-        out.append("source: \(YAMLText.quoted("redis-cli MONITOR capture \(captureFile), lines \(lines)"))")
+        out.append("source: \(YAMLText.quoted("redis-cli MONITOR capture \(captureFile), \(lines)"))")
         if !inference.variables.isEmpty {
             out.append("vars:")
             for variable in inference.variables {

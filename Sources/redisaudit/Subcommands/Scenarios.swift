@@ -123,7 +123,7 @@ struct Scenarios: AsyncParsableCommand {
             let result = try MonitorImport.run(capture: file, output: output, options: options)
             for (draft, path) in result.written {
                 print(
-                    "\(path): \(draft.flow.client), \(draft.flow.commands.count) commands, \(draft.inference.variables.count) variables"
+                    "\(path): \(draft.flow.client), \(draft.flow.commands.count) command\(draft.flow.commands.count == 1 ? "" : "s"), \(draft.inference.variables.count) variable\(draft.inference.variables.count == 1 ? "" : "s")"
                 )
             }
             if !result.skipped.isEmpty {

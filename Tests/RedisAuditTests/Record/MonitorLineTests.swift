@@ -44,6 +44,7 @@ struct MonitorLineTests {
         #"1.0 [0 127.0.0.1:1] "GET" "\q""#,
         #"1.0 [0 127.0.0.1:1] "GET" "\x4""#,
         #"1.0 [0 127.0.0.1:1] "GET" "k"x"#,
+        "1.1 [0 unix:/tmp\u{0}\u{0}/r.sock] \"GET\" \"k\"",
     ])
     func malformedLinesAreInputErrorsWithFileAndLine(_ text: String) {
         #expect {
