@@ -2,9 +2,22 @@ import RESP
 
 /// What carries a run's commands to an endpoint: one reconnecting connection to a server, or a
 /// router over a cluster's primaries when the endpoint is a cluster seed.
-enum EndpointTransport: CommandTransport {
-    case server(ReconnectingConnection)
-    case cluster(ClusterRouter)
+///
+/// Exactly one of the two is held; each is mutated in place, so a send never copies the
+/// router's connections.
+struct EndpointTransport: CommandTransport {
+    private var connection: ReconnectingConnection?
+    private var router: ClusterRouter?
+
+    /// A server's reconnecting connection.
+    static func server(_ connection: ReconnectingConnection) -> EndpointTransport {
+        EndpointTransport(connection: connection, router: nil)
+    }
+
+    /// A cluster's router.
+    static func cluster(_ router: ClusterRouter) -> EndpointTransport {
+        EndpointTransport(connection: nil, router: router)
+    }
 
     /// Opens the transport the endpoint needs: on a cluster, a connection to every primary at
     /// once, over `topology` when the caller read it already, else over the seed's.
@@ -38,55 +51,28 @@ enum EndpointTransport: CommandTransport {
     }
 
     mutating func send(_ commands: [RESPCommand]) async throws(EndpointError) -> [CommandOutcome] {
-        switch self {
-        case .server(var connection):
-            defer { self = .server(connection) }
-            return try await connection.send(commands)
-        case .cluster(var router):
-            defer { self = .cluster(router) }
-            return try await router.send(commands)
-        }
+        if router != nil { return try await router!.send(commands) }
+        return try await connection!.send(commands)
     }
 
     mutating func close() async {
-        switch self {
-        case .server(var connection):
-            await connection.close()
-            self = .server(connection)
-        case .cluster(var router):
-            await router.close()
-            self = .cluster(router)
-        }
+        if router != nil { await router!.close() } else { await connection?.close() }
     }
 
     mutating func eachNode<T>(_ body: (inout ReconnectingConnection) async throws -> T) async throws -> [T] {
-        switch self {
-        case .server(var connection):
-            defer { self = .server(connection) }
-            return try await connection.eachNode(body)
-        case .cluster(var router):
-            defer { self = .cluster(router) }
-            return try await router.eachNode(body)
-        }
+        if router != nil { return try await router!.eachNode(body) }
+        return try await connection!.eachNode(body)
     }
 
     /// Redirections a cluster router followed (none for a server).
-    var redirections: ClusterRouter.Redirections {
-        if case .cluster(let router) = self { return router.redirections }
-        return ClusterRouter.Redirections()
-    }
+    var redirections: ClusterRedirections { router?.redirections ?? ClusterRedirections() }
 
     /// The connections open now: the server's, or one per cluster node used.
     var openConnections: [RedisConnection] {
-        switch self {
-        case .server(let connection): return connection.current.map { [$0] } ?? []
-        case .cluster(let router): return router.openConnections
-        }
+        if let router { return router.openConnections }
+        return connection?.current.map { [$0] } ?? []
     }
 
     /// The cluster's topology, nil for a server.
-    var topology: ClusterTopology? {
-        if case .cluster(let router) = self { return router.topology }
-        return nil
-    }
+    var topology: ClusterTopology? { router?.topology }
 }
