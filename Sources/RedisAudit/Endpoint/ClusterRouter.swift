@@ -73,14 +73,8 @@ struct ClusterRouter: CommandTransport {
     mutating func eachNode<T>(_ body: (inout ReconnectingConnection) async throws -> T) async throws -> [T] {
         var results: [T] = []
         for node in topology.shards.map(\.primary) {
-            var connection: ReconnectingConnection
-            if let open = connections[node] {
-                connection = open
-            } else {
-                connection = try await ReconnectingConnection.open(to: endpoint(node), options: options)
-            }
-            defer { connections[node] = connection }
-            results.append(try await body(&connection))
+            try await openConnection(to: node)
+            results.append(try await body(&connections[node]!))
         }
         return results
     }
@@ -184,15 +178,15 @@ struct ClusterRouter: CommandTransport {
     private mutating func send(_ commands: [RESPCommand], to node: ClusterTopology.Node) async throws(EndpointError)
         -> [CommandOutcome]
     {
-        var connection: ReconnectingConnection
-        if let open = connections[node] {
-            connection = open
-        } else {
-            connection = try await ReconnectingConnection.open(to: endpoint(node), options: options)
+        try await openConnection(to: node)
+        return try await connections[node]!.send(commands)
+    }
+
+    /// Opens the connection to a node, with the seed's TLS, credentials and options, unless it is open.
+    private mutating func openConnection(to node: ClusterTopology.Node) async throws(EndpointError) {
+        if connections[node] == nil {
+            connections[node] = try await ReconnectingConnection.open(to: endpoint(node), options: options)
         }
-        let outcomes = try await connection.send(commands)
-        connections[node] = connection
-        return outcomes
     }
 
     private mutating func sendWhole(_ commands: [RESPCommand], slot: Int?) async throws(EndpointError) -> [CommandOutcome] {
