@@ -8,16 +8,25 @@ import Testing
 /// The events a proxy in front of a real server tells its observer.
 @Suite("fault proxy events against a real Redis", .timeLimit(.minutes(2)), MachineLoad.light)
 struct ProxyEventTests {
-    @Test(.enabled(if: Fixtures.available(.redis70)))
-    func eachFiringNamesTheCommandItsFirstKeyTheRuleAndWhatTheClientGotButNoValueOrPassword() async throws {
-        let server = try await TestServer.start(.redis70)
-        defer { server.stop() }
+    /// A proxy in front of `server` with `rules`, and every event it tells, in order.
+    static func observedProxy(_ server: TestServer, rules: [String]) async throws
+        -> (proxy: FaultProxy, seen: NIOLockedValueBox<[ProxyEvent]>)
+    {
         let seen = NIOLockedValueBox<[ProxyEvent]>([])
         let proxy = try await FaultProxy.start(
             FaultProxyConfiguration(
                 listenPort: 0, upstream: server.endpoint, options: Fixtures.options,
-                rules: try ["drop:SET:nth=2,reply=+OK", "kill-before:EXPIRE", "delay:AUTH:ms=1"].map { try FaultRule.parse($0) },
+                rules: try rules.map { try FaultRule.parse($0) },
                 observer: { event in seen.withLockedValue { $0.append(event) } }))
+        return (proxy, seen)
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func eachFiringNamesTheCommandItsFirstKeyTheRuleAndWhatTheClientGotButNoValueOrPassword() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let (proxy, seen) = try await Self.observedProxy(
+            server, rules: ["drop:SET:nth=2,reply=+OK", "kill-before:EXPIRE", "delay:AUTH:ms=1"])
         try await withCleanup { () async throws in
             let client = try await RedisConnection.connect(
                 to: Endpoint(address: .tcp(host: "127.0.0.1", port: proxy.port)),
@@ -78,12 +87,7 @@ struct ProxyEventTests {
     func aRuleFiringOnTheSameCommandAndKeyThreeTimesInARowIsARetryStreakToldOnce() async throws {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
-        let seen = NIOLockedValueBox<[ProxyEvent]>([])
-        let proxy = try await FaultProxy.start(
-            FaultProxyConfiguration(
-                listenPort: 0, upstream: server.endpoint, options: Fixtures.options,
-                rules: [try FaultRule.parse("drop:INCR:reply=-ERR lost")],
-                observer: { event in seen.withLockedValue { $0.append(event) } }))
+        let (proxy, seen) = try await Self.observedProxy(server, rules: ["drop:INCR:reply=-ERR lost"])
         try await withCleanup { () async throws in
             let client = try await RedisConnection.connect(
                 to: Endpoint(address: .tcp(host: "127.0.0.1", port: proxy.port)),
