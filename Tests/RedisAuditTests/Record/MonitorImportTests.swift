@@ -75,9 +75,13 @@ struct MonitorImportTests {
         #expect(commands.contains { $0.name == "SET" && $0.arguments.last == everyByte })
         let loginClient = try #require(commands.first { $0.name == "SETEX" }?.client)
 
-        // Only the login's client: one flow, one file.
+        // Only the login's client: one flow, one file. A loaded machine can pause the test longer
+        // than the default 1 s gap between two of its commands: this test is about the steps, so
+        // the gap is wide (splitting at gaps is CapturedFlowTests' subject).
         let output = (scratch as NSString).appendingPathComponent("out")
-        let run = try await Fixtures.run(["scenarios", "import", capture, "--output", output, "--client", loginClient])
+        let run = try await Fixtures.run([
+            "scenarios", "import", capture, "--output", output, "--client", loginClient, "--gap", "600",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let files = try Self.files(in: output, ending: ".yaml")
         try #require(files.count == 1, "\(files)")
