@@ -145,7 +145,7 @@ public struct ScenarioDraft: Sendable {
             if !expect.isEmpty { lines.append("    expect: \(expect)") }
             return lines
         case .comment(let reason, let commands):
-            var lines = ["  # Not replayed, \(reason):"]
+            var lines = ["  # Not replayed, \(Self.commentSafe(reason)):"]
             for command in commands {
                 // Commands that may carry a password (MIGRATE ... AUTH, CONFIG SET masterauth) show no arguments.
                 if inference.redact || Self.mayCarryCredentials.contains(command.name) {
@@ -189,6 +189,18 @@ public struct ScenarioDraft: Sendable {
     }
 
     /// Commands whose arguments a comment never shows: they may carry a password.
+    /// Text for a comment line: a captured argument quoted in the reason (an EVALSHA's digest)
+    /// may hold a line break or another control character, which would end the comment or make
+    /// the file invalid YAML; each is written as `\xHH`.
+    static func commentSafe(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        return String(
+            text.unicodeScalars.map { scalar in
+                scalar.value < 0x20 || scalar.value == 0x7F
+                    ? "\\x" + String(format: "%02x", scalar.value) : String(scalar)
+            }.joined())
+    }
+
     static let mayCarryCredentials: Set<String> = ["AUTH", "HELLO", "MIGRATE", "CONFIG", "ACL"]
 
     /// Bytes as MONITOR quotes them, for comments (one line, nothing unprintable).
