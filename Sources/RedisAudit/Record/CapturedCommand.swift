@@ -13,13 +13,21 @@ public struct CapturedCommand: Hashable, Sendable {
     public var reply: RESPValue?
     /// Where the command is in the capture file.
     public var location: SourceLocation
+    /// The pipeline it was sent in, when the capture can tell (a recording proxy sees commands
+    /// sent before the earlier ones were answered): commands in a row with the same number were
+    /// one write of the client's pipeline. nil for a MONITOR capture, which cannot tell.
+    public var batch: Int?
 
-    public init(time: Double, client: String, arguments: [[UInt8]], reply: RESPValue? = nil, location: SourceLocation) {
+    public init(
+        time: Double, client: String, arguments: [[UInt8]], reply: RESPValue? = nil, location: SourceLocation,
+        batch: Int? = nil
+    ) {
         self.time = time
         self.client = client
         self.arguments = arguments
         self.reply = reply
         self.location = location
+        self.batch = batch
     }
 
     /// The command name, upper-cased.

@@ -5,6 +5,8 @@ public enum DraftStep: Hashable, Sendable {
     case command(CapturedCommand)
     /// MULTI, the commands, EXEC (the MULTI and EXEC themselves are not listed).
     case transaction([CapturedCommand])
+    /// Commands the client sent back to back before their replies (one `batch`).
+    case pipeline([CapturedCommand])
     /// EVAL (or an EVALSHA whose SCRIPT LOAD the capture saw) as a `script:` step.
     case script(body: [UInt8], keys: [[UInt8]], args: [[UInt8]], from: CapturedCommand)
     /// Commands the scenario cannot replay, kept as a comment with the reason.
@@ -15,9 +17,16 @@ public enum DraftStep: Hashable, Sendable {
         switch self {
         case .command(let c): return [c]
         case .transaction(let cs): return cs
+        case .pipeline(let cs): return cs
         case .script(_, _, _, let c): return [c]
         case .comment(_, let cs): return cs
         }
+    }
+
+    /// True for a `transaction` step.
+    public var isTransaction: Bool {
+        if case .transaction = self { return true }
+        return false
     }
 
     /// The script bodies a capture makes known by SHA1: every `SCRIPT LOAD` and every `EVAL`
@@ -79,7 +88,29 @@ public enum DraftStep: Hashable, Sendable {
         if let queued = transaction, !queued.isEmpty {
             steps.append(.comment(reason: "a MULTI without EXEC in the capture", commands: queued))
         }
-        return steps
+        return pipelined(steps)
+    }
+
+    /// The steps with each run of commands sent in one batch (before their replies) made one
+    /// `pipeline` step; a batch of one command stays a `command` step.
+    static func pipelined(_ steps: [DraftStep]) -> [DraftStep] {
+        var merged: [DraftStep] = []
+        var run: [CapturedCommand] = []
+        func close() {
+            if run.count == 1 { merged.append(.command(run[0])) } else if !run.isEmpty { merged.append(.pipeline(run)) }
+            run = []
+        }
+        for step in steps {
+            guard case .command(let command) = step, let batch = command.batch else {
+                close()
+                merged.append(step)
+                continue
+            }
+            if let last = run.last, last.batch != batch { close() }
+            run.append(command)
+        }
+        close()
+        return merged
     }
 
     /// An EVAL or EVALSHA as a `script:` step, or a comment when its body or keys are unknown.

@@ -113,7 +113,7 @@ public struct ParameterInference: Sendable {
         for step in steps {
             switch step {
             case .command(let c): slots.append((c.arguments, ArgumentRole.roles(of: c.arguments)))
-            case .transaction(let cs): slots += cs.map { ($0.arguments, ArgumentRole.roles(of: $0.arguments)) }
+            case .transaction(let cs), .pipeline(let cs): slots += cs.map { ($0.arguments, ArgumentRole.roles(of: $0.arguments)) }
             case .script(let body, let keys, let args, _):
                 slots.append(
                     (

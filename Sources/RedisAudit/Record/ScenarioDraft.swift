@@ -121,8 +121,8 @@ public struct ScenarioDraft: Sendable {
         switch step {
         case .command(let command):
             return ["  - command: \(list(command.arguments))" + expectation(command.reply, inline: true)]
-        case .transaction(let commands):
-            return ["  - transaction:"]
+        case .transaction(let commands), .pipeline(let commands):
+            return [step.isTransaction ? "  - transaction:" : "  - pipeline:"]
                 + commands.map { c in
                     c.reply == nil || inference.redact
                         ? "      - \(list(c.arguments))"
