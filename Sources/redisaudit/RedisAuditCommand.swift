@@ -22,7 +22,9 @@ struct RedisAuditCommand: AsyncParsableCommand {
             on standard error.
             """,
         version: RedisAuditVersion.current,
-        subcommands: [Compare.self, Inject.self, Keyspace.self, BaselineCommand.self, Scenarios.self, Clean.self, Proxy.self]
+        subcommands: [
+            Compare.self, Inject.self, Keyspace.self, BaselineCommand.self, Scenarios.self, Clean.self, Proxy.self, Record.self,
+        ]
     )
 
     /// Parses, runs, and maps every error to a documented exit code.

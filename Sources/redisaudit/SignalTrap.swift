@@ -24,8 +24,9 @@ enum SignalTrap {
 }
 
 extension SignalTrap {
-    /// Returns once SIGINT or SIGTERM arrives (for commands that run until stopped).
-    static func waitForTermination() async {
+    /// Returns once SIGINT or SIGTERM arrives (for commands that run until stopped), or once
+    /// `seconds` have passed when given.
+    static func waitForTermination(orAfter seconds: Double? = nil) async {
         let queue = DispatchQueue(label: "redisaudit.signals")
         let signals = [SIGINT, SIGTERM]
         let sources = signals.map { number -> DispatchSourceSignal in
@@ -38,6 +39,7 @@ extension SignalTrap {
                 source.setEventHandler { once.resume() }
                 source.resume()
             }
+            if let seconds { queue.asyncAfter(deadline: .now() + seconds) { once.resume() } }
         }
         for source in sources { source.cancel() }
     }

@@ -24,12 +24,17 @@ public struct FaultProxyConfiguration: Sendable {
     /// Told each fault firing and each client connection opening and closing, as they happen
     /// (`ProxyEvent`); nil (the default): no event is made at all.
     public var observer: (@Sendable (ProxyEvent) -> Void)?
+    /// Keeps every client connection's commands and replies (`redisaudit record`); nil (the
+    /// default): nothing is kept.
+    public var recorder: TrafficRecorder?
 
     public init(
         listenHost: String = "127.0.0.1", listenPort: Int = 6380, upstream: Endpoint,
         options: ConnectionOptions = ConnectionOptions(), rules: [FaultRule] = [], eventLoops: Int? = nil,
-        commandTimeout: TimeAmount? = nil, observer: (@Sendable (ProxyEvent) -> Void)? = nil
+        commandTimeout: TimeAmount? = nil, observer: (@Sendable (ProxyEvent) -> Void)? = nil,
+        recorder: TrafficRecorder? = nil
     ) {
+        self.recorder = recorder
         self.commandTimeout = commandTimeout
         self.observer = observer
         self.listenHost = listenHost
@@ -39,6 +44,11 @@ public struct FaultProxyConfiguration: Sendable {
         self.rules = rules
         self.eventLoops = eventLoops
     }
+}
+
+extension FaultProxyConfiguration {
+    /// True when sessions need not frame replies: no rule, no command timeout, no recorder.
+    var takesLeanPath: Bool { rules.isEmpty && commandTimeout == nil && recorder == nil }
 }
 
 /// A RESP-aware TCP proxy in front of one Redis server, or of a cluster, that injects faults
@@ -104,11 +114,11 @@ public final class FaultProxy: Sendable {
             let upstream = ProxyUpstream(
                 endpoint: configuration.upstream,
                 connector: try EndpointConnector(endpoint: configuration.upstream, options: configuration.options),
-                // Without rules or a command timeout, sessions take the lean path (replies unframed).
-                counters: configuration.rules.isEmpty && configuration.commandTimeout == nil ? nil : counters,
+                // Without rules, a command timeout or a recorder, sessions take the lean path (replies unframed).
+                counters: configuration.takesLeanPath ? nil : counters,
                 sentinelOptions: configuration.options,
                 commandTimeout: configuration.commandTimeout, maxFrameBytes: configuration.options.replyLimits.maxReplyBytes,
-                events: events)
+                events: events, recorder: configuration.recorder)
             try await proxy.listen(
                 host: configuration.listenHost, port: configuration.listenPort, upstream: upstream, eventLoopGroup: eventLoopGroup
             )

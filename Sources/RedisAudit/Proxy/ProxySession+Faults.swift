@@ -37,6 +37,8 @@ extension ProxySession {
                 }
                 continue
             }
+            recording?.request(
+                buffer, at: buffer.readerIndex, length: frame.length, name: frame.name, argumentCount: frame.argumentCount)
             let streams = schedule!.decide(frame.name)
             if !streams.fired.isEmpty {
                 report(streams, command: frame.name, request: buffer.getSlice(at: buffer.readerIndex, length: frame.length))
@@ -97,6 +99,7 @@ extension ProxySession {
             listener.down(for: duration)
             return false
         case .answer(let reply):
+            recording?.answeredByProxy()
             transaction.dropped(withError: reply?.isError == true)
             owed.append(.fake(reply, delay: streams.replyDelay))
             settleFakeReplies()
@@ -188,6 +191,7 @@ extension ProxySession {
                 guard let next = try RESPFrameScanner.replyLength(in: buffer, maximumBulkLength: upstream.maxFrameBytes)
                 else { break }
                 length = next
+                recording?.reply(buffer, at: buffer.readerIndex, length: length)
             } catch {
                 send(run.take(from: asRead), toClientAfter: .zero)
                 if error.announcedLength != nil {

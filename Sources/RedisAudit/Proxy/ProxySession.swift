@@ -57,6 +57,8 @@ final class ProxySession {
     var replyTimer: Scheduled<Void>?
     /// The connection as events name it; nil when the proxy has no observer.
     var identity: ProxyClient?
+    /// What the client sent and got, kept for `record`; nil when the proxy records nothing.
+    var recording: ConnectionRecording?
 
     init(client: Channel, upstream: ProxyUpstream, sessions: ProxySessions, listener: ProxyListener) {
         self.client = client
@@ -69,6 +71,7 @@ final class ProxySession {
             self.leaveIfClosed()
         }
         if let events = upstream.events { identity = events.opened(from: client.remoteAddress) }
+        recording = upstream.recorder?.opened(from: client.remoteAddress)
         if var schedule = upstream.counters.map({ FaultSchedule(counters: $0, describesFirings: upstream.events != nil) }) {
             let streams = schedule.connectionStarted()
             self.schedule = schedule
@@ -88,6 +91,10 @@ final class ProxySession {
 
     func leaveIfClosed() {
         guard clientClosed, serverClosed else { return }
+        if let recording {
+            self.recording = nil
+            recording.recorder.closed(recording)
+        }
         if let identity {
             self.identity = nil
             upstream.events?.closed(identity)

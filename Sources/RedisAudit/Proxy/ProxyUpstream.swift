@@ -23,6 +23,8 @@ struct ProxyUpstream: Sendable {
     var cluster: ClusterAddressMap? = nil
     /// Where sessions report fault firings and connections; nil when no one observes.
     var events: ProxyEventRelay? = nil
+    /// Where sessions keep what their client sends and gets; nil when nothing is recorded.
+    var recorder: TrafficRecorder? = nil
 
     /// Opens the upstream connection for a session on `loop`; `handler` is its server side.
     func connect(on loop: any EventLoop, handler: @escaping @Sendable (Channel) throws -> Void) -> EventLoopFuture<Channel> {

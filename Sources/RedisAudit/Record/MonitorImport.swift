@@ -50,70 +50,12 @@ public enum MonitorImport {
         let drafts = flows.enumerated().map { index, flow in
             ScenarioDraft(flow: flow, index: index + 1, scripts: scripts, captureFile: captureName, redact: options.redact)
         }
-        do {
-            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        } catch {
-            throw InputError("cannot create the output directory \(output): \(error.localizedDescription)")
-        }
-        var written: [(draft: ScenarioDraft, file: String)] = []
-        var skipped: [ScenarioDraft] = []
-        for draft in drafts {
-            guard draft.hasSteps else {
-                skipped.append(draft)
-                continue
-            }
-            let file = (output as NSString).appendingPathComponent("\(draft.name).yaml")
-            try write(draft.yaml, to: file)
-            written.append((draft, file))
-        }
-        let index = (output as NSString).appendingPathComponent("index.md")
-        try write(indexText(captureName, written: written, skipped: skipped, options: options), to: index)
-        return Result(written: written, skipped: skipped, index: index)
-    }
-
-    /// `index.md`: one row per flow (client, time span, commands, file).
-    static func indexText(
-        _ capture: String, written: [(draft: ScenarioDraft, file: String)], skipped: [ScenarioDraft], options: Options
-    ) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        var lines = [
-            "# Scenarios imported from \(capture)",
-            "",
+        let intro =
             "Flows split per client and where a client was idle for more than \(options.gap) s; "
-                + "connection set-up (AUTH, HELLO, CLIENT, SELECT, PING, ...) left out. "
-                + "Review each file's header before committing it"
-                + (options.redact ? "; recorded values were redacted." : "."),
-            "",
-            "| flow | client | time span | commands | file |",
-            "|---|---|---|---|---|",
-        ]
-        let rows =
-            (written.map {
-                ($0.draft, "[\(($0.file as NSString).lastPathComponent)](\(($0.file as NSString).lastPathComponent))")
-            }
-            + skipped.map { ($0, "none: no command a scenario can replay") })
-            .sorted { ($0.0.flow.commands.first?.time ?? 0) < ($1.0.flow.commands.first?.time ?? 0) }
-        for (draft, file) in rows {
-            let start = Date(timeIntervalSince1970: draft.flow.commands.first?.time ?? 0)
-            let names = draft.flow.commands.map(\.name)
-            var counted: [(String, Int)] = []
-            for name in names {
-                if let i = counted.firstIndex(where: { $0.0 == name }) { counted[i].1 += 1 } else { counted.append((name, 1)) }
-            }
-            let commands = counted.map { $0.1 == 1 ? $0.0 : "\($0.0) ×\($0.1)" }.joined(separator: ", ")
-            lines.append(
-                "| \(draft.name) | \(draft.flow.client) | \(formatter.string(from: start)) + \(String(format: "%.3f", draft.span)) s "
-                    + "(\(draft.lines)) | \(names.count): \(commands) | \(file) |")
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    private static func write(_ text: String, to path: String) throws(InputError) {
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw InputError("cannot write \(path): \(error.localizedDescription)")
-        }
+            + "connection set-up (AUTH, HELLO, CLIENT, SELECT, PING, ...) left out. "
+            + "Review each file's header before committing it"
+            + (options.redact ? "; recorded values were redacted." : ".")
+        let files = try DraftFiles.write(drafts, to: output, title: "Scenarios imported from \(captureName)", intro: intro)
+        return Result(written: files.written, skipped: files.skipped, index: files.index)
     }
 }

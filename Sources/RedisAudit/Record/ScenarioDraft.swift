@@ -14,14 +14,23 @@ public struct ScenarioDraft: Sendable {
     public let inference: ParameterInference
     /// The capture file, for the header and `source`.
     public let captureFile: String
+    /// Where the flow was captured.
+    public let origin: CaptureOrigin
+    /// The client's retries the capture showed, written as the scenario's `client:` block.
+    public let retry: ObservedRetry?
 
     /// Drafts flow number `index` (from 1) of a capture.
-    public init(flow: CapturedFlow, index: Int, scripts: [String: [UInt8]], captureFile: String, redact: Bool) {
+    public init(
+        flow: CapturedFlow, index: Int, scripts: [String: [UInt8]], captureFile: String, redact: Bool,
+        origin: CaptureOrigin? = nil, retry: ObservedRetry? = nil
+    ) {
         self.flow = flow
         let steps = DraftStep.steps(of: flow, scripts: scripts)
         self.steps = steps
         self.inference = ParameterInference(steps: steps, redact: redact)
         self.captureFile = captureFile
+        self.origin = origin ?? .monitor(file: captureFile)
+        self.retry = retry
         self.name = Self.name(of: flow, index: index)
     }
 
@@ -53,11 +62,18 @@ public struct ScenarioDraft: Sendable {
         return "\(slug.prefix(60))-\(index)"
     }
 
-    /// The capture lines the flow covers (`lines 12-17`, `line 3`).
+    /// The capture lines the flow covers (`lines 12-17`, `line 3`); for a recording, the
+    /// commands of its connections (`conn 3 commands 4-9`).
     public var lines: String {
         let first = flow.commands.first?.location.line ?? 0
         let last = flow.commands.last?.location.line ?? 0
-        return first == last ? "line \(first)" : "lines \(first)-\(last)"
+        guard case .recording = origin else { return first == last ? "line \(first)" : "lines \(first)-\(last)" }
+        var connections: [String] = []
+        for command in flow.commands where !connections.contains(command.location.file) {
+            connections.append(command.location.file)
+        }
+        let commands = first == last ? "command \(first)" : "commands \(first)-\(last)"
+        return connections.count == 1 ? "\(connections[0]) \(commands)" : "\(connections.joined(separator: " and ")), \(commands)"
     }
 
     /// The flow's time span in seconds.
@@ -68,7 +84,10 @@ public struct ScenarioDraft: Sendable {
         let redact = inference.redact
         let haveReplies = flow.commands.contains { $0.reply != nil }
         var out: [String] = []
-        out.append("# Imported from \(captureFile) (\(lines)) by `redisaudit scenarios import`:")
+        switch origin {
+        case .monitor(let file): out.append("# Imported from \(file) (\(lines)) by `redisaudit scenarios import`:")
+        case .recording(let upstream): out.append("# Recorded in front of \(upstream) (\(lines)) by `redisaudit record`:")
+        }
         out.append(
             "# review it before committing it. Client \(flow.client), \(flow.commands.count) command\(flow.commands.count == 1 ? "" : "s") in "
                 + "\(String(format: "%.3f", span)) s.")
@@ -97,7 +116,12 @@ public struct ScenarioDraft: Sendable {
         for command in flow.commands where !commandNames.contains(command.name) { commandNames.append(command.name) }
         out.append(
             "summary: \(YAMLText.quoted("Flow \(name) of client \(flow.client): \(commandNames.joined(separator: ", "))."))")
-        out.append("source: \(YAMLText.quoted("redis-cli MONITOR capture \(captureFile), \(lines)"))")
+        switch origin {
+        case .monitor(let file): out.append("source: \(YAMLText.quoted("redis-cli MONITOR capture \(file), \(lines)"))")
+        case .recording(let upstream):
+            out.append("source: \(YAMLText.quoted("redisaudit record in front of \(upstream), \(lines)"))")
+        }
+        if let retry { out += retry.clientBlock }
         if !inference.variables.isEmpty {
             out.append("vars:")
             for variable in inference.variables {
@@ -188,7 +212,6 @@ public struct ScenarioDraft: Sendable {
         return inline ? "\n    expect: \(body)" : body
     }
 
-    /// Commands whose arguments a comment never shows: they may carry a password.
     /// Text for a comment line: a captured argument quoted in the reason (an EVALSHA's digest)
     /// may hold a line break or another control character, which would end the comment or make
     /// the file invalid YAML; each is written as `\xHH`.
@@ -201,6 +224,7 @@ public struct ScenarioDraft: Sendable {
             }.joined())
     }
 
+    /// Commands whose arguments a comment never shows: they may carry a password.
     static let mayCarryCredentials: Set<String> = ["AUTH", "HELLO", "MIGRATE", "CONFIG", "ACL"]
 
     /// Bytes as MONITOR quotes them, for comments (one line, nothing unprintable).

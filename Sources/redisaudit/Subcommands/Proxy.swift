@@ -47,14 +47,14 @@ struct Proxy: AsyncParsableCommand {
     var verbose = false
 
     func validate() throws {
-        _ = try listenAddress()
+        _ = try Self.listenAddress(listen)
         if let eventLoops, !(1...64).contains(eventLoops) {
             throw ValidationError("--event-loops must be from 1 to 64 (got \(eventLoops))")
         }
     }
 
     /// `HOST:PORT`, the host possibly a bracketed IPv6 literal.
-    private func listenAddress() throws -> (host: String, port: Int) {
+    static func listenAddress(_ listen: String) throws -> (host: String, port: Int) {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
             (0...65535).contains(port), colon > listen.startIndex
         else {
@@ -69,7 +69,7 @@ struct Proxy: AsyncParsableCommand {
         let rules = try self.rules.rules()
         let options = connection.options()
         let endpoint = try await Self.inspect(try Endpoint.parse(upstream), options: options)
-        let (host, port) = try listenAddress()
+        let (host, port) = try Self.listenAddress(listen)
         DiagnosticsLogHandler.bootstrap(quiet: quiet, verbose: verbose)
         let logger = Logger(label: "redisaudit")
         // Events are written by a task of their own: a slow standard error never holds an event loop.
@@ -127,7 +127,7 @@ struct Proxy: AsyncParsableCommand {
     /// The upstream as inspection finds it: a cluster node is marked (`Endpoint.isCluster`).
     /// One that cannot be reached or refuses us now is proxied as one server, as before: its
     /// clients get the upstream's error once they connect.
-    private static func inspect(_ endpoint: Endpoint, options: ConnectionOptions) async throws -> Endpoint {
+    static func inspect(_ endpoint: Endpoint, options: ConnectionOptions) async throws -> Endpoint {
         if case .sentinel = endpoint.address { return endpoint }
         do {
             return try await EndpointInspection.prepare(endpoint, for: .forward, options: options)
@@ -144,7 +144,7 @@ struct Proxy: AsyncParsableCommand {
     }
 
     /// Fault firings at the default level, a retry streak as a warning, connections with -v.
-    private static func log(_ event: ProxyEvent, to logger: Logger) {
+    static func log(_ event: ProxyEvent, to logger: Logger) {
         switch event {
         case .faultFired: logger.info("\(event)")
         case .retryingIntoFault: logger.warning("\(event)")

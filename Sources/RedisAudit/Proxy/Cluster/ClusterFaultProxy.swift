@@ -62,7 +62,8 @@ enum ClusterFaultProxy {
             endpoint: endpoint, connector: try EndpointConnector(endpoint: endpoint, options: configuration.options),
             // Always framed: replies are rewritten.
             counters: proxy.counters, sentinelOptions: configuration.options, commandTimeout: configuration.commandTimeout,
-            maxFrameBytes: configuration.options.replyLimits.maxReplyBytes, cluster: map, events: events)
+            maxFrameBytes: configuration.options.replyLimits.maxReplyBytes, cluster: map, events: events,
+            recorder: configuration.recorder)
         let bound = try await proxy.listen(
             host: configuration.listenHost, port: port, upstream: upstream, eventLoopGroup: eventLoopGroup, node: node,
             slots: slots)
