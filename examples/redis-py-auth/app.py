@@ -8,7 +8,7 @@ Run it through `redisaudit record` to turn its traffic into scenarios:
     kill -INT %1
 
 Each flow opens its own client (its own connection), as two requests of a web server would.
-`--retries N` sets redis-py's retries on a lost connection (default: the library's own).
+`--retries N` sets redis-py's retries on a lost connection (default: the library's own, 10).
 Prints one JSON line: the token hashes it issued.
 """
 
@@ -17,6 +17,7 @@ import hashlib
 import json
 import secrets
 import warnings
+from urllib.parse import urlparse
 
 import redis
 from redis.backoff import NoBackoff
@@ -28,10 +29,20 @@ REFRESH_TOKEN_TTL = 7 * 24 * 3600
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 
-def client(url, retries):
-    if retries is None:
-        return redis.Redis.from_url(url)
-    return redis.Redis.from_url(url, retry=Retry(NoBackoff(), retries))
+def client(url, retries, name=None, password=None):
+    """A client made as `redis.Redis(host=..., port=...)`, which retries a lost connection 10 times
+    by default (redis-py 8); `redis.Redis.from_url` makes one that does not retry at all."""
+    parts = urlparse(url)
+    options = {
+        "host": parts.hostname,
+        "port": parts.port or 6379,
+        "username": parts.username,
+        "password": password or parts.password,
+        "client_name": name,
+    }
+    if retries is not None:
+        options["retry"] = Retry(NoBackoff(), retries)
+    return redis.Redis(**options)
 
 
 def new_token_hash():
@@ -76,15 +87,17 @@ def main():
     parser.add_argument("--flow", choices=["login", "refresh", "both"], default="both")
     parser.add_argument("--old-hash", help="the token hash to rotate (--flow refresh)")
     parser.add_argument("--retries", type=int, default=None)
+    parser.add_argument("--client-name", help="CLIENT SETNAME for each connection")
+    parser.add_argument("--password", help="AUTH password (else the URL's)")
     args = parser.parse_args()
     issued = {}
     if args.flow in ("login", "both"):
-        r = client(args.url, args.retries)
+        r = client(args.url, args.retries, args.client_name, args.password)
         issued["login"] = login(r, args.user)
         r.close()
     if args.flow in ("refresh", "both"):
         old = args.old_hash or issued["login"]
-        r = client(args.url, args.retries)
+        r = client(args.url, args.retries, args.client_name, args.password)
         issued["refresh"] = refresh(r, args.user, old)
         r.close()
     print(json.dumps(issued))

@@ -177,6 +177,12 @@ public enum TrafficRecording {
                     command.time += shift
                     return command
                 }
+                // A resent command's first reply is what a run without the loss gets (the resend
+                // may find its own first attempt applied: SADD 0 instead of 1).
+                let resent = resend == .whole ? whole : unacknowledged
+                for (offset, original) in resent.enumerated() where own[original].reply != nil {
+                    commands[later][start + offset].reply = own[original].reply
+                }
                 commands[index].removeSubrange(begin..<own.count)
                 commands[later].insert(contentsOf: moved, at: start)
                 carried[later] = retry
