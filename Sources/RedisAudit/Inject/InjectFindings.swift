@@ -47,7 +47,7 @@ enum InjectFindings {
         let invariant = first.verdict.broken.first?.invariant
         let rule = invariant.map { $0.why ?? InvariantText.describe($0) } ?? ""
         let title: String
-        let why: String
+        var why: String
         let fix: String
         switch outcome {
         case .partialApply:
@@ -77,8 +77,9 @@ enum InjectFindings {
             fix = "Let the error propagate, or retry it; return null only for a reply that really is nil."
         case .doubleApply:
             title = "A retried \(command) is applied twice in `\(scenario.name)`" + (rule.isEmpty ? "" : ": \(rule)")
+            let retrier = scenario.client.givesUp ? "the step's on_error retry" : "the client library's retry"
             why =
-                "The first attempt ran on the server but its reply was lost; the retry ran it again, and the command is not "
+                "The first attempt ran on the server but its reply was lost; \(retrier) ran it again, and the command is not "
                 + "idempotent."
             fix =
                 "Make the retried write idempotent (SET a value instead of INCR, a Lua script that records a request id), or "
@@ -96,11 +97,13 @@ enum InjectFindings {
             why = ""
             fix = ""
         }
+        // Every verdict depends on what the client library does with a failure: say which one.
+        if !why.isEmpty { why += " Judged with \(scenario.client)." }
         let severity = group.map(\.verdict.severity).max() ?? outcome.baseSeverity
         return Finding(
             identity: "inject|\(role)|\(identity)", severity: severity, category: category(outcome), title: title,
             endpoints: [role], scenario: scenario.name, step: first.trial.plan.point?.location ?? "the given faults",
-            evidence: evidence(sorted, total: total, role: role, endpoint: endpoint),
+            evidence: evidence(sorted, total: total, role: role, endpoint: endpoint, client: scenario.client),
             why: why, fix: fix, occurrences: group.count)
     }
 
@@ -116,7 +119,7 @@ enum InjectFindings {
             identity: "inject|\(role)|hang", severity: .medium, category: .hang,
             title: "A slow reply blocks `\(scenario.name)` for the whole command timeout (\(waited))",
             endpoints: [role], scenario: scenario.name, step: sorted.first?.trial.plan.point?.location,
-            evidence: evidence(sorted, total: total, role: role, endpoint: endpoint),
+            evidence: evidence(sorted, total: total, role: role, endpoint: endpoint, client: scenario.client),
             why: "The step waited \(waited) for a reply that came late and then failed; without a client-side command timeout "
                 + "it would wait as long as the server takes (the report's read timeout: the request hangs).",
             fix: "Give every Redis call a timeout shorter than the request's own budget (the report's Fix #5: commandTimeout), "
@@ -125,8 +128,10 @@ enum InjectFindings {
     }
 
     /// The points that trigger it, the shortest reproducer and its transcript.
-    private static func evidence(_ sorted: [Judged], total: Int, role: String, endpoint: Endpoint) -> [String] {
-        var lines = ["Triggered by \(sorted.count) of \(total) fault points on \(role):"]
+    private static func evidence(_ sorted: [Judged], total: Int, role: String, endpoint: Endpoint, client: ClientRetry)
+        -> [String]
+    {
+        var lines = ["Triggered by \(sorted.count) of \(total) fault points on \(role), with \(client):"]
         for entry in sorted.prefix(8) {
             lines.append("  \(describe(entry.trial.plan)) -> \(entry.verdict.summary)")
         }
@@ -142,6 +147,9 @@ enum InjectFindings {
         }
         lines.append("")
         for step in trial.steps {
+            for failure in step.retriedFailures {
+                lines.append("(step \(step.index + 1) was sent again after: \(Transcript.reply(role, failure).joined(separator: " ")))")
+            }
             for record in step.commands {
                 lines.append(Transcript.command(record.display))
                 lines += Transcript.reply(role, record.outcome)

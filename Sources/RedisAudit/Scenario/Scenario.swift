@@ -17,6 +17,9 @@ public struct Scenario: Sendable {
     public var steps: [Step]
     /// Checks on the endpoint's state after the last step.
     public var invariants: [Invariant]
+    /// How the application's client library retries a failed call (`client:`); by default it
+    /// gives up, and the step's `on_error` decides.
+    public var client: ClientRetry = .none
     /// The limits it was loaded under; binding its variables checks them again with the run's values.
     public var limits: InputLimits = .defaults
 
