@@ -1,0 +1,216 @@
+import Foundation
+import NIOCore
+import RESP
+import Testing
+@testable import RedisAudit
+
+/// A scenario's `client:` replayed against a real server through a real fault proxy, and checked
+/// against the client library it describes: redis-py itself, through the same fault.
+@Suite("client retries against real servers", .timeLimit(.minutes(3)), MachineLoad.light)
+struct ClientRetryReplayTests {
+    /// A login pipeline as an application sends it with redis-py's `pipeline(transaction=False)`.
+    static func login(client: String) throws -> Scenario {
+        try ScenarioLoader.parse(
+            yaml: """
+                name: login-py
+                client: \(client)
+                vars: { userId: u1, tokenHash: 9f2c, ttl: 604800 }
+                steps:
+                  - pipeline:
+                      - [SETEX, "rt:${userId}:${tokenHash}", "${ttl}", "token"]
+                      - [SADD, "sess:${userId}", "${tokenHash}"]
+                      - [EXPIRE, "sess:${userId}", "${ttl}"]
+                invariants:
+                  - { ttl: "sess:${userId}", min: 1, why: "a session set without TTL never expires" }
+                """, file: "login-py.yaml")
+    }
+
+    /// Replays `scenario` once through a proxy of its own with `rules`, keeping its keys; returns
+    /// the trial and the namespace's state read directly from the server.
+    static func replay(_ scenario: Scenario, rules: [String], on server: TestServer, namespace: Namespace) async throws
+        -> (trial: Trial, state: NamespaceState)
+    {
+        let replayer = TrialReplayer(
+            endpoint: server.endpoint, role: "A", options: Fixtures.options, trialTimeout: .milliseconds(2000))
+        let plan = TrialPlan(point: nil, fault: nil, rules: try rules.map { try FaultRule.parse($0) })
+        let trial = try await replayer.run(
+            scenario, bindings: try scenario.bind(), namespace: namespace, plan: plan, keepKeys: true)
+        return (trial, try await state(of: namespace, on: server))
+    }
+
+    /// The namespace's keys on `server`: type, value and whether each has a TTL.
+    static func state(of namespace: Namespace, on server: TestServer) async throws -> NamespaceState {
+        var session = try await ReconnectingConnection.open(to: server.endpoint, options: Fixtures.options)
+        let state = try await NamespaceState.read(namespace: namespace, session: &session)
+        await session.close()
+        return state
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func aClientThatGivesUpStopsTheLoginPipelineWithTheSessionSetWithoutTTL() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let namespace = Namespace.generate()
+        let (trial, state) = try await Self.replay(
+            try Self.login(client: "none"), rules: ["kill-before:EXPIRE:nth=1,scope=run"], on: server, namespace: namespace)
+        #expect(trial.fired)
+        #expect(trial.abortedAt == 0)
+        #expect(trial.steps[0].attempts == 1)
+        #expect(trial.steps[0].retriedFailures.isEmpty)
+        #expect(state.keys["sess:u1"] == StoredKey(type: "set", value: "{9f2c}", expires: false), "\(state.lines)")
+        #expect(state.keys["rt:u1:9f2c"]?.expires == true)
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func redisPyResendsTheWholePipelineAfterTheLostConnection() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let namespace = Namespace.generate()
+        let (trial, state) = try await Self.replay(
+            try Self.login(client: "redis-py"), rules: ["kill-before:EXPIRE:nth=1,scope=run"], on: server, namespace: namespace)
+        #expect(trial.fired)
+        #expect(trial.wentOn)
+        let step = trial.steps[0]
+        #expect(step.attempts == 2)
+        #expect(step.retriedAfterTransportFailure)
+        #expect(step.retriedFailures.count == 1)
+        #expect(step.commands.map(\.sends) == [2, 2, 2], "the whole pipeline is sent again")
+        #expect(!step.failed)
+        #expect(state.keys["sess:u1"] == StoredKey(type: "set", value: "{9f2c}", expires: true), "\(state.lines)")
+        #expect(trial.invariants.allSatisfy { $0.holds })
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func resendingOnlyTheUnacknowledgedCommandsSendsTheKilledOneAlone() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let namespace = Namespace.generate()
+        // kill-after: INCR ran, its reply was lost; the EXPIRE behind it never reached the server.
+        let scenario = try ScenarioLoader.parse(
+            yaml: """
+                name: counter
+                client: { retries: 1, resend: unacknowledged, backoff: { base_ms: 1, cap_ms: 5 } }
+                steps:
+                  - pipeline:
+                      - [SET, "user:u1", "Ann"]
+                      - [INCR, "attempts:u1"]
+                      - [EXPIRE, "attempts:u1", 900]
+                """, file: "counter.yaml")
+        let (trial, state) = try await Self.replay(
+            scenario, rules: ["kill-after:INCR:nth=1,scope=run"], on: server, namespace: namespace)
+        #expect(trial.wentOn)
+        let step = trial.steps[0]
+        #expect(step.attempts == 2)
+        // SET was acknowledged and not sent again; INCR and EXPIRE had no reply and were.
+        #expect(step.commands.map(\.sends) == [1, 2, 2])
+        #expect(step.commands.map(\.outcome) == [.reply(.simpleString("OK")), .reply(.integer(2)), .reply(.integer(1))])
+        #expect(state.keys["attempts:u1"] == StoredKey(type: "string", value: "2", expires: true), "\(state.lines)")
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func theClientsRetriesComeBeforeTheStepsRetryPolicy() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        // Every GET's connection dies: the client tries 2 times per call, the policy calls 3 times.
+        let scenario = try ScenarioLoader.parse(
+            yaml: """
+                name: reads
+                client: { retries: 1, backoff: none }
+                steps:
+                  - command: [GET, "user:u1"]
+                    on_error: { retry: 2 }
+                """, file: "reads.yaml")
+        let (trial, _) = try await Self.replay(
+            scenario, rules: ["kill-before:GET"], on: server, namespace: Namespace.generate())
+        #expect(trial.abortedAt == 0)
+        #expect(trial.steps[0].attempts == 6)
+        #expect(trial.steps[0].retriedFailures.count == 5)
+        #expect(trial.steps[0].commands.first?.sends == 6)
+    }
+
+    // MARK: The library itself
+
+    /// A login through redis-py 8: `pipeline(transaction=False)` with SETEX, SADD, EXPIRE on the
+    /// keys given, `retries` the Retry's count or `default` for `Redis()`'s own. Prints `ok` or
+    /// the exception's class.
+    static let redisPyLogin = """
+        import sys, redis
+        from redis.retry import Retry
+        from redis.backoff import ExponentialWithJitterBackoff
+        port, retries, rt, sess = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+        kwargs = {}
+        if retries != "default":
+            kwargs["retry"] = Retry(ExponentialWithJitterBackoff(base=0.01, cap=1), int(retries))
+        r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5, **kwargs)
+        pipe = r.pipeline(transaction=False)
+        pipe.setex(rt, 604800, "token")
+        pipe.sadd(sess, "9f2c")
+        pipe.expire(sess, 604800)
+        try:
+            pipe.execute()
+            print("ok " + redis.__version__)
+        except redis.RedisError as e:
+            print(type(e).__name__ + " " + redis.__version__)
+        r.close()
+        """
+
+    /// Runs `redisPyLogin` through a fault proxy with `rule` in front of `server`, in `namespace`.
+    static func redisPy(retries: String, rule: String, on server: TestServer, namespace: Namespace) async throws -> String {
+        let proxy = try await FaultProxy.start(
+            FaultProxyConfiguration(
+                listenHost: "127.0.0.1", listenPort: 0, upstream: server.endpoint, options: Fixtures.options,
+                rules: [try FaultRule.parse(rule)]))
+        let process = try ChildProcess(
+            ReportSchemaTests.python,
+            [
+                "-c", redisPyLogin, String(proxy.port), retries, namespace.namespaced("rt:u1:9f2c"),
+                namespace.namespaced("sess:u1"),
+            ])
+        let status = await process.finish(timeout: 60)
+        let fired = proxy.counters.snapshot.first?.fired ?? 0
+        await proxy.stop()
+        #expect(status == 0, "\(process.stderr)")
+        #expect(fired == 1, "the rule fired once on redis-py's connection")
+        return process.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70) && ReportSchemaTests.available))
+    func theRedisPyPresetLeavesWhatRedisPyLeavesUnderTheSameFault() async throws {
+        let rule = "kill-before:EXPIRE:nth=1,scope=run"
+        let library = try await TestServer.start(.redis70)
+        defer { library.stop() }
+        let replayed = try await TestServer.start(.redis70)
+        defer { replayed.stop() }
+        let namespace = Namespace.generate()
+
+        let said = try await Self.redisPy(retries: "default", rule: rule, on: library, namespace: namespace)
+        #expect(said == "ok 8.1.0", "redis-py's default Retry repairs the killed pipeline")
+        let libraryState = try await Self.state(of: namespace, on: library)
+
+        let (trial, replayState) = try await Self.replay(
+            try Self.login(client: "redis-py"), rules: [rule], on: replayed, namespace: namespace)
+        #expect(trial.fired && trial.wentOn)
+        #expect(replayState == libraryState, "replayed \(replayState.lines), redis-py \(libraryState.lines)")
+        #expect(libraryState.keys["sess:u1"]?.expires == true, "\(libraryState.lines)")
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70) && ReportSchemaTests.available))
+    func theRedisPyPresetWithoutRetriesLeavesWhatRedisPyWithoutRetriesLeaves() async throws {
+        let rule = "kill-before:EXPIRE:nth=1,scope=run"
+        let library = try await TestServer.start(.redis70)
+        defer { library.stop() }
+        let replayed = try await TestServer.start(.redis70)
+        defer { replayed.stop() }
+        let namespace = Namespace.generate()
+
+        let said = try await Self.redisPy(retries: "0", rule: rule, on: library, namespace: namespace)
+        #expect(said == "ConnectionError 8.1.0", "without retries redis-py raises the lost connection")
+        let libraryState = try await Self.state(of: namespace, on: library)
+
+        let (trial, replayState) = try await Self.replay(
+            try Self.login(client: "{ preset: redis-py, retries: 0 }"), rules: [rule], on: replayed, namespace: namespace)
+        #expect(trial.fired && trial.abortedAt == 0)
+        #expect(replayState == libraryState, "replayed \(replayState.lines), redis-py \(libraryState.lines)")
+        #expect(libraryState.keys["sess:u1"] == StoredKey(type: "set", value: "{9f2c}", expires: false), "\(libraryState.lines)")
+    }
+}
