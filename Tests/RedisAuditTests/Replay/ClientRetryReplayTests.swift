@@ -213,4 +213,62 @@ struct ClientRetryReplayTests {
         #expect(replayState == libraryState, "replayed \(replayState.lines), redis-py \(libraryState.lines)")
         #expect(libraryState.keys["sess:u1"] == StoredKey(type: "set", value: "{9f2c}", expires: false), "\(libraryState.lines)")
     }
+    /// A GET through redis-py 8 with `Redis()`'s defaults: prints the reply, or the exception's class.
+    static let redisPyGet = """
+        import sys, redis
+        port, key = int(sys.argv[1]), sys.argv[2]
+        r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5, decode_responses=True)
+        try:
+            print(r.get(key))
+        except redis.RedisError as e:
+            print(type(e).__name__)
+        r.close()
+        """
+
+    /// An error reply the proxy answers once for the first GET: redis-py retries LOADING (a
+    /// `BusyLoadingError` is a `ConnectionError`) and not READONLY; the preset does the same.
+    @Test(
+        .enabled(if: Fixtures.available(.redis70) && ReportSchemaTests.available),
+        arguments: [("LOADING Redis is loading the dataset in memory", "Ann"), ("READONLY You can't write against a read only replica.", "ReadOnlyError")])
+    func theRedisPyPresetRetriesTheErrorRepliesRedisPyRetries(_ error: String, _ redisPySays: String) async throws {
+        let rule = "drop:GET:nth=1,scope=run,reply=-\(error)"
+        let library = try await TestServer.start(.redis70)
+        defer { library.stop() }
+        let replayed = try await TestServer.start(.redis70)
+        defer { replayed.stop() }
+        let namespace = Namespace.generate()
+
+        _ = try await library.command("SET", namespace.namespaced("user:u1"), "Ann")
+        let proxy = try await FaultProxy.start(
+            FaultProxyConfiguration(
+                listenHost: "127.0.0.1", listenPort: 0, upstream: library.endpoint, options: Fixtures.options,
+                rules: [try FaultRule.parse(rule)]))
+        let process = try ChildProcess(
+            ReportSchemaTests.python, ["-c", Self.redisPyGet, String(proxy.port), namespace.namespaced("user:u1")])
+        let status = await process.finish(timeout: 60)
+        await proxy.stop()
+        #expect(status == 0, "\(process.stderr)")
+        #expect(process.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == redisPySays)
+
+        let scenario = try ScenarioLoader.parse(
+            yaml: """
+                name: read
+                client: redis-py
+                steps:
+                  - command: [SET, "user:u1", "Ann"]
+                    setup: true
+                  - command: [GET, "user:u1"]
+                """, file: "read.yaml")
+        let (trial, _) = try await Self.replay(scenario, rules: [rule], on: replayed, namespace: namespace)
+        let get = trial.steps[1]
+        if redisPySays == "Ann" {
+            #expect(trial.wentOn)
+            #expect(get.attempts == 2)
+            #expect(get.commands.first?.outcome == .reply(.bulkString(Array("Ann".utf8))))
+        } else {
+            #expect(trial.abortedAt == 1)
+            #expect(get.attempts == 1)
+            #expect(get.failure == .reply)
+        }
+    }
 }
