@@ -39,8 +39,13 @@ enum InjectFindings {
         }
         let first = sorted[0]
         let outcome = first.verdict.outcome
-        // With the user's own rules there is no fault point: name the first command that failed.
-        let failedFirst = first.trial.steps.lazy.flatMap(\.commands).first { $0.outcome.isFailure }?.name
+        // With the user's own rules there is no fault point: name the first command that failed,
+        // or, when a retry repaired the failure, the command it sent again (a write it applied twice).
+        let resent = first.trial.steps.filter { !$0.retriedFailures.isEmpty }.flatMap(\.commands).filter { $0.sends > 1 }
+        let failedFirst =
+            first.trial.steps.lazy.flatMap(\.commands).first { $0.outcome.isFailure }?.name
+            ?? resent.first { CommandTable.spec(named: $0.specName)?.flags.contains(.nonIdempotent) ?? false }?.name
+            ?? resent.first?.name
         let command =
             first.trial.plan.point.map { $0.wholeTransaction ? "MULTI/EXEC transaction" : $0.command }
             ?? failedFirst ?? "a command"
