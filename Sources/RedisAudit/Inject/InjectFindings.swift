@@ -153,7 +153,8 @@ enum InjectFindings {
         lines.append("")
         for step in trial.steps {
             for failure in step.retriedFailures {
-                lines.append("(step \(step.index + 1) was sent again after: \(Transcript.reply(role, failure).joined(separator: " ")))")
+                lines.append(
+                    "(step \(step.index + 1) was sent again after: \(Transcript.reply(role, failure).joined(separator: " ")))")
             }
             for record in step.commands {
                 lines.append(Transcript.command(record.display))

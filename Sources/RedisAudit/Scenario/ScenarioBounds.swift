@@ -64,7 +64,8 @@ enum ScenarioBounds {
                 var perClient = 0
                 for inner in block.steps {
                     try count(inner)
-                    let (sum, overflow) = perClient.addingReportingOverflow(try checkStep(inner, sizes, limits, client: scenario.client))
+                    let (sum, overflow) = perClient.addingReportingOverflow(
+                        try checkStep(inner, sizes, limits, client: scenario.client))
                     perClient = overflow ? Int.max : sum
                 }
                 let clients = (try? block.clientCount(bindings)) ?? 1

@@ -31,7 +31,8 @@ struct ClientRetryInjectTests {
         let partial = try #require(report.findings.first { $0.category == .partialApply })
         #expect(partial.title.hasSuffix("a session set without TTL never expires"))
         #expect(partial.why.hasSuffix("Judged with client: none (no retries: a failure reaches the application)."))
-        #expect(partial.evidence.first?.hasSuffix("on A, with client: none (no retries: a failure reaches the application):") == true)
+        #expect(
+            partial.evidence.first?.hasSuffix("on A, with client: none (no retries: a failure reaches the application):") == true)
         #expect(report.coverage?.first?.rows.first?.outcomes == ["partial-apply"])
     }
 
@@ -97,7 +98,8 @@ struct ClientRetryInjectTests {
             invariants:
               - { value: "attempts:u1", max: 1 }
             """)
-        let report = try await Self.inject(server, try ScenarioLoader.load(contentsOf: file), rule: "kill-after:INCR:nth=1,scope=run")
+        let report = try await Self.inject(
+            server, try ScenarioLoader.load(contentsOf: file), rule: "kill-after:INCR:nth=1,scope=run")
         #expect(report.coverage?.first?.rows.first?.outcomes == ["double-apply"])
         // Killed before the INCR reached the server, the resent INCR runs once: the retry repairs it.
         let repaired = try await Self.inject(

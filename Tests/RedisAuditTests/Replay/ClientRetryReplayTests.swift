@@ -229,7 +229,10 @@ struct ClientRetryReplayTests {
     /// `BusyLoadingError` is a `ConnectionError`) and not READONLY; the preset does the same.
     @Test(
         .enabled(if: Fixtures.available(.redis70) && ReportSchemaTests.available),
-        arguments: [("LOADING Redis is loading the dataset in memory", "Ann"), ("READONLY You can't write against a read only replica.", "ReadOnlyError")])
+        arguments: [
+            ("LOADING Redis is loading the dataset in memory", "Ann"),
+            ("READONLY You can't write against a read only replica.", "ReadOnlyError"),
+        ])
     func theRedisPyPresetRetriesTheErrorRepliesRedisPyRetries(_ error: String, _ redisPySays: String) async throws {
         let rule = "drop:GET:nth=1,scope=run,reply=-\(error)"
         let library = try await TestServer.start(.redis70)

@@ -112,14 +112,20 @@ import Testing
     }
 
     @Test(arguments: [
-        (" redis_py", "c.yaml:2: unknown client preset 'redis_py' (presets: none, redis-py; or a mapping with retries, on, backoff, resend)"),
+        (
+            " redis_py",
+            "c.yaml:2: unknown client preset 'redis_py' (presets: none, redis-py; or a mapping with retries, on, backoff, resend)"
+        ),
         (" [redis-py]", "c.yaml:2: client must be a mapping (keys: preset, retries, on, backoff, resend)"),
         (" { retry: 3 }", "c.yaml:2: unknown key 'retry' in client (accepted: preset, retries, on, backoff, resend)"),
         (" { preset: jedis }", "c.yaml:2: unknown client preset 'jedis'"),
         (" { retries: -1 }", "c.yaml:2: client retries must be a whole number from 0 to 100, got '-1'"),
         (" { retries: many }", "c.yaml:2: client retries must be a whole number from 0 to 100, got 'many'"),
         (" { retries: 101 }", "c.yaml:2: client retries must be a whole number from 0 to 100, got '101'"),
-        ("\n  on: [connection-lost, loading]", "c.yaml:3: bad client failure 'loading' (expected connection-lost, timeout, or an error class"),
+        (
+            "\n  on: [connection-lost, loading]",
+            "c.yaml:3: bad client failure 'loading' (expected connection-lost, timeout, or an error class"
+        ),
         ("\n  on: connection-lost", "c.yaml:3: client on must be a list: [connection-lost, timeout, or an error class"),
         ("\n  on: []", "c.yaml:3: empty client on: list the failures the client retries, or set retries: 0"),
         ("\n  on: [[LOADING]]", "c.yaml:3: a client failure must be a single value"),
@@ -127,7 +133,10 @@ import Testing
         ("\n  backoff: { base_ms: 10 }", "c.yaml:3: client backoff needs cap_ms (milliseconds)"),
         ("\n  backoff: { base_ms: 10, cap_ms: 5 }", "c.yaml:3: client backoff cap_ms (5) is below base_ms (10)"),
         ("\n  backoff: { base_ms: 10, cap: 5 }", "c.yaml:3: unknown key 'cap' in client backoff (accepted: base_ms, cap_ms)"),
-        ("\n  backoff: { base_ms: 10, cap_ms: 100000 }", "c.yaml:3: client backoff cap_ms must be a whole number from 0 to 60000"),
+        (
+            "\n  backoff: { base_ms: 10, cap_ms: 100000 }",
+            "c.yaml:3: client backoff cap_ms must be a whole number from 0 to 60000"
+        ),
         ("\n  resend: all", "c.yaml:3: bad client resend 'all' (expected whole or unacknowledged)"),
     ])
     func aBadClientBlockIsALocatedError(_ block: String, _ message: String) {
