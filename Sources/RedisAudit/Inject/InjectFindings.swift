@@ -115,8 +115,10 @@ enum InjectFindings {
     private static func hangFinding(_ hung: [Judged], total: Int, scenario: Scenario, role: String, endpoint: Endpoint) -> Finding
     {
         let sorted = hung.sorted { ($0.trial.plan.point ?? .origin) < ($1.trial.plan.point ?? .origin) }
-        let timeout = sorted.first?.trial.steps.lazy.flatMap(\.commands).compactMap { record -> Int64? in
-            if case .failed(.timeout(let ms)) = record.outcome { return ms }
+        // The timeout of a step the client then retried is among its retried failures.
+        let outcomes = sorted.first?.trial.steps.lazy.flatMap { $0.retriedFailures + $0.commands.map(\.outcome) }
+        let timeout = outcomes?.compactMap { outcome -> Int64? in
+            if case .failed(.timeout(let ms)) = outcome { return ms }
             return nil
         }.first
         let waited = timeout.map { "\($0) ms" } ?? "the command timeout"
@@ -126,7 +128,8 @@ enum InjectFindings {
             endpoints: [role], scenario: scenario.name, step: sorted.first?.trial.plan.point?.location,
             evidence: evidence(sorted, total: total, role: role, endpoint: endpoint, client: scenario.client),
             why: "The step waited \(waited) for a reply that came late and then failed; without a client-side command timeout "
-                + "it would wait as long as the server takes (the report's read timeout: the request hangs).",
+                + "it would wait as long as the server takes (the report's read timeout: the request hangs). Judged with "
+                + "\(scenario.client).",
             fix: "Give every Redis call a timeout shorter than the request's own budget (the report's Fix #5: commandTimeout), "
                 + "and decide what the step does when it fires: retry an idempotent read, fail the request otherwise.",
             occurrences: hung.count)
