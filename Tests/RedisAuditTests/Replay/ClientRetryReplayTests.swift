@@ -274,4 +274,34 @@ struct ClientRetryReplayTests {
             #expect(get.failure == .reply)
         }
     }
+    @Test(.enabled(if: Fixtures.available(.redis70)), arguments: [("{ retries: 1 }", 3, 0), ("none", 2, 1)])
+    func everyClientOfAConcurrentBlockRetriesTheSameWay(_ client: String, _ counted: Int, _ failed: Int) async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let proxy = try await FaultProxy.start(
+            FaultProxyConfiguration(
+                listenHost: "127.0.0.1", listenPort: 0, upstream: server.endpoint, options: Fixtures.options,
+                rules: [try FaultRule.parse("kill-before:INCR:nth=1,scope=run")]))
+        let scenario = try ScenarioLoader.parse(
+            yaml: """
+                name: visits
+                client: \(client)
+                steps:
+                  - concurrent:
+                      clients: 3
+                      steps:
+                        - command: [INCR, "visits"]
+                invariants:
+                  - { value: "visits", min: 3, max: 3 }
+                """, file: "visits.yaml")
+        let through = try Endpoint.parse("redis://127.0.0.1:\(proxy.port)")
+        let replayer = ScenarioReplayer(endpoint: through, options: Fixtures.options, role: "A")
+        let run = try await replayer.run(scenario, bindings: try scenario.bind(), namespace: Namespace.generate())
+        let fired = proxy.counters.snapshot.first?.fired ?? 0
+        await proxy.stop()
+        #expect(fired == 1)
+        let outcome = try #require(run.steps[0].concurrent)
+        #expect(outcome.steps[0].failed == failed)
+        #expect(run.invariants[0].measured == Int64(counted), "\(run.invariants[0].observation)")
+    }
 }
