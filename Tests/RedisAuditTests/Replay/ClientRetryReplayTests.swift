@@ -128,6 +128,22 @@ struct ClientRetryReplayTests {
         #expect(trial.steps[0].commands.first?.sends == 6)
     }
 
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func aClientThatCannotReconnectYetWaitsItsBackoffAndTriesAgain() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        // The proxy refuses connections for 150 ms after the kill: the waits between attempts
+        // (10 ms, 20 ms, ... up to 100 ms, with jitter) outlast it.
+        let scenario = try Self.login(client: "{ retries: 30, backoff: { base_ms: 10, cap_ms: 100 } }")
+        let (trial, state) = try await Self.replay(
+            scenario, rules: ["down:EXPIRE:ms=150,nth=1,scope=run"], on: server, namespace: Namespace.generate())
+        #expect(trial.wentOn)
+        let step = trial.steps[0]
+        #expect(step.attempts > 2, "at least one reconnection was refused")
+        #expect(step.retriedFailures.contains { "\($0)".contains("cannot reach") })
+        #expect(state.keys["sess:u1"]?.expires == true, "\(state.lines)")
+    }
+
     // MARK: The library itself
 
     /// A login through redis-py 8: `pipeline(transaction=False)` with SETEX, SADD, EXPIRE on the
