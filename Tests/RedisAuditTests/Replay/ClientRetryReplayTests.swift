@@ -132,11 +132,12 @@ struct ClientRetryReplayTests {
     func aClientThatCannotReconnectYetWaitsItsBackoffAndTriesAgain() async throws {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
-        // The proxy refuses connections for 150 ms after the kill: the waits between attempts
-        // (10 ms, 20 ms, ... up to 100 ms, with jitter) outlast it.
-        let scenario = try Self.login(client: "{ retries: 30, backoff: { base_ms: 10, cap_ms: 100 } }")
+        // The proxy refuses connections for 3 s after the kill: the first retry comes within
+        // 20 ms and is refused; the waits that follow (up to 40 ms, 80 ms, ... 500 ms, with
+        // jitter) outlast the 3 s.
+        let scenario = try Self.login(client: "{ retries: 40, backoff: { base_ms: 10, cap_ms: 500 } }")
         let (trial, state) = try await Self.replay(
-            scenario, rules: ["down:EXPIRE:ms=150,nth=1,scope=run"], on: server, namespace: Namespace.generate())
+            scenario, rules: ["down:EXPIRE:ms=3000,nth=1,scope=run"], on: server, namespace: Namespace.generate())
         #expect(trial.wentOn)
         let step = trial.steps[0]
         #expect(step.attempts > 2, "at least one reconnection was refused")
