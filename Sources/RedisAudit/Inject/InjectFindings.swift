@@ -39,15 +39,20 @@ enum InjectFindings {
         }
         let first = sorted[0]
         let outcome = first.verdict.outcome
-        // With the user's own rules there is no fault point: name the first command that failed.
-        let failedFirst = first.trial.steps.lazy.flatMap(\.commands).first { $0.outcome.isFailure }?.name
+        // With the user's own rules there is no fault point: name the first command that failed,
+        // or, when a retry repaired the failure, the command it sent again (a write it applied twice).
+        let resent = first.trial.steps.filter { !$0.retriedFailures.isEmpty }.flatMap(\.commands).filter { $0.sends > 1 }
+        let failedFirst =
+            first.trial.steps.lazy.flatMap(\.commands).first { $0.outcome.isFailure }?.name
+            ?? resent.first { CommandTable.spec(named: $0.specName)?.flags.contains(.nonIdempotent) ?? false }?.name
+            ?? resent.first?.name
         let command =
             first.trial.plan.point.map { $0.wholeTransaction ? "MULTI/EXEC transaction" : $0.command }
             ?? failedFirst ?? "a command"
         let invariant = first.verdict.broken.first?.invariant
         let rule = invariant.map { $0.why ?? InvariantText.describe($0) } ?? ""
         let title: String
-        let why: String
+        var why: String
         let fix: String
         switch outcome {
         case .partialApply:
@@ -77,8 +82,9 @@ enum InjectFindings {
             fix = "Let the error propagate, or retry it; return null only for a reply that really is nil."
         case .doubleApply:
             title = "A retried \(command) is applied twice in `\(scenario.name)`" + (rule.isEmpty ? "" : ": \(rule)")
+            let retrier = scenario.client.givesUp ? "the step's on_error retry" : "the client library's retry"
             why =
-                "The first attempt ran on the server but its reply was lost; the retry ran it again, and the command is not "
+                "The first attempt ran on the server but its reply was lost; \(retrier) ran it again, and the command is not "
                 + "idempotent."
             fix =
                 "Make the retried write idempotent (SET a value instead of INCR, a Lua script that records a request id), or "
@@ -96,19 +102,23 @@ enum InjectFindings {
             why = ""
             fix = ""
         }
+        // Every verdict depends on what the client library does with a failure: say which one.
+        if !why.isEmpty { why += " Judged with \(scenario.client)." }
         let severity = group.map(\.verdict.severity).max() ?? outcome.baseSeverity
         return Finding(
             identity: "inject|\(role)|\(identity)", severity: severity, category: category(outcome), title: title,
             endpoints: [role], scenario: scenario.name, step: first.trial.plan.point?.location ?? "the given faults",
-            evidence: evidence(sorted, total: total, role: role, endpoint: endpoint),
+            evidence: evidence(sorted, total: total, role: role, endpoint: endpoint, client: scenario.client),
             why: why, fix: fix, occurrences: group.count)
     }
 
     private static func hangFinding(_ hung: [Judged], total: Int, scenario: Scenario, role: String, endpoint: Endpoint) -> Finding
     {
         let sorted = hung.sorted { ($0.trial.plan.point ?? .origin) < ($1.trial.plan.point ?? .origin) }
-        let timeout = sorted.first?.trial.steps.lazy.flatMap(\.commands).compactMap { record -> Int64? in
-            if case .failed(.timeout(let ms)) = record.outcome { return ms }
+        // The timeout of a step the client then retried is among its retried failures.
+        let outcomes = sorted.first?.trial.steps.lazy.flatMap { $0.retriedFailures + $0.commands.map(\.outcome) }
+        let timeout = outcomes?.compactMap { outcome -> Int64? in
+            if case .failed(.timeout(let ms)) = outcome { return ms }
             return nil
         }.first
         let waited = timeout.map { "\($0) ms" } ?? "the command timeout"
@@ -116,17 +126,20 @@ enum InjectFindings {
             identity: "inject|\(role)|hang", severity: .medium, category: .hang,
             title: "A slow reply blocks `\(scenario.name)` for the whole command timeout (\(waited))",
             endpoints: [role], scenario: scenario.name, step: sorted.first?.trial.plan.point?.location,
-            evidence: evidence(sorted, total: total, role: role, endpoint: endpoint),
+            evidence: evidence(sorted, total: total, role: role, endpoint: endpoint, client: scenario.client),
             why: "The step waited \(waited) for a reply that came late and then failed; without a client-side command timeout "
-                + "it would wait as long as the server takes (the report's read timeout: the request hangs).",
+                + "it would wait as long as the server takes (the report's read timeout: the request hangs). Judged with "
+                + "\(scenario.client).",
             fix: "Give every Redis call a timeout shorter than the request's own budget (the report's Fix #5: commandTimeout), "
                 + "and decide what the step does when it fires: retry an idempotent read, fail the request otherwise.",
             occurrences: hung.count)
     }
 
     /// The points that trigger it, the shortest reproducer and its transcript.
-    private static func evidence(_ sorted: [Judged], total: Int, role: String, endpoint: Endpoint) -> [String] {
-        var lines = ["Triggered by \(sorted.count) of \(total) fault points on \(role):"]
+    private static func evidence(_ sorted: [Judged], total: Int, role: String, endpoint: Endpoint, client: ClientRetry)
+        -> [String]
+    {
+        var lines = ["Triggered by \(sorted.count) of \(total) fault points on \(role), with \(client):"]
         for entry in sorted.prefix(8) {
             lines.append("  \(describe(entry.trial.plan)) -> \(entry.verdict.summary)")
         }
@@ -142,6 +155,10 @@ enum InjectFindings {
         }
         lines.append("")
         for step in trial.steps {
+            for failure in step.retriedFailures {
+                lines.append(
+                    "(step \(step.index + 1) was sent again after: \(Transcript.reply(role, failure).joined(separator: " ")))")
+            }
             for record in step.commands {
                 lines.append(Transcript.command(record.display))
                 lines += Transcript.reply(role, record.outcome)

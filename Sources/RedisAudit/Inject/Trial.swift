@@ -152,6 +152,7 @@ struct TrialReplayer: Sendable {
             bindings: bindings.adding(ConcurrentBlock.clientVariable, bindings[ConcurrentBlock.clientVariable] ?? "0"))
         var runner = StepRunner(namespace: namespace, catalog: catalog)
         runner.interruption = interruption
+        runner.client = scenario.client
         // The proxy refused the reconnection (a `down` fault): the call fails like a lost connection.
         runner.whenUnreachable = .failsLikeALostConnection
         let abortedAt: Int?

@@ -52,7 +52,7 @@ public struct TrialPlan: Sendable {
         guard point.step < baseline.steps.count else { return nil }
         var sent = handshake
         for record in baseline.steps.prefix(point.step) {
-            for _ in 0..<record.attempts { sent += record.commands.map(\.name) }
+            for command in record.commands { sent += Array(repeating: command.name, count: command.sends) }
         }
         let stepCommands = baseline.steps[point.step].commands
         guard point.wireIndex < stepCommands.count else { return nil }

@@ -36,16 +36,23 @@ public struct TrialVerdict: Sendable {
     /// Those the fault broke, which rank and group it: for a stopped request, the ones that
     /// held before the flow started; otherwise all that fail.
     public var broken: [InvariantResult]
-    /// A few words for the coverage table: `ok`, `stopped, unchanged`, `partial-apply`, ...
+    /// A few words for the coverage table: `ok`, `retried`, `stopped, unchanged`, `partial-apply`, ...
     public var summary: String
 
-    /// Judges a trial against the fault-free run of the same scenario.
+    /// Judges a trial against the fault-free run of the same scenario. The trial ran with the
+    /// scenario's `client:` behaviour, so a fault its client retries is judged by what the
+    /// retry left: `retried` when the application went on and its invariants hold, a double
+    /// apply when the retry ran a non-idempotent command again and the state differs from the
+    /// fault-free run's.
     public static func judge(_ trial: Trial, baseline: Trial) -> TrialVerdict {
         let baselineAfter = baseline.after
         let failing = trial.invariants.filter { !$0.holds }
         var broken = failing
+        // A step that timed out and was then retried still blocked for the whole timeout.
         let hang = trial.steps.contains { step in
-            step.commands.contains { if case .failed(.timeout) = $0.outcome { return true } else { return false } }
+            (step.commands.map(\.outcome) + step.retriedFailures).contains {
+                if case .failed(.timeout) = $0 { return true } else { return false }
+            }
         }
         func verdict(_ outcome: TrialOutcome, _ summary: String) -> TrialVerdict {
             TrialVerdict(
@@ -59,10 +66,13 @@ public struct TrialVerdict: Sendable {
             return failing.isEmpty ? verdict(.survived, "ok") : verdict(.lostWrite, TrialOutcome.lostWrite.rawValue)
         }
         if trial.wentOn {
+            // The step's `retry` policy or the scenario's client sent a non-idempotent command
+            // again after a lost reply (a client that resends only unacknowledged commands may
+            // have sent it once).
             let retriedTwice = trial.steps.contains { step in
                 step.retriedAfterTransportFailure
                     && step.commands.contains { record in
-                        CommandTable.spec(named: record.specName)?.flags.contains(.nonIdempotent) ?? false
+                        record.sends > 1 && (CommandTable.spec(named: record.specName)?.flags.contains(.nonIdempotent) ?? false)
                     }
             }
             if retriedTwice, trial.after != baselineAfter { return verdict(.doubleApply, TrialOutcome.doubleApply.rawValue) }
@@ -70,7 +80,9 @@ public struct TrialVerdict: Sendable {
             if trial.steps.contains(where: { $0.step.onError == .asNull && $0.failed }) {
                 return verdict(.errorSwallowed, TrialOutcome.errorSwallowed.rawValue)
             }
-            return verdict(.survived, "ok")
+            // A retry (the client's or the step's policy) repaired what the fault broke.
+            let retried = trial.steps.contains { !$0.retriedFailures.isEmpty }
+            return verdict(.survived, retried ? "retried" : "ok")
         }
         if trial.after == trial.before { return verdict(.survived, "stopped, unchanged") }
         if failing.isEmpty { return verdict(.survived, "stopped, complete") }

@@ -18,7 +18,7 @@ public struct InputLimits: Hashable, Sendable {
     /// The most steps a scenario may have, counting each concurrent block's steps.
     public var maxSteps: Int
     /// The most commands one run of a scenario may send: concurrent clients × their commands,
-    /// with every retry an `on_error: { retry: N }` allows.
+    /// with every retry an `on_error: { retry: N }` and the scenario's `client:` allow.
     public var maxCommands: Int
 
     /// The defaults are generous for any real scenario, and small enough that a hostile file is

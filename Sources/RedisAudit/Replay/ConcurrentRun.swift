@@ -60,6 +60,8 @@ struct ConcurrentRunner {
     let bindings: VariableBindings
     /// The commands the run may send, and where their keys are.
     let catalog: CommandCatalog
+    /// How each client's library retries a failed call (the scenario's `client:`).
+    var client: ClientRetry = .none
 
     /// What one client did.
     private struct ClientResult: Sendable {
@@ -132,13 +134,14 @@ struct ConcurrentRunner {
         let namespace = self.namespace
         let bindings = self.bindings
         let catalog = self.catalog
+        let retry = self.client
         let results = try await withThrowingTaskGroup(of: ClientResult.self) { group in
             for (i, connection) in connections {
                 // Each client runs on its connection's event loop (see EventLoopTaskExecutor).
                 group.addTask(executorPreference: EventLoopTaskExecutor(connection.eventLoop)) {
                     try await Self.client(
                         i, block: block, connection: connection, topology: topology, nodes: targets[i], bindings: bindings,
-                        namespace: namespace, catalog: catalog, shared: shared, gate: gate)
+                        namespace: namespace, catalog: catalog, retry: retry, shared: shared, gate: gate)
                 }
             }
             var all: [ClientResult] = []
@@ -218,7 +221,7 @@ struct ConcurrentRunner {
     private static func client(
         _ index: Int, block: ConcurrentBlock, connection: RedisConnection, topology: ClusterTopology?,
         nodes: [ClusterTopology.Node], bindings: VariableBindings, namespace: Namespace, catalog: CommandCatalog,
-        shared: [[StepExecutor.PreparedCommand]?],
+        retry: ClientRetry, shared: [[StepExecutor.PreparedCommand]?],
         gate: StartingGate
     ) async throws -> ClientResult {
         var session: EndpointTransport
@@ -242,6 +245,7 @@ struct ConcurrentRunner {
         var observer = ClientObserver(shared: shared, gate: gate, eventLoop: connection.eventLoop)
         var runner = StepRunner(namespace: namespace, catalog: catalog)
         runner.keepsArguments = false
+        runner.client = retry
         // A retry that cannot reconnect fails the call like a lost connection, and the client stops.
         runner.whenUnreachable = .failsAndStops
         let stoppedAt: Int?
@@ -305,7 +309,7 @@ struct ConcurrentRunner {
                 result.steps[index] = StepResult(failure: "transport", sample: nil)
                 return
             }
-            result.commands += execution.commands.count * execution.attempts
+            result.commands += execution.commands.map(\.sends).reduce(0, +)
             var outcome = StepResult(failure: nil, sample: nil)
             if let failure = execution.failure {
                 let failing = execution.commands.first { $0.outcome.isFailure } ?? execution.commands.last

@@ -74,6 +74,8 @@ public struct ScenarioReplayer: Sendable {
     ) async throws -> ScenarioRun {
         var runner = StepRunner(namespace: namespace, catalog: catalog)
         runner.interruption = interruption
+        runner.client = scenario.client
+        observer.client = scenario.client
         var flow = ClientFlow(bindings: bindings)
         for name in scenario.tallyNames { observer.tallies[name] = 0 }
         let abortedAt = try await runner.run(scenario.steps, flow: &flow, transport: &application, observer: &observer)
@@ -102,6 +104,8 @@ private struct ReplayObserver: StepObserver {
     var tallies: [String: Int] = [:]
     /// When each key last had its TTL set, to tell the TTL at the write from the TTL read later.
     var lastWrite: [[UInt8]: ContinuousClock.Instant] = [:]
+    /// How the application's client library retries: every client of a concurrent block too.
+    var client: ClientRetry = .none
 
     init(replayer: ScenarioReplayer, bindings: VariableBindings, namespace: Namespace, session: EndpointTransport) {
         self.replayer = replayer
@@ -111,9 +115,10 @@ private struct ReplayObserver: StepObserver {
     }
 
     mutating func runConcurrent(_ block: ConcurrentBlock, step: Step, at index: Int) async throws {
-        let runner = ConcurrentRunner(
+        var runner = ConcurrentRunner(
             endpoint: replayer.confinement?.endpoint(replayer.endpoint) ?? replayer.endpoint, options: replayer.options,
             namespace: namespace, bindings: bindings, catalog: replayer.catalog)
+        runner.client = client
         let (outcome, keys) = try await runner.run(block)
         for key in keys { tracker.add(key) }
         for (name, n) in outcome.tallies { tallies[name, default: 0] += n }

@@ -33,7 +33,8 @@ public struct StepRecord: Sendable {
     public var failed: Bool
     /// How it failed, if it did.
     public var failure: StepFailure?
-    /// How many attempts a `retry` policy made (1 without retries).
+    /// How many times the step was sent: the client library's retries and the `retry` policy's
+    /// (1 without retries).
     public var attempts: Int
     /// True when an earlier attempt got no reply, so the command may have run before the retry.
     public var retriedAfterTransportFailure: Bool
@@ -43,6 +44,8 @@ public struct StepRecord: Sendable {
     public var skipped: Bool = false
     /// For a `concurrent` step: what its clients did (its `commands` are then empty).
     public var concurrent: ConcurrentOutcome? = nil
+    /// Why each attempt that was tried again failed (its first failing reply or lost reply).
+    public var retriedFailures: [CommandOutcome] = []
 }
 
 /// One command as sent (namespace stripped for display) and what came back.
@@ -59,6 +62,9 @@ public struct CommandRecord: Sendable {
     /// Why the scenario's expectation for this reply failed, if it did.
     public var expectationFailure: String?
     public var template: CommandTemplate?
+    /// How many times the command was sent: more than once when the step was retried (a
+    /// client that resends only unacknowledged commands sends the others once).
+    public var sends = 1
 }
 
 /// The state of a key: its type (`none` when missing) and PTTL (-2 missing, -1 no expiry).

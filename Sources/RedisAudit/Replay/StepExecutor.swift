@@ -1,17 +1,21 @@
 import RESP
 
 /// Sends one step the way the application does: renders it into the run namespace, sends its
-/// commands back to back (a transaction inside MULTI/EXEC), tries it again as a `retry` policy
-/// says, and decides whether the application goes on.
+/// commands back to back (a transaction inside MULTI/EXEC), resends them as the client library
+/// retries (`client:`), calls again as a `retry` policy says, and decides whether the
+/// application goes on.
 ///
 /// ```
-///   step ─render ${vars}─▶ rewrite keys ─▶ send ─▶ failed? ─retry─▶ send ... ─▶ stops or goes on
+///   step ─render ${vars}─▶ rewrite keys ─▶ send ─▶ client retries? ─▶ resend ... ─▶ failed?
+///        ─retry: N─▶ send ... ─▶ stops or goes on
 /// ```
 struct StepExecutor {
     let bindings: VariableBindings
     let namespace: Namespace
     /// The commands the run may send, and where their keys are.
     let catalog: CommandCatalog
+    /// How the application's client library retries a failed call before the step's policy sees it.
+    var client: ClientRetry = .none
     /// False for a concurrent block's clients: a command's arguments are kept for the report
     /// only when it failed (the block reports counts and one failing sample, and a thousand
     /// clients would otherwise copy every argument of every command).
@@ -35,6 +39,8 @@ struct StepExecutor {
         var attempts: Int
         /// True when an earlier attempt got no reply (the command may have run before it was retried).
         var retriedAfterTransportFailure: Bool
+        /// Why each attempt that was tried again failed (the client's retries and the policy's).
+        var retriedFailures: [CommandOutcome] = []
         /// True when the application stops at this step.
         var stops: Bool
         /// False when the connection could not be reopened and nothing was sent.
@@ -43,7 +49,8 @@ struct StepExecutor {
         func record(index: Int, step: Step, keyStates: [String: KeyState]) -> StepRecord {
             StepRecord(
                 index: index, step: step, commands: commands, failed: failure != nil, failure: failure,
-                attempts: attempts, retriedAfterTransportFailure: retriedAfterTransportFailure, keyStates: keyStates)
+                attempts: attempts, retriedAfterTransportFailure: retriedAfterTransportFailure, keyStates: keyStates,
+                retriedFailures: retriedFailures)
         }
     }
 
@@ -81,22 +88,102 @@ struct StepExecutor {
         return commands
     }
 
-    /// Sends the step, retrying as its policy says.
+    /// Sends the step as the application calls its client library: each call is sent, and sent
+    /// again as the client retries it (`client:`); a call that still fails is called again as
+    /// many times as the step's `retry` policy says.
     func execute(_ step: Step, prepared: [PreparedCommand], session: inout some CommandTransport) async throws -> Execution {
+        var calls = 0
         var attempts = 0
-        var commands: [CommandRecord]
+        var commands: [CommandRecord] = []
         var failure: StepFailure?
         var retriedAfterTransport = false
+        var retriedFailures: [CommandOutcome] = []
+        var sends = Array(repeating: 0, count: Self.wire(step, prepared).count)
         repeat {
             if failure == .transport { retriedAfterTransport = true }
-            attempts += 1
-            commands = try await send(step, prepared: prepared, session: &session)
+            if failure != nil, let failed = commands.first(where: { $0.outcome.isFailure }) {
+                retriedFailures.append(failed.outcome)
+            }
+            calls += 1
+            let call = try await clientCall(step, prepared: prepared, sends: &sends, session: &session)
+            attempts += call.attempts
+            if call.retriedAfterTransportFailure { retriedAfterTransport = true }
+            retriedFailures += call.retriedFailures
+            commands = call.commands
             failure = Self.failure(of: step, commands: commands)
-        } while failure != nil && attempts <= step.onError.retries
+        } while failure != nil && calls <= step.onError.retries
+        for i in commands.indices where i < sends.count { commands[i].sends = sends[i] }
         let stops = failure.map { step.onError.stops(after: $0) } ?? false
         return Execution(
             commands: commands, failure: failure, attempts: attempts,
-            retriedAfterTransportFailure: retriedAfterTransport, stops: stops)
+            retriedAfterTransportFailure: retriedAfterTransport, retriedFailures: retriedFailures, stops: stops)
+    }
+
+    /// What one call of the client library came to, with the client's own retries.
+    private struct ClientCall {
+        var commands: [CommandRecord]
+        var attempts: Int
+        var retriedAfterTransportFailure: Bool
+        var retriedFailures: [CommandOutcome]
+    }
+
+    /// One call: sent, then, while it fails in a way the client retries and retries are left,
+    /// the client waits its backoff, reconnects (the transport does) and resends the step whole
+    /// or only its unacknowledged commands. `sends` counts how often each wire command went out.
+    private func clientCall(
+        _ step: Step, prepared: [PreparedCommand], sends: inout [Int], session: inout some CommandTransport
+    ) async throws -> ClientCall {
+        let all = Array(Self.wire(step, prepared).indices)
+        var call = ClientCall(commands: [], attempts: 0, retriedAfterTransportFailure: false, retriedFailures: [])
+        var retries = 0
+        while true {
+            var resent = all
+            if client.resend == .unacknowledged, !call.commands.isEmpty {
+                if case .transaction = step.kind {
+                    // A transaction's replies come with EXEC: the client sends all of it again.
+                } else {
+                    resent = call.commands.indices.filter {
+                        call.commands[$0].outcome.reply == nil || client.retries(call.commands[$0].outcome)
+                    }
+                }
+            }
+            do {
+                let sent = try await send(step, prepared: prepared, only: resent == all ? nil : resent, session: &session)
+                if resent == all {
+                    call.commands = sent
+                } else {
+                    for (j, i) in resent.enumerated() { call.commands[i] = sent[j] }
+                }
+                for i in resent { sends[i] += 1 }
+            } catch let error as EndpointError {
+                // The connection could not be opened again: the client library sees a connection error.
+                guard case .unreachable = error, client.on.contains(.connectionLost), retries < client.retries else {
+                    throw error
+                }
+                call.attempts += 1
+                retries += 1
+                call.retriedFailures.append(.failed(.connectionClosed(error.description)))
+                try await wait(beforeRetry: retries)
+                continue
+            }
+            call.attempts += 1
+            guard retries < client.retries, client.retries(call.commands) else { return call }
+            if call.commands.contains(where: { if case .failed = $0.outcome { return true } else { return false } }) {
+                call.retriedAfterTransportFailure = true
+            }
+            if let failed = call.commands.first(where: { client.retries($0.outcome) }) {
+                call.retriedFailures.append(failed.outcome)
+            }
+            retries += 1
+            try await wait(beforeRetry: retries)
+        }
+    }
+
+    /// The client's backoff before its `n`-th retry.
+    private func wait(beforeRetry n: Int) async throws {
+        guard let backoff = client.backoff else { return }
+        let milliseconds = backoff.milliseconds(beforeRetry: n, random: Double.random(in: 0..<1))
+        if milliseconds > 0 { try await Task.sleep(nanoseconds: UInt64(milliseconds * 1_000_000)) }
     }
 
     /// The step as it fails when its connection cannot be opened again: every command without a
@@ -128,12 +215,18 @@ struct StepExecutor {
         return nil
     }
 
-    private func send(_ step: Step, prepared: [PreparedCommand], session: inout some CommandTransport) async throws
-        -> [CommandRecord]
+    /// Sends the step's commands (only those at `subset`, a pipeline's positions, when given)
+    /// and records what came back.
+    private func send(_ step: Step, prepared: [PreparedCommand], only subset: [Int]? = nil, session: inout some CommandTransport)
+        async throws -> [CommandRecord]
     {
-        let wire = Self.wire(step, prepared)
+        var wire = Self.wire(step, prepared)
         var positions: [Int?] = Array(prepared.indices)
         if case .transaction = step.kind { positions = [nil] + positions + [nil] }
+        if let subset {
+            wire = subset.map { wire[$0] }
+            positions = subset.map { positions[$0] }
+        }
         let outcomes = try await session.send(wire)
         var records: [CommandRecord] = []
         records.reserveCapacity(wire.count)

@@ -22,6 +22,8 @@ struct StepRunner {
     var interruption: Interruption?
     /// What a step whose connection cannot be reopened comes to.
     var whenUnreachable: UnreachableStep = .throwsError
+    /// How the application's client library retries a failed call (the scenario's `client:`).
+    var client: ClientRetry = .none
 
     /// What a step whose transport cannot reach the endpoint at all comes to.
     enum UnreachableStep {
@@ -59,6 +61,7 @@ struct StepRunner {
             }
             var executor = StepExecutor(bindings: flow.bindings, namespace: namespace, catalog: catalog)
             executor.keepsArguments = keepsArguments
+            executor.client = client
             let prepared: [StepExecutor.PreparedCommand]
             if let given = observer.commands(for: step, at: index) {
                 prepared = given

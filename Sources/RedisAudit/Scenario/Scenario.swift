@@ -17,6 +17,9 @@ public struct Scenario: Sendable {
     public var steps: [Step]
     /// Checks on the endpoint's state after the last step.
     public var invariants: [Invariant]
+    /// How the application's client library retries a failed call (`client:`); by default it
+    /// gives up, and the step's `on_error` decides.
+    public var client: ClientRetry = .none
     /// The limits it was loaded under; binding its variables checks them again with the run's values.
     public var limits: InputLimits = .defaults
 
@@ -201,8 +204,10 @@ public struct Step: Hashable, Sendable {
 /// What the application does when a step fails.
 ///
 /// A step fails with an error reply (`-ERR ...`, an aborted transaction) or with a transport
-/// failure (the connection was lost, no reply within the timeout). Every Redis client throws
-/// on a transport failure, so only code that catches it (`as-null`) or retries it goes on:
+/// failure (the connection was lost, no reply within the timeout). The client library may first
+/// resend the call itself (the scenario's `client:`, `ClientRetry`: redis-py does by default);
+/// the policy sees what it gave up with. A client library throws on a transport failure it gave
+/// up on, so only code that catches it (`as-null`) or retries it goes on:
 ///
 /// | policy     | error reply          | lost connection / timeout |
 /// |------------|----------------------|---------------------------|
@@ -217,7 +222,7 @@ public enum ErrorPolicy: Hashable, Sendable {
     case `continue`
     /// Treat the failure as "not found": a nil reply (the report's error swallowing).
     case asNull
-    /// Try the step again up to N times, then abort.
+    /// Call the client library again up to N times (each call with the client's own retries), then abort.
     case retry(Int)
 
     /// How many extra attempts the policy makes.

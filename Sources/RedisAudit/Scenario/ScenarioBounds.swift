@@ -64,20 +64,24 @@ enum ScenarioBounds {
                 var perClient = 0
                 for inner in block.steps {
                     try count(inner)
-                    let (sum, overflow) = perClient.addingReportingOverflow(try checkStep(inner, sizes, limits))
+                    let (sum, overflow) = perClient.addingReportingOverflow(
+                        try checkStep(inner, sizes, limits, client: scenario.client))
                     perClient = overflow ? Int.max : sum
                 }
                 let clients = (try? block.clientCount(bindings)) ?? 1
                 let (total, overflow) = perClient.multipliedReportingOverflow(by: clients)
                 try add(overflow ? Int.max : total, at: step.location)
             } else {
-                try add(try checkStep(step, sizes, limits), at: step.location)
+                try add(try checkStep(step, sizes, limits, client: scenario.client), at: step.location)
             }
         }
     }
 
-    /// Checks one step's sizes and returns how many commands it may send, retries included.
-    private static func checkStep(_ step: Step, _ sizes: [String: Int], _ limits: InputLimits) throws(InputError) -> Int {
+    /// Checks one step's sizes and returns how many commands it may send, the step's and the
+    /// client's retries included.
+    private static func checkStep(_ step: Step, _ sizes: [String: Int], _ limits: InputLimits, client: ClientRetry)
+        throws(InputError) -> Int
+    {
         let commands: [(arguments: [Template], location: SourceLocation)]
         switch step.kind {
         case .command(let c): commands = [(c.arguments, c.location)]
@@ -105,7 +109,7 @@ enum ScenarioBounds {
         var sent = commands.count
         if case .transaction = step.kind { sent += 2 }
         if case .retry(let n) = step.onError { sent *= n + 1 }
-        return sent
+        return sent * (client.retries + 1)
     }
 
     /// The template's rendered size in bytes, nil past `Int.max`; a variable without a size

@@ -10,6 +10,10 @@ import Foundation
 /// Spellings chosen where the format leaves a choice:
 /// - `on_error`: `abort` (default), `continue`, `as-null`, or retry as `{ retry: N }`
 ///   (also accepted as the text `retry:N`), N from 1 to 100.
+/// - `client`: a preset (`none`, the default, or `redis-py`), or `{ preset, retries, on,
+///   backoff, resend }` with `retries` from 0 to 100, `on` a list of `connection-lost`,
+///   `timeout` and error classes (capitals), `backoff` `none` or `{ base_ms, cap_ms }` (0 to
+///   60000, cap not below base), `resend` `whole` or `unacknowledged`.
 /// - an error reply is expected with `error: CLASS` (`error: WRONGTYPE`), or `error: any`
 ///   (also `error: true`) for any error.
 /// - a type invariant is `{ type: KEY, is: string|list|set|zset|hash|stream }`.

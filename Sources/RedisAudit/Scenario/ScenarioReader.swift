@@ -2,8 +2,8 @@ import Foundation
 import Yams
 
 /// Reads one scenario file's node tree, section by section: the top level here, then
-/// `ScenarioReader+Variables`, `+Steps`, `+Concurrent`, `+Expectations` and `+Invariants`. Every
-/// value is read, and every error located, through the file's `YAMLDocument`.
+/// `ScenarioReader+Client`, `+Variables`, `+Steps`, `+Concurrent`, `+Expectations` and
+/// `+Invariants`. Every value is read, and every error located, through the file's `YAMLDocument`.
 struct ScenarioReader {
     /// The file being read, through which every value is read and every error located.
     let document: YAMLDocument
@@ -22,7 +22,7 @@ struct ScenarioReader {
         self.maxSteps = maxSteps
     }
 
-    static let topLevelKeys = ["name", "summary", "source", "vars", "steps", "invariants"]
+    static let topLevelKeys = ["name", "summary", "source", "client", "vars", "steps", "invariants"]
 
     mutating func scenario(_ root: Node) throws(InputError) -> Scenario {
         let entries = try document.mapping(root, what: "a scenario")
@@ -41,6 +41,8 @@ struct ScenarioReader {
         }
         let summary = try value("summary").map { node throws(InputError) in try document.string(node, "summary") } ?? ""
         let source = try value("source").map { node throws(InputError) in try document.string(node, "source") }
+
+        let client = try value("client").map { node throws(InputError) in try self.client(node) } ?? .none
 
         var variables: [VariableDefinition] = []
         if let varsNode = value("vars") {
@@ -75,9 +77,11 @@ struct ScenarioReader {
                 invariants.append(try invariant(node))
             }
         }
-        return Scenario(
+        var scenario = Scenario(
             name: name, summary: summary, source: source, file: document.file,
             variables: variables, steps: steps, invariants: invariants)
+        scenario.client = client
+        return scenario
     }
 
     // MARK: Shared by the sections

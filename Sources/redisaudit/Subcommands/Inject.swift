@@ -12,9 +12,10 @@ struct Inject: AsyncParsableCommand {
             transaction and its EXEC, each script) is tried with kill-before, kill-after, drop-error and a delay \
             beyond the trial timeout, one trial each, in a fresh namespace behind a fault proxy of the trial's own; \
             --lost-writes adds drop-silent, --server-faults the server-side faults. With --fault, each scenario runs \
-            once with those rules. Each trial is judged by what the application did (went on or stopped) and the state \
-            read directly from the endpoint: silent corruption, error swallowed as not-found, double apply, partial \
-            apply, hang, or survived.
+            once with those rules. Each trial is judged by what the application did (went on or stopped, after the \
+            retries of the client library its scenario's client: names, none by default) and the state read directly \
+            from the endpoint: silent corruption, error swallowed as not-found, double apply, partial apply, hang, or \
+            survived.
 
             Example: redisaudit inject redis://127.0.0.1:6379 --scenario login --scenario refresh
             """

@@ -64,7 +64,10 @@ struct InjectFindingsTests {
         #expect(found.count == 1)
         #expect(finding.category == .partialApply)
         #expect(finding.occurrences == 3)
-        #expect(finding.evidence.first == "Triggered by 3 of 4 fault points on A:", "a point never reached is not counted")
+        #expect(
+            finding.evidence.first
+                == "Triggered by 3 of 4 fault points on A, with client: none (no retries: a failure reaches the application):",
+            "a point never reached is not counted")
         #expect(finding.title.hasSuffix(": a lock needs its time"))
         #expect(finding.step == "step 2 (command) (lockout.yaml:6)")
     }

@@ -128,7 +128,7 @@ struct InjectIntegrationTests {
         #expect(double.evidence.contains { $0.hasPrefix("  attempts:u1 (string, TTL) = 2") })
         // kill-before is retried cleanly: the command never ran the first time.
         let coverage = try #require(report.coverage?.first)
-        #expect(coverage.rows.first?.outcomes.first == "ok")
+        #expect(coverage.rows.first?.outcomes.first == "retried")
     }
 
     @Test(.enabled(if: Fixtures.available(.redis70)))

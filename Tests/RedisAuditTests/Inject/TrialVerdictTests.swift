@@ -28,7 +28,8 @@ struct TrialVerdictTests {
     /// A trial; `failedSteps` fail with an error reply unless `transport` says otherwise.
     static func trial(
         fault: ExploredFault? = .killAfter, fired: Bool = true, abortedAt: Int? = nil, failedSteps: Set<Int> = [],
-        timeout: Bool = false, retriedAfterTransport: Bool = false, before: [String: String] = [:], after: [String: String],
+        timeout: Bool = false, retriedAfterTransport: Bool = false, resentOnce: Bool = false, retriedTimeout: Bool = false,
+        before: [String: String] = [:], after: [String: String],
         holds: [Bool] = [true, true], heldBefore: [Bool] = [true, true], checkpoints: [[String: String]] = []
     ) -> Trial {
         let steps = scenario.steps.enumerated().map { index, step in
@@ -36,15 +37,20 @@ struct TrialVerdictTests {
                 timeout && index == 0
                 ? .failed(.timeout(milliseconds: 200))
                 : failedSteps.contains(index) ? .reply(.error("ERR lost")) : .reply(.integer(1))
-            let record = CommandRecord(
+            let retried = (retriedAfterTransport || retriedTimeout) && index == 1
+            var record = CommandRecord(
                 position: 0, name: step.commands[0].name, specName: step.commands[0].name, display: [], outcome: outcome,
                 expectationFailure: nil, template: step.commands[0])
+            // A client resending only unacknowledged commands may have sent this one once.
+            record.sends = retried && !resentOnce ? 2 : 1
             return StepRecord(
                 index: index, step: step, commands: [record], failed: outcome.isFailure,
                 failure: outcome.isFailure ? .reply : nil,
-                attempts: retriedAfterTransport && index == 1 ? 2 : 1,
-                retriedAfterTransportFailure: retriedAfterTransport && index == 1,
-                keyStates: [:])
+                attempts: retried ? 2 : 1,
+                retriedAfterTransportFailure: retried,
+                keyStates: [:],
+                retriedFailures: retried
+                    ? [retriedTimeout ? .failed(.timeout(milliseconds: 200)) : .failed(.connectionClosed("killed"))] : [])
         }
         let point = FaultPoint(step: 1, wireIndex: 0, command: "INCR", position: 0, location: "step 2", wholeTransaction: false)
         return Trial(
@@ -82,6 +88,25 @@ struct TrialVerdictTests {
     @Test func aRetriedIncrementIsADoubleApplyOnlyWhenTheStateShowsIt() {
         #expect(judge(Self.trial(retriedAfterTransport: true, after: ["a": "1", "b": "2"])).outcome == .doubleApply)
         #expect(judge(Self.trial(retriedAfterTransport: true, after: ["a": "1", "b": "1"])).outcome == .survived)
+    }
+
+    @Test func aFaultARetryRepairedIsSurvivedAsRetried() {
+        let verdict = judge(Self.trial(retriedAfterTransport: true, after: ["a": "1", "b": "1"]))
+        #expect(verdict.outcome == .survived)
+        #expect(verdict.summary == "retried")
+        #expect(judge(Self.trial(after: ["a": "1", "b": "1"])).summary == "ok")
+    }
+
+    @Test func anIncrementSentOnceIsNoDoubleApplyWhateverTheState() {
+        // Resent only what had no reply, the INCR went out once: a different state is not its doing.
+        let verdict = judge(Self.trial(retriedAfterTransport: true, resentOnce: true, after: ["a": "1", "b": "2"]))
+        #expect(verdict.outcome == .survived)
+    }
+
+    @Test func aTimeoutTheRetryGotPastIsStillAHang() {
+        let verdict = judge(Self.trial(retriedTimeout: true, after: ["a": "1", "b": "1"]))
+        #expect(verdict.hang)
+        #expect(verdict.summary == "retried, hang")
     }
 
     @Test func aStoppedRequestIsJudgedByTheStateItLeaves() {

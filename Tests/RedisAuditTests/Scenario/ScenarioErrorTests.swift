@@ -190,7 +190,8 @@ func loadError(_ yaml: String, file: String = "test.yaml") -> InputError? {
             """)
         #expect(
             error?.description
-                == "test.yaml:2: unknown top-level key 'variables' (allowed: name, summary, source, vars, steps, invariants)")
+                == "test.yaml:2: unknown top-level key 'variables' (allowed: name, summary, source, client, vars, steps, invariants)"
+        )
     }
 
     @Test func missingNameOrSteps() {
