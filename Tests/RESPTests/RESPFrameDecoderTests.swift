@@ -29,7 +29,8 @@ struct RESPFrameDecoderTests {
         // ZSCORE: a double over RESP3, the same number as a bulk string over RESP2.
         #expect(decoded(",1.5\r\n") == bulk("1.5"))
         #expect(decoded(",inf\r\n") == bulk("inf"))
-        #expect(decoded("(3492890328409238509324850943850943825024385\r\n") == bulk("3492890328409238509324850943850943825024385"))
+        #expect(
+            decoded("(3492890328409238509324850943850943825024385\r\n") == bulk("3492890328409238509324850943850943825024385"))
         #expect(decoded("#t\r\n") == .integer(1))
         #expect(decoded("#f\r\n") == .integer(0))
         #expect(decoded("_\r\n") == .null)

@@ -177,10 +177,11 @@ public enum TrafficRecording {
                     command.time += shift
                     return command
                 }
-                // A resent command's first reply is what a run without the loss gets (the resend
-                // may find its own first attempt applied: SADD 0 instead of 1).
+                // A resend may find its own first attempt applied (SADD 0 instead of 1): a resent
+                // command is expected to give its first reply, what a run without the loss gets,
+                // and nothing when the first reply was lost with the connection.
                 let resent = resend == .whole ? whole : unacknowledged
-                for (offset, original) in resent.enumerated() where own[original].reply != nil {
+                for (offset, original) in resent.enumerated() {
                     commands[later][start + offset].reply = own[original].reply
                 }
                 commands[index].removeSubrange(begin..<own.count)

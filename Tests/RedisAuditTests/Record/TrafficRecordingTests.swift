@@ -183,4 +183,46 @@ struct TrafficRecordingTests {
             }
         }
     }
+
+    @Test(.enabled(if: available))
+    func aClientSeenResendingAfterALostConnectionIsDraftedWithItsRetries() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        // redis-py's own retries (10 by default) resend the pipeline the fault cut.
+        let recorded = try await Self.record(server, rules: ["kill-before:EXPIRE:nth=1,scope=run"], ["--flow", "login"])
+        try #require(recorded.status == 0, "\(recorded.errors)")
+        try #require(recorded.connections.count == 2, "the lost connection and the one the pipeline was resent on")
+        #expect(recorded.connections[0].unanswered > 0)
+        let output = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let result = try TrafficRecording.write(recorded.connections, upstream: "redis://x", output: output, options: .init())
+        #expect(result.retries.map(\.resend) == [.whole])
+        #expect(result.retries.first?.connections == ["conn 1", "conn 2"])
+        try #require(result.written.count == 1, "the cut flow and its resend are one flow: \(result.written.map(\.file))")
+        let (draft, file) = result.written[0]
+        let scenario = try ScenarioLoader.load(contentsOf: file)
+        #expect(scenario.client.retries == 1)
+        #expect(scenario.client.resend == .whole)
+        #expect(scenario.client.on == ClientRetry.defaultFailures)
+        #expect(try Self.replayed(file, draft) == Self.builtin("login", ["tokenHash": try #require(recorded.issued["login"])]))
+        // The resend found its first attempt's SADD applied (0 added), a reply a run without the
+        // loss never gets; the first attempt's reply was lost with its connection: no expectation.
+        let sadd = try #require(draft.flow.commands.first { $0.name == "SADD" })
+        #expect(sadd.reply == nil)
+        #expect(draft.flow.commands.first { $0.name == "SMEMBERS" }?.reply != nil, "not resent: its reply stays")
+        let index = try String(contentsOfFile: result.index, encoding: .utf8)
+        #expect(index.contains("conn 1: lost before its replies came"), "\(index)")
+
+        // The same fault, redis-py told not to retry: the application fails, nothing is resent.
+        let givingUp = try await Self.record(
+            server, rules: ["kill-before:EXPIRE:nth=1,scope=run"], ["--flow", "login", "--retries", "0"])
+        #expect(givingUp.status != 0)
+        #expect(givingUp.connections.count == 1)
+        let noRetry = try TrafficRecording.write(
+            givingUp.connections, upstream: "redis://x", output: output + "/no-retry", options: .init())
+        #expect(noRetry.retries.isEmpty)
+        let cut = try ScenarioLoader.load(contentsOf: try #require(noRetry.written.first?.file))
+        #expect(cut.client == .none)
+        #expect(cut.steps.flatMap(\.commands).map(\.name) == ["SETEX", "SADD", "EXPIRE"])
+    }
 }
