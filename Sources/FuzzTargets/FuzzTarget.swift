@@ -104,6 +104,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
             guard let length = try? RESPFrameScanner.replyLength(rest) else { break }
             precondition(length > 0 && length <= rest.count, "reply frame of \(length) bytes in \(rest.count)")
+            // A recording decodes every reply frame the scanner passed; shallow ones always decode.
+            let decoded = RESPFrameDecoder.value(UnsafeRawBufferPointer(rebasing: rest[..<length]))
+            precondition(
+                decoded != nil || Self.nesting(rest[..<length]) > RESPFrameDecoder.maximumDepth,
+                "a reply frame that does not decode")
             offset += length
         }
         offset = 0
@@ -113,8 +118,30 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             precondition(
                 frame.length > 0 && frame.length <= rest.count, "request frame of \(frame.length) bytes in \(rest.count)")
             precondition(frame.argumentCount >= 0, "request frame with \(frame.argumentCount) arguments")
+            if rest[0] == UInt8(ascii: "*") {
+                // A recording decodes the requests the scanner passed into their arguments.
+                let arguments = RESPFrameDecoder.arguments(UnsafeRawBufferPointer(rebasing: rest[..<frame.length]))
+                precondition(
+                    arguments?.count == frame.argumentCount,
+                    "a request frame that decodes to \(arguments?.count ?? -1) arguments, not \(frame.argumentCount)")
+            }
             offset += frame.length
         }
+    }
+
+    /// An upper bound of a frame's nesting: aggregate type bytes at the start of a line.
+    static func nesting(_ bytes: Slice<UnsafeRawBufferPointer>) -> Int {
+        var count = 0
+        var lineStart = true
+        for byte in bytes {
+            if lineStart,
+                [UInt8(ascii: "*"), UInt8(ascii: "~"), UInt8(ascii: ">"), UInt8(ascii: "%"), UInt8(ascii: "|")].contains(byte)
+            {
+                count += 1
+            }
+            lineStart = byte == UInt8(ascii: "\n")
+        }
+        return count
     }
 
     // MARK: YAML files

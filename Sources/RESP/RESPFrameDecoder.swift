@@ -32,7 +32,10 @@ public enum RESPFrameDecoder {
     public static func arguments(_ bytes: UnsafeRawBufferPointer) -> [[UInt8]]? {
         guard let first = bytes.first else { return nil }
         if first == UInt8(ascii: "*") {
-            guard case .array(let elements) = value(bytes) else { return nil }
+            let decoded = value(bytes)
+            // `*-1` is a request without a command, as `*0` is.
+            if decoded == .nullArray { return [] }
+            guard case .array(let elements) = decoded else { return nil }
             var arguments: [[UInt8]] = []
             arguments.reserveCapacity(elements.count)
             for element in elements {
@@ -57,7 +60,7 @@ public enum RESPFrameDecoder {
     }
 
     /// Deeper nesting than this is refused (a recording never holds such a reply).
-    static let maximumDepth = 64
+    public static let maximumDepth = 64
 
     private static func value(_ bytes: UnsafeRawBufferPointer, at position: inout Int, depth: Int) -> RESPValue? {
         guard depth <= maximumDepth, position < bytes.count else { return nil }
