@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 import redis
 from redis.backoff import NoBackoff
+from redis.cluster import RedisCluster
 from redis.retry import Retry
 
 REFRESH_TOKEN_TTL = 7 * 24 * 3600
@@ -29,7 +30,7 @@ REFRESH_TOKEN_TTL = 7 * 24 * 3600
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 
-def client(url, retries, name=None, password=None):
+def client(url, retries, name=None, password=None, cluster=False):
     """A client made as `redis.Redis(host=..., port=...)`, which retries a lost connection 10 times
     by default (redis-py 8); `redis.Redis.from_url` makes one that does not retry at all."""
     parts = urlparse(url)
@@ -42,6 +43,8 @@ def client(url, retries, name=None, password=None):
     }
     if retries is not None:
         options["retry"] = Retry(NoBackoff(), retries)
+    if cluster:
+        return RedisCluster(**options)
     return redis.Redis(**options)
 
 
@@ -89,15 +92,16 @@ def main():
     parser.add_argument("--retries", type=int, default=None)
     parser.add_argument("--client-name", help="CLIENT SETNAME for each connection")
     parser.add_argument("--password", help="AUTH password (else the URL's)")
+    parser.add_argument("--cluster", action="store_true", help="the URL is a Redis Cluster node")
     args = parser.parse_args()
     issued = {}
     if args.flow in ("login", "both"):
-        r = client(args.url, args.retries, args.client_name, args.password)
+        r = client(args.url, args.retries, args.client_name, args.password, args.cluster)
         issued["login"] = login(r, args.user)
         r.close()
     if args.flow in ("refresh", "both"):
         old = args.old_hash or issued["login"]
-        r = client(args.url, args.retries, args.client_name, args.password)
+        r = client(args.url, args.retries, args.client_name, args.password, args.cluster)
         issued["refresh"] = refresh(r, args.user, old)
         r.close()
     print(json.dumps(issued))

@@ -15,10 +15,10 @@ public struct CapturedFlow: Hashable, Sendable {
     public static let defaultGap = 1.0
 
     /// Commands that set a connection up rather than serve a request (`HELLO`, `AUTH`,
-    /// `CLIENT SETNAME`, `SELECT`, `PING`, ...): no flow has them.
+    /// `CLIENT SETNAME`, `SELECT`, `PING`, a cluster client's `CLUSTER SLOTS`, ...): no flow has them.
     public static let connectionSetup: Set<String> = [
         "HELLO", "AUTH", "CLIENT", "SELECT", "PING", "COMMAND", "READONLY", "READWRITE", "ASKING", "QUIT", "RESET",
-        "ECHO",
+        "ECHO", "CLUSTER",
     ]
 
     /// Splits commands into flows: per client (only `clients` when it is not empty), then where

@@ -60,7 +60,9 @@ public struct RecordedConnection: Sendable {
             }
             return CapturedCommand(
                 time: entry.time, client: "conn \(id) (\(client))", arguments: arguments(of: entry) ?? [Array(entry.name.utf8)],
-                reply: reply, location: SourceLocation(file: "conn \(id)", line: index + 1), batch: entry.batch)
+                reply: reply, location: SourceLocation(file: "conn \(id)", line: index + 1),
+                // Unique over connections: flows by client host mix several connections' commands.
+                batch: id << 32 | entry.batch)
         }
     }
 

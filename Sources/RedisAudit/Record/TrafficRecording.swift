@@ -23,6 +23,9 @@ public enum TrafficRecording {
         public var keyPatterns: [String] = []
         /// Write no recorded value, only values of the same shape.
         public var redact = false
+        /// Split flows per client host rather than per connection: a cluster client, or one whose
+        /// pool spreads a request over several connections, sends one request on several.
+        public var byHost = false
 
         public init() {}
     }
@@ -57,7 +60,23 @@ public enum TrafficRecording {
         let retries = joinRetries(named, &commandsOf, gap: options.gap)
         let all = commandsOf.flatMap { $0 }
         let scripts = DraftStep.knownScripts(all)
-        let flows = commandsOf.flatMap { CapturedFlow.split($0, gap: options.gap) }
+        let flows: [CapturedFlow]
+        if options.byHost {
+            // In time order; a connection's own commands keep their order whatever the clock says.
+            let byHost = zip(named, commandsOf).enumerated().flatMap { connectionIndex, pair in
+                pair.1.enumerated().map { position, command -> (CapturedCommand, Int, Int) in
+                    var command = command
+                    command.client = pair.0.host
+                    return (command, connectionIndex, position)
+                }
+            }
+            let ordered = byHost.sorted { a, b in
+                a.1 == b.1 ? a.2 < b.2 : (a.0.time, a.1) < (b.0.time, b.1)
+            }
+            flows = CapturedFlow.split(ordered.map(\.0), gap: options.gap)
+        } else {
+            flows = commandsOf.flatMap { CapturedFlow.split($0, gap: options.gap) }
+        }
         let kept = flows.filter { keeps($0, options) }
         let drafts = kept.enumerated().map { index, flow in
             ScenarioDraft(
@@ -69,7 +88,7 @@ public enum TrafficRecording {
         if !options.commands.isEmpty { filters.append("commands \(options.commands.sorted().joined(separator: ", "))") }
         if !options.keyPatterns.isEmpty { filters.append("keys \(options.keyPatterns.joined(separator: ", "))") }
         let intro =
-            "Flows split per client connection and where a connection was idle for more than \(options.gap) s; "
+            "Flows split per client \(options.byHost ? "host (over its connections)" : "connection") and where it was idle for more than \(options.gap) s; "
             + "connection set-up (AUTH, HELLO, CLIENT, SELECT, PING, ...) left out"
             + (filters.isEmpty ? "" : "; kept only flows with \(filters.joined(separator: "; "))")
             + ". Commands sent before the earlier ones were answered are one pipeline step. "

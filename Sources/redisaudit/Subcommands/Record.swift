@@ -40,6 +40,14 @@ struct Record: AsyncParsableCommand {
     @Option(help: "Idle seconds that end a connection's flow (default: \(CapturedFlow.defaultGap)).")
     var gap: Double = CapturedFlow.defaultGap
 
+    @Flag(
+        help: ArgumentHelp(
+            "Split flows per client host over its connections, not per connection.",
+            discussion:
+                "For a cluster client (one connection per node) or a pool that spreads one request over several connections; every client on one host then counts as one."
+        ))
+    var byHost = false
+
     @Option(help: "Keep only connections that named themselves so with CLIENT SETNAME; repeat for several.")
     var clientName: [String] = []
 
@@ -109,6 +117,7 @@ struct Record: AsyncParsableCommand {
         recording.commands = Set(command.map { $0.uppercased() })
         recording.keyPatterns = key
         recording.redact = redactValues
+        recording.byHost = byHost
         let result = try TrafficRecording.write(
             recorder.connections, upstream: endpoint.description, output: output, options: recording)
         for (draft, path) in result.written {

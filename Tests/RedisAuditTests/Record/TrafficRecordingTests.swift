@@ -29,10 +29,15 @@ struct TrafficRecordingTests {
 
     /// Runs the application with `arguments` through a recording proxy in front of `server`.
     static func record(_ server: TestServer, rules: [String] = [], _ arguments: [String]) async throws -> Recorded {
+        try await record(server.endpoint, rules: rules, arguments)
+    }
+
+    /// Runs the application with `arguments` through a recording proxy in front of `upstream`.
+    static func record(_ upstream: Endpoint, rules: [String] = [], _ arguments: [String]) async throws -> Recorded {
         let recorder = TrafficRecorder()
         let proxy = try await FaultProxy.start(
             FaultProxyConfiguration(
-                listenPort: 0, upstream: server.endpoint, options: Fixtures.options,
+                listenPort: 0, upstream: upstream, options: Fixtures.options,
                 rules: try rules.map { try FaultRule.parse($0) }, recorder: recorder))
         return try await withCleanup { () async throws in
             let run = try ChildProcess(
@@ -224,5 +229,34 @@ struct TrafficRecordingTests {
         let cut = try ScenarioLoader.load(contentsOf: try #require(noRetry.written.first?.file))
         #expect(cut.client == .none)
         #expect(cut.steps.flatMap(\.commands).map(\.name) == ["SETEX", "SADD", "EXPIRE"])
+    }
+
+    @Test(.enabled(if: available))
+    func aClusterClientsRequestOverSeveralNodesIsOneFlowByHost() async throws {
+        let cluster = try await TestCluster.start(.redis70)
+        defer { cluster.stop() }
+        var seed = cluster.nodes[0].endpoint
+        seed.isCluster = true
+        let recorded = try await Self.record(seed, ["--flow", "login", "--cluster"])
+        try #require(recorded.status == 0, "\(recorded.errors)")
+        // rt:... and sess:... hash to slots of different nodes: the request went over several connections.
+        let sending = recorded.connections.filter { connection in
+            connection.commands.contains { !CapturedFlow.connectionSetup.contains($0.name) }
+        }
+        #expect(sending.count >= 2, "\(recorded.connections.map { $0.commands.map(\.name) })")
+        #expect(
+            !recorded.connections.flatMap(\.commands).contains { $0.reply?.errorClass == "MOVED" },
+            "a cluster client behind the proxy is never redirected on a stable cluster")
+        let output = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        var options = TrafficRecording.Options()
+        options.byHost = true
+        let result = try TrafficRecording.write(recorded.connections, upstream: "redis://x", output: output, options: options)
+        try #require(result.written.count == 1, "\(result.written.map { $0.draft.flow.commands.map(\.name) })")
+        let (draft, file) = result.written[0]
+        #expect(draft.flow.commands.map(\.name).sorted() == ["EXPIRE", "SADD", "SETEX", "SMEMBERS", "TTL"])
+        #expect(draft.flow.commands.last?.name == "TTL")
+        let validate = try await Fixtures.run(["scenarios", "validate", file])
+        #expect(validate.status == 0, "\(validate.stderr)")
     }
 }
