@@ -29,15 +29,19 @@ struct TrafficRecordingTests {
 
     /// Runs the application with `arguments` through a recording proxy in front of `server`.
     static func record(_ server: TestServer, rules: [String] = [], _ arguments: [String]) async throws -> Recorded {
-        try await record(server.endpoint, rules: rules, arguments)
+        var options = Fixtures.options
+        if let caFile = server.caFile { options.tls = TLSOptions(caFile: caFile) }
+        return try await record(server.endpoint, options: options, rules: rules, arguments)
     }
 
     /// Runs the application with `arguments` through a recording proxy in front of `upstream`.
-    static func record(_ upstream: Endpoint, rules: [String] = [], _ arguments: [String]) async throws -> Recorded {
+    static func record(
+        _ upstream: Endpoint, options: ConnectionOptions = Fixtures.options, rules: [String] = [], _ arguments: [String]
+    ) async throws -> Recorded {
         let recorder = TrafficRecorder()
         let proxy = try await FaultProxy.start(
             FaultProxyConfiguration(
-                listenPort: 0, upstream: upstream, options: Fixtures.options,
+                listenPort: 0, upstream: upstream, options: options,
                 rules: try rules.map { try FaultRule.parse($0) }, recorder: recorder))
         return try await withCleanup { () async throws in
             let run = try ChildProcess(
@@ -258,5 +262,21 @@ struct TrafficRecordingTests {
         #expect(draft.flow.commands.last?.name == "TTL")
         let validate = try await Fixtures.run(["scenarios", "validate", file])
         #expect(validate.status == 0, "\(validate.stderr)")
+    }
+
+    @Test(.enabled(if: available))
+    func aTLSUpstreamIsRecordedAsAPlainOne() async throws {
+        let server = try await TestServer.start(.redis70, tls: true)
+        defer { server.stop() }
+        let recorded = try await Self.record(server, ["--flow", "login"])
+        try #require(recorded.status == 0, "\(recorded.errors)")
+        let output = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let result = try TrafficRecording.write(
+            recorded.connections, upstream: server.endpoint.description, output: output, options: .init())
+        try #require(result.written.count == 1)
+        let (draft, file) = result.written[0]
+        #expect(try Self.replayed(file, draft) == Self.builtin("login", ["tokenHash": try #require(recorded.issued["login"])]))
+        #expect(try String(contentsOfFile: file, encoding: .utf8).contains("rediss://"), "the header names the upstream")
     }
 }
