@@ -457,6 +457,13 @@ struct FlowState: Sendable {
         "HINCRBYFLOAT": .hash, "XADD": .stream,
     ]
 
+    /// True for a command the command table says may change the keyspace.
+    static func writes(_ command: CapturedCommand) -> Bool {
+        let strings = command.arguments.map { String(decoding: $0, as: UTF8.self) }
+        guard case .supported(let spec) = CommandTable.lookup(strings) else { return true }
+        return spec.flags.contains(.write)
+    }
+
     /// The key arguments of a command, as the command table places them.
     static func keys(of arguments: [[UInt8]]) -> [[UInt8]] {
         let roles = ArgumentRole.roles(of: arguments)
@@ -660,7 +667,14 @@ struct FlowState: Sendable {
         let a = command.arguments
         let name = command.name
         let keys = Self.keys(of: a)
-        guard mode == .replaying, keys.allSatisfy({ facts($0).modelled }) else { return nil }
+        guard mode == .replaying else { return nil }
+        // Whether a key exists the model knows also after commands whose effect on what the
+        // key holds it does not follow (RPUSH); replies that depend on what it holds need that.
+        let existenceOnly: Set<String> = [
+            "DEL", "UNLINK", "EXISTS", "TYPE", "TTL", "PTTL", "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "PERSIST",
+            "SETEX", "PSETEX", "MSET", "SETNX", "SET", "GET", "GETSET", "GETDEL", "GETEX",
+        ]
+        guard existenceOnly.contains(name) || keys.allSatisfy({ facts($0).modelled }) else { return nil }
         func exists(_ key: [UInt8]) -> Bool? { facts(key).exists }
         func count(_ flags: [Bool?]) -> RESPValue? {
             flags.contains(nil) ? nil : .integer(Int64(flags.filter { $0 == true }.count))
@@ -785,6 +799,8 @@ struct FlowState: Sendable {
     mutating func distrust(_ command: CapturedCommand) {
         for key in Self.keys(of: command.arguments) {
             update(key) { f in
+                f.exists = nil
+                f.ttl = .unknown
                 f.sameAsRecorded = false
                 f.modelled = false
             }

@@ -68,7 +68,10 @@ public struct ScenarioDraft: Sendable {
                     let expectation = ReplyExpectation(command: command, context: context, inference: inference)
                     texts.append(expectation.text)
                     replay.apply(command)
-                    if predicted != nil, command.reply != nil, expectation.recurrence != .reply { replay.distrust(command) }
+                    // A write whose reply differs from the prediction did something else on the replay.
+                    if predicted != nil, command.reply != nil, expectation.recurrence != .reply, FlowState.writes(command) {
+                        replay.distrust(command)
+                    }
                     written.formUnion(command.arguments)
                 }
             }
