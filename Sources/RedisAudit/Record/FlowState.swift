@@ -140,7 +140,7 @@ struct FlowState: Sendable {
     }
 
     private mutating func note(_ key: [UInt8]) {
-        if facts[key] == nil, !order.contains(key) { order.append(key) }
+        if !order.contains(key) { order.append(key) }
     }
 
     private mutating func update(_ key: [UInt8], _ change: (inout KeyFacts) -> Void) {
@@ -158,8 +158,9 @@ struct FlowState: Sendable {
         let a = command.arguments
         let name = command.name
         let reply = command.reply
-        if reply?.isError == true { return }  // an error reply changed nothing
         let keys = Self.keys(of: a)
+        for key in keys { note(key) }
+        if reply?.isError == true { return }  // an error reply changed nothing
         let ints = reply?.integerValue
         switch name {
         case "SET":
@@ -232,7 +233,8 @@ struct FlowState: Sendable {
             if let n = ints {
                 let (before, overflow) = n.subtractingReportingOverflow(step)
                 if !overflow {
-                    reveal(a[1], string: before == 0 ? nil : .bulkString(Array(String(before).utf8)), zeroMayBeMissing: before == 0)
+                    reveal(
+                        a[1], string: before == 0 ? nil : .bulkString(Array(String(before).utf8)), zeroMayBeMissing: before == 0)
                 }
             }
             let current = facts(a[1])
@@ -341,7 +343,9 @@ struct FlowState: Sendable {
             }
         case "SMEMBERS":
             if case .array(let elements)? = reply {
-                let members = elements.compactMap { e -> [UInt8]? in if case .bulkString(let b) = e { return b } else { return nil } }
+                let members = elements.compactMap { e -> [UInt8]? in
+                    if case .bulkString(let b) = e { return b } else { return nil }
+                }
                 revealAll(a[1], members: members, kind: .set)
             }
         case "HSET", "HMSET", "HSETNX":

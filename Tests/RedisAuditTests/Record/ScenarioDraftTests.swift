@@ -53,7 +53,10 @@ struct ScenarioDraftTests {
         let draft = draft([set, incr, get])
         #expect(!draft.yaml.contains("no `expect:` was written"))
         let scenario = try ScenarioLoader.parse(yaml: draft.yaml, file: "draft.yaml")
-        let expectations = scenario.steps.flatMap(\.commands).map(\.expect)
+        // INCR's reply shows the counter held 3 before the flow: a setup step writes it first.
+        #expect(scenario.steps.first?.setup == true)
+        #expect(scenario.steps.first?.commands.map { $0.arguments.map(\.raw) } == [["SET", "n", "3"]])
+        let expectations = scenario.steps.filter { !$0.setup }.flatMap(\.commands).map(\.expect)
         #expect(expectations[0]?.type == "status" && expectations[0]?.value?.raw == "OK")
         #expect(expectations[1]?.integerMin == 4 && expectations[1]?.integerMax == 4)
         #expect(expectations[2]?.type == "nil")
