@@ -20,10 +20,21 @@ struct StartingState: Hashable, Sendable {
         /// True when the replies showed all it held (a string's value, a set's every member, or
         /// that it was missing).
         var complete = false
+
+        /// True when the key and all it held are UTF-8 text, which a scenario can write.
+        var isText: Bool {
+            ([key] + (string.map { [$0] } ?? []) + members + Array(values.values)).allSatisfy {
+                String(validating: $0, as: UTF8.self) != nil
+            }
+        }
     }
 
     /// The keys, in the order the flow's replies showed them.
-    private(set) var keys: [Key] = []
+    private(set) var recorded: [Key] = []
+
+    /// The keys a setup step can write: those that are text (a key or value that is not stays
+    /// out, and the replies about it are checked for their type only).
+    var keys: [Key] { recorded.filter(\.isText) }
 
     /// The value that stands for what a reply did not show (a key that existed, a member of a
     /// set whose members no reply listed).
@@ -31,12 +42,12 @@ struct StartingState: Hashable, Sendable {
 
     /// Changes what is known of `key`'s starting state.
     mutating func record(_ key: [UInt8], _ change: (inout Key) -> Void) {
-        if let index = keys.firstIndex(where: { $0.key == key }) {
-            change(&keys[index])
+        if let index = recorded.firstIndex(where: { $0.key == key }) {
+            change(&recorded[index])
         } else {
             var new = Key(key: key)
             change(&new)
-            keys.append(new)
+            recorded.append(new)
         }
     }
 
