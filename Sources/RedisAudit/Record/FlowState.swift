@@ -113,8 +113,9 @@ struct FlowState: Sendable {
                 case .string: facts.string = key.string ?? StartingState.placeholder
                 case .set, .hash, .list, .zset, .stream:
                     facts.members = key.members.isEmpty ? [StartingState.placeholder] : key.members
-                    facts.values = key.values
-                    if key.members.isEmpty, facts.kind == .hash { facts.values[StartingState.placeholder] = Array("1".utf8) }
+                    if facts.kind == .hash {
+                        for field in facts.members { facts.values[field] = key.values[field] ?? StartingState.placeholderValue }
+                    }
                     if facts.kind != .set && facts.kind != .hash { facts.modelled = false }
                 case nil: break
                 }
@@ -598,7 +599,7 @@ struct FlowState: Sendable {
     }
 
     private mutating func revealTTL(_ key: [UInt8], _ ttl: TTLFact) {
-        guard mode == .discovering, facts(key).modelled, facts(key).ttl == .unknown else { return }
+        guard mode == .discovering, facts(key).modelled, !facts(key).written, facts(key).ttl == .unknown else { return }
         if case .milliseconds(let ms) = ttl { starting.record(key) { $0.ttlMilliseconds = ms } }
         update(key) { $0.ttl = ttl }
     }

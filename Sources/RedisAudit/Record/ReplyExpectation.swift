@@ -38,6 +38,11 @@ struct ReplyExpectation: Sendable {
         case nothing
     }
 
+    /// Commands on no key whose reply is the same on every server.
+    static let keylessButFixed: Set<String> = ["PING", "ECHO"]
+    /// Script calls: what a script without keys answers depends on its arguments alone.
+    static let scripts: Set<String> = ["EVAL", "EVAL_RO", "EVALSHA", "EVALSHA_RO", "FCALL", "FCALL_RO"]
+
     /// A TTL read right after the key was given one is at most this many seconds below it.
     static let ttlWindowSeconds: Int64 = 10
 
@@ -64,6 +69,12 @@ struct ReplyExpectation: Sendable {
     var recurrence: Recurrence {
         guard let reply = command.reply else { return .nothing }
         if spec?.flags.contains(.nondeterministic) == true { return .type }
+        // A command on no key answers about the server (CONFIG GET, WAIT, SCRIPT EXISTS), not the flow.
+        if FlowState.keys(of: command.arguments).isEmpty, !Self.keylessButFixed.contains(command.name),
+            !Self.scripts.contains(command.name)
+        {
+            return .type
+        }
         if let predicted = context.predicted {
             return Self.same(predicted, reply, ttl: isTTLRead) ? .reply : .type
         }

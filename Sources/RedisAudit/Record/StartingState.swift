@@ -39,6 +39,8 @@ struct StartingState: Hashable, Sendable {
     /// The value that stands for what a reply did not show (a key that existed, a member of a
     /// set whose members no reply listed).
     static let placeholder = Array("placeholder".utf8)
+    /// The value of a hash field whose value no reply showed.
+    static let placeholderValue = Array("1".utf8)
 
     /// Changes what is known of `key`'s starting state.
     mutating func record(_ key: [UInt8], _ change: (inout Key) -> Void) {
@@ -63,7 +65,7 @@ struct StartingState: Hashable, Sendable {
             case .set: commands.append([Array("SADD".utf8), k] + members)
             case .hash:
                 commands.append(
-                    [Array("HSET".utf8), k] + members.flatMap { [$0, key.values[$0] ?? Array("1".utf8)] })
+                    [Array("HSET".utf8), k] + members.flatMap { [$0, key.values[$0] ?? Self.placeholderValue] })
             case .list: commands.append([Array("RPUSH".utf8), k] + members)
             case .zset: commands.append([Array("ZADD".utf8), k] + members.flatMap { [Array("0".utf8), $0] })
             case .stream: commands.append([Array("XADD".utf8), k, Array("*".utf8), Self.placeholder, Array("1".utf8)])

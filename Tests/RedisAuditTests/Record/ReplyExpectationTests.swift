@@ -93,6 +93,11 @@ struct ReplyExpectationTests {
         // Nothing predicted and the keys may hold something else: a type only where it cannot change.
         #expect(Self.text(["LLEN", "l"], .integer(4), same: false) == "{ type: integer }")
         #expect(Self.text(["LPOP", "l"], .bulk(Self.token), same: false) == nil)
+        // A command on no key answers about the server.
+        #expect(Self.text(["CONFIG", "GET", "maxmemory"], .array([.bulk("maxmemory"), .bulk("0")])) == "{ type: array }")
+        #expect(Self.text(["WAIT", "1", "100"], .integer(0)) == "{ type: integer }")
+        #expect(Self.text(["ECHO", "604800"], .bulk("604800")) == #"{ value: "604800" }"#)
+        #expect(Self.text(["EVAL", "return 1", "0"], .integer(1)) == "{ integer: 1 }")
         // Chance: a random member.
         #expect(Self.text(["SRANDMEMBER", "s"], .bulk(Self.token)) == nil)
         #expect(Self.text(["SRANDMEMBER", "s", "2"], .array([.bulk(Self.token)])) == "{ type: array }")
