@@ -80,7 +80,14 @@ struct FlowInvariants: Sendable {
             let after = range.upperBound == key.endIndex ? nil : key[range.upperBound]
             let memberIsVariable = member.hasPrefix("${")
             if memberIsVariable || (!isWord(before) && !isWord(after) && before != "$") {
-                return key.replacingCharacters(in: range, with: "${\(Template.memberVariable)}")
+                let pattern = key.replacingCharacters(in: range, with: "${\(Template.memberVariable)}")
+                // The pattern must name the key's variables and the member, nothing a `$` next to
+                // the member's text would make of the rest.
+                if let referenced = try? Template(pattern).references(), let own = try? Template(key).references(),
+                    Set(referenced).subtracting(own) == [Template.memberVariable]
+                {
+                    return pattern
+                }
             }
             start = range.upperBound
         }

@@ -410,7 +410,8 @@ struct FlowState: Sendable {
         default:
             let strings = a.map { String(decoding: $0, as: UTF8.self) }
             guard case .supported(let spec) = CommandTable.lookup(strings), spec.flags.contains(.write) else { return }
-            if let kind = Self.creates[name] {
+            let options = Set(a.dropFirst(2).map { String(decoding: $0, as: UTF8.self).uppercased() })
+            if let kind = Self.creates[name], options.isDisjoint(with: ["XX", "NOMKSTREAM"]) {
                 for key in keys {
                     noteStartingKind(key, kind)
                     update(key) { f in
@@ -454,8 +455,8 @@ struct FlowState: Sendable {
         }
     }
 
-    /// Commands that always leave their keys existing, of this type (after `SET`, `SADD` and
-    /// `HSET`, which the model follows member by member).
+    /// Commands that leave their keys existing, of this type, unless given `XX` or `NOMKSTREAM`
+    /// (after `SET`, `SADD` and `HSET`, which the model follows member by member).
     static let creates: [String: KeyKind] = [
         "APPEND": .string, "SETRANGE": .string, "SETBIT": .string, "INCRBYFLOAT": .string, "PFADD": .string,
         "LPUSH": .list, "RPUSH": .list, "ZADD": .zset, "ZINCRBY": .zset, "GEOADD": .zset, "HINCRBY": .hash,

@@ -92,6 +92,9 @@ struct FlowInvariantsTests {
         // A member that is only part of a longer word in a key does not count.
         let partial = Self.checks([(["SET", "item:42x", "v"], .simpleString("OK")), (["SADD", "ids", "42"], .integer(1))])
         #expect(!partial.contains { $0.hasPrefix("members_have_keys") })
+        // A `$` member next to an escaped `$${` of the key would make a variable of the rest.
+        #expect(FlowInvariants.replacing("$", in: "k:$${x}") == nil)
+        #expect(FlowInvariants.replacing("${id}", in: "rt:${id}") == "rt:${member}")
         // A literal member names its key too.
         let literal = Self.checks([(["SET", "item:42", "v"], .simpleString("OK")), (["SADD", "ids", "42"], .integer(1))])
         #expect(literal.contains(#"members_have_keys: { set: "ids", key: "item:${member}" }"#))
