@@ -84,7 +84,8 @@ struct FlowInvariants: Sendable {
                 // The pattern must name the key's variables and the member, nothing a `$` next to
                 // the member's text would make of the rest.
                 if let referenced = try? Template(pattern).references(), let own = try? Template(key).references(),
-                    Set(referenced).subtracting(own) == [Template.memberVariable]
+                    let replaced = try? Template(member).references(),
+                    Set(referenced) == Set(own).subtracting(replaced).union([Template.memberVariable])
                 {
                     return pattern
                 }

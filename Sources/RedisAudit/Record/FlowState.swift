@@ -161,6 +161,16 @@ struct FlowState: Sendable {
         let reply = command.reply
         let keys = Self.keys(of: a)
         for key in keys { note(key) }
+        let getsOldValue = name == "SET" && a.dropFirst(3).contains { $0.lazy.map { $0 & 0xDF }.elementsEqual("GET".utf8) }
+        if let kind = getsOldValue ? .string : Self.typed[name], let key = keys.first {
+            if case .error(let message)? = reply, message.hasPrefix("WRONGTYPE") {
+                // The key was there, of another type.
+                reveal(key, exists: true)
+                guessStartingKind(key, notting: kind)
+            } else if reply?.isError != true {
+                noteStartingKind(key, kind)
+            }
+        }
         if reply?.isError == true { return }  // an error reply changed nothing
         let ints = reply?.integerValue
         switch name {
@@ -174,6 +184,13 @@ struct FlowState: Sendable {
                 if options.contains("XX") { happened = reply != .null }
             }
             if reply == nil, options.contains("NX") || options.contains("XX") { happened = true }
+            if let reply, !options.contains("GET") {
+                // NX answered nil: the key was there; XX answered nil: it was not.
+                if options.contains("NX") { reveal(a[1], exists: reply == .null) }
+                if options.contains("XX") { reveal(a[1], exists: reply != .null) }
+            }
+            let conditional = options.contains("NX") || options.contains("XX")
+            if mode == .replaying, conditional, facts(a[1]).exists == nil { return unmodelled(keys) }
             guard happened else { return }
             var ttl: TTLFact = .none
             if options.contains("KEEPTTL") {
@@ -193,6 +210,7 @@ struct FlowState: Sendable {
             guard a.count == 4, let n = Int64(command.text(2)) else { return unmodelled(keys) }
             writeString(a[1], a[3], ttl: .milliseconds(name == "SETEX" ? n * 1000 : n))
         case "SETNX":
+            if mode == .replaying, facts(a[1]).exists == nil { return unmodelled(keys) }
             if ints == 0 {
                 reveal(a[1], exists: true)
                 return
@@ -292,6 +310,8 @@ struct FlowState: Sendable {
             }
         case "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT":
             guard a.count >= 3 else { return }
+            // Whether a replay's key exists the model must know, not take from the recorded reply.
+            if mode == .replaying, facts(a[1]).exists == nil { return update(a[1]) { $0.ttl = .unknown } }
             let conditional = a.count > 3
             if let n = ints {
                 if n == 1 || !conditional { reveal(a[1], exists: n == 1) }
@@ -314,6 +334,7 @@ struct FlowState: Sendable {
                 }
             }
         case "PERSIST":
+            if mode == .replaying, facts(a[1]).exists == nil { return update(a[1]) { $0.ttl = .unknown } }
             if let n = ints {
                 if n == 1 { reveal(a[1], exists: true) }
                 if n == 1 || facts(a[1]).exists == true { update(a[1]) { $0.ttl = .none } }
@@ -356,6 +377,7 @@ struct FlowState: Sendable {
                 pairs.removeAll { $0.0 == a[i] }
                 pairs.append((a[i], a[i + 1]))
             }
+            if name == "HSETNX", mode == .replaying, facts(a[1]).contains(a[2]) == nil { return unmodelled(keys) }
             if name == "HSETNX", let n = ints {
                 reveal(a[1], member: a[2], present: n == 0, kind: .hash)
                 if n == 0 { return }
@@ -586,16 +608,66 @@ struct FlowState: Sendable {
         }
     }
 
-    /// A typed command on a key that existed before the flow and whose type no reply showed:
-    /// the key was of that type (a placeholder standing for it must be too).
+    /// A typed command that worked on a key whose starting state the flow has not changed: if
+    /// the key existed, it was of that type (a placeholder standing for it must be too).
     private mutating func noteStartingKind(_ key: [UInt8], _ kind: KeyKind) {
-        guard mode == .discovering, facts(key).exists == true, facts(key).kind == nil else { return }
-        starting.record(key) { $0.kind = $0.kind ?? kind }
+        // A key the flow wrote has its type (EXPIRE and the like keep it).
+        guard mode == .discovering, facts(key).modelled, facts(key).kind == nil, facts(key).exists != false else { return }
+        starting.record(key) { s in
+            if s.kind == nil || s.kindIsGuess {
+                s.kind = kind
+                s.kindIsGuess = false
+            }
+        }
+        if facts(key).exists == true { update(key) { $0.kind = kind } }
     }
+
+    /// A command of type `kind` got WRONGTYPE on a key whose type no reply showed: it stands as
+    /// a key of another type until a reply shows which.
+    private mutating func guessStartingKind(_ key: [UInt8], notting kind: KeyKind) {
+        guard mode == .discovering, facts(key).modelled, facts(key).kind == nil else { return }
+        starting.record(key) { s in
+            guard s.kind == nil else { return }
+            s.kind = kind == .string ? .set : .string
+            s.kindIsGuess = true
+        }
+    }
+
+    /// The type of key each command works on (its first key): it answers WRONGTYPE on another
+    /// (so does `SET ... GET`, on a key that is not a string).
+    static let typed: [String: KeyKind] = {
+        var table: [String: KeyKind] = [:]
+        let kinds: [(KeyKind, [String])] = [
+            (
+                .string,
+                [
+                    "GET", "GETSET", "GETDEL", "GETEX", "INCR", "DECR", "INCRBY", "DECRBY", "INCRBYFLOAT", "APPEND", "STRLEN",
+                    "GETRANGE", "SETRANGE",
+                ]
+            ),
+            (.set, ["SADD", "SREM", "SISMEMBER", "SMISMEMBER", "SMEMBERS", "SCARD", "SRANDMEMBER", "SPOP"]),
+            (
+                .hash,
+                [
+                    "HSET", "HMSET", "HSETNX", "HGET", "HMGET", "HDEL", "HGETALL", "HKEYS", "HVALS", "HLEN", "HEXISTS",
+                    "HINCRBY",
+                ]
+            ),
+            (.list, ["LPUSH", "RPUSH", "LPOP", "RPOP", "LRANGE", "LLEN", "LINDEX"]),
+            (.zset, ["ZADD", "ZRANGE", "ZCARD", "ZSCORE", "ZREM", "ZINCRBY"]),
+        ]
+        for (kind, names) in kinds { for name in names { table[name] = kind } }
+        return table
+    }()
 
     private mutating func revealKind(_ key: [UInt8], _ kind: KeyKind) {
         guard mode == .discovering, facts(key).modelled, facts(key).kind == nil else { return }
-        starting.record(key) { $0.kind = $0.kind ?? kind }
+        starting.record(key) { s in
+            if s.kind == nil || s.kindIsGuess {
+                s.kind = kind
+                s.kindIsGuess = false
+            }
+        }
         update(key) { $0.kind = kind }
     }
 

@@ -189,6 +189,17 @@ public struct ScenarioDraft: Sendable {
 
     /// The YAML lines of one step, with the `expect:` of each of its commands.
     private func lines(of step: DraftStep, expectations: [String?]) -> [String] {
+        var lines = kindLines(of: step, expectations: expectations)
+        // The flow went on after an error reply: so does the replay.
+        if case .comment = step {
+        } else if step.commands.contains(where: { $0.reply?.isError == true }) {
+            lines += ["    # The application went on after the error reply.", "    on_error: continue"]
+        }
+        return lines
+    }
+
+    /// The YAML lines of what a step sends, with the `expect:` of each of its commands.
+    private func kindLines(of step: DraftStep, expectations: [String?]) -> [String] {
         let expect = expectations.first ?? nil
         switch step {
         case .command(let command):

@@ -12,6 +12,8 @@ struct StartingState: Hashable, Sendable {
         /// nil: no reply said.
         var exists: Bool?
         var kind: KeyKind?
+        /// True when `kind` only stands for "not the type a command that got WRONGTYPE works on".
+        var kindIsGuess = false
         var string: [UInt8]?
         /// A set's members or a hash's fields, in the order the replies showed them.
         var members: [[UInt8]] = []

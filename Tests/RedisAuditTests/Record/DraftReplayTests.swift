@@ -139,4 +139,49 @@ struct DraftReplayTests {
                 "ttl audit:${logins_1} 1", "missing lock:${logins_1}",
             ])
     }
+
+    /// Flows of random commands run on a real server after an earlier request left some keys:
+    /// the replies are what the server gave, and the drafts replay with every expectation and
+    /// invariant holding.
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func randomFlowsRecordedOnAServerReplayAsDrafted() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let connection = try await server.connect()
+        var random = SeededGenerator(seed: 7)
+        let earlier: [[String]] = [
+            ["SET", "a", "x"], ["SADD", "s", "m", RecordedFlows.token], ["HSET", "h", "m", "7"], ["RPUSH", "l", "x", "m"],
+            ["SETEX", "rt:u1:\(RecordedFlows.token)", "300", #"{"userId":"u1"}"#], ["INCRBY", "7", "6"],
+            ["SADD", "sess:u1", RecordedFlows.token], ["SET", "0", "m"],
+        ]
+        var expectations = 0
+        for round in 0..<150 {
+            _ = try await connection.execute("FLUSHALL")
+            for command in earlier where Bool.random(using: &random) {
+                _ = try await connection.execute(RESPCommand(strings: command))
+            }
+            var commands: [CapturedCommand] = []
+            for index in 0..<Int.random(in: 1...10, using: &random) {
+                let arguments = RandomRecordedFlowTests.command(&random)
+                let reply = try await connection.execute(RESPCommand(strings: arguments))
+                commands.append(RecordedFlows.command(arguments, reply, line: index + 1))
+            }
+            _ = try await connection.execute("DISCARD")  // a MULTI the flow left open
+            let draft = RecordedFlows.draft(commands)
+            guard draft.hasSteps else { continue }
+            let (scenario, run) = try await Self.replay(draft, on: server)
+            expectations += scenario.steps.flatMap(\.commands).filter { $0.expect != nil }.count
+            for step in run.steps {
+                for command in step.commands {
+                    #expect(
+                        command.expectationFailure == nil, "round \(round): \(command.expectationFailure ?? "")\n\(draft.yaml)")
+                }
+            }
+            for result in run.invariants {
+                #expect(result.holds, "round \(round): \(result.observation)\n\(draft.yaml)")
+            }
+        }
+        await connection.close()
+        #expect(expectations > 400, "most replies recur: \(expectations)")
+    }
 }

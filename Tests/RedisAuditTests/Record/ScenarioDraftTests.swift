@@ -62,3 +62,78 @@ struct ScenarioDraftTests {
         #expect(expectations[2]?.type == "nil")
     }
 }
+
+/// Drafts of flows of random commands with random replies (what a recording proxy may hand over):
+/// each loads, and sends the captured bytes once the variables take their recorded values.
+@Suite("scenario drafts of random recorded flows")
+struct RandomRecordedFlowTests {
+    static let keys = ["a", "s", "h", "l", "rt:u1:\(RecordedFlows.token)", "sess:u1", "$", "k:$${x}"]
+    static let values = [
+        RecordedFlows.token, "m", "$", "${x}", "é", "line\nbreak", "0", "7", "-1", #"{"userId":"u1"}"#, "placeholder",
+    ]
+
+    static func reply(_ random: inout SeededGenerator) -> RESPValue? {
+        func bulk() -> RESPValue { .bulk(values.randomElement(using: &random)!) }
+        switch Int.random(in: 0..<10, using: &random) {
+        case 0: return nil
+        case 1: return .simpleString("OK")
+        case 2, 3: return .integer(Int64.random(in: -2...5, using: &random))
+        case 4: return bulk()
+        case 5: return .null
+        case 6: return .nullArray
+        case 7: return .array((0..<Int.random(in: 0...3, using: &random)).map { _ in bulk() })
+        case 8: return .error(["WRONGTYPE Operation", "ERR x", "", "-"].randomElement(using: &random)!)
+        default: return .bulkString([0xFF, 0x00])
+        }
+    }
+
+    static func command(_ random: inout SeededGenerator) -> [String] {
+        let k = keys.randomElement(using: &random)!
+        let v = values.randomElement(using: &random)!
+        let w = values.randomElement(using: &random)!
+        let shapes: [[String]] = [
+            ["SET", k, v], ["SET", k, v, "NX", "EX", "30"], ["SET", k, v, "GET"], ["SETEX", k, "60", v], ["GET", k],
+            ["GETDEL", k], ["DEL", k], ["DEL", k, "a"], ["EXISTS", k], ["SADD", k, v], ["SADD", k, v, w], ["SREM", k, v],
+            ["SISMEMBER", k, v], ["SMEMBERS", k], ["SCARD", k], ["HSET", k, v, w], ["HGET", k, v], ["HGETALL", k],
+            ["HDEL", k, v], ["EXPIRE", k, "60"], ["PEXPIRE", k, "1500"], ["PERSIST", k], ["TTL", k], ["PTTL", k],
+            ["TYPE", k], ["INCR", k], ["INCRBY", k, "3"], ["RPUSH", k, v], ["LRANGE", k, "0", "-1"], ["MULTI"], ["EXEC"],
+            ["EVAL", "return redis.call('GET', KEYS[1])", "1", k], ["ZADD", k, "1", v], ["ZRANGE", k, "0", "-1"],
+            ["MGET", k, "a"], ["SRANDMEMBER", k],
+        ]
+        return shapes.randomElement(using: &random)!
+    }
+
+    @Test func everyDraftLoadsAndSendsTheCapturedBytes() throws {
+        var random = SeededGenerator(seed: 20_261_206)
+        for round in 0..<300 {
+            let commands = (0..<Int.random(in: 1...12, using: &random)).map { index in
+                RecordedFlows.command(Self.command(&random), Self.reply(&random), line: index + 1)
+            }
+            for redact in [false, true] {
+                let draft = RecordedFlows.draft(commands, redact: redact)
+                guard draft.hasSteps else { continue }
+                let scenario: Scenario
+                do {
+                    scenario = try ScenarioLoader.parse(yaml: draft.yaml, file: "random.yaml")
+                } catch {
+                    Issue.record("round \(round): \(error)\n\(draft.yaml)")
+                    return
+                }
+                guard !redact else { continue }
+                let recorded = Dictionary(uniqueKeysWithValues: draft.inference.variables.map { ($0.name, $0.recorded) })
+                let bindings = try scenario.bind(overrides: recorded)
+                let sent = try scenario.steps.filter { !$0.setup }.flatMap(\.commands).map { try $0.render(bindings).arguments }
+                let captured = draft.steps.flatMap { step -> [[[UInt8]]] in
+                    if case .script(let body, let keys, let args, _) = step {
+                        return [[Array("EVAL".utf8), body, Array(String(keys.count).utf8)] + keys + args]
+                    }
+                    if case .comment = step { return [] }
+                    return step.commands.map(\.arguments)
+                }
+                #expect(sent == captured, "round \(round):\n\(draft.yaml)")
+                let setup = try scenario.steps.filter(\.setup).flatMap(\.commands).map { try $0.render(bindings).arguments }
+                #expect(setup == draft.setup.map(\.arguments), "round \(round):\n\(draft.yaml)")
+            }
+        }
+    }
+}
