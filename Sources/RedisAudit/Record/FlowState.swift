@@ -161,8 +161,7 @@ struct FlowState: Sendable {
         let reply = command.reply
         let keys = Self.keys(of: a)
         for key in keys { note(key) }
-        let getsOldValue = name == "SET" && a.dropFirst(3).contains { $0.lazy.map { $0 & 0xDF }.elementsEqual("GET".utf8) }
-        if let kind = getsOldValue ? .string : Self.typed[name], let key = keys.first {
+        if let kind = Self.typedKind(of: command), let key = keys.first {
             if case .error(let message)? = reply, message.hasPrefix("WRONGTYPE") {
                 // The key was there, of another type.
                 reveal(key, exists: true)
@@ -435,7 +434,6 @@ struct FlowState: Sendable {
             let options = Set(a.dropFirst(2).map { String(decoding: $0, as: UTF8.self).uppercased() })
             if let kind = Self.creates[name], options.isDisjoint(with: ["XX", "NOMKSTREAM"]) {
                 for key in keys {
-                    noteStartingKind(key, kind)
                     update(key) { f in
                         if f.exists == false { f.ttl = .none }
                         if f.exists == nil { f.ttl = .unknown }
@@ -539,7 +537,6 @@ struct FlowState: Sendable {
     }
 
     private mutating func changeMembers(_ key: [UInt8], _ members: [[UInt8]], present: Bool, kind: KeyKind) {
-        noteStartingKind(key, kind)
         update(key) { f in
             if f.exists == false && present { f.ttl = .none }
             f.kind = kind
@@ -633,8 +630,15 @@ struct FlowState: Sendable {
         }
     }
 
-    /// The type of key each command works on (its first key): it answers WRONGTYPE on another
-    /// (so does `SET ... GET`, on a key that is not a string).
+    /// The type of key `command` works on (its first key), which answers WRONGTYPE on another:
+    /// `SET ... GET` works on a string, any other `SET` on any key.
+    static func typedKind(of command: CapturedCommand) -> KeyKind? {
+        guard command.name == "SET" else { return typed[command.name] }
+        let getsOldValue = command.arguments.dropFirst(3).contains { $0.lazy.map { $0 & 0xDF }.elementsEqual("GET".utf8) }
+        return getsOldValue ? .string : nil
+    }
+
+    /// The type of key each command works on (its first key): it answers WRONGTYPE on another.
     static let typed: [String: KeyKind] = {
         var table: [String: KeyKind] = [:]
         let kinds: [(KeyKind, [String])] = [
@@ -642,7 +646,7 @@ struct FlowState: Sendable {
                 .string,
                 [
                     "GET", "GETSET", "GETDEL", "GETEX", "INCR", "DECR", "INCRBY", "DECRBY", "INCRBYFLOAT", "APPEND", "STRLEN",
-                    "GETRANGE", "SETRANGE",
+                    "GETRANGE", "SETRANGE", "SETBIT", "GETBIT", "PFADD",
                 ]
             ),
             (.set, ["SADD", "SREM", "SISMEMBER", "SMISMEMBER", "SMEMBERS", "SCARD", "SRANDMEMBER", "SPOP"]),
@@ -650,11 +654,12 @@ struct FlowState: Sendable {
                 .hash,
                 [
                     "HSET", "HMSET", "HSETNX", "HGET", "HMGET", "HDEL", "HGETALL", "HKEYS", "HVALS", "HLEN", "HEXISTS",
-                    "HINCRBY",
+                    "HINCRBY", "HINCRBYFLOAT",
                 ]
             ),
             (.list, ["LPUSH", "RPUSH", "LPOP", "RPOP", "LRANGE", "LLEN", "LINDEX"]),
-            (.zset, ["ZADD", "ZRANGE", "ZCARD", "ZSCORE", "ZREM", "ZINCRBY"]),
+            (.zset, ["ZADD", "ZRANGE", "ZCARD", "ZSCORE", "ZREM", "ZINCRBY", "GEOADD"]),
+            (.stream, ["XADD", "XLEN", "XRANGE"]),
         ]
         for (kind, names) in kinds { for name in names { table[name] = kind } }
         return table
@@ -752,6 +757,11 @@ struct FlowState: Sendable {
             "DEL", "UNLINK", "EXISTS", "TYPE", "TTL", "PTTL", "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "PERSIST",
             "SETEX", "PSETEX", "MSET", "SETNX", "SET", "GET", "GETSET", "GETDEL", "GETEX",
         ]
+        if let kind = Self.typedKind(of: command), let key = keys.first, facts(key).exists == true,
+            let actual = facts(key).kind, actual != kind
+        {
+            return .error("WRONGTYPE Operation against a key holding the wrong kind of value")
+        }
         guard existenceOnly.contains(name) || keys.allSatisfy({ facts($0).modelled }) else { return nil }
         func exists(_ key: [UInt8]) -> Bool? { facts(key).exists }
         func count(_ flags: [Bool?]) -> RESPValue? {

@@ -94,6 +94,7 @@ struct ReplyExpectation: Sendable {
     /// positive; an unordered reply as the same elements in any order.
     static func same(_ predicted: RESPValue, _ recorded: RESPValue, ttl: Bool) -> Bool {
         if ttl, let p = predicted.integerValue, let r = recorded.integerValue, p > 0, r > 0 { return true }
+        if let p = predicted.errorClass, let r = recorded.errorClass { return p == r }
         if case .array(let p) = predicted, case .array(let r) = recorded, p.count == r.count {
             return p.sorted(by: Self.order) == r.sorted(by: Self.order)
         }

@@ -35,6 +35,18 @@ struct FlowStateTests {
             Self.setup([c(["EXPIRE", "e", "60"], .integer(1)), c(["SADD", "e", "x"], .integer(1))])
                 == [["SADD", "e", "placeholder"]])
         #expect(Self.setup([c(["DEL", "d"], .integer(1))]) == [["SET", "d", "placeholder"]])
+        // A typed read that worked, before the key is shown to exist, gives its type too.
+        #expect(
+            Self.setup([c(["SCARD", "e"], .integer(2)), c(["DEL", "e"], .integer(1))]) == [["SADD", "e", "placeholder"]])
+        // WRONGTYPE: the key was there, of another type, until a reply shows which.
+        #expect(Self.setup([c(["GET", "w"], .error("WRONGTYPE Operation"))]) == [["SADD", "w", "placeholder"]])
+        #expect(Self.setup([c(["SADD", "w", "m"], .error("WRONGTYPE Operation"))]) == [["SET", "w", "placeholder"]])
+        #expect(
+            Self.setup([c(["GET", "w"], .error("WRONGTYPE Operation")), c(["HGET", "w", "f"], .null)])
+                == [["HSET", "w", "placeholder", "1"]])
+        #expect(Self.setup([c(["SET", "w", "v", "GET"], .error("WRONGTYPE Operation"))]) == [["SADD", "w", "placeholder"]])
+        // SET NX answered nil: the key was there.
+        #expect(Self.setup([c(["SET", "x", "v", "NX"], .null)]) == [["SET", "x", "placeholder"]])
         #expect(Self.setup([c(["TYPE", "d"], .simpleString("hash"))]) == [["HSET", "d", "placeholder", "1"]])
     }
 

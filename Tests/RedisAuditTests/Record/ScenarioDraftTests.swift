@@ -61,6 +61,17 @@ struct ScenarioDraftTests {
         #expect(expectations[1]?.integerMin == 4 && expectations[1]?.integerMax == 4)
         #expect(expectations[2]?.type == "nil")
     }
+
+    @Test func aStepWhoseReplyWasAnErrorGoesOnAfterIt() throws {
+        var wrong = c(1, "a", "GET", "k")
+        wrong.reply = .error("WRONGTYPE Operation against a key holding the wrong kind of value")
+        var next = c(1, "a", "SET", "other", "v")
+        next.reply = .simpleString("OK")
+        let scenario = try ScenarioLoader.parse(yaml: draft([wrong, next]).yaml, file: "draft.yaml")
+        let steps = scenario.steps.filter { !$0.setup }
+        #expect(steps[0].onError == .continue && steps[0].commands[0].expect?.errorClass == "WRONGTYPE")
+        #expect(steps[1].onError == .abort)
+    }
 }
 
 /// Drafts of flows of random commands with random replies (what a recording proxy may hand over):
