@@ -95,8 +95,9 @@ struct FlowState: Sendable {
     /// Every key the flow named, by first appearance.
     private(set) var order: [[UInt8]] = []
     private var facts: [[UInt8]: KeyFacts] = [:]
-    /// What the flow's replies showed of its keys before it changed them (discovering only).
-    private(set) var starting = StartingState()
+    /// What the flow's replies showed of its keys before it changed them (discovering only;
+    /// `FlowState+StartingState.swift` records into it).
+    var starting = StartingState()
 
     /// The model of a recorded flow, starting from nothing known.
     static func discovering() -> FlowState { FlowState(mode: .discovering) }
@@ -140,11 +141,11 @@ struct FlowState: Sendable {
         }
     }
 
-    private mutating func note(_ key: [UInt8]) {
+    mutating func note(_ key: [UInt8]) {
         if !order.contains(key) { order.append(key) }
     }
 
-    private mutating func update(_ key: [UInt8], _ change: (inout KeyFacts) -> Void) {
+    mutating func update(_ key: [UInt8], _ change: (inout KeyFacts) -> Void) {
         var current = facts(key)
         note(key)
         change(&current)
@@ -165,7 +166,7 @@ struct FlowState: Sendable {
             if case .error(let message)? = reply, message.hasPrefix("WRONGTYPE") {
                 // The key was there, of another type.
                 reveal(key, exists: true)
-                guessStartingKind(key, notting: kind)
+                guessStartingKind(key, otherThan: kind)
             } else if reply?.isError != true {
                 noteStartingKind(key, kind)
             }
@@ -496,140 +497,6 @@ struct FlowState: Sendable {
         return zip(arguments, roles).compactMap { $1 == .key ? $0 : nil }
     }
 
-    // MARK: - Changes
-
-    private mutating func writeString(_ key: [UInt8], _ value: [UInt8], ttl: TTLFact) {
-        update(key) { f in
-            f.clear()
-            f.exists = true
-            f.kind = .string
-            f.string = value
-            f.ttl = ttl
-            f.written = true
-            f.deleted = false
-            f.sameAsRecorded = true
-        }
-    }
-
-    private mutating func delete(_ key: [UInt8]) {
-        update(key) { f in
-            f.clear()
-            f.deleted = true
-            f.sameAsRecorded = true
-        }
-    }
-
-    /// Discovering: a change without its reply hides what the key held before, so later replies
-    /// about it say nothing of its starting state.
-    private mutating func forgetStart(_ key: [UInt8]) {
-        if mode == .discovering { update(key) { $0.modelled = false } }
-    }
-
-    private mutating func unmodelled(_ keys: [[UInt8]]) {
-        for key in keys {
-            update(key) { f in
-                f.exists = nil
-                f.ttl = .unknown
-                f.modelled = false
-                f.written = true
-            }
-        }
-    }
-
-    private mutating func changeMembers(_ key: [UInt8], _ members: [[UInt8]], present: Bool, kind: KeyKind) {
-        update(key) { f in
-            if f.exists == false && present { f.ttl = .none }
-            f.kind = kind
-            f.written = true
-            for m in members {
-                if present {
-                    if !f.members.contains(m) { f.members.append(m) }
-                    f.absent.remove(m)
-                } else {
-                    f.members.removeAll { $0 == m }
-                    f.values[m] = nil
-                    f.absent.insert(m)
-                }
-            }
-            if present {
-                f.exists = true
-                f.deleted = false
-            } else if f.allKnown, f.members.isEmpty {
-                let wasThere = f.exists != false
-                f.clear()
-                f.deleted = f.deleted || wasThere
-            }
-        }
-    }
-
-    private func distinct(_ items: [[UInt8]]) -> [[UInt8]] {
-        var out: [[UInt8]] = []
-        for item in items where !out.contains(item) { out.append(item) }
-        return out
-    }
-
-    // MARK: - What replies show (discovering)
-
-    /// The key exists or not; before the flow changed it, that is its starting state.
-    private mutating func reveal(_ key: [UInt8], exists: Bool) {
-        guard mode == .discovering, facts(key).modelled, facts(key).exists == nil else { return }
-        starting.record(key) { s in
-            s.exists = exists
-            if !exists { s.complete = true }
-        }
-        update(key) { f in
-            if exists { f.exists = true } else { f.clear() }
-        }
-    }
-
-    /// A string reply shows the value (nil reply: the key is missing).
-    private mutating func reveal(_ key: [UInt8], string reply: RESPValue?, zeroMayBeMissing: Bool = false) {
-        guard mode == .discovering, let reply else { return }
-        if zeroMayBeMissing { return }
-        switch reply {
-        case .null: reveal(key, exists: false)
-        case .bulkString(let value):
-            guard facts(key).modelled, facts(key).string == nil, !facts(key).written else { return }
-            starting.record(key) { s in
-                s.exists = true
-                s.kind = .string
-                s.string = value
-                s.complete = true
-            }
-            update(key) { f in
-                f.exists = true
-                f.kind = .string
-                f.string = value
-            }
-        default: break
-        }
-    }
-
-    /// A typed command that worked on a key whose starting state the flow has not changed: if
-    /// the key existed, it was of that type (a placeholder standing for it must be too).
-    private mutating func noteStartingKind(_ key: [UInt8], _ kind: KeyKind) {
-        // A key the flow wrote has its type (EXPIRE and the like keep it).
-        guard mode == .discovering, facts(key).modelled, facts(key).kind == nil, facts(key).exists != false else { return }
-        starting.record(key) { s in
-            if s.kind == nil || s.kindIsGuess {
-                s.kind = kind
-                s.kindIsGuess = false
-            }
-        }
-        if facts(key).exists == true { update(key) { $0.kind = kind } }
-    }
-
-    /// A command of type `kind` got WRONGTYPE on a key whose type no reply showed: it stands as
-    /// a key of another type until a reply shows which.
-    private mutating func guessStartingKind(_ key: [UInt8], notting kind: KeyKind) {
-        guard mode == .discovering, facts(key).modelled, facts(key).kind == nil else { return }
-        starting.record(key) { s in
-            guard s.kind == nil else { return }
-            s.kind = kind == .string ? .set : .string
-            s.kindIsGuess = true
-        }
-    }
-
     /// The type of key `command` works on (its first key), which answers WRONGTYPE on another:
     /// `SET ... GET` works on a string, any other `SET` on any key.
     static func typedKind(of command: CapturedCommand) -> KeyKind? {
@@ -665,235 +532,78 @@ struct FlowState: Sendable {
         return table
     }()
 
-    private mutating func revealKind(_ key: [UInt8], _ kind: KeyKind) {
-        guard mode == .discovering, facts(key).modelled, facts(key).kind == nil else { return }
-        starting.record(key) { s in
-            if s.kind == nil || s.kindIsGuess {
-                s.kind = kind
-                s.kindIsGuess = false
-            }
-        }
-        update(key) { $0.kind = kind }
-    }
+    // MARK: - Changes
 
-    private mutating func revealTTL(_ key: [UInt8], _ ttl: TTLFact) {
-        guard mode == .discovering, facts(key).modelled, !facts(key).written, facts(key).ttl == .unknown else { return }
-        if case .milliseconds(let ms) = ttl { starting.record(key) { $0.ttlMilliseconds = ms } }
-        update(key) { $0.ttl = ttl }
-    }
-
-    /// One member (or field) is present or not, before the flow changed it.
-    private mutating func reveal(_ key: [UInt8], member: [UInt8], present: Bool, kind: KeyKind, value: [UInt8]? = nil) {
-        guard mode == .discovering, facts(key).modelled else { return }
-        let known = facts(key).contains(member)
-        if known == nil {
-            if present {
-                starting.record(key) { s in
-                    s.exists = true
-                    s.kind = s.kind ?? kind
-                    s.members.append(member)
-                    if let value { s.values[member] = value }
-                }
-            }
-            update(key) { f in
-                if present {
-                    f.members.append(member)
-                    f.exists = true
-                    f.kind = f.kind ?? kind
-                } else {
-                    f.absent.insert(member)
-                }
-            }
-        }
-        if present, let value, facts(key).values[member] == nil {
-            starting.record(key) { $0.values[member] = value }
-            update(key) { $0.values[member] = value }
-        }
-    }
-
-    /// Every member (or field) of the key: those the flow did not add were there before it.
-    private mutating func revealAll(
-        _ key: [UInt8], members: [[UInt8]], kind: KeyKind, values: [[UInt8]: [UInt8]] = [:]
-    ) {
-        guard mode == .discovering, facts(key).modelled else { return }
-        let before = facts(key)
-        // A member the flow removed cannot be listed, nor can a listed one be missing.
-        guard members.allSatisfy({ before.contains($0) != false }), before.members.allSatisfy(members.contains) else {
-            update(key) { $0.modelled = false }
-            return
-        }
-        for member in members where before.contains(member) == nil {
-            reveal(key, member: member, present: true, kind: kind, value: values[member])
-        }
-        for (member, value) in values where facts(key).values[member] == nil {
-            update(key) { $0.values[member] = value }
-        }
-        // Unless the flow emptied the key before, the members it did not add are all it held.
-        if !before.allKnown {
-            starting.record(key) { s in
-                s.complete = true
-                if members.isEmpty, s.members.isEmpty { s.exists = s.exists ?? false }
-                if s.exists == true { s.kind = s.kind ?? kind }
-            }
-        }
+    mutating func writeString(_ key: [UInt8], _ value: [UInt8], ttl: TTLFact) {
         update(key) { f in
-            f.allKnown = true
-            if members.isEmpty { f.clear() }
+            f.clear()
+            f.exists = true
+            f.kind = .string
+            f.string = value
+            f.ttl = ttl
+            f.written = true
+            f.deleted = false
+            f.sameAsRecorded = true
         }
     }
 
-    // MARK: - Predictions (replaying)
-
-    /// The reply the replay will get for `command` at this point, when the model can say
-    /// (nil: it cannot). A TTL is predicted as the TTL the key was given.
-    func predictedReply(_ command: CapturedCommand) -> RESPValue? {
-        let a = command.arguments
-        let name = command.name
-        let keys = Self.keys(of: a)
-        guard mode == .replaying else { return nil }
-        // Whether a key exists the model knows also after commands whose effect on what the
-        // key holds it does not follow (RPUSH); replies that depend on what it holds need that.
-        let existenceOnly: Set<String> = [
-            "DEL", "UNLINK", "EXISTS", "TYPE", "TTL", "PTTL", "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "PERSIST",
-            "SETEX", "PSETEX", "MSET", "SETNX", "SET", "GET", "GETSET", "GETDEL", "GETEX",
-        ]
-        if let kind = Self.typedKind(of: command), let key = keys.first, facts(key).exists == true,
-            let actual = facts(key).kind, actual != kind
-        {
-            return .error("WRONGTYPE Operation against a key holding the wrong kind of value")
-        }
-        guard existenceOnly.contains(name) || keys.allSatisfy({ facts($0).modelled }) else { return nil }
-        func exists(_ key: [UInt8]) -> Bool? { facts(key).exists }
-        func count(_ flags: [Bool?]) -> RESPValue? {
-            flags.contains(nil) ? nil : .integer(Int64(flags.filter { $0 == true }.count))
-        }
-        switch name {
-        case "SET":
-            let options = a.dropFirst(3).map { String(decoding: $0, as: UTF8.self).uppercased() }
-            guard !options.contains("GET") else { return stringReply(a[1]) }
-            if options.contains("NX") { return exists(a[1]).map { $0 ? .null : .simpleString("OK") } }
-            if options.contains("XX") { return exists(a[1]).map { $0 ? .simpleString("OK") : .null } }
-            return .simpleString("OK")
-        case "SETEX", "PSETEX", "MSET": return .simpleString("OK")
-        case "SETNX": return exists(a[1]).map { .integer($0 ? 0 : 1) }
-        case "GET", "GETSET", "GETDEL", "GETEX": return stringReply(a[1])
-        case "INCR", "DECR", "INCRBY", "DECRBY":
-            let f = facts(a[1])
-            let before = f.exists == false ? 0 : f.string.flatMap { Int64(String(decoding: $0, as: UTF8.self)) }
-            let step: Int64? =
-                switch name {
-                case "INCR": 1
-                case "DECR": -1
-                case "INCRBY": Int64(command.text(2))
-                default: Int64(command.text(2)).map { -$0 }
-                }
-            guard let before, let step, !before.addingReportingOverflow(step).overflow else { return nil }
-            return .integer(before + step)
-        case "DEL", "UNLINK", "EXISTS":
-            return count(keys.map(exists))
-        case "TYPE":
-            guard let e = exists(a[1]) else { return nil }
-            return e ? facts(a[1]).kind.map { .simpleString($0.rawValue) } : .simpleString("none")
-        case "TTL", "PTTL":
-            let f = facts(a[1])
-            guard let e = f.exists else { return nil }
-            if !e { return .integer(-2) }
-            switch f.ttl {
-            case .none: return .integer(-1)
-            case .milliseconds(let ms): return .integer(name == "TTL" ? (ms + 500) / 1000 : ms)
-            case .unknown, .pointInTime: return nil
-            }
-        case "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "PERSIST":
-            guard a.count == (name == "PERSIST" ? 2 : 3), let e = exists(a[1]) else { return nil }
-            if name == "PERSIST" {
-                guard e else { return .integer(0) }
-                return facts(a[1]).ttl == .unknown ? nil : .integer(facts(a[1]).ttl.expires ? 1 : 0)
-            }
-            return .integer(e ? 1 : 0)
-        case "SADD", "SREM", "HDEL":
-            guard a.count >= 3 else { return nil }
-            let f = facts(a[1])
-            let flags = distinct(Array(a[2...])).map { m in f.contains(m).map { name == "SADD" ? !$0 : $0 } }
-            return count(flags)
-        case "HSET":
-            guard a.count >= 4 else { return nil }
-            let f = facts(a[1])
-            let fields = distinct(stride(from: 2, to: a.count - 1, by: 2).map { a[$0] })
-            return count(fields.map { field in f.contains(field).map { !$0 } })
-        case "HSETNX": return facts(a[1]).contains(a[2]).map { .integer($0 ? 0 : 1) }
-        case "HMSET": return .simpleString("OK")
-        case "SISMEMBER", "HEXISTS":
-            return facts(a[1]).contains(a[2]).map { .integer($0 ? 1 : 0) }
-        case "SMISMEMBER":
-            let f = facts(a[1])
-            let flags = a.dropFirst(2).map { f.contains($0) }
-            if flags.contains(nil) { return nil }
-            return .array(flags.map { .integer($0 == true ? 1 : 0) })
-        case "HGET":
-            let f = facts(a[1])
-            guard let present = f.contains(a[2]) else { return nil }
-            return present ? f.values[a[2]].map { .bulkString($0) } : .null
-        case "HMGET":
-            let f = facts(a[1])
-            var elements: [RESPValue] = []
-            for field in a.dropFirst(2) {
-                guard let present = f.contains(field) else { return nil }
-                if present {
-                    guard let value = f.values[field] else { return nil }
-                    elements.append(.bulkString(value))
-                } else {
-                    elements.append(.null)
-                }
-            }
-            return .array(elements)
-        case "SMEMBERS", "HKEYS":
-            let f = facts(a[1])
-            guard f.allKnown else { return nil }
-            return .array(f.members.map { .bulkString($0) })
-        case "SCARD", "HLEN":
-            let f = facts(a[1])
-            guard f.allKnown else { return nil }
-            return .integer(Int64(f.members.count))
-        case "HGETALL":
-            let f = facts(a[1])
-            guard f.allKnown else { return nil }
-            var elements: [RESPValue] = []
-            for field in f.members {
-                guard let value = f.values[field] else { return nil }
-                elements += [.bulkString(field), .bulkString(value)]
-            }
-            return .array(elements)
-        default:
-            return nil
+    mutating func delete(_ key: [UInt8]) {
+        update(key) { f in
+            f.clear()
+            f.deleted = true
+            f.sameAsRecorded = true
         }
     }
 
-    private func stringReply(_ key: [UInt8]) -> RESPValue? {
-        let f = facts(key)
-        guard let exists = f.exists else { return nil }
-        if !exists { return .null }
-        guard f.kind == .string, let value = f.string else { return nil }
-        return .bulkString(value)
+    /// Discovering: a change without its reply hides what the key held before, so later replies
+    /// about it say nothing of its starting state.
+    mutating func forgetStart(_ key: [UInt8]) {
+        if mode == .discovering { update(key) { $0.modelled = false } }
     }
 
-    /// True when the replay's keys of `command` hold what the recorded flow's held, so any reply
-    /// it got recurs (unless the command is nondeterministic).
-    func keysSameAsRecorded(_ command: CapturedCommand) -> Bool {
-        Self.keys(of: command.arguments).allSatisfy { facts($0).sameAsRecorded }
-    }
-
-    /// The replay got (or will get) another reply than the recorded one for `command`: its keys
-    /// no longer hold the same, and the model, which followed the recorded reply, no longer knows them.
-    mutating func distrust(_ command: CapturedCommand) {
-        for key in Self.keys(of: command.arguments) {
+    mutating func unmodelled(_ keys: [[UInt8]]) {
+        for key in keys {
             update(key) { f in
                 f.exists = nil
                 f.ttl = .unknown
-                f.sameAsRecorded = false
                 f.modelled = false
+                f.written = true
             }
         }
     }
+
+    mutating func changeMembers(_ key: [UInt8], _ members: [[UInt8]], present: Bool, kind: KeyKind) {
+        update(key) { f in
+            if f.exists == false && present { f.ttl = .none }
+            f.kind = kind
+            f.written = true
+            for m in members {
+                if present {
+                    if !f.members.contains(m) { f.members.append(m) }
+                    f.absent.remove(m)
+                } else {
+                    f.members.removeAll { $0 == m }
+                    f.values[m] = nil
+                    f.absent.insert(m)
+                }
+            }
+            if present {
+                f.exists = true
+                f.deleted = false
+            } else if f.allKnown, f.members.isEmpty {
+                let wasThere = f.exists != false
+                f.clear()
+                f.deleted = f.deleted || wasThere
+            }
+        }
+    }
+
+    func distinct(_ items: [[UInt8]]) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        for item in items where !out.contains(item) { out.append(item) }
+        return out
+    }
+
 }
 
 extension FlowState {
