@@ -62,6 +62,19 @@ struct ScenarioDraftTests {
         #expect(expectations[2]?.type == "nil")
     }
 
+    @Test func aRedactedDraftWritesNoRecordedValueInExpectationsSetupOrInvariants() throws {
+        let draft = RecordedFlows.draft(RecordedFlows.refresh, redact: true)
+        for value in ["user123", RecordedFlows.token, RecordedFlows.newToken, "604799"] {
+            #expect(!draft.yaml.contains(value), "\(value)")
+        }
+        let scenario = try ScenarioLoader.parse(yaml: draft.yaml, file: "redacted.yaml")
+        #expect(scenario.steps.first?.setup == true, "the setup step is written, with redacted values")
+        let expectations = scenario.steps.filter { !$0.setup }.flatMap(\.commands).compactMap(\.expect)
+        #expect(expectations.count == 7)
+        #expect(expectations.allSatisfy { $0.type != nil && $0.value == nil && $0.integerMin == nil && $0.set == nil })
+        #expect(scenario.invariants.count == 8)
+    }
+
     @Test func aStepWhoseReplyWasAnErrorGoesOnAfterIt() throws {
         var wrong = c(1, "a", "GET", "k")
         wrong.reply = .error("WRONGTYPE Operation against a key holding the wrong kind of value")
