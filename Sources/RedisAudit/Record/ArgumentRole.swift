@@ -41,6 +41,8 @@ enum ArgumentRole: Hashable, Sendable {
             for position in (try? CommandTable.keyPositions(of: spec, in: strings)) ?? [] where position < roles.count {
                 roles[position] = .key
             }
+            // The number of keys (EVAL's numkeys) says where the keys end: kept as written.
+            if case .numkeys(_, let countAt) = spec.keys, countAt < roles.count { roles[countAt] = .keyword }
         }
         for index in 1..<min(nameWords, roles.count) { roles[index] = .name }
         if ttlAtTwo.contains(name), roles.count > 2 { roles[2] = .ttl }

@@ -1,3 +1,5 @@
+import RESP
+
 /// A step of an imported scenario before its literals become variables: what the flow's
 /// commands turn into, or why a command is only kept as a comment.
 public enum DraftStep: Hashable, Sendable {
@@ -56,7 +58,7 @@ public enum DraftStep: Hashable, Sendable {
                     if let problem = queued.lazy.compactMap(replayProblem).first {
                         steps.append(.comment(reason: "a transaction with \(problem)", commands: queued))
                     } else if !queued.isEmpty {
-                        steps.append(.transaction(queued))
+                        steps.append(.transaction(replied(queued, exec: command.reply)))
                     }
                     transaction = nil
                 case "DISCARD":
@@ -89,6 +91,18 @@ public enum DraftStep: Hashable, Sendable {
             steps.append(.comment(reason: "a MULTI without EXEC in the capture", commands: queued))
         }
         return pipelined(steps)
+    }
+
+    /// The queued commands of a transaction with EXEC's reply element for each as its reply:
+    /// the reply a queued command got itself is only `QUEUED`. Without EXEC's array (no reply
+    /// recorded, or a transaction a WATCH aborted) no command has a reply.
+    static func replied(_ queued: [CapturedCommand], exec: RESPValue?) -> [CapturedCommand] {
+        var queued = queued
+        let elements = exec?.arrayElements
+        for index in queued.indices {
+            queued[index].reply = elements?.count == queued.count ? elements?[index] : nil
+        }
+        return queued
     }
 
     /// The steps with each run of commands sent in one batch (before their replies) made one

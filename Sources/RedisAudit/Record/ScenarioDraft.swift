@@ -2,7 +2,9 @@ import Foundation
 import RESP
 
 /// An imported flow written as a scenario file: a header that says what was inferred, for the
-/// person who reviews it, then `name`, `vars` and `steps`.
+/// person who reviews it, then `name`, `vars`, `steps` (a setup step first when the flow's
+/// replies show what it started from), each with the `expect:` its recorded reply gives, and
+/// proposed `invariants`.
 public struct ScenarioDraft: Sendable {
     /// The scenario's name, also its file's (`rt-id-hash-1`).
     public let name: String
@@ -18,6 +20,12 @@ public struct ScenarioDraft: Sendable {
     public let origin: CaptureOrigin
     /// The client's retries the capture showed, written as the scenario's `client:` block.
     public let retry: ObservedRetry?
+    /// The commands that write what the flow's replies show it started from (the `setup: true` step).
+    public let setup: [CapturedCommand]
+    /// The `expect:` of each command of each step (nil: none).
+    let expectations: [[String?]]
+    /// The invariants proposed from the flow's final state.
+    let invariants: FlowInvariants
 
     /// Drafts flow number `index` (from 1) of a capture.
     public init(
@@ -27,11 +35,59 @@ public struct ScenarioDraft: Sendable {
         self.flow = flow
         let steps = DraftStep.steps(of: flow, scripts: scripts)
         self.steps = steps
-        self.inference = ParameterInference(steps: steps, redact: redact)
         self.captureFile = captureFile
         self.origin = origin ?? .monitor(file: captureFile)
         self.retry = retry
         self.name = Self.name(of: flow, index: index)
+
+        var discovery = FlowState.discovering()
+        for step in steps { discovery.follow(step) }
+        let first = flow.commands.first
+        let setup = discovery.starting.setupCommands.map { arguments in
+            CapturedCommand(
+                time: first?.time ?? 0, client: flow.client, arguments: arguments,
+                location: first?.location ?? SourceLocation(file: captureFile, line: 0))
+        }
+        self.setup = setup
+        let inference = ParameterInference(steps: (setup.isEmpty ? [] : [.pipeline(setup)]) + steps, redact: redact)
+        self.inference = inference
+
+        var replay = FlowState.replaying(from: discovery.starting)
+        var written = Set(setup.flatMap(\.arguments))
+        var expectations: [[String?]] = []
+        for step in steps {
+            var texts: [String?] = []
+            switch step {
+            case .comment(_, let commands):
+                for command in commands { replay.skip(command) }
+                texts = commands.map { _ in nil }
+            case .script(_, let keys, _, let command):
+                let context = ReplyExpectation.Context(
+                    predicted: nil, keysSameAsRecorded: replay.keysSameAsRecorded(command), ttl: .unknown, written: written)
+                texts = [ReplyExpectation(command: command, context: context, inference: inference).text]
+                replay.applyScript(keys: keys)
+                written.formUnion(command.arguments)
+            case .command, .pipeline, .transaction:
+                for command in step.commands {
+                    let predicted = replay.predictedReply(command)
+                    let context = ReplyExpectation.Context(
+                        predicted: predicted, keysSameAsRecorded: replay.keysSameAsRecorded(command),
+                        ttl: FlowState.keys(of: command.arguments).first.map { replay.facts($0).ttl } ?? .unknown,
+                        written: written)
+                    let expectation = ReplyExpectation(command: command, context: context, inference: inference)
+                    texts.append(expectation.text)
+                    replay.apply(command)
+                    // A write whose reply differs from the prediction did something else on the replay.
+                    if predicted != nil, command.reply != nil, expectation.recurrence != .reply, FlowState.writes(command) {
+                        replay.distrust(command)
+                    }
+                    written.formUnion(command.arguments)
+                }
+            }
+            expectations.append(texts)
+        }
+        self.expectations = expectations
+        self.invariants = FlowInvariants(state: replay, inference: inference)
     }
 
     /// True when the flow has a step a scenario can replay (a file is written only then).
@@ -91,11 +147,17 @@ public struct ScenarioDraft: Sendable {
         out.append(
             "# review it before committing it. Client \(flow.client), \(flow.commands.count) command\(flow.commands.count == 1 ? "" : "s") in "
                 + "\(String(format: "%.3f", span)) s.")
-        if haveReplies {
-            out.append("# Replies were captured: `expect:` gives the reply each command got.")
+        if haveReplies && redact {
+            out.append("# expect: the type of each recorded reply (--redact-values writes no recorded value).")
+        } else if haveReplies {
+            out.append("# expect: from the recorded replies; values only where the flow wrote them; TTLs as ranges;")
+            out.append("# a reply that depends on what keys held before the flow (beyond what its replies show): its type.")
         } else {
             out.append("# The capture has no replies, so no `expect:` was written, and commands sent back to back")
             out.append("# cannot be told apart from a pipeline: each command is a `command:` step of its own.")
+        }
+        if case .recording = origin {
+            out.append("# Commands the client sent before the earlier ones were answered are one `pipeline:` step.")
         }
         if redact {
             out.append("# --redact-values: no recorded value is written; each is replaced by one of the same")
@@ -111,6 +173,10 @@ public struct ScenarioDraft: Sendable {
             }
         }
         out.append("# Kept as written: TTLs and expiry times, option words, script bodies\(redact ? "" : ", other values").")
+        if !setup.isEmpty {
+            out.append("# setup: what the flow's replies show of its keys before it wrote them (a value no reply")
+            out.append("# showed is \"placeholder\"), written first: a replay starts from nothing.")
+        }
         out.append("name: \(name)")
         var commandNames: [String] = []
         for command in flow.commands where !commandNames.contains(command.name) { commandNames.append(command.name) }
@@ -136,23 +202,41 @@ public struct ScenarioDraft: Sendable {
             }
         }
         out.append("steps:")
-        for step in steps { out += lines(of: step) }
+        if setup.count == 1 {
+            out += ["  - label: \"setup: the state the flow starts from\"", "    setup: true"]
+            out.append("    command: \(list(setup[0].arguments))")
+        } else if !setup.isEmpty {
+            out += ["  - label: \"setup: the state the flow starts from\"", "    setup: true", "    pipeline:"]
+            out += setup.map { "      - \(list($0.arguments))" }
+        }
+        for (step, expectations) in zip(steps, expectations) { out += lines(of: step, expectations: expectations) }
+        out += invariants.yaml(haveReplies: haveReplies)
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// The YAML lines of one step.
-    private func lines(of step: DraftStep) -> [String] {
+    /// The YAML lines of one step, with the `expect:` of each of its commands.
+    private func lines(of step: DraftStep, expectations: [String?]) -> [String] {
+        var lines = kindLines(of: step, expectations: expectations)
+        // The flow went on after an error reply: so does the replay.
+        if case .comment = step {
+        } else if step.commands.contains(where: { $0.reply?.isError == true }) {
+            lines += ["    # The application went on after the error reply.", "    on_error: continue"]
+        }
+        return lines
+    }
+
+    /// The YAML lines of what a step sends, with the `expect:` of each of its commands.
+    private func kindLines(of step: DraftStep, expectations: [String?]) -> [String] {
+        let expect = expectations.first ?? nil
         switch step {
         case .command(let command):
-            return ["  - command: \(list(command.arguments))" + expectation(command.reply, inline: true)]
+            return ["  - command: \(list(command.arguments))"] + (expect.map { ["    expect: \($0)"] } ?? [])
         case .transaction(let commands), .pipeline(let commands):
             return [step.isTransaction ? "  - transaction:" : "  - pipeline:"]
-                + commands.map { c in
-                    c.reply == nil || inference.redact
-                        ? "      - \(list(c.arguments))"
-                        : "      - { command: \(list(c.arguments)), expect: \(expectation(c.reply, inline: false)) }"
+                + zip(commands, expectations).map { c, expect in
+                    expect.map { "      - { command: \(list(c.arguments)), expect: \($0) }" } ?? "      - \(list(c.arguments))"
                 }
-        case .script(let body, let keys, let args, let command):
+        case .script(let body, let keys, let args, _):
             var lines = [
                 "  - script:",
                 "      lua: \(YAMLText.quoted(inference.template(body, role: .scriptBody)))",
@@ -165,8 +249,7 @@ public struct ScenarioDraft: Sendable {
                 lines.append(
                     "      args: [\(args.map { YAMLText.quoted(inference.template($0, role: .value)) }.joined(separator: ", "))]")
             }
-            let expect = expectation(command.reply, inline: false)
-            if !expect.isEmpty { lines.append("    expect: \(expect)") }
+            if let expect { lines.append("    expect: \(expect)") }
             return lines
         case .comment(let reason, let commands):
             var lines = ["  # Not replayed, \(Self.commentSafe(reason)):"]
@@ -195,21 +278,6 @@ public struct ScenarioDraft: Sendable {
                 : YAMLText.quoted(inference.template(argument, role: role))
         }
         return "[" + items.joined(separator: ", ") + "]"
-    }
-
-    /// An `expect:` for a captured reply whose shape needs no recorded value (nothing with `--redact-values`).
-    private func expectation(_ reply: RESPValue?, inline: Bool) -> String {
-        guard let reply, !inference.redact else { return "" }
-        let body: String
-        switch reply {
-        case .simpleString(let text):
-            body = "{ type: status, value: \(YAMLText.quoted(ParameterInference.escape(Array(text.utf8)))) }"
-        case .integer(let n): body = "{ integer: \(n) }"
-        case .null: body = "{ type: nil }"
-        case .error(let message): body = "{ error: \(YAMLText.quoted(reply.errorClass ?? String(message.prefix(20)))) }"
-        default: body = "{ type: \(reply.typeName) }"
-        }
-        return inline ? "\n    expect: \(body)" : body
     }
 
     /// Text for a comment line: a captured argument quoted in the reason (an EVALSHA's digest)

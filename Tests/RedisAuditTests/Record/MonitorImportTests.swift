@@ -99,6 +99,13 @@ struct MonitorImportTests {
         #expect(templates[0][2] == "604800" && templates[2][2] == "604800", "TTLs stay literal: \(templates)")
         let validate = try await Fixtures.run(["scenarios", "validate", files[0]])
         #expect(validate.status == 0, "\(validate.stderr)")
+        // No replies, so no expectation; but the login's invariants, and they hold on a replay.
+        #expect(imported.steps.flatMap(\.commands).allSatisfy { $0.expect == nil })
+        #expect(imported.invariants.count == 7, "\(text)")
+        let replayer = ScenarioReplayer(endpoint: server.endpoint, options: Fixtures.options, role: "A")
+        let replay = try await replayer.run(imported, bindings: try imported.bind(), namespace: Namespace.generate())
+        #expect(replay.invariants.count == 7)
+        #expect(replay.invariants.allSatisfy { $0.holds }, "\(replay.invariants.map(\.observation))")
         let index = try String(contentsOfFile: (output as NSString).appendingPathComponent("index.md"), encoding: .utf8)
         #expect(index.contains(loginClient) && index.contains((files[0] as NSString).lastPathComponent))
 

@@ -53,9 +53,111 @@ struct ScenarioDraftTests {
         let draft = draft([set, incr, get])
         #expect(!draft.yaml.contains("no `expect:` was written"))
         let scenario = try ScenarioLoader.parse(yaml: draft.yaml, file: "draft.yaml")
-        let expectations = scenario.steps.flatMap(\.commands).map(\.expect)
+        // INCR's reply shows the counter held 3 before the flow: a setup step writes it first.
+        #expect(scenario.steps.first?.setup == true)
+        #expect(scenario.steps.first?.commands.map { $0.arguments.map(\.raw) } == [["SET", "n", "3"]])
+        let expectations = scenario.steps.filter { !$0.setup }.flatMap(\.commands).map(\.expect)
         #expect(expectations[0]?.type == "status" && expectations[0]?.value?.raw == "OK")
         #expect(expectations[1]?.integerMin == 4 && expectations[1]?.integerMax == 4)
         #expect(expectations[2]?.type == "nil")
+    }
+
+    @Test func aRedactedDraftWritesNoRecordedValueInExpectationsSetupOrInvariants() throws {
+        let draft = RecordedFlows.draft(RecordedFlows.refresh, redact: true)
+        for value in ["user123", RecordedFlows.token, RecordedFlows.newToken, "604799"] {
+            #expect(!draft.yaml.contains(value), "\(value)")
+        }
+        let scenario = try ScenarioLoader.parse(yaml: draft.yaml, file: "redacted.yaml")
+        #expect(scenario.steps.first?.setup == true, "the setup step is written, with redacted values")
+        let expectations = scenario.steps.filter { !$0.setup }.flatMap(\.commands).compactMap(\.expect)
+        #expect(expectations.count == 7)
+        #expect(expectations.allSatisfy { $0.type != nil && $0.value == nil && $0.integerMin == nil && $0.set == nil })
+        #expect(scenario.invariants.count == 8)
+    }
+
+    @Test func aStepWhoseReplyWasAnErrorGoesOnAfterIt() throws {
+        var wrong = c(1, "a", "GET", "k")
+        wrong.reply = .error("WRONGTYPE Operation against a key holding the wrong kind of value")
+        var next = c(1, "a", "SET", "other", "v")
+        next.reply = .simpleString("OK")
+        let scenario = try ScenarioLoader.parse(yaml: draft([wrong, next]).yaml, file: "draft.yaml")
+        let steps = scenario.steps.filter { !$0.setup }
+        #expect(steps[0].onError == .continue && steps[0].commands[0].expect?.errorClass == "WRONGTYPE")
+        #expect(steps[1].onError == .abort)
+    }
+}
+
+/// Drafts of flows of random commands with random replies (what a recording proxy may hand over):
+/// each loads, and sends the captured bytes once the variables take their recorded values.
+@Suite("scenario drafts of random recorded flows")
+struct RandomRecordedFlowTests {
+    static let keys = ["a", "s", "h", "l", "rt:u1:\(RecordedFlows.token)", "sess:u1", "$", "k:$${x}"]
+    static let values = [
+        RecordedFlows.token, "m", "$", "${x}", "é", "line\nbreak", "0", "7", "-1", #"{"userId":"u1"}"#, "placeholder",
+    ]
+
+    static func reply(_ random: inout SeededGenerator) -> RESPValue? {
+        func bulk() -> RESPValue { .bulk(values.randomElement(using: &random)!) }
+        switch Int.random(in: 0..<10, using: &random) {
+        case 0: return nil
+        case 1: return .simpleString("OK")
+        case 2, 3: return .integer(Int64.random(in: -2...5, using: &random))
+        case 4: return bulk()
+        case 5: return .null
+        case 6: return .nullArray
+        case 7: return .array((0..<Int.random(in: 0...3, using: &random)).map { _ in bulk() })
+        case 8: return .error(["WRONGTYPE Operation", "ERR x", "", "-"].randomElement(using: &random)!)
+        default: return .bulkString([0xFF, 0x00])
+        }
+    }
+
+    static func command(_ random: inout SeededGenerator) -> [String] {
+        let k = keys.randomElement(using: &random)!
+        let v = values.randomElement(using: &random)!
+        let w = values.randomElement(using: &random)!
+        let shapes: [[String]] = [
+            ["SET", k, v], ["SET", k, v, "NX", "EX", "30"], ["SET", k, v, "GET"], ["SETEX", k, "60", v], ["GET", k],
+            ["GETDEL", k], ["DEL", k], ["DEL", k, "a"], ["EXISTS", k], ["SADD", k, v], ["SADD", k, v, w], ["SREM", k, v],
+            ["SISMEMBER", k, v], ["SMEMBERS", k], ["SCARD", k], ["HSET", k, v, w], ["HGET", k, v], ["HGETALL", k],
+            ["HDEL", k, v], ["EXPIRE", k, "60"], ["PEXPIRE", k, "1500"], ["PERSIST", k], ["TTL", k], ["PTTL", k],
+            ["TYPE", k], ["INCR", k], ["INCRBY", k, "3"], ["RPUSH", k, v], ["LRANGE", k, "0", "-1"], ["MULTI"], ["EXEC"],
+            ["EVAL", "return redis.call('GET', KEYS[1])", "1", k], ["ZADD", k, "1", v], ["ZRANGE", k, "0", "-1"],
+            ["MGET", k, "a"], ["SRANDMEMBER", k],
+        ]
+        return shapes.randomElement(using: &random)!
+    }
+
+    @Test func everyDraftLoadsAndSendsTheCapturedBytes() throws {
+        var random = SeededGenerator(seed: 20_261_206)
+        for round in 0..<300 {
+            let commands = (0..<Int.random(in: 1...12, using: &random)).map { index in
+                RecordedFlows.command(Self.command(&random), Self.reply(&random), line: index + 1)
+            }
+            for redact in [false, true] {
+                let draft = RecordedFlows.draft(commands, redact: redact)
+                guard draft.hasSteps else { continue }
+                let scenario: Scenario
+                do {
+                    scenario = try ScenarioLoader.parse(yaml: draft.yaml, file: "random.yaml")
+                } catch {
+                    Issue.record("round \(round): \(error)\n\(draft.yaml)")
+                    return
+                }
+                guard !redact else { continue }
+                let recorded = Dictionary(uniqueKeysWithValues: draft.inference.variables.map { ($0.name, $0.recorded) })
+                let bindings = try scenario.bind(overrides: recorded)
+                let sent = try scenario.steps.filter { !$0.setup }.flatMap(\.commands).map { try $0.render(bindings).arguments }
+                let captured = draft.steps.flatMap { step -> [[[UInt8]]] in
+                    if case .script(let body, let keys, let args, _) = step {
+                        return [[Array("EVAL".utf8), body, Array(String(keys.count).utf8)] + keys + args]
+                    }
+                    if case .comment = step { return [] }
+                    return step.commands.map(\.arguments)
+                }
+                #expect(sent == captured, "round \(round):\n\(draft.yaml)")
+                let setup = try scenario.steps.filter(\.setup).flatMap(\.commands).map { try $0.render(bindings).arguments }
+                #expect(setup == draft.setup.map(\.arguments), "round \(round):\n\(draft.yaml)")
+            }
+        }
     }
 }

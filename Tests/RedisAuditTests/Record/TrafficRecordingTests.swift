@@ -81,12 +81,12 @@ struct TrafficRecordingTests {
         return try scenario.steps.filter { !$0.setup }.flatMap(\.commands).map { try $0.render(bindings) }
     }
 
-    /// A draft's commands rendered with every variable at the value it was recorded with.
+    /// A draft's commands (its setup step left out) rendered with every variable at the value it was recorded with.
     static func replayed(_ file: String, _ draft: ScenarioDraft) throws -> [RESPCommand] {
         let scenario = try ScenarioLoader.load(contentsOf: file)
         var values: [String: String] = [:]
         for variable in draft.inference.variables { values[variable.name] = variable.recorded }
-        return try scenario.steps.flatMap(\.commands).map { try $0.render(VariableBindings(values)) }
+        return try scenario.steps.filter { !$0.setup }.flatMap(\.commands).map { try $0.render(VariableBindings(values)) }
     }
 
     @Test(.enabled(if: available))
@@ -126,7 +126,9 @@ struct TrafficRecordingTests {
         // Refresh: the built-in's steps after its set-up; both hashes are generated variables.
         let (refreshDraft, refreshFile) = result.written[1]
         let refreshScenario = try ScenarioLoader.load(contentsOf: refreshFile)
-        #expect(refreshScenario.steps.allSatisfy { Self.kind($0) == "command" })
+        // Like the built-in, it first writes the old token the flow reads and deletes (a setup step).
+        #expect(refreshScenario.steps.first?.setup == true)
+        #expect(refreshScenario.steps.filter { !$0.setup }.allSatisfy { Self.kind($0) == "command" })
         let generated = refreshScenario.variables.filter { $0.value == .random(.hex, length: 64) }
         #expect(generated.count == 2, "\(refreshScenario.variables)")
         #expect(
@@ -241,9 +243,20 @@ struct TrafficRecordingTests {
         defer { cluster.stop() }
         var seed = cluster.nodes[0].endpoint
         seed.isCluster = true
-        let recorded = try await Self.record(seed, ["--flow", "login", "--cluster"])
-        try #require(recorded.status == 0, "\(recorded.errors)")
-        // rt:... and sess:... hash to slots of different nodes: the request went over several connections.
+        // The token's key hashes to a random slot: log in until it is on another node than the session set.
+        var found: Recorded?
+        for _ in 0..<12 {
+            let attempt = try await Self.record(seed, ["--flow", "login", "--cluster"])
+            try #require(attempt.status == 0, "\(attempt.errors)")
+            let token = try #require(attempt.issued["login"])
+            let tokenNode = cluster.owner(of: HashSlot.of("rt:user123:\(token)")).port
+            if cluster.owner(of: HashSlot.of("sess:user123")).port != tokenNode {
+                found = attempt
+                break
+            }
+        }
+        let recorded = try #require(found, "twelve tokens in a row on the session set's node")
+        // rt:... and sess:... are on different nodes: the request went over several connections.
         let sending = recorded.connections.filter { connection in
             connection.commands.contains { !CapturedFlow.connectionSetup.contains($0.name) }
         }
@@ -278,5 +291,37 @@ struct TrafficRecordingTests {
         let (draft, file) = result.written[0]
         #expect(try Self.replayed(file, draft) == Self.builtin("login", ["tokenHash": try #require(recorded.issued["login"])]))
         #expect(try String(contentsOfFile: file, encoding: .utf8).contains("rediss://"), "the header names the upstream")
+    }
+
+    @Test(.enabled(if: available))
+    func injectOnTheRecordedLoginFindsTheBuiltinsSessionWithoutTTL() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let recorded = try await Self.record(server, ["--flow", "login"])
+        try #require(recorded.status == 0, "\(recorded.errors)")
+        let output = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let result = try TrafficRecording.write(recorded.connections, upstream: "redis://x", output: output, options: .init())
+        let scenario = try ScenarioLoader.load(contentsOf: try #require(result.written.first?.file))
+        _ = try await server.command("FLUSHALL")
+        let rule = "kill-before:EXPIRE:nth=1,scope=run"
+        let recordedReport = try await ClientRetryInjectTests.inject(server, scenario, rule: rule)
+        let builtinReport = try await ClientRetryInjectTests.inject(server, try ClientRetryInjectTests.login(.none), rule: rule)
+        for report in [recordedReport, builtinReport] {
+            let partial = try #require(report.findings.first { $0.category == .partialApply }, "\(report.findings.map(\.title))")
+            // The session set was left without its TTL: the pipeline stopped at EXPIRE.
+            #expect(
+                partial.evidence.contains { $0.contains("sess:user123 (set, no TTL)") },
+                "\(partial.evidence.joined(separator: "\n"))")
+            #expect(report.coverage?.first?.rows.first?.outcomes == ["partial-apply"])
+        }
+
+        // The same request with redis-py's retries, as a recording under the fault drafts it: retried, survived.
+        var retrying = scenario
+        retrying.client = .redisPy
+        let retried = try await ClientRetryInjectTests.inject(server, retrying, rule: rule)
+        #expect(!retried.findings.contains { $0.category == .partialApply })
+        #expect(retried.coverage?.first?.rows.first?.outcomes == ["retried"])
+        #expect(try await server.command("DBSIZE") == .integer(0), "nothing left on the server")
     }
 }
