@@ -126,6 +126,7 @@ final class ProxySession {
         guard state.accepts(from: side) else { return }
         switch side {
         case .client:
+            recording?.read()
             var incoming = buffer
             if var pending = requests {
                 requests = nil

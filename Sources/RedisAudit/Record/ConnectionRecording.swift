@@ -46,6 +46,9 @@ final class ConnectionRecording {
     private var stopped: RecordedConnection.Stop?
     /// True when the last request was recorded (a fault's answer then refers to it).
     private var lastKept = false
+    /// When the client's last read arrived: the time of every request in it (one clock read per
+    /// read, not per command).
+    private var readTime = 0.0
 
     init(recorder: TrafficRecorder, id: Int, client: String) {
         self.recorder = recorder
@@ -62,6 +65,11 @@ final class ConnectionRecording {
     /// After these the connection's replies no longer pair one to one with its commands.
     static let unpairing: Set<String> = ["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "MONITOR"]
 
+    /// The client's bytes just arrived; the requests framed from them follow.
+    func read() {
+        readTime = Date().timeIntervalSince1970
+    }
+
     /// A request frame of `length` bytes at `index` of `buffer`, named `name`.
     func request(_ buffer: ByteBuffer, at index: Int, length: Int, name: String, argumentCount: Int) {
         lastKept = false
@@ -77,7 +85,7 @@ final class ConnectionRecording {
         }
         entries.append(
             Entry(
-                request: start..<(start + kept), name: name, time: Date().timeIntervalSince1970, batch: batch, reply: nil))
+                request: start..<(start + kept), name: name, time: readTime, batch: batch, reply: nil))
         lastKept = true
         if Self.unpairing.contains(name) { stopped = .unpaired(name) }
     }
