@@ -39,13 +39,7 @@ extension FlowState {
         case "INCR", "DECR", "INCRBY", "DECRBY":
             let f = facts(a[1])
             let before = f.exists == false ? 0 : f.string.flatMap { Int64(String(decoding: $0, as: UTF8.self)) }
-            let step: Int64? =
-                switch name {
-                case "INCR": 1
-                case "DECR": -1
-                case "INCRBY": Int64(command.text(2))
-                default: Int64(command.text(2)).map { -$0 }
-                }
+            let step = Self.increment(of: command)
             guard let before, let step, !before.addingReportingOverflow(step).overflow else { return nil }
             return .integer(before + step)
         case "DEL", "UNLINK", "EXISTS":

@@ -241,14 +241,7 @@ struct FlowState: Sendable {
                 }
             }
         case "INCR", "DECR", "INCRBY", "DECRBY":
-            let step: Int64? =
-                switch name {
-                case "INCR": 1
-                case "DECR": -1
-                case "INCRBY": Int64(command.text(2))
-                default: Int64(command.text(2)).map { -$0 }
-                }
-            guard let step else { return unmodelled(keys) }
+            guard let step = Self.increment(of: command) else { return unmodelled(keys) }
             if let n = ints {
                 let (before, overflow) = n.subtractingReportingOverflow(step)
                 if !overflow {
@@ -617,6 +610,18 @@ extension FlowState {
             applyScript(keys: keys)
         case .comment(_, let commands):
             for command in commands { skip(command) }
+        }
+    }
+}
+
+extension FlowState {
+    /// What an INCR, DECR, INCRBY or DECRBY adds to its counter (nil: an argument that is no integer).
+    static func increment(of command: CapturedCommand) -> Int64? {
+        switch command.name {
+        case "INCR": return 1
+        case "DECR": return -1
+        case "INCRBY": return Int64(command.text(2))
+        default: return Int64(command.text(2)).map { -$0 }
         }
     }
 }
