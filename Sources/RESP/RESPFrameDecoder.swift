@@ -77,7 +77,9 @@ public enum RESPFrameDecoder {
             }
             return .error(String(decoding: line, as: UTF8.self))
         case UInt8(ascii: ":"):
-            guard let number = Int64(String(decoding: line, as: UTF8.self)) else { return nil }
+            // An integer line that is no integer (no server sends one; the scanner only frames it)
+            // is kept as its bytes.
+            guard let number = Int64(String(decoding: line, as: UTF8.self)) else { return .bulkString(line) }
             return .integer(number)
         case UInt8(ascii: ","), UInt8(ascii: "("):
             return .bulkString(line)
