@@ -32,10 +32,11 @@ public enum RESPFrameDecoder {
     public static func arguments(_ bytes: UnsafeRawBufferPointer) -> [[UInt8]]? {
         guard let first = bytes.first else { return nil }
         if first == UInt8(ascii: "*") {
-            let decoded = value(bytes)
-            // `*-1` is a request without a command, as `*0` is.
-            if decoded == .nullArray { return [] }
-            guard case .array(let elements) = decoded else { return nil }
+            // `*0`, `*-1` and any negative count are a request without a command, as Redis reads them.
+            if let end = lineEnd(bytes, from: 1), let count = Int(String(decoding: bytes[1..<end], as: UTF8.self)), count <= 0 {
+                return []
+            }
+            guard case .array(let elements) = value(bytes) else { return nil }
             var arguments: [[UInt8]] = []
             arguments.reserveCapacity(elements.count)
             for element in elements {

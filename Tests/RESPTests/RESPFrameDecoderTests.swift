@@ -45,6 +45,9 @@ struct RESPFrameDecoderTests {
         #expect(request.withUnsafeBytes(RESPFrameDecoder.arguments) == [Array("SET".utf8), [0x6B], Array("v\r\nx".utf8)])
         let inline = Array("GET  key\r\n".utf8)
         #expect(inline.withUnsafeBytes(RESPFrameDecoder.arguments) == [Array("GET".utf8), Array("key".utf8)])
+        for empty in ["*0\r\n", "*-1\r\n", "*-3\r\n"] {
+            #expect(Array(empty.utf8).withUnsafeBytes(RESPFrameDecoder.arguments) == [], "\(empty) has no command")
+        }
         let notStrings = Array("*1\r\n:1\r\n".utf8)
         #expect(notStrings.withUnsafeBytes(RESPFrameDecoder.arguments) == nil)
     }
