@@ -77,6 +77,9 @@ struct StepRunner {
                 execution = executor.unreachable(step, prepared: prepared, error)
                 if whenUnreachable == .failsAndStops { execution.stops = true }
             }
+            // An interruption closes the connections: a step that failed because of it is not
+            // the application's doing, and the run ends here as interrupted.
+            if interruption?.isRequested == true { throw InterruptedError() }
             try flow.ran(step, commands: execution.commands, failure: execution.failure)
             try await observer.ran(step, at: index, prepared: prepared, execution: execution, flow: flow)
             if execution.stops { return index }
