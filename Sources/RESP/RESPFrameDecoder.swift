@@ -89,7 +89,8 @@ public enum RESPFrameDecoder {
         case UInt8(ascii: "_"):
             return .null
         case UInt8(ascii: "$"), UInt8(ascii: "="):
-            if line == Array("-1".utf8) { return .null }
+            // A negative length (`-1`, also written `-01`) is the null bulk string.
+            if let length = Int(String(decoding: line, as: UTF8.self)), length < 0 { return .null }
             guard let payload = payload(bytes, length: line, at: &position) else { return nil }
             // A verbatim string starts with its format: `txt:` or `mkd:`.
             if type == UInt8(ascii: "="), payload.count >= 4, payload[3] == UInt8(ascii: ":") {
@@ -97,10 +98,10 @@ public enum RESPFrameDecoder {
             }
             return .bulkString(payload)
         case UInt8(ascii: "*"), UInt8(ascii: "~"), UInt8(ascii: ">"), UInt8(ascii: "%"), UInt8(ascii: "|"):
-            if line == Array("-1".utf8) { return type == UInt8(ascii: "*") ? .nullArray : .null }
-            guard let count = Int(String(decoding: line, as: UTF8.self)), count >= 0,
-                count <= RESPFrameScanner.maximumAggregateCount
+            guard let count = Int(String(decoding: line, as: UTF8.self)), count <= RESPFrameScanner.maximumAggregateCount
             else { return nil }
+            // A negative count (`-1`, also written `-01`) is the null array.
+            if count < 0 { return type == UInt8(ascii: "*") ? .nullArray : .null }
             let elements = type == UInt8(ascii: "%") || type == UInt8(ascii: "|") ? 2 * count : count
             var values: [RESPValue] = []
             values.reserveCapacity(min(elements, 1024))

@@ -17,6 +17,8 @@ struct RESPFrameDecoderTests {
         #expect(decoded("$0\r\n\r\n") == bulk(""))
         #expect(decoded("$-1\r\n") == .null)
         #expect(decoded("*-1\r\n") == .nullArray)
+        #expect(decoded("*-01\r\n") == .nullArray, "the scanner reads the count as a number")
+        #expect(decoded("$-01\r\n") == .null)
         #expect(decoded("*2\r\n$1\r\na\r\n*1\r\n:1\r\n") == .array([bulk("a"), .array([.integer(1)])]))
     }
 
@@ -52,7 +54,7 @@ struct RESPFrameDecoderTests {
         #expect(notStrings.withUnsafeBytes(RESPFrameDecoder.arguments) == nil)
     }
 
-    @Test(arguments: ["", "+OK", "$5\r\nab\r\n", "*2\r\n:1\r\n", "?x\r\n", "$-5\r\n"])
+    @Test(arguments: ["", "+OK", "$5\r\nab\r\n", "*2\r\n:1\r\n", "?x\r\n", "*x\r\n"])
     func aTruncatedOrMalformedFrameIsNil(_ text: String) {
         #expect(decoded(text) == nil)
     }
