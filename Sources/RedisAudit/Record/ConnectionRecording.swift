@@ -76,7 +76,7 @@ final class ConnectionRecording {
         guard stopped == nil else { return }
         let kept = Self.carriesCredentials(name, argumentCount: argumentCount) ? 0 : length
         guard reserve(kept) else { return }
-        while answered < entries.count, entries[answered].droppedByFault { answered += 1 }
+        skipDropped()
         if answered == entries.count { batch += 1 }
         let start = requests.writerIndex
         if kept > 0, let bytes = buffer.getSlice(at: index, length: length) {
@@ -90,6 +90,11 @@ final class ConnectionRecording {
         if Self.unpairing.contains(name) { stopped = .unpaired(name) }
     }
 
+    /// Moves past requests a fault kept from the server: no server reply answers them.
+    private func skipDropped() {
+        while answered < entries.count, entries[answered].droppedByFault { answered += 1 }
+    }
+
     /// The last request recorded never reaches the server: a fault answers it.
     func answeredByProxy() {
         guard lastKept else { return }
@@ -98,7 +103,7 @@ final class ConnectionRecording {
 
     /// A reply frame of `length` bytes at `index` of `buffer`.
     func reply(_ buffer: ByteBuffer, at index: Int, length: Int) {
-        while answered < entries.count, entries[answered].droppedByFault { answered += 1 }
+        skipDropped()
         // A push (RESP3 `>`) answers no command.
         guard answered < entries.count, buffer.getInteger(at: index, as: UInt8.self) != UInt8(ascii: ">"),
             reserve(length), var bytes = buffer.getSlice(at: index, length: length)

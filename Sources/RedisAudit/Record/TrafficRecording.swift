@@ -77,7 +77,8 @@ public enum TrafficRecording {
         } else {
             flows = commandsOf.flatMap { CapturedFlow.split($0, gap: options.gap) }
         }
-        let kept = flows.filter { keeps($0, options) }
+        let globs = options.keyPatterns.map(KeyGlob.init)
+        let kept = flows.filter { keeps($0, options, globs: globs) }
         let drafts = kept.enumerated().map { index, flow in
             ScenarioDraft(
                 flow: flow, index: index + 1, scripts: scripts, captureFile: upstream, redact: options.redact,
@@ -123,10 +124,9 @@ public enum TrafficRecording {
     }
 
     /// True when a flow passes the command and key filters.
-    static func keeps(_ flow: CapturedFlow, _ options: Options) -> Bool {
+    static func keeps(_ flow: CapturedFlow, _ options: Options, globs: [KeyGlob]) -> Bool {
         if !options.commands.isEmpty, !flow.commands.contains(where: { options.commands.contains($0.name) }) { return false }
         guard !options.keyPatterns.isEmpty else { return true }
-        let globs = options.keyPatterns.map(KeyGlob.init)
         return flow.commands.contains { command in
             let roles = ArgumentRole.roles(of: command.arguments)
             return zip(command.arguments, roles).contains { argument, role in
