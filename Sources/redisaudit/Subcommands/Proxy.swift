@@ -72,12 +72,7 @@ struct Proxy: AsyncParsableCommand {
         let (host, port) = try Self.listenAddress(listen)
         DiagnosticsLogHandler.bootstrap(quiet: quiet, verbose: verbose)
         let logger = Logger(label: "redisaudit")
-        // Events are written by a task of their own: a slow standard error never holds an event loop.
-        let (events, eventSink) = AsyncStream.makeStream(of: ProxyEvent.self)
-        let printer = Task { for await event in events { Self.log(event, to: logger) } }
-        // Without an observer no event is made: none is wanted with -q, nor without rules unless -v.
-        var observer: (@Sendable (ProxyEvent) -> Void)?
-        if !quiet && (verbose || !rules.isEmpty) { observer = { event in eventSink.yield(event) } }
+        let events = ProxyEventPrinter(quiet: quiet, verbose: verbose, hasRules: !rules.isEmpty, logger: logger)
         let proxy: FaultProxy
         do {
             proxy = try await FaultProxy.start(
@@ -86,7 +81,7 @@ struct Proxy: AsyncParsableCommand {
                     eventLoops: eventLoops ?? SettingDefaults.proxyEventLoops,
                     // Only when given: blocking commands and subscriptions wait as long as they need.
                     commandTimeout: connection.commandTimeout.map { .nanoseconds(Int64($0 * 1e9)) },
-                    observer: observer))
+                    observer: events.observer))
         } catch let error as ProxyError {
             throw UsageError(message: error.description)
         }
@@ -106,8 +101,7 @@ struct Proxy: AsyncParsableCommand {
         }
         await SignalTrap.waitForTermination()
         await proxy.stop()
-        eventSink.finish()
-        await printer.value
+        await events.finish()
         let counts = proxy.counters.snapshot
         for (rule, fired) in counts {
             logger.info("\(rule): fired \(fired) time\(fired == 1 ? "" : "s")")

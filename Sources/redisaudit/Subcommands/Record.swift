@@ -89,10 +89,7 @@ struct Record: AsyncParsableCommand {
         let (host, port) = try Proxy.listenAddress(listen)
         DiagnosticsLogHandler.bootstrap(quiet: quiet, verbose: verbose)
         let logger = Logger(label: "redisaudit")
-        let (events, eventSink) = AsyncStream.makeStream(of: ProxyEvent.self)
-        let printer = Task { for await event in events { Proxy.log(event, to: logger) } }
-        var observer: (@Sendable (ProxyEvent) -> Void)?
-        if !quiet && (verbose || !rules.isEmpty) { observer = { event in eventSink.yield(event) } }
+        let events = ProxyEventPrinter(quiet: quiet, verbose: verbose, hasRules: !rules.isEmpty, logger: logger)
         let recorder = TrafficRecorder(maxBytes: maxMemory * 1024 * 1024)
         let proxy: FaultProxy
         do {
@@ -101,7 +98,7 @@ struct Record: AsyncParsableCommand {
                     listenHost: host, listenPort: port, upstream: endpoint, options: options, rules: rules,
                     eventLoops: SettingDefaults.proxyEventLoops,
                     commandTimeout: connection.commandTimeout.map { .nanoseconds(Int64($0 * 1e9)) },
-                    observer: observer, recorder: recorder))
+                    observer: events.observer, recorder: recorder))
         } catch let error as ProxyError {
             throw UsageError(message: error.description)
         }
@@ -109,8 +106,7 @@ struct Record: AsyncParsableCommand {
         logger.info("recording \(host):\(proxy.port) -> \(endpoint) \(until); scenarios go to \(output)")
         await SignalTrap.waitForTermination(orAfter: duration)
         await proxy.stop()
-        eventSink.finish()
-        await printer.value
+        await events.finish()
         var recording = TrafficRecording.Options()
         recording.gap = gap
         recording.clientNames = Set(clientName)
