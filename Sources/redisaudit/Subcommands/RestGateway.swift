@@ -30,7 +30,7 @@ struct RestGateway: AsyncParsableCommand {
     @Option(help: "A file of accepted bearer tokens, one a line (instead of --token-env).")
     var tokens: String?
 
-    @Option(help: "Largest request body accepted, in bytes (default: 1048576, Upstash's limit).")
+    @Option(help: "Largest request body accepted, in bytes (Upstash's limit is 1 MB).")
     var maxRequestBytes: Int = RESTGatewayConfiguration.defaultMaxRequestBytes
 
     @OptionGroup var rules: FaultRuleFlags
