@@ -121,11 +121,8 @@ struct RESTRequestHandler: Sendable {
             if let text = element as? String {
                 result.append(Array(text.utf8))
             } else if let number = element as? NSNumber {
-                if let integer = Int64(exactly: number.doubleValue), !"\(number)".contains(".") {
-                    result.append(Array(String(integer).utf8))
-                } else {
-                    result.append(Array("\(number.doubleValue)".utf8))
-                }
+                // Its own text: an integer past 2^53 keeps every digit, which a Double would round.
+                result.append(Array("\(number)".utf8))
             } else {
                 return nil
             }

@@ -69,6 +69,9 @@ struct RESTGatewayTests {
             assert r.incr(p + "n") == 1
             assert r.incrby(p + "n", 41) == 42
             assert float(r.incrbyfloat(p + "f", 1.5)) == 1.5
+            assert r.set(p + "big", 2**62 + 1) is True
+            assert r.get(p + "big") == str(2**62 + 1), r.get(p + "big")
+            assert r.set(p + "neg", -0.25) is True and r.get(p + "neg") == "-0.25"
             r.set(p + "j", json.dumps({"a": [1, 2], "b": "c"}))
             assert json.loads(r.get(p + "j")) == {"a": [1, 2], "b": "c"}
             assert r.hset(p + "h", values={"f1": "v1", "f2": "2"}) == 2
