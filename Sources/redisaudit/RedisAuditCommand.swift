@@ -23,7 +23,8 @@ struct RedisAuditCommand: AsyncParsableCommand {
             """,
         version: RedisAuditVersion.current,
         subcommands: [
-            Compare.self, Inject.self, Keyspace.self, BaselineCommand.self, Scenarios.self, Clean.self, Proxy.self, Record.self,
+            Compare.self, Inject.self, Keyspace.self, BaselineCommand.self, Scenarios.self, Clean.self, Proxy.self,
+            RestGateway.self, Record.self,
         ]
     )
 

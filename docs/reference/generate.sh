@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bin=${1:-../../.build/debug/redisaudit}
-for sub in compare inject keyspace proxy record baseline scenarios clean; do
+for sub in compare inject keyspace proxy rest-gateway record baseline scenarios clean; do
     {
         echo "# redisaudit $sub"
         echo

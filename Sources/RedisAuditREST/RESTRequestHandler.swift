@@ -1,0 +1,371 @@
+import Foundation
+import Hummingbird
+import NIOConcurrencyHelpers
+import NIOCore
+import RESP
+import RedisAudit
+
+/// Turns one HTTP request into upstream commands and their replies into Upstash's JSON.
+struct RESTRequestHandler: Sendable {
+    let configuration: RESTGatewayConfiguration
+    let pool: UpstreamPool
+    let faults: RESTFaults
+    /// The last sync token handed out: a counter, advanced by every request.
+    let syncCounter = NIOLockedValueBox<UInt64>(0)
+
+    /// The value of a request header, looked up by its lowercase name.
+    static func header(_ name: String, of request: Request) -> String? {
+        request.headers.first { $0.name.canonicalName == name }?.value
+    }
+
+    /// Upstash's reply to a missing or wrong token.
+    static let unauthorized = "WRONGPASS invalid or missing auth token"
+
+    /// What one request asks for.
+    enum Call {
+        case single([[UInt8]])
+        case pipeline([[[UInt8]]])
+        case transaction([[[UInt8]]])
+    }
+
+    /// A refusal before any command ran: an HTTP status and Upstash's error text.
+    struct Refusal: Error {
+        var status: HTTPResponse.Status
+        var message: String
+    }
+
+    func respond(to request: Request) async -> Response {
+        var request = request
+        let base64 = Self.header("upstash-encoding", of: request)?.lowercased() == "base64"
+        let resp2 = Self.header("upstash-response-format", of: request)?.lowercased() == "resp2"
+        do {
+            guard request.method == .get || request.method == .post else {
+                throw Refusal(status: .methodNotAllowed, message: "ERR method not allowed")
+            }
+            guard authorized(request) else { throw Refusal(status: .unauthorized, message: Self.unauthorized) }
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: configuration.maxRequestBytes)
+            } catch {
+                throw Refusal(
+                    status: .badRequest,
+                    message: "ERR max request size exceeded. Limit: \(configuration.maxRequestBytes) bytes")
+            }
+            let query = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+            let call = try Self.call(path: request.uri.path, query: query, method: request.method, body: body)
+            let output = try await execute(call)
+            return respond(output, base64: base64, resp2: resp2)
+        } catch let refusal as Refusal {
+            return Self.response(status: refusal.status, json: "{\"error\":\(JSONText.string(refusal.message))}")
+        } catch {
+            return Self.response(status: .internalServerError, json: "{\"error\":\(JSONText.string(String(describing: error)))}")
+        }
+    }
+
+    /// A token in `Authorization: Bearer` or the `_token` query parameter, compared with each accepted one.
+    private func authorized(_ request: Request) -> Bool {
+        var presented: String?
+        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
+            presented = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        } else if let query = request.uri.queryParameters["_token"] {
+            presented = String(query)
+        }
+        guard let presented else { return false }
+        return configuration.tokens.contains(presented)
+    }
+
+    /// The commands of a request: `/pipeline` and `/multi-exec` take a JSON array of arrays, `/` one
+    /// array, any other path is the command itself (a POST body appended as its last argument).
+    static func call(
+        path: String, query: [(String, String)], method: HTTPRequest.Method, body: ByteBuffer
+    ) throws(Refusal) -> Call {
+        let bytes = Array(body.readableBytesView)
+        switch path {
+        case "/pipeline", "/multi-exec":
+            guard let outer = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as? [Any],
+                !outer.isEmpty
+            else { throw Refusal(status: .badRequest, message: "ERR failed to parse pipeline request") }
+            var commands: [[[UInt8]]] = []
+            for element in outer {
+                guard let array = element as? [Any], let command = arguments(array) else {
+                    throw Refusal(status: .badRequest, message: "ERR failed to parse pipeline request")
+                }
+                commands.append(command)
+            }
+            return path == "/pipeline" ? .pipeline(commands) : .transaction(commands)
+        case "/", "":
+            guard method == .post else { throw Refusal(status: .badRequest, message: "ERR failed to parse command") }
+            guard let array = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as? [Any],
+                let command = arguments(array)
+            else { throw Refusal(status: .badRequest, message: "ERR failed to parse command") }
+            return .single(command)
+        default:
+            var command = path.split(separator: "/", omittingEmptySubsequences: true).map {
+                Array(($0.removingPercentEncoding ?? String($0)).utf8)
+            }
+            if method == .post && !bytes.isEmpty { command.append(bytes) }
+            for (name, value) in query where name != "_token" {
+                command.append(Array(name.utf8))
+                if !value.isEmpty { command.append(Array(value.utf8)) }
+            }
+            guard !command.isEmpty else { throw Refusal(status: .badRequest, message: "ERR failed to parse command") }
+            return .single(command)
+        }
+    }
+
+    /// The arguments of one JSON command: strings as UTF-8, numbers as their decimal text.
+    static func arguments(_ array: [Any]) -> [[UInt8]]? {
+        guard !array.isEmpty else { return nil }
+        var result: [[UInt8]] = []
+        for element in array {
+            if let text = element as? String {
+                result.append(Array(text.utf8))
+            } else if let number = element as? NSNumber {
+                // Its own text: an integer past 2^53 keeps every digit, which a Double would round.
+                result.append(Array("\(number)".utf8))
+            } else {
+                return nil
+            }
+        }
+        return result
+    }
+
+    /// The replies of a call, in the shape its endpoint answers with.
+    enum Output {
+        case single(RESPValue)
+        case list([RESPValue])
+    }
+
+    /// Runs the call on a connection of its own; a transaction is MULTI, the commands and EXEC in
+    /// one batch. Fault rules decide first which commands are sent (see ``RESTFaults``).
+    private func execute(_ call: Call) async throws -> Output {
+        let list: [[[UInt8]]]
+        switch call {
+        case .single(let command): list = [command]
+        case .pipeline(let commands), .transaction(let commands): list = commands
+        }
+        let plan = FaultPlanForRequest(
+            list.map { faults.decide(String(decoding: $0[0], as: UTF8.self)) },
+            transaction: {
+                if case .transaction = call { return true } else { return false }
+            }())
+        if plan.delay > .zero { try? await Task.sleep(nanoseconds: UInt64(plan.delay.nanoseconds)) }
+        var replies: [RESPValue] = []
+        if !plan.sent.isEmpty {
+            let commands: [RESPCommand]
+            let sent = plan.sent.map { RESPCommand(arguments: list[$0]) }
+            if case .transaction = call {
+                commands = [RESPCommand("MULTI")] + sent + [RESPCommand("EXEC")]
+            } else {
+                commands = sent
+            }
+            replies = try await send(commands)
+        }
+        switch plan.failure {
+        case .none: break
+        case .connectionLost:
+            throw Refusal(status: .internalServerError, message: "ERR upstream: connection closed by a fault rule")
+        case .noReply:
+            try? await Task.sleep(nanoseconds: UInt64(configuration.options.commandTimeout.nanoseconds))
+            throw Refusal(
+                status: .internalServerError,
+                message:
+                    "ERR upstream: \(TransportFailure.timeout(milliseconds: configuration.options.commandTimeout.nanoseconds / 1_000_000))"
+            )
+        }
+        var results: [RESPValue]
+        if case .transaction = call {
+            switch replies.last {
+            case .array(let values): results = values
+            case .error(let message): throw Refusal(status: .badRequest, message: message)
+            default: throw Refusal(status: .badRequest, message: "EXECABORT Transaction discarded")
+            }
+        } else {
+            results = replies
+        }
+        // The stand-in replies of dropped commands, in their places.
+        var merged: [RESPValue] = []
+        var next = results.makeIterator()
+        for index in plan.answered {
+            if let standIn = plan.standIns[index] {
+                merged.append(standIn)
+            } else if let value = next.next() {
+                merged.append(value)
+            }
+        }
+        if case .single = call { return .single(merged[0]) }
+        return .list(merged)
+    }
+
+    /// Sends a batch on a connection taken for it alone; a transport failure fails the request.
+    private func send(_ commands: [RESPCommand]) async throws -> [RESPValue] {
+        let connection: RedisConnection
+        do {
+            connection = try await pool.take()
+        } catch {
+            throw Refusal(status: .internalServerError, message: "ERR upstream unavailable: \(error)")
+        }
+        let outcomes = await connection.send(commands)
+        var replies: [RESPValue] = []
+        var failure: TransportFailure?
+        for outcome in outcomes {
+            switch outcome {
+            case .reply(let value): replies.append(value)
+            case .failed(let reason): failure = failure ?? reason
+            }
+        }
+        await pool.give(back: connection, healthy: failure == nil && replies.count == commands.count)
+        if let failure { throw Refusal(status: .internalServerError, message: "ERR upstream: \(failure)") }
+        return replies
+    }
+
+    /// The response for the replies: JSON `{"result"|"error"}` (a list of them for /pipeline and
+    /// /multi-exec), or RESP2 bytes with `Upstash-Response-Format: resp2`.
+    private func respond(_ output: Output, base64: Bool, resp2: Bool) -> Response {
+        let token = syncCounter.withLockedValue { counter -> UInt64 in
+            counter += 1
+            return counter
+        }
+        var response: Response
+        if resp2 {
+            var bytes: [UInt8] = []
+            switch output {
+            case .single(let value): RESP2Text.append(value, to: &bytes)
+            case .list(let values): for value in values { RESP2Text.append(value, to: &bytes) }
+            }
+            response = Response(
+                status: .ok, headers: [.contentType: "application/octet-stream"],
+                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        } else {
+            switch output {
+            case .single(let value):
+                let status: HTTPResponse.Status = value.isError ? .badRequest : .ok
+                response = Self.response(status: status, json: JSONText.entry(value, base64: base64))
+            case .list(let values):
+                response = Self.response(
+                    status: .ok, json: "[" + values.map { JSONText.entry($0, base64: base64) }.joined(separator: ",") + "]")
+            }
+        }
+        response.headers.append(.init(name: .init("Upstash-Sync-Token")!, value: String(token)))
+        return response
+    }
+
+    static func response(status: HTTPResponse.Status, json: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+}
+
+/// Which commands of a request are sent, given each one's fault decision.
+struct FaultPlanForRequest {
+    /// How the request ends when a rule cut it short.
+    enum Failure {
+        case none
+        case connectionLost
+        case noReply
+    }
+
+    /// Indexes of the commands sent upstream, in order.
+    var sent: [Int] = []
+    /// Indexes of the commands with a result in the response (sent or answered by a stand-in).
+    var answered: [Int] = []
+    /// Replies that stand in for dropped commands.
+    var standIns: [Int: RESPValue] = [:]
+    var delay: TimeAmount = .zero
+    var failure: Failure = .none
+
+    init(_ decisions: [RESTFaults.Decision], transaction: Bool) {
+        for (index, decision) in decisions.enumerated() {
+            switch decision {
+            case .none:
+                sent.append(index)
+            case .delay(let amount):
+                delay = delay + amount
+                sent.append(index)
+            case .drop(let reply?):
+                standIns[index] = reply
+            case .drop(nil):
+                failure = .noReply
+            case .killBefore:
+                failure = .connectionLost
+            case .killAfter:
+                sent.append(index)
+                failure = .connectionLost
+            }
+            if failure != .none { break }
+            answered.append(index)
+        }
+        if transaction, failure != .none {
+            // A transaction is all or nothing: cut before EXEC nothing applies; after EXEC, everything.
+            if decisions.contains(.killAfter) && !decisions.contains(.killBefore) && !decisions.contains(.drop(nil)) {
+                sent = decisions.indices.filter { if case .drop(_?) = decisions[$0] { return false } else { return true } }
+            } else {
+                sent = []
+            }
+        }
+    }
+}
+
+/// Upstash's JSON for RESP values.
+enum JSONText {
+    /// `{"result": ...}` or `{"error": "..."}`.
+    static func entry(_ value: RESPValue, base64: Bool) -> String {
+        if case .error(let message) = value { return "{\"error\":\(string(message))}" }
+        return "{\"result\":\(result(value, base64: base64))}"
+    }
+
+    /// A value: integers as numbers, nil as null, arrays as arrays, strings as text or base64
+    /// (the status "OK" stays as is).
+    static func result(_ value: RESPValue, base64: Bool) -> String {
+        switch value {
+        case .simpleString(let text):
+            return base64 && text != "OK" ? string(Data(text.utf8).base64EncodedString()) : string(text)
+        case .error(let message): return string(message)
+        case .integer(let number): return String(number)
+        case .bulkString(let bytes):
+            return base64 ? string(Data(bytes).base64EncodedString()) : string(String(decoding: bytes, as: UTF8.self))
+        case .null, .nullArray: return "null"
+        case .array(let elements): return "[" + elements.map { result($0, base64: base64) }.joined(separator: ",") + "]"
+        }
+    }
+
+    /// A JSON string literal.
+    static func string(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// RESP2 bytes of a value, for `Upstash-Response-Format: resp2`.
+enum RESP2Text {
+    static func append(_ value: RESPValue, to bytes: inout [UInt8]) {
+        switch value {
+        case .simpleString(let text): bytes += Array("+\(text)\r\n".utf8)
+        case .error(let message): bytes += Array("-\(message)\r\n".utf8)
+        case .integer(let number): bytes += Array(":\(number)\r\n".utf8)
+        case .bulkString(let data):
+            bytes += Array("$\(data.count)\r\n".utf8)
+            bytes += data
+            bytes += [13, 10]
+        case .null: bytes += Array("$-1\r\n".utf8)
+        case .nullArray: bytes += Array("*-1\r\n".utf8)
+        case .array(let elements):
+            bytes += Array("*\(elements.count)\r\n".utf8)
+            for element in elements { append(element, to: &bytes) }
+        }
+    }
+}
