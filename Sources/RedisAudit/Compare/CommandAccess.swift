@@ -7,6 +7,8 @@ enum CommandAccess: String, Hashable, Sendable {
     case unknown
     case denied
     case closedConnection
+    /// The endpoint's transport (Upstash's REST API) cannot carry the command at all.
+    case notCarried
 
     /// The access problem an outcome shows, if any.
     static func of(_ outcome: CommandOutcome) -> CommandAccess? {
@@ -20,6 +22,7 @@ enum CommandAccess: String, Hashable, Sendable {
     /// The access problem an error reply names: NOPERM, or a command (or subcommand) the server does not know.
     static func of(errorMessage message: String) -> CommandAccess? {
         if message.hasPrefix("NOPERM") { return .denied }
+        if message.contains(RESTBatch.notCarried) { return .notCarried }
         let lower = message.lowercased()
         return lower.contains("unknown command") || lower.contains("unknown subcommand") ? .unknown : nil
     }
@@ -93,6 +96,18 @@ enum AccessFindings {
                         + "every request that needs it. Its replies are not compared, so they add no further findings.",
                     fix:
                         "Grant it to the application's user (ACL SETUSER user \(grant)), or audit with the user the application really uses.",
+                    occurrences: all.count)
+            case .notCarried:
+                return Finding(
+                    identity: "unsupported|\(name)|\(role)", severity: .high, category: .commandUnsupported,
+                    title: "\(name) cannot travel over \(role)'s REST API",
+                    endpoints: [role], scenario: scenarios.count == 1 ? first.scenario : nil,
+                    step: scenarios.count == 1 ? first.location : nil, evidence: evidence,
+                    why: "Each REST request stands alone, with no connection behind it: blocking commands, subscriptions, "
+                        + "WATCH and connection state have nothing to live on, so an SDK over REST cannot send \(name) "
+                        + "and the code path that needs it fails after the move.",
+                    fix: "Keep this code path on a TCP client for this host (the same database takes rediss:// connections), "
+                        + "or replace \(name): polling instead of a blocking pop, a /multi-exec transaction instead of WATCH.",
                     occurrences: all.count)
             case .unknown, .closedConnection:
                 let closed = first.access == .closedConnection

@@ -168,9 +168,13 @@ public struct ScenarioComparison {
     /// later replies differ) is capped at `low` and says so: the access finding is the cause.
     private func consequence(_ finding: Finding, of access: [AccessFailure]) -> Finding {
         guard let cause = access.first else { return finding }
-        let what =
-            cause.access == .denied
-            ? "is denied" : cause.access == .closedConnection ? "closed the connection" : "is not supported"
+        let what: String
+        switch cause.access {
+        case .denied: what = "is denied"
+        case .closedConnection: what = "closed the connection"
+        case .notCarried: what = "cannot travel over REST"
+        case .unknown: what = "is not supported"
+        }
         return Self.demoted(
             finding, to: .low,
             because: "follows from \(cause.command) on \(cause.role) (\(cause.location)): it \(what) there; see that finding",

@@ -15,6 +15,8 @@ public struct ConnectionOptions: Sendable {
     public var handshakeRefusals: HandshakeRefusals
     /// The largest reply, and the most unparsed input, a connection accepts before it closes.
     public var replyLimits: RESPReplyLimits
+    /// The faults a REST endpoint's requests meet (an exploration's trial), nil for none.
+    public var restFaults: RESTFaultHook?
 
     public init(
         connectTimeout: TimeAmount = .milliseconds(Int64(SettingDefaults.connectTimeout * 1000)),

@@ -3,9 +3,20 @@ import Foundation
 /// A Redis endpoint to audit: where it is, how to authenticate, which database.
 ///
 /// Parsed from `redis://[user[:password]@]host[:port][/db]`, `rediss://...` (TLS),
-/// `unix:///path/to.sock[?db=N]` or `redis+sentinel://[user@]host:port[,host:port...]/master[/db]`.
+/// `unix:///path/to.sock[?db=N]`, `redis+sentinel://[user@]host:port[,host:port...]/master[/db]`
+/// or `upstash+https://host[:port]` (`upstash+http://` for a local gateway: Upstash's REST API,
+/// with the password as the token).
 /// The password never appears in `description`: endpoints are shown as `redis://user:***@host:port/db`.
 public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+    /// The protocol commands travel in.
+    public enum Transport: String, Hashable, Sendable {
+        /// RESP over a socket: one connection, pipelines, transactions, blocking commands.
+        case resp
+        /// Upstash's REST API: each request an HTTP POST of JSON, a pipeline `/pipeline`, a
+        /// transaction `/multi-exec`; the password is the bearer token.
+        case rest
+    }
+
     /// How to reach the server.
     public enum Address: Hashable, Sendable {
         case tcp(host: String, port: Int)
@@ -38,6 +49,8 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     public var database: Int
     /// The Sentinels' own password (from `REDISAUDIT_SENTINEL_PASSWORD`), for `redis+sentinel://`. Never printed.
     public var sentinelPassword: String?
+    /// RESP, or Upstash's REST API (`upstash+https://`).
+    public var transport = Transport.resp
     /// True when the endpoint is a Redis Cluster node (found by `EndpointInspection`): it is then
     /// a seed, and commands are routed over the cluster's primaries.
     public var isCluster = false
@@ -73,6 +86,8 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
             endpoint = try parseUnix(text)
         } else if text.hasPrefix("redis://") || text.hasPrefix("rediss://") {
             endpoint = try parseTCP(text)
+        } else if text.hasPrefix(restScheme) || text.hasPrefix(restPlainScheme) {
+            endpoint = try parseREST(text)
         } else if text.hasPrefix(sentinelScheme) {
             endpoint = try parseSentinel(text)
             if let value = environment[sentinelPasswordVariable], !value.isEmpty { endpoint.sentinelPassword = value }
@@ -85,7 +100,7 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
             // `host:port` shorthand, as redis-cli users type it.
             endpoint = try parseTCP("redis://" + text)
         } else {
-            throw EndpointError.invalidURL(redacted(text), reason: "expected redis://, rediss://, unix:// or redis+sentinel://")
+            throw EndpointError.invalidURL(redacted(text), reason: "expected redis://, rediss://, unix://, redis+sentinel:// or upstash+https://")
         }
         if endpoint.password == nil {
             for name in passwordEnvironment {
@@ -100,6 +115,29 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
 
     /// The scheme of a Sentinel-described endpoint.
     static let sentinelScheme = "redis+sentinel://"
+
+    /// The scheme of Upstash's REST API over TLS.
+    static let restScheme = "upstash+https://"
+    /// The same without TLS (a local `redisaudit rest-gateway`).
+    static let restPlainScheme = "upstash+http://"
+
+    /// `upstash+https://[:TOKEN@]HOST[:PORT]`: no database (REST has database 0 only) and no path.
+    private static func parseREST(_ text: String) throws(EndpointError) -> Endpoint {
+        let tls = text.hasPrefix(restScheme)
+        var rest = Substring(text.dropFirst(tls ? restScheme.count : restPlainScheme.count))
+        let (username, password) = userinfo(&rest)
+        if let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) {
+            guard rest[slash...].allSatisfy({ $0 == "/" }) else {
+                throw EndpointError.invalidURL(
+                    redacted(text), reason: "a REST endpoint has no path or parameters: upstash+https://HOST[:PORT]")
+            }
+            rest = rest[rest.startIndex..<slash]
+        }
+        let (host, port) = try hostAndPort(rest, defaultPort: tls ? 443 : 80, url: text)
+        var endpoint = Endpoint(address: .tcp(host: host, port: port), tls: tls, username: username, password: password)
+        endpoint.transport = .rest
+        return endpoint
+    }
 
     /// `user[:password]@` taken off the front of `rest`.
     private static func userinfo(_ rest: inout Substring) -> (username: String?, password: String?) {
@@ -312,7 +350,7 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     /// A message with every endpoint URL in it redacted (and any `password=` value masked):
     /// the last guard on what reaches standard error, whatever quoted the URL.
     public static func redactingURLs(in message: String) -> String {
-        let schemes = ["redis://", "rediss://", "unix://", sentinelScheme]
+        let schemes = ["redis://", "rediss://", "unix://", sentinelScheme, restScheme, restPlainScheme]
         guard schemes.contains(where: message.contains) || message.contains("password=") else { return message }
         var result = ""
         var token = ""
@@ -355,6 +393,9 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     /// The endpoint as a URL with the password masked.
     public var description: String {
         switch address {
+        case .tcp(let host, let port) where transport == .rest:
+            // The token is always there, so it is never hinted at.
+            return (tls ? Self.restScheme : Self.restPlainScheme) + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
         case .tcp(let host, let port):
             var s = (tls ? "rediss://" : "redis://") + maskedUserinfo
             s += host.contains(":") ? "[\(host)]" : host

@@ -14,8 +14,9 @@ public struct HandshakeExtra: Hashable, Sendable {
     }
 
     /// The extras the options ask for, in the order they are sent.
-    static func requested(by options: ConnectionOptions) -> [HandshakeExtra] {
-        guard let clientName = options.clientName else { return [] }
+    static func requested(by options: ConnectionOptions, endpoint: Endpoint) -> [HandshakeExtra] {
+        // A REST request has no connection to name.
+        guard let clientName = options.clientName, endpoint.transport == .resp else { return [] }
         return [clientSetName(clientName)]
     }
 }

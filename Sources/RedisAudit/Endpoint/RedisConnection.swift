@@ -39,7 +39,7 @@ public final class RedisConnection: Sendable {
     ) async throws(EndpointError) -> RedisConnection {
         let endpoint = try await SentinelResolver.resolve(endpoint, options: options, eventLoopGroup: eventLoopGroup)
         let refusals = options.handshakeRefusals
-        var extras = refusals.remaining(HandshakeExtra.requested(by: options), for: endpoint.address)
+        var extras = refusals.remaining(HandshakeExtra.requested(by: options, endpoint: endpoint), for: endpoint.address)
         var attempt = try await open(endpoint, options: options, eventLoopGroup: eventLoopGroup, extras: extras)
         while attempt.outcome == .closedOnExtra {
             // The refusal is remembered, so each attempt has fewer extras: once more, without it.
@@ -86,6 +86,10 @@ public final class RedisConnection: Sendable {
         do {
             channel = try await connector.connect(to: endpoint.address, on: eventLoopGroup) { channel in
                 let sync = channel.pipeline.syncOperations
+                if endpoint.transport == .rest {
+                    try sync.addHTTPClientHandlers()
+                    try sync.addHandler(RESTBridge(endpoint: endpoint, faults: options.restFaults))
+                }
                 try sync.addHandler(ByteToMessageHandler(RESPValueDecoder(limits: options.replyLimits)))
                 try sync.addHandler(RedisCommandHandler(failure: failure))
             }.get()
@@ -110,7 +114,8 @@ public final class RedisConnection: Sendable {
     private func handshake(extras: [HandshakeExtra]) async throws(EndpointError) -> HandshakeOutcome {
         var commands: [RESPCommand] = []
         var names: [String] = []
-        if let password = endpoint.password {
+        // Over REST the password is each request's bearer token, and there is only database 0.
+        if let password = endpoint.password, endpoint.transport == .resp {
             if let username = endpoint.username {
                 commands.append(RESPCommand("AUTH", username, password))
             } else {
@@ -135,6 +140,12 @@ public final class RedisConnection: Sendable {
                 throw EndpointError.unreachable(endpoint: endpoint.description, reason: describeHandshakeFailure(failure))
             case .reply(let value):
                 guard case .error(let message) = value else { continue }
+                if message.hasPrefix("NOAUTH"), endpoint.transport == .rest {
+                    throw EndpointError.refused(
+                        endpoint: endpoint.description,
+                        reason: "the REST API refused the token (\(message.dropFirst("NOAUTH ".count))): give the database's REST "
+                            + "token as the endpoint's password (REDISAUDIT_PASSWORD_A, _B or REDISAUDIT_PASSWORD)")
+                }
                 if message.hasPrefix("NOAUTH") {
                     throw EndpointError.refused(
                         endpoint: endpoint.description,

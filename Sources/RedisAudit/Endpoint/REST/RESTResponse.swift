@@ -1,0 +1,53 @@
+import RESP
+
+/// One HTTP response read as the RESP replies of the call it answers.
+///
+/// | Status | Body | Replies |
+/// |---|---|---|
+/// | 200 | `{"result"}` / `{"error"}`, or an array of them | one per command; a transaction's as `MULTI`'s `OK`, `QUEUED`s and `EXEC`'s array |
+/// | 4xx | `{"error": "..."}` | that error for each command (a transaction: `EXEC`'s), `NOAUTH` first for 401 and 403 |
+/// | 5xx, or a body that is not this | | none: the connection ends with the reason |
+enum RESTResponse {
+    static func replies(to call: RESTCall, status: UInt, body: [UInt8]) -> Result<[RESPValue], RESTFailure> {
+        let document = RESTReply.document(body)
+        guard status == 200 else {
+            guard (400..<500).contains(status), let object = document as? [String: Any], var message = object["error"] as? String
+            else {
+                return .failure(RESTFailure(reason: "HTTP \(status)\(excerpt(body))"))
+            }
+            if status == 401 || status == 403 { message = "NOAUTH HTTP \(status): \(message)" }
+            if case .transaction = call.kind {
+                return .success(
+                    [.simpleString("OK")] + call.commands.map { _ in .simpleString("QUEUED") } + [.error(message)])
+            }
+            return .success(call.commands.map { _ in .error(message) })
+        }
+        switch call.kind {
+        case .command:
+            guard let document, let reply = RESTReply.entry(document, name: call.names[0]) else { return malformed(body) }
+            return .success([reply])
+        case .pipeline, .transaction:
+            guard let entries = document as? [Any], entries.count == call.commands.count else { return malformed(body) }
+            var replies: [RESPValue] = []
+            for (entry, name) in zip(entries, call.names) {
+                guard let reply = RESTReply.entry(entry, name: name) else { return malformed(body) }
+                replies.append(reply)
+            }
+            if case .transaction = call.kind {
+                return .success([.simpleString("OK")] + replies.map { _ in .simpleString("QUEUED") } + [.array(replies)])
+            }
+            return .success(replies)
+        }
+    }
+
+    private static func malformed(_ body: [UInt8]) -> Result<[RESPValue], RESTFailure> {
+        .failure(RESTFailure(reason: "not an Upstash REST reply\(excerpt(body))"))
+    }
+
+    /// `: <the body's first 120 characters>`, or nothing for an empty body.
+    private static func excerpt(_ body: [UInt8]) -> String {
+        guard !body.isEmpty else { return "" }
+        let text = String(decoding: body.prefix(120), as: UTF8.self).filter { !$0.isNewline }
+        return ": " + text + (body.count > 120 ? "..." : "")
+    }
+}
