@@ -16,6 +16,7 @@ public enum ServerProfiler {
         role: String, connection: RedisConnection, commands: [String], pings: Int = 200
     ) async -> ServerProfile {
         var profile = ServerProfile(role: role, endpoint: connection.endpoint.description)
+        profile.transport = connection.endpoint.transport
         let probe = ProbeConnection(endpoint: connection.endpoint, options: connection.options)
 
         let endpointRole = await EndpointRole.probe(probe)

@@ -9,7 +9,7 @@ import Foundation
 /// The password never appears in `description`: endpoints are shown as `redis://user:***@host:port/db`.
 public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     /// The protocol commands travel in.
-    public enum Transport: String, Hashable, Sendable {
+    public enum Transport: String, Codable, Hashable, Sendable {
         /// RESP over a socket: one connection, pipelines, transactions, blocking commands.
         case resp
         /// Upstash's REST API: each request an HTTP POST of JSON, a pipeline `/pipeline`, a

@@ -6,6 +6,8 @@ public struct ServerProfile: Codable, Sendable, Hashable {
     public var endpoint: String
     /// What the endpoint is: primary, replica, Sentinel, cluster node, proxy, or unknown.
     public var kind: EndpointKind
+    /// How commands reach it: RESP over a socket, or Upstash's REST API; nil when not recorded.
+    public var transport: Endpoint.Transport?
     /// Redis, Valkey, KeyDB, Dragonfly, ... (from INFO).
     public var engine: String
     public var version: String
@@ -40,7 +42,7 @@ public struct ServerProfile: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case role, endpoint, kind, engine, version, settings, commands, lua, multi, latencyP50Micros, latencyP99Micros, refused
-        case clusterNodes
+        case clusterNodes, transport
     }
 
     /// Decodes a profile; one written before the kind was recorded reads as `unknown`.
@@ -49,6 +51,7 @@ public struct ServerProfile: Codable, Sendable, Hashable {
         role = try c.decode(String.self, forKey: .role)
         endpoint = try c.decode(String.self, forKey: .endpoint)
         kind = try c.decodeIfPresent(EndpointKind.self, forKey: .kind) ?? .unknown
+        transport = try c.decodeIfPresent(Endpoint.Transport.self, forKey: .transport)
         engine = try c.decode(String.self, forKey: .engine)
         version = try c.decode(String.self, forKey: .version)
         settings = try c.decode([ProfileSetting].self, forKey: .settings)

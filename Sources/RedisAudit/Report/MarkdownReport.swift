@@ -159,6 +159,15 @@ public enum MarkdownReport {
             out.append("| \(name)\(marker) | " + cells.joined(separator: " | ") + " |")
         }
         row("kind") { $0.kind.label }
+        if profiles.contains(where: { $0.transport == .rest }) {
+            row("transport") { p in
+                switch p.transport {
+                case .rest: return "REST (Upstash API: one HTTP request per command, /pipeline, /multi-exec)"
+                case .resp: return "RESP (one connection: pipelines, MULTI/EXEC, blocking commands)"
+                case nil: return "n/a"
+                }
+            }
+        }
         row("engine") { p in
             switch (p.engine, p.version) {
             case ("unknown", "unknown"): return "unknown"

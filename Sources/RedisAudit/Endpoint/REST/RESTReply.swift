@@ -40,8 +40,12 @@ enum RESTReply {
         }
     }
 
-    /// The commands whose string reply is a status on TCP, other than `OK`.
+    /// The commands whose nil is a null array on TCP (JSON has one `null`).
+    static let nullArrayCommands: Set<String> = ["XREAD", "XREADGROUP", "LMPOP", "ZMPOP", "EXEC"]
+
+    /// The reply's TCP type where JSON loses it: a status other than `OK`, a null array.
     static func status(_ value: RESPValue, name: String) -> RESPValue {
+        if value == .null, nullArrayCommands.contains(name) { return .nullArray }
         guard case .bulkString(let bytes) = value, name == "TYPE" || (name == "PING" && bytes == Array("PONG".utf8)) else {
             return value
         }
