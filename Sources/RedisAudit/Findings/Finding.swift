@@ -100,6 +100,8 @@ public enum FindingCategory: String, Codable, Sendable, CaseIterable {
     /// The server knows the command but refuses it to the audit's user (`NOPERM`, an ACL).
     case commandDenied = "command-denied"
     case transport
+    /// `inject` over REST: the server ran a request whose response was lost; the client was told it failed.
+    case appliedToldFailed = "applied-told-failed"
     case leftover = "namespace-leftover"
     /// `inject`: the application went on and an invariant fails.
     case silentCorruption = "silent-corruption"

@@ -34,9 +34,12 @@ public enum ExploredFault: String, CaseIterable, Codable, Sendable, Comparable {
     /// An acknowledged write that is lost (a failover): a fake success, nothing applied.
     case dropSilent = "drop-silent"
 
-    /// The kinds `--explore` tries, without and with `--lost-writes`.
-    public static func explored(lostWrites: Bool) -> [ExploredFault] {
-        lostWrites ? allCases : [.killBefore, .killAfter, .dropError, .delay]
+    /// The kinds `--explore` tries, without and with `--lost-writes`. Over REST a request is lost
+    /// whole, before the server saw it or after it ran: kill-before, kill-after and delay are the
+    /// faults it really has.
+    public static func explored(lostWrites: Bool, transport: Endpoint.Transport = .resp) -> [ExploredFault] {
+        if transport == .rest { return [.killBefore, .killAfter, .delay] }
+        return lostWrites ? allCases : [.killBefore, .killAfter, .dropError, .delay]
     }
 
     /// True when the command may have run although the client got no reply.

@@ -97,6 +97,15 @@ enum InjectFindings {
             fix =
                 "For writes that must survive a failover, follow them with WAIT numreplicas timeout (and fail when too few "
                 + "replicas acknowledged), or use a host with synchronous replication or durable writes."
+        case .appliedToldFailed:
+            title = "A lost response at \(command) tells `\(scenario.name)` it failed after the server ran the whole request"
+            why =
+                "Over REST a request is one HTTP exchange: when the response is lost or late, the server has run every "
+                + "command of the request, and the SDK reports an error. The application cannot tell this from a request that "
+                + "never arrived: one that gives up tells the user a write failed that happened, one that retries runs it again."
+            fix =
+                "Make the request safe to send twice (SET with a value, not INCR; a request id recorded in the same "
+                + "/multi-exec), or read the state back before reporting a failure or retrying."
         case .survived, .notReached:
             title = "`\(scenario.name)`: \(outcome.rawValue)"
             why = ""
@@ -272,6 +281,25 @@ enum InjectFindings {
         evidence += first.0.trial.after.lines.map { "  " + $0 }
         evidence.append("\(roles.1) once the fault settled:")
         evidence += first.1.trial.after.lines.map { "  " + $0 }
+        let transports = (first.0.trial.transport, first.1.trial.transport)
+        if transports.0 != transports.1 {
+            let (tcp, rest) = transports.0 == .rest ? (roles.1, roles.0) : (roles.0, roles.1)
+            return [
+                Finding(
+                    identity: "inject|parity", severity: .high, category: .faultParity,
+                    title: "`\(scenario.name)` fails differently over TCP (\(tcp)) and over REST (\(rest)) under the same faults",
+                    endpoints: [roles.0, roles.1], scenario: scenario.name, step: first.0.trial.plan.point?.location,
+                    evidence: evidence,
+                    why:
+                        "Over TCP a pipeline is commands on one connection: a dropped connection cuts it between two commands, "
+                        + "and what ran first stays (a partial apply). Over REST the pipeline is one HTTP request: it is lost "
+                        + "whole before the server sees it, or runs whole and loses its response, so the client is told it "
+                        + "failed after everything was applied. Moving between the SDKs trades one failure for the other.",
+                    fix: "Make the step atomic (MULTI/EXEC, /multi-exec or a script) so TCP cannot split it, and safe to send "
+                        + "twice (or read back before retrying) so a lost REST response cannot mislead the application.",
+                    occurrences: differing.count)
+            ]
+        }
         return [
             Finding(
                 identity: "inject|parity", severity: .high, category: .faultParity,
@@ -294,6 +322,7 @@ enum InjectFindings {
         case .doubleApply: return .doubleApply
         case .partialApply: return .partialApply
         case .lostWrite: return .lostWrite
+        case .appliedToldFailed: return .appliedToldFailed
         case .survived, .notReached: return .transport
         }
     }

@@ -62,7 +62,7 @@ struct ScenarioExploration: Sendable {
     private func plans(_ scenario: Scenario, baseline: Trial) throws -> [TrialPlan] {
         guard configuration.rules.isEmpty else { return [TrialPlan(point: nil, fault: nil, rules: configuration.rules)] }
         var plans: [TrialPlan] = []
-        for fault in ExploredFault.explored(lostWrites: configuration.lostWrites) {
+        for fault in ExploredFault.explored(lostWrites: configuration.lostWrites, transport: endpoint.transport) {
             for point in FaultPoints.points(of: scenario, for: fault) {
                 if let plan = try TrialPlan.plan(
                     fault, at: point, baseline: baseline, handshake: TrialPlan.handshake(of: replayer.application),
@@ -72,7 +72,8 @@ struct ScenarioExploration: Sendable {
                 }
             }
         }
-        for fault in serverFaults {
+        // A server fault finds the application's connections by name; a REST request has none.
+        for fault in serverFaults where endpoint.transport == .resp {
             for step in scenario.steps.indices where !scenario.steps[step].setup && step < baseline.steps.count {
                 plans.append(TrialPlan.plan(fault, atStep: step, of: scenario))
             }

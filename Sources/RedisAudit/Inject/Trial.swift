@@ -24,6 +24,8 @@ public struct Trial: Sendable {
     public var invariants: [InvariantResult]
     /// The variable values used (the same in every trial of a scenario).
     public var bindings: [String: String]
+    /// How the application reached the endpoint: over REST a fault strikes a whole request.
+    public var transport = Endpoint.Transport.resp
 
     /// True when the application went on to the end.
     public var wentOn: Bool { abortedAt == nil }
@@ -54,8 +56,9 @@ struct TrialReplayer: Sendable {
     /// (see `RunConfinement`); the observer keeps the endpoint's own credentials.
     var confinement: ConfinedUser? = nil
 
-    /// The endpoint as the application reaches it (before the proxy is put in between).
-    var application: Endpoint { confinement?.endpoint(endpoint) ?? endpoint }
+    /// The endpoint as the application reaches it (before the proxy is put in between). Over
+    /// REST the token is the credential, so no ACL user stands in for it.
+    var application: Endpoint { endpoint.transport == .rest ? endpoint : (confinement?.endpoint(endpoint) ?? endpoint) }
     /// How long a delay fault holds a reply: beyond the trial timeout.
     var delay: TimeAmount { trialTimeout + .milliseconds(max(100, trialTimeout.nanoseconds / 2_000_000)) }
 
@@ -63,9 +66,13 @@ struct TrialReplayer: Sendable {
     func run(
         _ scenario: Scenario, bindings: VariableBindings, namespace: Namespace, plan: TrialPlan, keepKeys: Bool = false
     ) async throws -> Trial {
-        let proxy = try await FaultProxy.start(
-            FaultProxyConfiguration(
-                listenHost: "127.0.0.1", listenPort: 0, upstream: endpoint, options: options, rules: plan.rules))
+        // A REST request is one HTTP exchange: its faults strike in the transport (`RESTFaultHook`), not in a proxy.
+        let proxy: FaultProxy? =
+            endpoint.transport == .rest
+            ? nil
+            : try await FaultProxy.start(
+                FaultProxyConfiguration(
+                    listenHost: "127.0.0.1", listenPort: 0, upstream: endpoint, options: options, rules: plan.rules))
         var observer = TrialObserver(
             scenario: scenario.singleClient, bindings: bindings, namespace: namespace, plan: plan,
             session: try await EndpointTransport.open(to: endpoint, options: options))
@@ -79,7 +86,7 @@ struct TrialReplayer: Sendable {
             await observer.session.close()
             return trial
         } catch {
-            await proxy.stop()
+            await proxy?.stop()
             await NamespaceCleaner.clean(
                 keys: observer.tracker.keys, namespace: namespace, session: &observer.session, ledger: ledger, role: role)
             await observer.session.close()
@@ -91,8 +98,8 @@ struct TrialReplayer: Sendable {
     /// never the proxy's internal port; when a rule fired during the handshake, it names the
     /// rule: a rule that targets PING, AUTH, HELLO, SELECT or CLIENT stops every connection
     /// before the scenario starts, which is a mistake in the rules, not a finding.
-    private func connectThrough(_ proxy: FaultProxy, as through: Endpoint, options: ConnectionOptions) async throws
-        -> RedisConnection
+    private func connectThrough(_ proxy: FaultProxy?, as through: Endpoint, options: ConnectionOptions, rules: [String])
+        async throws -> RedisConnection
     {
         do {
             return try await RedisConnection.connect(to: through, options: options)
@@ -102,7 +109,9 @@ struct TrialReplayer: Sendable {
             case .unreachable(_, let why), .refused(_, let why): reason = why
             default: reason = error.description
             }
-            let fired = proxy.counters.snapshot.filter { $0.fired > 0 }.map(\.rule)
+            let fired =
+                proxy?.counters.snapshot.filter { $0.fired > 0 }.map(\.rule)
+                ?? ((options.restFaults?.fired ?? 0) > 0 ? rules : [])
             guard !fired.isEmpty else { throw EndpointError.unreachable(endpoint: endpoint.description, reason: reason) }
             throw InputError(
                 "the fault \(fired.joined(separator: ", ")) hit the connection handshake to \(role) (\(endpoint)) before any "
@@ -114,27 +123,33 @@ struct TrialReplayer: Sendable {
     /// Runs the scenario (concurrent blocks as one client sees them, `Scenario.singleClient`)
     /// through the proxy, then judges what the faults left once they settled.
     private func replay(
-        _ scenario: Scenario, bindings: VariableBindings, namespace: Namespace, proxy: FaultProxy,
+        _ scenario: Scenario, bindings: VariableBindings, namespace: Namespace, proxy: FaultProxy?,
         observer: inout TrialObserver
     ) async throws -> Trial {
         let plan = observer.plan
-        var through = Endpoint(
-            address: .tcp(host: "127.0.0.1", port: proxy.port), tls: false, username: application.username,
-            password: application.password, database: endpoint.database)
-        // In front of a cluster the proxy is one too (a listener per primary, addresses rewritten).
-        through.isCluster = endpoint.isCluster
+        var through = application
+        if let proxy {
+            through = Endpoint(
+                address: .tcp(host: "127.0.0.1", port: proxy.port), tls: false, username: application.username,
+                password: application.password, database: endpoint.database)
+            // In front of a cluster the proxy is one too (a listener per primary, addresses rewritten).
+            through.isCluster = endpoint.isCluster
+        }
         // No CLIENT SETNAME under proxy rules: the handshake is what TrialPlan counts. A server
         // fault finds the application's connections by their name instead.
         let clientName = "redisaudit-trial-\(namespace.runID)"
-        let appOptions = ConnectionOptions(
+        var appOptions = ConnectionOptions(
             connectTimeout: options.connectTimeout, commandTimeout: trialTimeout,
             clientName: plan.serverFault == nil ? nil : clientName)
+        appOptions.tls = options.tls
+        let restFaults = proxy == nil ? RESTFaultHook(rules: plan.rules) : nil
+        appOptions.restFaults = restFaults
         if let fault = plan.serverFault {
             observer.serverFault = ServerFaultInjection(
                 fault: fault, control: try await RedisConnection.connect(to: endpoint, options: options), duration: delay,
                 clientName: clientName)
         }
-        let first = try await connectThrough(proxy, as: through, options: appOptions)
+        let first = try await connectThrough(proxy, as: through, options: appOptions, rules: plan.reproducer)
         var application: EndpointTransport
         if through.isCluster {
             // The topology, read through the proxy, names its listeners.
@@ -167,16 +182,18 @@ struct TrialReplayer: Sendable {
         // Judge only what the faults leave once nothing is held or in flight any more.
         await observer.pending?.settle()
         await observer.serverFault?.control.close()
-        _ = await proxy.settle(timeout: delay + options.connectTimeout)
-        await proxy.stop()
-        let fired = proxy.counters.snapshot.contains { $0.fired > 0 } || observer.pending != nil
+        _ = await proxy?.settle(timeout: delay + options.connectTimeout)
+        await proxy?.stop()
+        let fired =
+            (proxy?.counters.snapshot.contains { $0.fired > 0 } ?? false) || (restFaults.map { $0.fired > 0 } ?? false)
+            || observer.pending != nil
         let after = try await NamespaceState.read(namespace: namespace, known: observer.tracker.keys, session: &observer.session)
         let invariants = try await InvariantCheck.evaluate(
             scenario.invariants, bindings: bindings, tallies: flow.tallies, namespace: namespace, session: &observer.session)
         return Trial(
             scenario: scenario, role: role, plan: plan, fired: fired, steps: observer.records, abortedAt: abortedAt,
             before: observer.before, invariantsBefore: observer.invariantsBefore, checkpoints: observer.checkpoints,
-            after: after, invariants: invariants, bindings: bindings.values)
+            after: after, invariants: invariants, bindings: bindings.values, transport: endpoint.transport)
     }
 }
 

@@ -38,6 +38,8 @@ public struct TrialPlan: Sendable {
 
     /// What the application's first connection sends before any step, by name.
     static func handshake(of endpoint: Endpoint) -> [String] {
+        // Over REST the token travels with each request: only the PING is a command.
+        if endpoint.transport == .rest { return ["PING"] }
         var names: [String] = []
         if endpoint.password != nil { names.append("AUTH") }
         if endpoint.database != 0 { names.append("SELECT") }

@@ -13,6 +13,9 @@ public enum TrialOutcome: String, Codable, Sendable, CaseIterable {
     case partialApply = "partial-apply"
     /// An acknowledged write was lost and an invariant fails.
     case lostWrite = "lost-write"
+    /// Over REST: the server ran the whole request, and the application was told it failed (a
+    /// lost or late response). It cannot tell this from a request that never arrived.
+    case appliedToldFailed = "applied-told-failed"
     /// The fault never fired: the point was not reached.
     case notReached = "not-reached"
 
@@ -21,6 +24,7 @@ public enum TrialOutcome: String, Codable, Sendable, CaseIterable {
         switch self {
         case .silentCorruption: return .critical
         case .errorSwallowed, .doubleApply, .partialApply, .lostWrite: return .high
+        case .appliedToldFailed: return .medium
         case .survived, .notReached: return .info
         }
     }
@@ -85,7 +89,18 @@ public struct TrialVerdict: Sendable {
             return verdict(.survived, retried ? "retried" : "ok")
         }
         if trial.after == trial.before { return verdict(.survived, "stopped, unchanged") }
-        if failing.isEmpty { return verdict(.survived, "stopped, complete") }
+        if failing.isEmpty {
+            // Over REST the request the fault hit is the unit: when it wrote, all of it ran.
+            if trial.transport == .rest, trial.plan.fault?.isAmbiguous == true, let point = trial.plan.point,
+                point.step < trial.steps.count,
+                trial.steps[point.step].commands.contains(where: {
+                    CommandTable.spec(named: $0.specName)?.flags.contains(.write) ?? false
+                })
+            {
+                return verdict(.appliedToldFailed, TrialOutcome.appliedToldFailed.rawValue)
+            }
+            return verdict(.survived, "stopped, complete")
+        }
         if baseline.checkpoints.contains(trial.after) { return verdict(.survived, "stopped at a checkpoint") }
         // A stopped request is judged by what it broke: invariants that already failed before
         // the flow (the old token of a rotation that never finished) are not its doing.
