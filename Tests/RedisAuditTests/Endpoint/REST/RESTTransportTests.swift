@@ -224,3 +224,45 @@ struct RESTTransportTests {
         try await Self.compareBuiltIns(.valkey91)
     }
 }
+
+/// `inject` over REST against the real gateway, next to the same server over TCP.
+@Suite("inject over REST", .timeLimit(.minutes(4)), MachineLoad.light)
+struct RESTInjectTests {
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func loginOverRESTIsNeverSplitButIsAppliedWhileToldItFailedAndTheContrastWithTCPIsReported() async throws {
+        try await RESTTransportTests.Stack.with { stack in
+            let run = try await Fixtures.run(
+                ["inject", stack.server.endpoint.description, stack.restURL, "--scenario", "login", "--format", "json"],
+                environment: ["REDISAUDIT_PASSWORD_B": RESTTransportTests.token], timeout: 240)
+            #expect(run.status == 1, "\(run.stderr)")
+            #expect(!(run.stdout + run.stderr).contains(RESTTransportTests.token))
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            let findings = try #require(json["findings"] as? [[String: Any]])
+            func categories(on role: String) -> Set<String> {
+                Set(findings.filter { ($0["endpoints"] as? [String]) == [role] }.compactMap { $0["category"] as? String })
+            }
+            // TCP splits the pipeline; REST never does, but tells the client it failed after it all ran.
+            #expect(categories(on: "A").contains("partial-apply"))
+            #expect(!categories(on: "B").contains("partial-apply"))
+            #expect(!categories(on: "B").contains("silent-corruption"))
+            #expect(categories(on: "B").contains("applied-told-failed"))
+            let parity = try #require(findings.first { $0["category"] as? String == "fault-parity" })
+            #expect((parity["title"] as? String)?.contains("over TCP (A) and over REST (B)") == true)
+            // B's exploration: only the faults REST has, each request lost whole.
+            let coverage = try #require(json["coverage"] as? [[String: Any]])
+            let onB = try #require(coverage.first { $0["endpoint"] as? String == "B" })
+            #expect(onB["faults"] as? [String] == ["kill-before", "kill-after", "delay"])
+            let rows = try #require(onB["rows"] as? [[String: Any]])
+            let pipeline = rows.filter { ($0["point"] as? String)?.hasPrefix("step 1 ") == true }
+            #expect(pipeline.count == 4)
+            for row in pipeline {
+                let outcomes = row["outcomes"] as? [String] ?? []
+                #expect(outcomes.first == "stopped, unchanged" && outcomes.dropFirst().first == "applied-told-failed", "\(row)")
+            }
+            // Every trial's namespace was deleted, over REST included.
+            let tcp = try await RedisConnection.connect(to: stack.server.endpoint, options: Fixtures.options)
+            #expect(try await tcp.execute("DBSIZE") == .integer(0))
+            await tcp.close()
+        }
+    }
+}
