@@ -8,7 +8,9 @@ struct Compare: AsyncParsableCommand {
         abstract: "Replay scenarios on two endpoints and report every difference, ranked.",
         discussion: """
             Endpoints: redis://[user[:password]@]host[:port][/db], rediss://... (TLS), unix:///path.sock[?db=N],
-            redis+sentinel://[user@]host:port[,host:port...]/master (the primary the Sentinels name).
+            redis+sentinel://[user@]host:port[,host:port...]/master (the primary the Sentinels name),
+            upstash+https://host[:port] (Upstash's REST API; upstash+http:// for a local rest-gateway; the token
+            is the password).
             Keep passwords out of shell history: leave them out of the URL and set
             REDISAUDIT_PASSWORD_A / REDISAUDIT_PASSWORD_B (or REDISAUDIT_PASSWORD for both).
 

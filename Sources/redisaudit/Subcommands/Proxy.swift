@@ -122,6 +122,7 @@ struct Proxy: AsyncParsableCommand {
     /// One that cannot be reached or refuses us now is proxied as one server, as before: its
     /// clients get the upstream's error once they connect.
     static func inspect(_ endpoint: Endpoint, options: ConnectionOptions) async throws -> Endpoint {
+        try requireRESP(endpoint)
         if case .sentinel = endpoint.address { return endpoint }
         do {
             return try await EndpointInspection.prepare(endpoint, for: .forward, options: options)
@@ -131,6 +132,14 @@ struct Proxy: AsyncParsableCommand {
             default: throw error
             }
         }
+    }
+
+    /// Refuses a REST endpoint as an upstream in one sentence: what goes through is RESP.
+    static func requireRESP(_ endpoint: Endpoint) throws {
+        guard endpoint.transport == .rest else { return }
+        throw ValidationError(
+            "\(endpoint) is Upstash's REST API, and this forwards RESP: give the same database's TCP address "
+                + "(rediss://default:TOKEN@HOST:6379 on Upstash), or run rest-gateway in front of a RESP server instead")
     }
 
     private func printToStandardError(_ line: String) {

@@ -67,6 +67,7 @@ struct RestGateway: AsyncParsableCommand {
         let rules = try self.rules.rules()
         let options = connection.options()
         let endpoint = try Endpoint.parse(upstream)
+        try Proxy.requireRESP(endpoint)
         let (host, port) = try Proxy.listenAddress(listen)
         DiagnosticsLogHandler.bootstrap(quiet: quiet, verbose: false)
         let logger = Logger(label: "redisaudit")
