@@ -100,7 +100,8 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
             // `host:port` shorthand, as redis-cli users type it.
             endpoint = try parseTCP("redis://" + text)
         } else {
-            throw EndpointError.invalidURL(redacted(text), reason: "expected redis://, rediss://, unix://, redis+sentinel:// or upstash+https://")
+            throw EndpointError.invalidURL(
+                redacted(text), reason: "expected redis://, rediss://, unix://, redis+sentinel:// or upstash+https://")
         }
         if endpoint.password == nil {
             for name in passwordEnvironment {

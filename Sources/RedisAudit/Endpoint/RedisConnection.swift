@@ -137,13 +137,15 @@ public final class RedisConnection: Sendable {
                 if case .limitExceeded(let reason) = failure {
                     throw EndpointError.unsuitable(endpoint: endpoint.description, sentence: "\(endpoint.description): \(reason)")
                 }
-                throw EndpointError.unreachable(endpoint: endpoint.description, reason: describeHandshakeFailure(failure))
+                throw EndpointError.unreachable(
+                    endpoint: endpoint.description, reason: describeHandshakeFailure(failure, transport: endpoint.transport))
             case .reply(let value):
                 guard case .error(let message) = value else { continue }
                 if message.hasPrefix("NOAUTH"), endpoint.transport == .rest {
                     throw EndpointError.refused(
                         endpoint: endpoint.description,
-                        reason: "the REST API refused the token (\(message.dropFirst("NOAUTH ".count))): give the database's REST "
+                        reason:
+                            "the REST API refused the token (\(message.dropFirst("NOAUTH ".count))): give the database's REST "
                             + "token as the endpoint's password (REDISAUDIT_PASSWORD_A, _B or REDISAUDIT_PASSWORD)")
                 }
                 if message.hasPrefix("NOAUTH") {
@@ -284,7 +286,7 @@ private func describeConnectError(_ error: Error) -> String {
     return text
 }
 
-private func describeHandshakeFailure(_ failure: TransportFailure) -> String {
+private func describeHandshakeFailure(_ failure: TransportFailure, transport: Endpoint.Transport) -> String {
     let text = failure.description
     if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed")
         || text.contains("handshakeFailed")
@@ -292,7 +294,16 @@ private func describeHandshakeFailure(_ failure: TransportFailure) -> String {
         return "TLS handshake failed (certificate not trusted: check --tls-ca / --tls-server-name): \(text)"
     }
     if case .timeout = failure { return "no answer to the handshake within the connect timeout" }
-    return text
+    // The wrong protocol for the port: say which URL the server takes.
+    switch (transport, failure) {
+    case (.resp, .protocolError) where text.contains("HTTP/1."):
+        return "it answers HTTP, not RESP: an Upstash REST URL or a rest-gateway takes upstash+https:// (upstash+http://)"
+    case (.rest, .connectionClosed), (.rest, .protocolError):
+        return "no Upstash REST answer (\(text)): a Redis server's own port takes redis:// or rediss://; "
+            + "upstash+https:// is for the database's REST URL"
+    default:
+        return text
+    }
 }
 
 /// `--tls-server-name`: the server's certificate must carry the name among its DNS names

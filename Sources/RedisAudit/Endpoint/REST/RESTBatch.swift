@@ -49,7 +49,9 @@ enum RESTBatch {
         while index < commands.count {
             let command = commands[index]
             let commandName = name(command)
-            if commandName == "MULTI", let end = commands[(index + 1)...].firstIndex(where: { ["EXEC", "DISCARD"].contains(name($0)) }) {
+            if commandName == "MULTI",
+                let end = commands[(index + 1)...].firstIndex(where: { ["EXEC", "DISCARD"].contains(name($0)) })
+            {
                 endRun()
                 let inner = Array(commands[(index + 1)..<end])
                 parts += transaction(inner, discarded: name(commands[end]) == "DISCARD")
@@ -75,12 +77,16 @@ enum RESTBatch {
         if inner.contains(where: { refusal($0) != nil }) {
             // Redis discards a transaction with a command it refuses at queue time; so does this.
             let abort = RESPValue.error("EXECABORT Transaction discarded because of previous errors.")
-            return [.local(.simpleString("OK"))] + inner.map { refusal($0).map { .local(.error($0)) } ?? .local(.simpleString("QUEUED")) }
+            return [.local(.simpleString("OK"))]
+                + inner.map { refusal($0).map { .local(.error($0)) } ?? .local(.simpleString("QUEUED")) }
                 + [.local(abort)]
         }
         if inner.contains(where: { $0.contains { String(validating: $0, as: UTF8.self) == nil } }) {
-            let message = "ERR a transaction over REST carries its arguments as JSON text, which cannot hold bytes that are not UTF-8"
-            return [.local(.simpleString("OK"))] + inner.map { _ in .local(.error(message)) } + [.local(.error("EXECABORT " + message))]
+            let message =
+                "ERR a transaction over REST carries its arguments as JSON text, which cannot hold bytes that are not UTF-8"
+            return [.local(.simpleString("OK"))] + inner.map { _ in .local(.error(message)) } + [
+                .local(.error("EXECABORT " + message))
+            ]
         }
         return [.call(RESTCall(kind: .transaction(inner.map { $0[0] }), commands: inner, names: inner.map(name)))]
     }
@@ -100,12 +106,14 @@ enum RESTBatch {
         case "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT", "WAITAOF":
             why = "a blocking command waits on a connection, and a REST request has none"
         case "XREAD" where command.dropFirst().contains(where: { String(decoding: $0, as: UTF8.self).uppercased() == "BLOCK" }),
-            "XREADGROUP" where command.dropFirst().contains(where: { String(decoding: $0, as: UTF8.self).uppercased() == "BLOCK" }):
+            "XREADGROUP"
+        where command.dropFirst().contains(where: { String(decoding: $0, as: UTF8.self).uppercased() == "BLOCK" }):
             why = "a blocking command waits on a connection, and a REST request has none"
         case "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "MONITOR", "SYNC", "PSYNC":
             why = "it turns a connection into a stream, and a REST request has no connection"
         case "WATCH", "UNWATCH", "MULTI", "EXEC", "DISCARD":
-            why = "a transaction over REST is one /multi-exec request; WATCH and a MULTI split over requests have no connection to live on"
+            why =
+                "a transaction over REST is one /multi-exec request; WATCH and a MULTI split over requests have no connection to live on"
         case "AUTH", "HELLO", "CLIENT", "SELECT", "QUIT", "RESET", "READONLY", "READWRITE":
             why = "it sets connection state, and each REST request stands alone (PING and ECHO are carried)"
         default:

@@ -81,8 +81,14 @@ struct RESTTransportTests {
         let tcp = try await RedisConnection.connect(to: stack.server.endpoint, options: Fixtures.options)
         let rest = try await RedisConnection.connect(to: try stack.rest, options: Fixtures.options)
         func both(_ prefix: String, _ commands: [[String]]) async -> (tcp: [CommandOutcome], rest: [CommandOutcome]) {
-            let tcpOutcomes = await tcp.send(commands.map { RESPCommand(arguments: $0.map { Array($0.replacingOccurrences(of: "$", with: "tcp:" + prefix).utf8) }) })
-            let restOutcomes = await rest.send(commands.map { RESPCommand(arguments: $0.map { Array($0.replacingOccurrences(of: "$", with: "rest:" + prefix).utf8) }) })
+            let tcpOutcomes = await tcp.send(
+                commands.map {
+                    RESPCommand(arguments: $0.map { Array($0.replacingOccurrences(of: "$", with: "tcp:" + prefix).utf8) })
+                })
+            let restOutcomes = await rest.send(
+                commands.map {
+                    RESPCommand(arguments: $0.map { Array($0.replacingOccurrences(of: "$", with: "rest:" + prefix).utf8) })
+                })
             return (tcpOutcomes, restOutcomes)
         }
         let k = "redisaudit:rt:$"
@@ -160,7 +166,9 @@ struct RESTTransportTests {
                 #expect(CommandAccess.of(outcome) == .notCarried)
             }
             // A refused command in the middle of a batch keeps the order of the replies around it.
-            let mixed = await rest.send([Self.command("PING"), Self.command("BRPOP", "redisaudit:rt:q", "1"), Self.command("ECHO", "e")])
+            let mixed = await rest.send([
+                Self.command("PING"), Self.command("BRPOP", "redisaudit:rt:q", "1"), Self.command("ECHO", "e"),
+            ])
             #expect(mixed[0] == .reply(.simpleString("PONG")) && mixed[1].isFailure && mixed[2] == .reply(.bulk("e")))
             // XREAD without BLOCK is an ordinary read, and its nil is the null array TCP gives.
             #expect(await rest.send([Self.command("XREAD", "STREAMS", "redisaudit:rt:s", "0")]) == [.reply(.nullArray)])
@@ -186,6 +194,27 @@ struct RESTTransportTests {
             #expect(run.status == 3, "\(run.stderr)")
             #expect(run.stderr.contains("refused the token"))
             #expect(!(run.stdout + run.stderr).contains("not-the-token-4711"))
+        }
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func theWrongProtocolForAPortGetsOneSentenceNamingTheURLItTakes() async throws {
+        try await Stack.with { stack in
+            let restAtRESP = try await Fixtures.run(
+                [
+                    "compare", stack.server.endpoint.description, "upstash+http://127.0.0.1:\(stack.server.port)", "--scenario",
+                    "login",
+                ],
+                environment: ["REDISAUDIT_PASSWORD_B": Self.token])
+            #expect(restAtRESP.status == 3)
+            #expect(restAtRESP.stderr.contains("no Upstash REST answer") && restAtRESP.stderr.contains("takes redis://"))
+            let respAtREST = try await Fixtures.run(
+                ["compare", stack.server.endpoint.description, "redis://127.0.0.1:\(stack.gateway.port)", "--scenario", "login"])
+            #expect(respAtREST.status == 3)
+            #expect(respAtREST.stderr.contains("it answers HTTP, not RESP") && respAtREST.stderr.contains("upstash+https://"))
+            // One sentence each: no stack trace, no report.
+            #expect(restAtRESP.stdout.isEmpty && respAtREST.stdout.isEmpty)
+            #expect(restAtRESP.stderr.split(separator: "\n").count == 1, "\(restAtRESP.stderr)")
         }
     }
 
