@@ -51,7 +51,7 @@ let package = Package(
         // Each parser behind one entry point that takes arbitrary bytes (see fuzz/README.md).
         .target(
             name: "FuzzTargets",
-            dependencies: ["RESP", "RedisAudit"]
+            dependencies: ["RESP", "RedisAudit", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // The Upstash-compatible REST gateway; kept out of RedisAudit so the fuzz build stays without HTTP.
         .target(

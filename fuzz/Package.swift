@@ -7,6 +7,7 @@ import PackageDescription
 // Each runs one `FuzzTarget` case; the Makefile pairs them with fuzz/corpus/<case's raw value>/.
 let targets = [
     "FuzzRESPReader", "FuzzFrameScanner", "FuzzScenario", "FuzzConfig", "FuzzBaseline", "FuzzFaultRule", "FuzzMonitorLine",
+    "FuzzRESTResponse",
 ]
 
 let package = Package(

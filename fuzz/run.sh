@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer executables and runs each for FUZZ_SECONDS (default 60) on its corpus.
-#   fuzz/run.sh [TARGET...]     targets: resp-reader frame-scanner scenario config baseline fault-rule monitor-line
+#   fuzz/run.sh [TARGET...]     targets: resp-reader frame-scanner scenario config baseline fault-rule monitor-line rest-response
 # Inputs the fuzzer finds interesting go to fuzz/.build/corpus/TARGET (not kept); an input that
 # crashes, leaks, runs out of memory or takes longer than FUZZ_TIMEOUT seconds is written to
 # fuzz/crashes/TARGET/ and the script exits 1 after running the other targets. Once the parser
@@ -21,7 +21,8 @@ scenario FuzzScenario 8192
 config FuzzConfig 8192
 baseline FuzzBaseline 8192
 fault-rule FuzzFaultRule 1024
-monitor-line FuzzMonitorLine 4096"
+monitor-line FuzzMonitorLine 4096
+rest-response FuzzRESTResponse 4096"
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=($(echo "$TABLE" | cut -d' ' -f1))

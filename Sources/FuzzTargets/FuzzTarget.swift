@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import RESP
 import RedisAudit
 
@@ -25,6 +26,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// `MonitorCapture.parse`, then every flow drafted as a scenario file that must load and,
     /// bound to the recorded values, send exactly the captured bytes.
     case monitorLine = "monitor-line"
+    /// `RESTResponse`: an Upstash REST response body (JSON) read as the RESP replies of a call,
+    /// which must be one per reply the call stands for and survive the RESP encoding the
+    /// transport hands the command handler.
+    case restResponse = "rest-response"
 
     /// The libFuzzer executable in `fuzz/Sources/` that runs this target.
     public var executableName: String {
@@ -36,6 +41,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .baseline: return "FuzzBaseline"
         case .faultRule: return "FuzzFaultRule"
         case .monitorLine: return "FuzzMonitorLine"
+        case .restResponse: return "FuzzRESTResponse"
         }
     }
 
@@ -49,6 +55,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .baseline: Self.baseline(Self.text(bytes))
         case .faultRule: Self.faultRule(Self.text(bytes))
         case .monitorLine: Self.monitorLine(Self.text(bytes))
+        case .restResponse: Self.restResponse(bytes)
         }
     }
 
@@ -60,6 +67,38 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Files are read as UTF-8 with invalid sequences replaced, as a lenient reader would.
     static func text(_ bytes: UnsafeRawBufferPointer) -> String {
         String(decoding: bytes, as: UTF8.self)
+    }
+
+    // MARK: REST
+
+    /// The first byte picks the call (1 to 4 commands, a transaction when its high bit is set)
+    /// and the status (200 or 400); the rest is the body.
+    static func restResponse(_ bytes: UnsafeRawBufferPointer) {
+        guard let selector = bytes.first else { return }
+        let count = Int(selector & 0x3) + 1
+        let transaction = selector & 0x80 != 0
+        let names = ["GET", "TYPE", "XREAD", "PING"]
+        let commands = (0..<count).map { [Array(names[$0].utf8), Array("k".utf8)] }
+        let status: UInt = selector & 0x40 != 0 ? 400 : 200
+        guard
+            let replies = RESTResponse.replies(
+                to: commands, transaction: transaction, status: status, body: Array(bytes.dropFirst()))
+        else { return }
+        precondition(
+            replies.count == count + (transaction ? 2 : 0),
+            "\(replies.count) replies for \(count) commands (transaction: \(transaction))")
+        for reply in replies where depth(reply) <= RESPFrameDecoder.maximumDepth {
+            var buffer = ByteBuffer()
+            RESPReplyEncoding.write(reply, into: &buffer)
+            let decoded = buffer.withUnsafeReadableBytes { RESPFrameDecoder.value($0) }
+            precondition(decoded == reply, "a reply that does not survive the RESP encoding: \(reply.redisCLIDescription)")
+        }
+    }
+
+    /// How deep a value's arrays nest (0 for a scalar).
+    static func depth(_ value: RESPValue) -> Int {
+        guard case .array(let elements) = value else { return 0 }
+        return 1 + (elements.map(depth).max() ?? 0)
     }
 
     // MARK: RESP

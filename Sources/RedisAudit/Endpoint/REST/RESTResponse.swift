@@ -7,7 +7,19 @@ import RESP
 /// | 200 | `{"result"}` / `{"error"}`, or an array of them | one per command; a transaction's as `MULTI`'s `OK`, `QUEUED`s and `EXEC`'s array |
 /// | 4xx | `{"error": "..."}` | that error for each command (a transaction: `EXEC`'s), `NOAUTH` first for 401 and 403 |
 /// | 5xx, or a body that is not this | | none: the connection ends with the reason |
-enum RESTResponse {
+public enum RESTResponse {
+    /// The replies a response stands for when it answers `commands` (one: `POST /`; several:
+    /// `/pipeline`, or `/multi-exec` for a transaction), nil when it ends the connection.
+    public static func replies(to commands: [[[UInt8]]], transaction: Bool, status: UInt, body: [UInt8]) -> [RESPValue]? {
+        guard !commands.isEmpty else { return nil }
+        let names = commands.map(RESTBatch.name)
+        let kind: RESTCall.Kind =
+            transaction
+            ? .transaction(commands.map { $0.first ?? [] })
+            : commands.count == 1 ? .command(commands[0].first ?? []) : .pipeline(commands.map { $0.first ?? [] })
+        return try? replies(to: RESTCall(kind: kind, commands: commands, names: names), status: status, body: body).get()
+    }
+
     static func replies(to call: RESTCall, status: UInt, body: [UInt8]) -> Result<[RESPValue], RESTFailure> {
         let document = RESTReply.document(body)
         guard status == 200 else {
