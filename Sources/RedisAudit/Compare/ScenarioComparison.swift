@@ -136,6 +136,8 @@ public struct ScenarioComparison {
             for (run, mine, theirs) in [(a, sa, sb), (b, sb, sa)] {
                 for (index, (record, other)) in zip(mine.commands, theirs.commands).enumerated() {
                     guard let access = CommandAccess.of(record.outcome), CommandAccess.of(other.outcome) == nil else { continue }
+                    // The other side discarded the whole transaction (REST's /multi-exec): it did not run the command either.
+                    if other.outcome.reply?.errorClass == "EXECABORT" { continue }
                     // The confinement's refusal is reported as a script escape, not as the host's ACL.
                     if run.confinedUser != nil, ScriptEscapes.isEscape(record) { continue }
                     // Behind a closed connection every later command of the step fails too: the first is the cause.
@@ -217,6 +219,7 @@ public struct ScenarioComparison {
     // MARK: Replies
 
     private func replies(_ sa: StepRecord, _ sb: StepRecord) -> [Finding] {
+        if let discarded = discardedTransaction(sa, sb) { return [discarded] }
         var findings: [Finding] = []
         let inner = sa.commands.compactMap { $0.position == nil ? nil : $0.specName }
         for (ra, rb) in zip(sa.commands, sb.commands) {
@@ -275,6 +278,42 @@ public struct ScenarioComparison {
                     evidence: evidence, why: why, fix: fix))
         }
         return findings
+    }
+
+    /// A transaction both sides discarded (EXECABORT), one naming the command it refused (RESP)
+    /// and the other answering the whole request with the one error (REST's `/multi-exec`):
+    /// nothing ran on either, only what the application is told differs.
+    private func discardedTransaction(_ sa: StepRecord, _ sb: StepRecord) -> Finding? {
+        guard case .transaction = sa.step.kind, let execA = sa.commands.last, let execB = sb.commands.last,
+            execA.outcome.reply?.errorClass == "EXECABORT", execB.outcome.reply?.errorClass == "EXECABORT"
+        else { return nil }
+        func wholeRequest(_ step: StepRecord) -> Bool {
+            step.commands.dropFirst().allSatisfy { $0.outcome.reply?.errorClass == "EXECABORT" }
+        }
+        let (rest, resp, respSide): (String, String, StepRecord)
+        switch (wholeRequest(sa), wholeRequest(sb)) {
+        case (false, true): (rest, resp, respSide) = (b.role, a.role, sa)
+        case (true, false): (rest, resp, respSide) = (a.role, b.role, sb)
+        default: return nil
+        }
+        let refused = respSide.commands.dropFirst().dropLast().filter { $0.outcome.isFailure }
+        var evidence: [String] = []
+        for (ra, rb) in zip(sa.commands, sb.commands) {
+            evidence.append(Transcript.command(ra.display))
+            evidence += Transcript.reply(a.role, ra.outcome)
+            evidence += Transcript.reply(b.role, rb.outcome)
+        }
+        return Finding(
+            identity: "discarded|\(sa.index)", severity: .low, category: .transport,
+            title: "The discarded transaction names its refused command on \(resp) only: "
+                + "\(rest)'s /multi-exec answers with one EXECABORT",
+            endpoints: roles, scenario: scenario, step: Transcript.location(step: sa, record: nil), evidence: evidence,
+            why: "Both hosts discarded the transaction, so nothing ran on either. Over RESP the server answers the command it "
+                + "refused (\(refused.map(\.name).joined(separator: ", "))) and then EXEC with EXECABORT; over REST the "
+                + "whole /multi-exec request gets one error, so an application that reports or drops the failing command "
+                + "cannot do it after the move.",
+            fix: "Handle a transaction's failure as a whole, and check its commands before queueing them (arity, "
+                + "commands the host knows).")
     }
 
     private func pipelineResults(_ sa: StepRecord, _ sb: StepRecord) -> [Finding] {

@@ -16,7 +16,7 @@ enum RESTReply {
     /// `{"result": ...}` or `{"error": "..."}` as the reply to `name`; nil for anything else.
     static func entry(_ json: Any, name: String) -> RESPValue? {
         guard let object = json as? [String: Any] else { return nil }
-        if let message = object["error"] as? String { return .error(message) }
+        if let message = object["error"] as? String { return .error(line(message)) }
         guard let result = object["result"] else { return nil }
         return status(value(result), name: name)
     }
@@ -49,6 +49,13 @@ enum RESTReply {
         guard case .bulkString(let bytes) = value, name == "TYPE" || (name == "PING" && bytes == Array("PONG".utf8)) else {
             return value
         }
-        return .simpleString(String(decoding: bytes, as: UTF8.self))
+        return .simpleString(line(String(decoding: bytes, as: UTF8.self)))
+    }
+
+    /// Text made one RESP line: an error or status holding CR or LF would end early on the wire
+    /// and be read as more replies than the server sent.
+    static func line(_ text: String) -> String {
+        guard text.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else { return text }
+        return String(text.map { $0 == "\r" || $0 == "\n" || $0 == "\r\n" ? " " : $0 })
     }
 }

@@ -5,7 +5,7 @@ import RESP
 /// | Status | Body | Replies |
 /// |---|---|---|
 /// | 200 | `{"result"}` / `{"error"}`, or an array of them | one per command; a transaction's as `MULTI`'s `OK`, `QUEUED`s and `EXEC`'s array |
-/// | 4xx | `{"error": "..."}` | that error for each command (a transaction: `EXEC`'s), `NOAUTH` first for 401 and 403 |
+/// | 4xx | `{"error": "..."}` | that error for each command (a transaction's, `EXECABORT` first), `NOAUTH` first for 401 and 403 |
 /// | 5xx, or a body that is not this | | none: the connection ends with the reason |
 public enum RESTResponse {
     /// The replies a response stands for when it answers `commands` (one: `POST /`; several:
@@ -23,14 +23,18 @@ public enum RESTResponse {
     static func replies(to call: RESTCall, status: UInt, body: [UInt8]) -> Result<[RESPValue], RESTFailure> {
         let document = RESTReply.document(body)
         guard status == 200 else {
-            guard (400..<500).contains(status), let object = document as? [String: Any], var message = object["error"] as? String
+            guard (400..<500).contains(status), let object = document as? [String: Any], let text = object["error"] as? String
             else {
                 return .failure(RESTFailure(reason: "HTTP \(status)\(excerpt(body))"))
             }
+            var message = RESTReply.line(text)
             if status == 401 || status == 403 { message = "NOAUTH HTTP \(status): \(message)" }
-            if case .transaction = call.kind {
+            if case .transaction = call.kind, status != 401, status != 403 {
+                // The server discarded the transaction; REST does not say which command it refused,
+                // so each command carries the request's error, EXECABORT first, as EXEC does.
+                let discarded = message.hasPrefix("EXECABORT") ? message : "EXECABORT \(message)"
                 return .success(
-                    [.simpleString("OK")] + call.commands.map { _ in .simpleString("QUEUED") } + [.error(message)])
+                    [.simpleString("OK")] + call.commands.map { _ in .error(discarded) } + [.error(discarded)])
             }
             return .success(call.commands.map { _ in .error(message) })
         }
@@ -45,7 +49,7 @@ public enum RESTResponse {
                 guard let reply = RESTReply.entry(entry, name: name) else { return malformed(body) }
                 replies.append(reply)
             }
-            if case .transaction = call.kind {
+            if case .transaction = call.kind, status != 401, status != 403 {
                 return .success([.simpleString("OK")] + replies.map { _ in .simpleString("QUEUED") } + [.array(replies)])
             }
             return .success(replies)

@@ -82,6 +82,9 @@ struct RESTBatchTests {
                     .simpleString("OK"), .simpleString("QUEUED"), .simpleString("QUEUED"),
                     .array([.simpleString("OK"), .integer(Int64.max)]),
                 ])
+        // An error or status holding a line break stays one RESP line.
+        let broken = try RESTResponse.replies(to: pipeline, status: 400, body: Array(#"{"error":"ERR a\r\nb"}"#.utf8)).get()
+        #expect(broken.first == .error("ERR a b"))
         let refused = try RESTResponse.replies(to: transaction, status: 401, body: Array(#"{"error":"Unauthorized"}"#.utf8)).get()
         #expect(refused.last == .error("NOAUTH HTTP 401: Unauthorized"))
         // A 5xx, or a body that is not Upstash's, ends the connection with the reason.

@@ -107,9 +107,10 @@ struct RESTTransportTests {
             #expect(restOutcomes == tcpOutcomes, "\(batch)")
         }
         // A transaction Redis discards at queue time: EXEC's EXECABORT on both, but REST cannot
-        // say which command was refused, so its queued commands read QUEUED.
+        // say which command was refused, so each of its commands carries the EXECABORT.
         let (tcpAbort, restAbort) = await both("", [["MULTI"], ["SET", k + "a"], ["SET", k + "b", "1"], ["EXEC"]])
-        #expect(tcpAbort[1].reply?.isError == true && restAbort[1] == .reply(.simpleString("QUEUED")))
+        #expect(tcpAbort[1].reply?.errorClass == "ERR" && tcpAbort[2] == .reply(.simpleString("QUEUED")))
+        #expect(restAbort[1].reply?.errorClass == "EXECABORT" && restAbort[2].reply?.errorClass == "EXECABORT")
         for outcomes in [tcpAbort, restAbort] {
             guard case .reply(.error(let message)) = outcomes[3] else {
                 Issue.record("EXEC should be refused: \(outcomes)")
@@ -215,6 +216,48 @@ struct RESTTransportTests {
             // One sentence each: no stack trace, no report.
             #expect(restAtRESP.stdout.isEmpty && respAtREST.stdout.isEmpty)
             #expect(restAtRESP.stderr.split(separator: "\n").count == 1, "\(restAtRESP.stderr)")
+        }
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func aTransactionBothDiscardIsOneLowFindingAboutWhatTheClientIsToldNotADeniedCommand() async throws {
+        let server = try await TestServer.start(.redis70)
+        try await withCleanup {
+            // The application's user may not SETRANGE: Redis refuses it at queue time and discards the transaction.
+            let user = try await server.user("app", password: "app-password-1", "+@all", "-setrange")
+            let gateway = try await RESTGateway.start(
+                RESTGatewayConfiguration(
+                    listenHost: "127.0.0.1", listenPort: 0, upstream: user, options: Fixtures.options, tokens: [Self.token]))
+            try await withCleanup {
+                let file = try Fixtures.scenarioFile(
+                    """
+                    name: discarded-transaction
+                    steps:
+                      - transaction:
+                          - command: [SET, "a", "1"]
+                          - command: [SETRANGE, "a", "0", "x"]
+                        on_error: continue
+                    """)
+                let run = try await Fixtures.run(
+                    [
+                        "compare", "redis://app@127.0.0.1:\(server.port)", "upstash+http://127.0.0.1:\(gateway.port)",
+                        "--scenario", file, "--format", "json",
+                    ],
+                    environment: ["REDISAUDIT_PASSWORD_A": "app-password-1", "REDISAUDIT_PASSWORD_B": Self.token])
+                #expect(!(run.stdout + run.stderr).contains(Self.token) && !(run.stdout + run.stderr).contains("app-password-1"))
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+                let findings = try #require(json["findings"] as? [[String: Any]])
+                let differing = findings.filter { ($0["scope"] as? String) != "shared" }
+                #expect(differing.count == 1, "\(differing.map { $0["title"] ?? "" })")
+                let discarded = try #require(differing.first)
+                #expect(discarded["severity"] as? String == "low" && discarded["category"] as? String == "transport")
+                #expect((discarded["title"] as? String)?.contains("names its refused command on A only") == true)
+                #expect(run.status == 0, "\(run.stderr)")
+            } cleanup: {
+                await gateway.stop()
+            }
+        } cleanup: {
+            server.stop()
         }
     }
 
