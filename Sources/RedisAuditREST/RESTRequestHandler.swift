@@ -51,8 +51,7 @@ struct RESTRequestHandler: Sendable {
                     status: .badRequest,
                     message: "ERR max request size exceeded. Limit: \(configuration.maxRequestBytes) bytes")
             }
-            let query = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
-            let call = try Self.call(path: request.uri.path, query: query, method: request.method, body: body)
+            let call = try Self.call(path: request.uri.path, query: request.uri.query, method: request.method, body: body)
             let output = try await execute(call)
             return respond(output, base64: base64, resp2: resp2)
         } catch let refusal as Refusal {
@@ -76,8 +75,9 @@ struct RESTRequestHandler: Sendable {
 
     /// The commands of a request: `/pipeline` and `/multi-exec` take a JSON array of arrays, `/` one
     /// array, any other path is the command itself (a POST body appended as its last argument).
+    /// Path segments and query parameters are percent-decoded to bytes, so any byte survives.
     static func call(
-        path: String, query: [(String, String)], method: HTTPRequest.Method, body: ByteBuffer
+        path: String, query: String?, method: HTTPRequest.Method, body: ByteBuffer
     ) throws(Refusal) -> Call {
         let bytes = Array(body.readableBytesView)
         switch path {
@@ -100,13 +100,14 @@ struct RESTRequestHandler: Sendable {
             else { throw Refusal(status: .badRequest, message: "ERR failed to parse command") }
             return .single(command)
         default:
-            var command = path.split(separator: "/", omittingEmptySubsequences: true).map {
-                Array(($0.removingPercentEncoding ?? String($0)).utf8)
-            }
+            var command = path.utf8.split(separator: UInt8(ascii: "/")).map(PercentDecoding.bytes)
             if method == .post && !bytes.isEmpty { command.append(bytes) }
-            for (name, value) in query where name != "_token" {
-                command.append(Array(name.utf8))
-                if !value.isEmpty { command.append(Array(value.utf8)) }
+            for parameter in (query ?? "").utf8.split(separator: UInt8(ascii: "&")) {
+                let parts = parameter.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+                let name = PercentDecoding.bytes(parts[0])
+                if name == Array("_token".utf8) { continue }
+                command.append(name)
+                if parts.count > 1 && !parts[1].isEmpty { command.append(PercentDecoding.bytes(parts[1])) }
             }
             guard !command.isEmpty else { throw Refusal(status: .badRequest, message: "ERR failed to parse command") }
             return .single(command)
@@ -366,6 +367,39 @@ enum RESP2Text {
         case .array(let elements):
             bytes += Array("*\(elements.count)\r\n".utf8)
             for element in elements { append(element, to: &bytes) }
+        }
+    }
+}
+
+/// `%XX` escapes of a URL path segment or query parameter, decoded to the bytes they stand for.
+enum PercentDecoding {
+    /// The bytes of `text` with each `%XX` replaced by its byte; a `%` not followed by two hex
+    /// digits stays as it is.
+    static func bytes(_ text: some Collection<UInt8>) -> [UInt8] {
+        let input = Array(text)
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count)
+        var index = 0
+        while index < input.count {
+            if input[index] == UInt8(ascii: "%"), index + 2 < input.count, let high = hexValue(input[index + 1]),
+                let low = hexValue(input[index + 2])
+            {
+                output.append(high << 4 | low)
+                index += 3
+            } else {
+                output.append(input[index])
+                index += 1
+            }
+        }
+        return output
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
         }
     }
 }
