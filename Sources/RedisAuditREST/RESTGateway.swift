@@ -22,7 +22,7 @@ public struct RESTGatewayConfiguration: Sendable {
     /// Fault rules applied to the commands inside requests.
     public var rules: [FaultRule]
 
-    /// Upstash's own limit on a request: 1 MB.
+    /// Upstash's limit on a request as first documented, 1 MB (its Free and Pay-as-you-go plans now take 10 MB).
     public static let defaultMaxRequestBytes = 1_048_576
 
     public init(

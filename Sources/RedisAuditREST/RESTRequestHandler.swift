@@ -20,6 +20,10 @@ struct RESTRequestHandler: Sendable {
 
     /// Upstash's reply to a missing or wrong token.
     static let unauthorized = "WRONGPASS invalid or missing auth token"
+    /// Upstash's reply to a body over the size limit.
+    static let tooLarge = "ERR max request size exceeded"
+    /// The methods Upstash accepts; others get 405.
+    static let methods: Set<HTTPRequest.Method> = [.head, .get, .post, .put]
 
     /// What one request asks for.
     enum Call {
@@ -37,22 +41,34 @@ struct RESTRequestHandler: Sendable {
     func respond(to request: Request) async -> Response {
         var request = request
         let base64 = Self.header("upstash-encoding", of: request)?.lowercased() == "base64"
-        let resp2 = Self.header("upstash-response-format", of: request)?.lowercased() == "resp2"
         do {
-            guard request.method == .get || request.method == .post else {
+            guard Self.methods.contains(request.method) else {
                 throw Refusal(status: .methodNotAllowed, message: "ERR method not allowed")
             }
             guard authorized(request) else { throw Refusal(status: .unauthorized, message: Self.unauthorized) }
+            var resp2 = false
+            switch Self.header("upstash-response-format", of: request)?.lowercased() {
+            case nil, "json": break
+            case "resp2":
+                guard !base64 else {
+                    throw Refusal(
+                        status: .badRequest, message: "ERR Upstash-Encoding: base64 cannot go with Upstash-Response-Format: resp2"
+                    )
+                }
+                resp2 = true
+            case let other?:
+                throw Refusal(status: .badRequest, message: "ERR unsupported Upstash-Response-Format: \(other)")
+            }
             let body: ByteBuffer
             do {
                 body = try await request.collectBody(upTo: configuration.maxRequestBytes)
             } catch {
-                throw Refusal(
-                    status: .badRequest,
-                    message: "ERR max request size exceeded. Limit: \(configuration.maxRequestBytes) bytes")
+                throw Refusal(status: .badRequest, message: Self.tooLarge)
             }
             let call = try Self.call(path: request.uri.path, query: request.uri.query, method: request.method, body: body)
             let output = try await execute(call)
+            // A transaction answers JSON whatever the format asked for.
+            if case .transaction = call { resp2 = false }
             return respond(output, base64: base64, resp2: resp2)
         } catch let refusal as Refusal {
             return Self.response(status: refusal.status, json: "{\"error\":\(JSONText.string(refusal.message))}")
@@ -74,7 +90,7 @@ struct RESTRequestHandler: Sendable {
     }
 
     /// The commands of a request: `/pipeline` and `/multi-exec` take a JSON array of arrays, `/` one
-    /// array, any other path is the command itself (a POST body appended as its last argument).
+    /// array, any other path is the command itself (a POST or PUT body appended as its last argument).
     /// Path segments and query parameters are percent-decoded to bytes, so any byte survives.
     static func call(
         path: String, query: String?, method: HTTPRequest.Method, body: ByteBuffer
@@ -94,14 +110,16 @@ struct RESTRequestHandler: Sendable {
             }
             return path == "/pipeline" ? .pipeline(commands) : .transaction(commands)
         case "/", "":
-            guard method == .post else { throw Refusal(status: .badRequest, message: "ERR failed to parse command") }
+            guard method == .post || method == .put else {
+                throw Refusal(status: .badRequest, message: "ERR failed to parse command")
+            }
             guard let array = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as? [Any],
                 let command = arguments(array)
             else { throw Refusal(status: .badRequest, message: "ERR failed to parse command") }
             return .single(command)
         default:
             var command = path.utf8.split(separator: UInt8(ascii: "/")).map(PercentDecoding.bytes)
-            if method == .post && !bytes.isEmpty { command.append(bytes) }
+            if (method == .post || method == .put) && !bytes.isEmpty { command.append(bytes) }
             for parameter in (query ?? "").utf8.split(separator: UInt8(ascii: "&")) {
                 let parts = parameter.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
                 let name = PercentDecoding.bytes(parts[0])

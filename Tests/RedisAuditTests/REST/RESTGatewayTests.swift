@@ -171,30 +171,43 @@ struct RESTGatewayTests {
         let output = try await gateway.python(
             """
             import os, json, urllib.request, urllib.error
-            def call(path, body=None, method="POST"):
-                req = urllib.request.Request(os.environ["URL"] + path, data=body, method=method,
-                                             headers={"Authorization": "Bearer " + os.environ["TOKEN"]})
+            def call(path, body=None, method="POST", headers={}):
+                h = {"Authorization": "Bearer " + os.environ["TOKEN"]}
+                h.update(headers)
+                req = urllib.request.Request(os.environ["URL"] + path, data=body, method=method, headers=h)
                 try:
                     with urllib.request.urlopen(req) as resp:
-                        return resp.status, json.loads(resp.read())
+                        return resp.status, json.loads(resp.read() or b"null")
                 except urllib.error.HTTPError as e:
                     return e.code, json.loads(e.read())
+            get = json.dumps(["GET", "redisaudit:rest:put"]).encode()
             print(call("/", json.dumps(["SET", "redisaudit:rest:big", "x" * 2000]).encode()))
             print(call("/", b"[\\"SET\\", "))
             print(call("/nosuchcommand/a"))
-            print(call("/", json.dumps(["GET", "k"]).encode(), method="PUT"))
+            print(call("/", get, method="DELETE"))
+            print(call("/set/redisaudit:rest:put", b"v", method="PUT"))
+            print(call("/get/redisaudit:rest:put", method="HEAD"))
+            print(call("/", get, headers={"Upstash-Response-Format": "xml"}))
+            print(call("/", get, headers={"Upstash-Response-Format": "resp2", "Upstash-Encoding": "base64"}))
+            print(call("/multi-exec", json.dumps([["GET", "redisaudit:rest:put"]]).encode(), headers={"Upstash-Response-Format": "resp2"}))
             print(call("/pipeline", json.dumps([["SET", "redisaudit:rest:ok", "1"], ["INCR", "redisaudit:rest:ok"]]).encode()))
             """)
         let lines = output.split(separator: "\n").map(String.init)
         #expect(
             lines == [
-                "(400, {'error': 'ERR max request size exceeded. Limit: 1024 bytes'})",
+                "(400, {'error': 'ERR max request size exceeded'})",
                 "(400, {'error': 'ERR failed to parse command'})",
                 "(400, {'error': \"ERR unknown command 'nosuchcommand', with args beginning with: 'a' \"})",
                 "(405, {'error': 'ERR method not allowed'})",
+                "(200, {'result': 'OK'})",
+                "(200, None)",
+                "(400, {'error': 'ERR unsupported Upstash-Response-Format: xml'})",
+                "(400, {'error': 'ERR Upstash-Encoding: base64 cannot go with Upstash-Response-Format: resp2'})",
+                "(200, [{'result': 'v'}])",
                 "(200, [{'result': 'OK'}, {'result': 2}])",
             ])
         #expect(try await gateway.server.command("EXISTS", "redisaudit:rest:big") == .integer(0))
+        #expect(try await gateway.server.command("GET", "redisaudit:rest:put") == .bulk("v"))
         await gateway.stop()
     }
 
