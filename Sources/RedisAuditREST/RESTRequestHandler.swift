@@ -13,10 +13,10 @@ struct RESTRequestHandler: Sendable {
     /// The last sync token handed out: a counter, advanced by every request.
     let syncCounter = NIOLockedValueBox<UInt64>(0)
 
-    /// The value of a request header, looked up by its lowercase name.
-    static func header(_ name: String, of request: Request) -> String? {
-        request.headers.first { $0.name.canonicalName == name }?.value
-    }
+    /// Upstash's request headers.
+    static let encodingHeader = HTTPFields.Element.Name("Upstash-Encoding")!
+    static let responseFormatHeader = HTTPFields.Element.Name("Upstash-Response-Format")!
+    static let syncTokenHeader = HTTPFields.Element.Name("Upstash-Sync-Token")!
 
     /// Upstash's reply to a missing or wrong token.
     static let unauthorized = "WRONGPASS invalid or missing auth token"
@@ -40,14 +40,14 @@ struct RESTRequestHandler: Sendable {
 
     func respond(to request: Request) async -> Response {
         var request = request
-        let base64 = Self.header("upstash-encoding", of: request)?.lowercased() == "base64"
+        let base64 = request.headers[Self.encodingHeader]?.lowercased() == "base64"
         do {
             guard Self.methods.contains(request.method) else {
                 throw Refusal(status: .methodNotAllowed, message: "ERR method not allowed")
             }
             guard authorized(request) else { throw Refusal(status: .unauthorized, message: Self.unauthorized) }
             var resp2 = false
-            switch Self.header("upstash-response-format", of: request)?.lowercased() {
+            switch request.headers[Self.responseFormatHeader]?.lowercased() {
             case nil, "json": break
             case "resp2":
                 guard !base64 else {
@@ -79,14 +79,27 @@ struct RESTRequestHandler: Sendable {
 
     /// A token in `Authorization: Bearer` or the `_token` query parameter, compared with each accepted one.
     private func authorized(_ request: Request) -> Bool {
-        var presented: String?
-        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
-            presented = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        var presented: Substring?
+        if let header = request.headers[.authorization], let token = Self.bearerToken(header) {
+            presented = token
         } else if let query = request.uri.queryParameters["_token"] {
-            presented = String(query)
+            presented = query
         }
         guard let presented else { return false }
-        return configuration.tokens.contains(presented)
+        return configuration.tokens.contains(String(presented))
+    }
+
+    /// The token of an `Authorization: Bearer TOKEN` value (the scheme in any case, spaces around
+    /// the token dropped), or nil for another scheme.
+    static func bearerToken(_ value: String) -> Substring? {
+        let scheme = "bearer "
+        guard value.utf8.count > scheme.utf8.count,
+            value.utf8.prefix(scheme.utf8.count).map({ (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }).elementsEqual(scheme.utf8)
+        else { return nil }
+        var token = Substring(value).dropFirst(scheme.count)
+        while token.first == " " || token.first == "\t" { token.removeFirst() }
+        while token.last == " " || token.last == "\t" { token.removeLast() }
+        return token
     }
 
     /// The commands of a request: `/pipeline` and `/multi-exec` take a JSON array of arrays, `/` one
@@ -265,7 +278,7 @@ struct RESTRequestHandler: Sendable {
                     status: .ok, json: "[" + values.map { JSONText.entry($0, base64: base64) }.joined(separator: ",") + "]")
             }
         }
-        response.headers.append(.init(name: .init("Upstash-Sync-Token")!, value: String(token)))
+        response.headers.append(.init(name: Self.syncTokenHeader, value: String(token)))
         return response
     }
 
