@@ -94,7 +94,8 @@ struct RESTRequestHandler: Sendable {
     static func bearerToken(_ value: String) -> Substring? {
         let scheme = "bearer "
         guard value.utf8.count > scheme.utf8.count,
-            value.utf8.prefix(scheme.utf8.count).map({ (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }).elementsEqual(scheme.utf8)
+            value.utf8.prefix(scheme.utf8.count).elementsEqual(
+                scheme.utf8, by: { ((0x41...0x5A).contains($0) ? $0 + 0x20 : $0) == $1 })
         else { return nil }
         var token = Substring(value).dropFirst(scheme.count)
         while token.first == " " || token.first == "\t" { token.removeFirst() }
