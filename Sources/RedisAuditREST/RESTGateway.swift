@@ -22,7 +22,7 @@ public struct RESTGatewayConfiguration: Sendable {
     /// Fault rules applied to the commands inside requests.
     public var rules: [FaultRule]
 
-    /// Upstash's own limit on a request: 1 MB.
+    /// Upstash's limit on a request as first documented, 1 MB (its Free and Pay-as-you-go plans now take 10 MB).
     public static let defaultMaxRequestBytes = 1_048_576
 
     public init(
@@ -107,10 +107,13 @@ public final class RESTGateway: Sendable {
 }
 
 /// Idle upstream connections; each request takes one for itself, so no two requests share one.
-actor UpstreamPool {
+/// A lock, not an actor: taking and giving back are a few instructions, not worth a hop each.
+final class UpstreamPool: Sendable {
     private let endpoint: Endpoint
     private let options: ConnectionOptions
-    private var idle: [RedisConnection] = []
+    private let idle = NIOLockedValueBox<[RedisConnection]>([])
+    /// The most idle connections kept; more are closed when given back.
+    static let maxIdle = 64
 
     init(endpoint: Endpoint, options: ConnectionOptions) {
         self.endpoint = endpoint
@@ -119,7 +122,7 @@ actor UpstreamPool {
 
     /// An idle open connection, or a new one.
     func take() async throws(EndpointError) -> RedisConnection {
-        while let connection = idle.popLast() {
+        while let connection = idle.withLockedValue({ $0.popLast() }) {
             if connection.isActive { return connection }
             await connection.close()
         }
@@ -128,16 +131,22 @@ actor UpstreamPool {
 
     /// Gives a connection back; one that failed is closed instead, as its replies may be out of step.
     func give(back connection: RedisConnection, healthy: Bool) async {
-        if healthy && connection.isActive && idle.count < 64 {
-            idle.append(connection)
-        } else {
-            await connection.close()
-        }
+        let kept =
+            healthy && connection.isActive
+            && idle.withLockedValue { idle in
+                guard idle.count < Self.maxIdle else { return false }
+                idle.append(connection)
+                return true
+            }
+        if !kept { await connection.close() }
     }
 
     /// Closes every idle connection.
     func closeAll() async {
-        for connection in idle { await connection.close() }
-        idle = []
+        let connections = idle.withLockedValue { idle in
+            defer { idle = [] }
+            return idle
+        }
+        for connection in connections { await connection.close() }
     }
 }

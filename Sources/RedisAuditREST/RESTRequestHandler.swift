@@ -13,13 +13,17 @@ struct RESTRequestHandler: Sendable {
     /// The last sync token handed out: a counter, advanced by every request.
     let syncCounter = NIOLockedValueBox<UInt64>(0)
 
-    /// The value of a request header, looked up by its lowercase name.
-    static func header(_ name: String, of request: Request) -> String? {
-        request.headers.first { $0.name.canonicalName == name }?.value
-    }
+    /// Upstash's request headers.
+    static let encodingHeader = HTTPFields.Element.Name("Upstash-Encoding")!
+    static let responseFormatHeader = HTTPFields.Element.Name("Upstash-Response-Format")!
+    static let syncTokenHeader = HTTPFields.Element.Name("Upstash-Sync-Token")!
 
     /// Upstash's reply to a missing or wrong token.
     static let unauthorized = "WRONGPASS invalid or missing auth token"
+    /// Upstash's reply to a body over the size limit.
+    static let tooLarge = "ERR max request size exceeded"
+    /// The methods Upstash accepts; others get 405.
+    static let methods: Set<HTTPRequest.Method> = [.head, .get, .post, .put]
 
     /// What one request asks for.
     enum Call {
@@ -36,24 +40,35 @@ struct RESTRequestHandler: Sendable {
 
     func respond(to request: Request) async -> Response {
         var request = request
-        let base64 = Self.header("upstash-encoding", of: request)?.lowercased() == "base64"
-        let resp2 = Self.header("upstash-response-format", of: request)?.lowercased() == "resp2"
+        let base64 = request.headers[Self.encodingHeader]?.lowercased() == "base64"
         do {
-            guard request.method == .get || request.method == .post else {
+            guard Self.methods.contains(request.method) else {
                 throw Refusal(status: .methodNotAllowed, message: "ERR method not allowed")
             }
             guard authorized(request) else { throw Refusal(status: .unauthorized, message: Self.unauthorized) }
+            var resp2 = false
+            switch request.headers[Self.responseFormatHeader]?.lowercased() {
+            case nil, "json": break
+            case "resp2":
+                guard !base64 else {
+                    throw Refusal(
+                        status: .badRequest, message: "ERR Upstash-Encoding: base64 cannot go with Upstash-Response-Format: resp2"
+                    )
+                }
+                resp2 = true
+            case let other?:
+                throw Refusal(status: .badRequest, message: "ERR unsupported Upstash-Response-Format: \(other)")
+            }
             let body: ByteBuffer
             do {
                 body = try await request.collectBody(upTo: configuration.maxRequestBytes)
             } catch {
-                throw Refusal(
-                    status: .badRequest,
-                    message: "ERR max request size exceeded. Limit: \(configuration.maxRequestBytes) bytes")
+                throw Refusal(status: .badRequest, message: Self.tooLarge)
             }
-            let query = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
-            let call = try Self.call(path: request.uri.path, query: query, method: request.method, body: body)
+            let call = try Self.call(path: request.uri.path, query: request.uri.query, method: request.method, body: body)
             let output = try await execute(call)
+            // A transaction answers JSON whatever the format asked for.
+            if case .transaction = call { resp2 = false }
             return respond(output, base64: base64, resp2: resp2)
         } catch let refusal as Refusal {
             return Self.response(status: refusal.status, json: "{\"error\":\(JSONText.string(refusal.message))}")
@@ -64,20 +79,35 @@ struct RESTRequestHandler: Sendable {
 
     /// A token in `Authorization: Bearer` or the `_token` query parameter, compared with each accepted one.
     private func authorized(_ request: Request) -> Bool {
-        var presented: String?
-        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
-            presented = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        var presented: Substring?
+        if let header = request.headers[.authorization], let token = Self.bearerToken(header) {
+            presented = token
         } else if let query = request.uri.queryParameters["_token"] {
-            presented = String(query)
+            presented = query
         }
         guard let presented else { return false }
-        return configuration.tokens.contains(presented)
+        return configuration.tokens.contains(String(presented))
+    }
+
+    /// The token of an `Authorization: Bearer TOKEN` value (the scheme in any case, spaces around
+    /// the token dropped), or nil for another scheme.
+    static func bearerToken(_ value: String) -> Substring? {
+        let scheme = "bearer "
+        guard value.utf8.count > scheme.utf8.count,
+            value.utf8.prefix(scheme.utf8.count).elementsEqual(
+                scheme.utf8, by: { ((0x41...0x5A).contains($0) ? $0 + 0x20 : $0) == $1 })
+        else { return nil }
+        var token = Substring(value).dropFirst(scheme.count)
+        while token.first == " " || token.first == "\t" { token.removeFirst() }
+        while token.last == " " || token.last == "\t" { token.removeLast() }
+        return token
     }
 
     /// The commands of a request: `/pipeline` and `/multi-exec` take a JSON array of arrays, `/` one
-    /// array, any other path is the command itself (a POST body appended as its last argument).
+    /// array, any other path is the command itself (a POST or PUT body appended as its last argument).
+    /// Path segments and query parameters are percent-decoded to bytes, so any byte survives.
     static func call(
-        path: String, query: [(String, String)], method: HTTPRequest.Method, body: ByteBuffer
+        path: String, query: String?, method: HTTPRequest.Method, body: ByteBuffer
     ) throws(Refusal) -> Call {
         let bytes = Array(body.readableBytesView)
         switch path {
@@ -94,19 +124,22 @@ struct RESTRequestHandler: Sendable {
             }
             return path == "/pipeline" ? .pipeline(commands) : .transaction(commands)
         case "/", "":
-            guard method == .post else { throw Refusal(status: .badRequest, message: "ERR failed to parse command") }
+            guard method == .post || method == .put else {
+                throw Refusal(status: .badRequest, message: "ERR failed to parse command")
+            }
             guard let array = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as? [Any],
                 let command = arguments(array)
             else { throw Refusal(status: .badRequest, message: "ERR failed to parse command") }
             return .single(command)
         default:
-            var command = path.split(separator: "/", omittingEmptySubsequences: true).map {
-                Array(($0.removingPercentEncoding ?? String($0)).utf8)
-            }
-            if method == .post && !bytes.isEmpty { command.append(bytes) }
-            for (name, value) in query where name != "_token" {
-                command.append(Array(name.utf8))
-                if !value.isEmpty { command.append(Array(value.utf8)) }
+            var command = path.utf8.split(separator: UInt8(ascii: "/")).map(PercentDecoding.bytes)
+            if (method == .post || method == .put) && !bytes.isEmpty { command.append(bytes) }
+            for parameter in (query ?? "").utf8.split(separator: UInt8(ascii: "&")) {
+                let parts = parameter.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+                let name = PercentDecoding.bytes(parts[0])
+                if name == Array("_token".utf8) { continue }
+                command.append(name)
+                if parts.count > 1 && !parts[1].isEmpty { command.append(PercentDecoding.bytes(parts[1])) }
             }
             guard !command.isEmpty else { throw Refusal(status: .badRequest, message: "ERR failed to parse command") }
             return .single(command)
@@ -246,7 +279,7 @@ struct RESTRequestHandler: Sendable {
                     status: .ok, json: "[" + values.map { JSONText.entry($0, base64: base64) }.joined(separator: ",") + "]")
             }
         }
-        response.headers.append(.init(name: .init("Upstash-Sync-Token")!, value: String(token)))
+        response.headers.append(.init(name: Self.syncTokenHeader, value: String(token)))
         return response
     }
 
@@ -366,6 +399,39 @@ enum RESP2Text {
         case .array(let elements):
             bytes += Array("*\(elements.count)\r\n".utf8)
             for element in elements { append(element, to: &bytes) }
+        }
+    }
+}
+
+/// `%XX` escapes of a URL path segment or query parameter, decoded to the bytes they stand for.
+enum PercentDecoding {
+    /// The bytes of `text` with each `%XX` replaced by its byte; a `%` not followed by two hex
+    /// digits stays as it is.
+    static func bytes(_ text: some Collection<UInt8>) -> [UInt8] {
+        let input = Array(text)
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count)
+        var index = 0
+        while index < input.count {
+            if input[index] == UInt8(ascii: "%"), index + 2 < input.count, let high = hexValue(input[index + 1]),
+                let low = hexValue(input[index + 2])
+            {
+                output.append(high << 4 | low)
+                index += 3
+            } else {
+                output.append(input[index])
+                index += 1
+            }
+        }
+        return output
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
         }
     }
 }

@@ -10,7 +10,7 @@ struct RestGateway: AsyncParsableCommand {
         commandName: "rest-gateway",
         abstract: "Serve Upstash's REST API in front of one Redis server, for applications written against an Upstash SDK.",
         discussion:
-            "Accepts POST / (a JSON array), path-style commands (GET|POST /set/key/value/EX/100), /pipeline and /multi-exec"
+            "Accepts POST / (a JSON array), path-style commands (GET|POST|PUT /set/key/value/EX/100), /pipeline and /multi-exec"
             + " (each transaction on an upstream connection of its own), with a bearer token from the environment variable named by"
             + " --token-env or the lines of --tokens; Upstash-Encoding: base64 and Upstash-Response-Format: resp2 as Upstash does."
             + " Every upstream command is under --command-timeout. --fault rules (kill-before, kill-after, drop, delay) apply to"
@@ -30,7 +30,7 @@ struct RestGateway: AsyncParsableCommand {
     @Option(help: "A file of accepted bearer tokens, one a line (instead of --token-env).")
     var tokens: String?
 
-    @Option(help: "Largest request body accepted, in bytes (Upstash's limit is 1 MB).")
+    @Option(help: "Largest request body accepted, in bytes (Upstash's limit was 1 MB, now 10 MB on its smaller plans).")
     var maxRequestBytes: Int = RESTGatewayConfiguration.defaultMaxRequestBytes
 
     @OptionGroup var rules: FaultRuleFlags

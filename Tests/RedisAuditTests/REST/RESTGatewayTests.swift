@@ -1,4 +1,5 @@
 import Foundation
+import RESP
 import Testing
 @testable import RedisAudit
 @testable import RedisAuditREST
@@ -170,30 +171,43 @@ struct RESTGatewayTests {
         let output = try await gateway.python(
             """
             import os, json, urllib.request, urllib.error
-            def call(path, body=None, method="POST"):
-                req = urllib.request.Request(os.environ["URL"] + path, data=body, method=method,
-                                             headers={"Authorization": "Bearer " + os.environ["TOKEN"]})
+            def call(path, body=None, method="POST", headers={}):
+                h = {"Authorization": "Bearer " + os.environ["TOKEN"]}
+                h.update(headers)
+                req = urllib.request.Request(os.environ["URL"] + path, data=body, method=method, headers=h)
                 try:
                     with urllib.request.urlopen(req) as resp:
-                        return resp.status, json.loads(resp.read())
+                        return resp.status, json.loads(resp.read() or b"null")
                 except urllib.error.HTTPError as e:
                     return e.code, json.loads(e.read())
+            get = json.dumps(["GET", "redisaudit:rest:put"]).encode()
             print(call("/", json.dumps(["SET", "redisaudit:rest:big", "x" * 2000]).encode()))
             print(call("/", b"[\\"SET\\", "))
             print(call("/nosuchcommand/a"))
-            print(call("/", json.dumps(["GET", "k"]).encode(), method="PUT"))
+            print(call("/", get, method="DELETE"))
+            print(call("/set/redisaudit:rest:put", b"v", method="PUT"))
+            print(call("/get/redisaudit:rest:put", method="HEAD"))
+            print(call("/", get, headers={"Upstash-Response-Format": "xml"}))
+            print(call("/", get, headers={"Upstash-Response-Format": "resp2", "Upstash-Encoding": "base64"}))
+            print(call("/multi-exec", json.dumps([["GET", "redisaudit:rest:put"]]).encode(), headers={"Upstash-Response-Format": "resp2"}))
             print(call("/pipeline", json.dumps([["SET", "redisaudit:rest:ok", "1"], ["INCR", "redisaudit:rest:ok"]]).encode()))
             """)
         let lines = output.split(separator: "\n").map(String.init)
         #expect(
             lines == [
-                "(400, {'error': 'ERR max request size exceeded. Limit: 1024 bytes'})",
+                "(400, {'error': 'ERR max request size exceeded'})",
                 "(400, {'error': 'ERR failed to parse command'})",
                 "(400, {'error': \"ERR unknown command 'nosuchcommand', with args beginning with: 'a' \"})",
                 "(405, {'error': 'ERR method not allowed'})",
+                "(200, {'result': 'OK'})",
+                "(200, None)",
+                "(400, {'error': 'ERR unsupported Upstash-Response-Format: xml'})",
+                "(400, {'error': 'ERR Upstash-Encoding: base64 cannot go with Upstash-Response-Format: resp2'})",
+                "(200, [{'result': 'v'}])",
                 "(200, [{'result': 'OK'}, {'result': 2}])",
             ])
         #expect(try await gateway.server.command("EXISTS", "redisaudit:rest:big") == .integer(0))
+        #expect(try await gateway.server.command("GET", "redisaudit:rest:put") == .bulk("v"))
         await gateway.stop()
     }
 
@@ -222,6 +236,47 @@ struct RESTGatewayTests {
         #expect(output == "ok")
         #expect(
             try await gateway.server.command("GET", "redisaudit:rest:bin") == .bulkString([0xff, 0x00, 0xfe, 0x80, 0x0d, 0x0a]))
+        await gateway.stop()
+    }
+
+    @Test(.enabled(if: available))
+    func bytesThatAreNotUTF8SurviveInAPathAndInAPostBody() async throws {
+        let gateway = try await Gateway.start()
+        let output = try await gateway.python(
+            """
+            import os, json, base64, urllib.request
+            value = bytes([0x00, 0x80, 0xff, 0xfe])
+            def call(path, body=None, headers={}):
+                h = {"Authorization": "Bearer " + os.environ["TOKEN"]}
+                h.update(headers)
+                req = urllib.request.Request(os.environ["URL"] + path, data=body, method="POST", headers=h)
+                with urllib.request.urlopen(req) as resp:
+                    return json.loads(resp.read())
+            assert call("/set/redisaudit:rest:inpath/%00%80%FF%fe") == {"result": "OK"}
+            assert call("/set/redisaudit:rest:inbody", value) == {"result": "OK"}
+            assert call("/set/redisaudit:rest:%FFkey/v?EX=100") == {"result": "OK"}
+            b64 = {"Upstash-Encoding": "base64"}
+            for key in ["inpath", "inbody"]:
+                got = call("/get/redisaudit:rest:" + key, headers=b64)
+                assert base64.b64decode(got["result"]) == value, (key, got)
+                got = call("/", json.dumps(["GET", "redisaudit:rest:" + key]).encode(), b64)
+                assert base64.b64decode(got["result"]) == value, (key, got)
+            print("ok")
+            """)
+        #expect(output == "ok")
+        let value: [UInt8] = [0x00, 0x80, 0xff, 0xfe]
+        #expect(try await gateway.server.command("GET", "redisaudit:rest:inpath") == .bulkString(value))
+        #expect(try await gateway.server.command("GET", "redisaudit:rest:inbody") == .bulkString(value))
+        // A query parameter follows the path's arguments; a key's %FF is the byte 0xFF.
+        let connection = try await gateway.server.connect()
+        let ttl = try await connection.execute(
+            RESPCommand(arguments: [Array("TTL".utf8), Array("redisaudit:rest:".utf8) + [0xff] + Array("key".utf8)]))
+        await connection.close()
+        guard case .integer(let seconds) = ttl else {
+            Issue.record("TTL answered \(ttl)")
+            return
+        }
+        #expect((1...100).contains(seconds))
         await gateway.stop()
     }
 

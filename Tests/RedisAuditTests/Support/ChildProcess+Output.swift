@@ -12,7 +12,7 @@ extension ChildProcess {
         count: Int = 1, timeout: Double, where predicate: @escaping @Sendable (Substring) -> Bool
     ) async -> [Substring] {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            Self.onThreadOfItsOwn {
                 continuation.resume(returning: self.waitForStderrLines(count: count, timeout: timeout, where: predicate))
             }
         }

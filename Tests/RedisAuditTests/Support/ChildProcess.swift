@@ -106,12 +106,21 @@ final class ChildProcess: @unchecked Sendable {
         return status
     }
 
-    /// `wait(timeout:)` from async code: the polling happens on a Dispatch thread, not on the
+    /// `wait(timeout:)` from async code: the polling happens on a thread of its own, not on the
     /// concurrency pool (two threads on a 2-core machine), which other tests' I/O needs.
     func finish(timeout: Double) async -> Int32? {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: self.wait(timeout: timeout)) }
+            Self.onThreadOfItsOwn { continuation.resume(returning: self.wait(timeout: timeout)) }
         }
+    }
+
+    /// Runs a blocking wait on a thread of its own. Not on Dispatch's global queue: on Linux its
+    /// pool has one thread a core and adds another only once a second while they are blocked, so
+    /// with a few waits in flight each later one started a second after the one before.
+    static func onThreadOfItsOwn(_ wait: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: wait)
+        thread.name = "ChildProcess wait"
+        thread.start()
     }
 
     /// SIGTERM, then SIGKILL if it has not exited within `grace` seconds (at once for 0); always reaps it.
