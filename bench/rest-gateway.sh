@@ -85,3 +85,22 @@ printf '| TCP GET `-P 16`, %s clients (redis-benchmark) | %s | %s | %s | %s |\n'
 printf '| REST `POST /`, 1 connection | %s | %s | %s | %s |\n' "$l_rest" "$l_rest" "$l_rest_50" "$l_rest_99"
 printf '| TCP GET, 1 client | %s | %s | %s | %s |\n' "$l_tcp" "$l_tcp" "$l_tcp_50" "$l_tcp_99"
 printf '\np50 a REST command adds to a TCP one (1 client): %s µs\n' "$((l_rest_50 - l_tcp_50))"
+
+# Every built-in scenario compared over REST against over TCP: A is the same Redis over TCP in
+# both, B over TCP in one and through the gateway in the other.
+if command -v hyperfine >/dev/null; then
+    REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+    # The token reaches only the REST run, through the shell (REST_TOKEN is exported), never its command line.
+    hyperfine --warmup 1 --runs "${COMPARE_RUNS:-5}" --shell=bash --export-json "$WORK/compare.json" \
+        -n tcp "$REDISAUDIT compare $REDIS_URL $REDIS_URL --format json --fail-on never" \
+        -n rest "REDISAUDIT_PASSWORD_B=\$REST_TOKEN $REDISAUDIT compare $REDIS_URL upstash+http://127.0.0.1:$GATEWAY_PORT --format json --fail-on never" \
+        >"$WORK/hyperfine.log" 2>&1 || { cat "$WORK/hyperfine.log" >&2; exit 1; }
+    python3 - "$WORK/compare.json" <<'PY'
+import json, sys
+runs = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+tcp, rest = runs["tcp"]["median"], runs["rest"]["median"]
+print("\n| compare, every built-in scenario | median s |\n|---|---:|")
+print(f"| B over TCP | {tcp:.2f} |\n| B over REST (the gateway) | {rest:.2f} |")
+print(f"\nREST / TCP: {rest / tcp:.2f}x")
+PY
+fi
