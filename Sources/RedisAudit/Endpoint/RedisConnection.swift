@@ -112,6 +112,9 @@ public final class RedisConnection: Sendable {
     /// AUTH, SELECT, a PING and the extras in one round trip, under the connect deadline.
     /// Refusals of the essentials throw; an extra's refusal is remembered.
     private func handshake(extras: [HandshakeExtra]) async throws(EndpointError) -> HandshakeOutcome {
+        // A REST connection is a keep-alive socket: once the API accepted the token, another
+        // one has nothing to set up, and a request of its own would only cost a round trip.
+        if endpoint.transport == .rest, RESTBridge.accepted.withLockedValue({ $0.contains(endpoint) }) { return .ready }
         var commands: [RESPCommand] = []
         var names: [String] = []
         // Over REST the password is each request's bearer token, and there is only database 0.
@@ -164,6 +167,7 @@ public final class RedisConnection: Sendable {
             options.handshakeRefusals.remember(extra, refusedBy: endpoint.address)
             if case .failed = outcome { closed = true }
         }
+        if endpoint.transport == .rest { RESTBridge.accepted.withLockedValue { _ = $0.insert(endpoint) } }
         return closed ? .closedOnExtra : .ready
     }
 

@@ -38,8 +38,9 @@ public struct TrialPlan: Sendable {
 
     /// What the application's first connection sends before any step, by name.
     static func handshake(of endpoint: Endpoint) -> [String] {
-        // Over REST the token travels with each request: only the PING is a command.
-        if endpoint.transport == .rest { return ["PING"] }
+        // Over REST the token travels with each request, and a trial's connections come after
+        // the inspection's connection had it accepted: they send nothing first.
+        if endpoint.transport == .rest { return [] }
         var names: [String] = []
         if endpoint.password != nil { names.append("AUTH") }
         if endpoint.database != 0 { names.append("SELECT") }

@@ -24,6 +24,10 @@ final class RESTBridge: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = HTTPClientRequestPart
 
+    /// The REST endpoints whose token the API accepted in this process (token included: another
+    /// token is checked again).
+    static let accepted = NIOLockedValueBox<Set<Endpoint>>([])
+
     /// The `Host` header: `host[:port]`.
     private let authority: String
     /// The bearer token; never logged.

@@ -10,11 +10,36 @@ import Testing
 struct RESTTransportTests {
     static let token = "rest-transport-test-token"
 
+    /// A `redisaudit rest-gateway` process in front of `upstream`, as an application would run it
+    /// (a process of its own: its requests never wait on the tests' threads).
+    struct GatewayProcess {
+        let process: ChildProcess
+        let port: Int
+        var restURL: String { "upstash+http://127.0.0.1:\(port)" }
+
+        static func start(upstream: String) async throws -> GatewayProcess {
+            let process = try ChildProcess(
+                Fixtures.binary.path, ["rest-gateway", "--listen", "127.0.0.1:0", "--upstream", upstream],
+                environment: ["REDISAUDIT_REST_TOKEN": RESTTransportTests.token])
+            let prefix = "serving Upstash REST on http://127.0.0.1:"
+            let serving = await process.stderrLines(timeout: 30) { $0.contains(prefix) }
+            guard let line = serving.first, let range = line.range(of: prefix),
+                let port = Int(line[range.upperBound...].prefix { $0.isNumber })
+            else {
+                process.stop()
+                throw TestServerError.notReady("rest-gateway did not start: \(process.stderr)")
+            }
+            return GatewayProcess(process: process, port: port)
+        }
+
+        func stop() { process.stop() }
+    }
+
     /// A server with the gateway in front of it.
     struct Stack {
         let server: TestServer
-        let gateway: RESTGateway
-        var restURL: String { "upstash+http://127.0.0.1:\(gateway.port)" }
+        let gateway: GatewayProcess
+        var restURL: String { gateway.restURL }
         var rest: Endpoint {
             get throws { try Endpoint.parse(restURL, passwordEnvironment: ["TOKEN"], environment: ["TOKEN": token]) }
         }
@@ -22,11 +47,7 @@ struct RESTTransportTests {
         static func start(_ kind: TestServer.Kind = .redis70) async throws -> Stack {
             let server = try await TestServer.start(kind)
             do {
-                let gateway = try await RESTGateway.start(
-                    RESTGatewayConfiguration(
-                        listenHost: "127.0.0.1", listenPort: 0, upstream: server.endpoint, options: Fixtures.options,
-                        tokens: [RESTTransportTests.token]))
-                return Stack(server: server, gateway: gateway)
+                return Stack(server: server, gateway: try await GatewayProcess.start(upstream: server.url))
             } catch {
                 server.stop()
                 throw error
@@ -34,7 +55,7 @@ struct RESTTransportTests {
         }
 
         func stop() async {
-            await gateway.stop()
+            gateway.stop()
             server.stop()
         }
 
@@ -224,10 +245,8 @@ struct RESTTransportTests {
         let server = try await TestServer.start(.redis70)
         try await withCleanup {
             // The application's user may not SETRANGE: Redis refuses it at queue time and discards the transaction.
-            let user = try await server.user("app", password: "app-password-1", "+@all", "-setrange")
-            let gateway = try await RESTGateway.start(
-                RESTGatewayConfiguration(
-                    listenHost: "127.0.0.1", listenPort: 0, upstream: user, options: Fixtures.options, tokens: [Self.token]))
+            _ = try await server.user("app", password: "app-password-1", "+@all", "-setrange")
+            let gateway = try await GatewayProcess.start(upstream: "redis://app:app-password-1@127.0.0.1:\(server.port)")
             try await withCleanup {
                 let file = try Fixtures.scenarioFile(
                     """
@@ -254,7 +273,7 @@ struct RESTTransportTests {
                 #expect((discarded["title"] as? String)?.contains("names its refused command on A only") == true)
                 #expect(run.status == 0, "\(run.stderr)")
             } cleanup: {
-                await gateway.stop()
+                gateway.stop()
             }
         } cleanup: {
             server.stop()
