@@ -304,15 +304,19 @@ struct RESTTransportTests {
             await tcp.close()
         }
     }
+}
 
+/// Every built-in scenario over TCP and over REST: a whole compare each, so they take the machine alone.
+@Suite("REST transport, every built-in scenario", .timeLimit(.minutes(4)), MachineLoad.heavy)
+struct RESTBuiltInScenarioTests {
     @Test(.enabled(if: Fixtures.available(.redis70)))
     func everyBuiltInScenarioOverRESTDiffersFromTCPOnlyByWhatRESTCannotCarry() async throws {
-        try await Self.compareBuiltIns(.redis70)
+        try await RESTTransportTests.compareBuiltIns(.redis70)
     }
 
     @Test(.enabled(if: Fixtures.available(.valkey91)))
     func theSameHoldsWithValkeyBehindTheGateway() async throws {
-        try await Self.compareBuiltIns(.valkey91)
+        try await RESTTransportTests.compareBuiltIns(.valkey91)
     }
 }
 
