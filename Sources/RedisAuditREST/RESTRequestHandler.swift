@@ -71,9 +71,10 @@ struct RESTRequestHandler: Sendable {
             if case .transaction = call { resp2 = false }
             return respond(output, base64: base64, resp2: resp2)
         } catch let refusal as Refusal {
-            return Self.response(status: refusal.status, json: "{\"error\":\(JSONText.string(refusal.message))}")
+            return Self.response(status: refusal.status, json: "{\"error\":\(UpstashJSON.string(refusal.message))}")
         } catch {
-            return Self.response(status: .internalServerError, json: "{\"error\":\(JSONText.string(String(describing: error)))}")
+            return Self.response(
+                status: .internalServerError, json: "{\"error\":\(UpstashJSON.string(String(describing: error)))}")
         }
     }
 
@@ -261,22 +262,21 @@ struct RESTRequestHandler: Sendable {
         }
         var response: Response
         if resp2 {
-            var bytes: [UInt8] = []
+            var buffer = ByteBuffer()
             switch output {
-            case .single(let value): RESP2Text.append(value, to: &bytes)
-            case .list(let values): for value in values { RESP2Text.append(value, to: &bytes) }
+            case .single(let value): RESPReplyEncoding.write(value, into: &buffer)
+            case .list(let values): for value in values { RESPReplyEncoding.write(value, into: &buffer) }
             }
             response = Response(
-                status: .ok, headers: [.contentType: "application/octet-stream"],
-                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+                status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: buffer))
         } else {
             switch output {
             case .single(let value):
                 let status: HTTPResponse.Status = value.isError ? .badRequest : .ok
-                response = Self.response(status: status, json: JSONText.entry(value, base64: base64))
+                response = Self.response(status: status, json: UpstashJSON.entry(value, base64: base64))
             case .list(let values):
                 response = Self.response(
-                    status: .ok, json: "[" + values.map { JSONText.entry($0, base64: base64) }.joined(separator: ",") + "]")
+                    status: .ok, json: "[" + values.map { UpstashJSON.entry($0, base64: base64) }.joined(separator: ",") + "]")
             }
         }
         response.headers.append(.init(name: Self.syncTokenHeader, value: String(token)))
@@ -339,7 +339,7 @@ struct FaultPlanForRequest {
 }
 
 /// Upstash's JSON for RESP values.
-enum JSONText {
+enum UpstashJSON {
     /// `{"result": ...}` or `{"error": "..."}`.
     static func entry(_ value: RESPValue, base64: Bool) -> String {
         if case .error(let message) = value { return "{\"error\":\(string(message))}" }
@@ -363,43 +363,9 @@ enum JSONText {
 
     /// A JSON string literal.
     static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-}
-
-/// RESP2 bytes of a value, for `Upstash-Response-Format: resp2`.
-enum RESP2Text {
-    static func append(_ value: RESPValue, to bytes: inout [UInt8]) {
-        switch value {
-        case .simpleString(let text): bytes += Array("+\(text)\r\n".utf8)
-        case .error(let message): bytes += Array("-\(message)\r\n".utf8)
-        case .integer(let number): bytes += Array(":\(number)\r\n".utf8)
-        case .bulkString(let data):
-            bytes += Array("$\(data.count)\r\n".utf8)
-            bytes += data
-            bytes += [13, 10]
-        case .null: bytes += Array("$-1\r\n".utf8)
-        case .nullArray: bytes += Array("*-1\r\n".utf8)
-        case .array(let elements):
-            bytes += Array("*\(elements.count)\r\n".utf8)
-            for element in elements { append(element, to: &bytes) }
-        }
+        var json: [UInt8] = []
+        JSONString.append(text.utf8, to: &json)
+        return String(decoding: json, as: UTF8.self)
     }
 }
 
