@@ -113,7 +113,7 @@ final class UpstreamPool: Sendable {
     private let options: ConnectionOptions
     private let idle = NIOLockedValueBox<[RedisConnection]>([])
     /// The most idle connections kept; more are closed when given back.
-    static let maxIdle = 64
+    static let maxIdle = 512
 
     init(endpoint: Endpoint, options: ConnectionOptions) {
         self.endpoint = endpoint
