@@ -17,12 +17,35 @@ public struct ReportDelivery: Sendable {
     public var jsonOutput: String?
     /// A copy in JUnit XML (`--junit-output`), whatever the format.
     public var junitOutput: String?
+    /// Set when standard output is a terminal and neither `--format` nor `-o` was given: the
+    /// reports go to files in the working directory and the terminal gets ``TerminalSummary``.
+    public var terminal: Terminal?
 
-    public init(format: Format, output: String? = nil, jsonOutput: String? = nil, junitOutput: String? = nil) {
+    /// How the terminal summary is drawn.
+    public struct Terminal: Sendable {
+        public var colour: Bool
+        public var width: Int
+
+        public init(colour: Bool, width: Int) {
+            self.colour = colour
+            self.width = width
+        }
+    }
+
+    public init(
+        format: Format, output: String? = nil, jsonOutput: String? = nil, junitOutput: String? = nil, terminal: Terminal? = nil
+    ) {
         self.format = format
         self.output = output
         self.jsonOutput = jsonOutput
         self.junitOutput = junitOutput
+        self.terminal = output == nil ? terminal : nil
+    }
+
+    /// The Markdown and JSON reports' files on a terminal: `redisaudit-<subcommand>.md` and
+    /// `.json` in the working directory, unless `--json-output` names the JSON one.
+    public func terminalFiles(command: String) -> (markdown: String, json: String) {
+        ("redisaudit-\(command).md", jsonOutput ?? "redisaudit-\(command).json")
     }
 
     /// The files named, each with the flag that named it, in flag order.
@@ -47,20 +70,37 @@ public struct ReportDelivery: Sendable {
                 throw ReportDeliveryError(description: "\(flag): \(error.description)")
             }
         }
+        if terminal != nil {
+            do {
+                try ReportFile.checkWritable("redisaudit-report.md")
+            } catch {
+                throw ReportDeliveryError(
+                    description: "the reports go to the working directory on a terminal, and \(error.description): "
+                        + "give -o FILE, or --format to print the report")
+            }
+        }
     }
 
     /// Writes the report everywhere it goes. A job summary (`GITHUB_STEP_SUMMARY`) that cannot be
     /// written does not change the verdict: its failure is returned as a warning, not thrown.
     public func deliver(_ report: AuditReport, environment: [String: String]) throws(ReportDeliveryError) -> [String] {
         do {
-            let text = Self.render(report, as: format)
-            if let output {
-                try ReportFile.write(text, to: output)
+            if let terminal {
+                let files = terminalFiles(command: report.command)
+                try ReportFile.write(MarkdownReport.render(report), to: files.markdown)
+                try ReportFile.write(JSONReport.render(report), to: files.json)
+                var written = [files.markdown, files.json]
+                if let junitOutput {
+                    try ReportFile.write(JUnitReport.render(report), to: junitOutput)
+                    written.append(junitOutput)
+                }
+                try ReportFile.writeStandardOutput(
+                    TerminalSummary.render(report, files: written, colour: terminal.colour, width: terminal.width))
             } else {
-                try ReportFile.writeStandardOutput(text + "\n")
+                try deliverMain(report)
             }
-            if let jsonOutput { try ReportFile.write(JSONReport.render(report), to: jsonOutput) }
-            if let junitOutput { try ReportFile.write(JUnitReport.render(report), to: junitOutput) }
+            if let jsonOutput, terminal == nil { try ReportFile.write(JSONReport.render(report), to: jsonOutput) }
+            if let junitOutput, terminal == nil { try ReportFile.write(JUnitReport.render(report), to: junitOutput) }
         } catch {
             throw ReportDeliveryError(description: error.description)
         }
@@ -70,6 +110,16 @@ public struct ReportDelivery: Sendable {
             return []
         } catch {
             return [error.description]
+        }
+    }
+
+    /// The main report in its format, to `-o` or standard output.
+    private func deliverMain(_ report: AuditReport) throws(ReportWriteError) {
+        let text = Self.render(report, as: format)
+        if let output {
+            try ReportFile.write(text, to: output)
+        } else {
+            try ReportFile.writeStandardOutput(text + "\n")
         }
     }
 

@@ -72,7 +72,7 @@ extension ReportFlags {
         var flags = self
         if flags.failOn == nil { flags.failOn = config.failOn }
         if flags.baseline == nil { flags.baseline = config.baseline }
-        if flags.output == nil, flags.format == .markdown { flags.output = config.outputs.markdown }
+        if flags.output == nil, flags.format ?? .markdown == .markdown { flags.output = config.outputs.markdown }
         if flags.jsonOutput == nil { flags.jsonOutput = config.outputs.json }
         if flags.junitOutput == nil { flags.junitOutput = config.outputs.junit }
         return flags

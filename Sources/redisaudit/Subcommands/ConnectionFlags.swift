@@ -71,8 +71,11 @@ enum NumberOption {
 
 /// Where the report goes and when the run fails, shared by the audit subcommands.
 struct ReportFlags: ParsableArguments {
-    @Option(help: "Report format: markdown, json or junit.")
-    var format: ReportFormat = .markdown
+    @Option(
+        help: ArgumentHelp(
+            "Report format on standard output: markdown, json or junit (default: markdown; on a terminal without -o, "
+                + "a summary, the reports written to redisaudit-<subcommand>.md and .json)."))
+    var format: ReportFormat?
 
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.", completion: .file())
     var output: String?
@@ -107,7 +110,21 @@ struct ReportFlags: ParsableArguments {
 
     /// Where the report goes, as the flags say.
     var delivery: ReportDelivery {
-        ReportDelivery(format: format.delivery, output: output, jsonOutput: jsonOutput, junitOutput: junitOutput)
+        ReportDelivery(
+            format: (format ?? .markdown).delivery, output: output, jsonOutput: jsonOutput, junitOutput: junitOutput,
+            terminal: format == nil ? Self.terminal() : nil)
+    }
+
+    /// The terminal summary's settings when standard output is a terminal, nil otherwise: colour
+    /// as for diagnostics (never with NO_COLOR or TERM=dumb), the terminal's width (else COLUMNS,
+    /// else 100).
+    static func terminal(environment: [String: String] = ProcessInfo.processInfo.environment) -> ReportDelivery.Terminal? {
+        guard isatty(STDOUT_FILENO) == 1 else { return nil }
+        let colour = DiagnosticColour(environment: environment, isTerminal: true).isEnabled
+        var size = winsize()
+        let columns = ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : nil
+        let width = max(40, columns ?? environment["COLUMNS"].flatMap(Int.init) ?? 100)
+        return ReportDelivery.Terminal(colour: colour, width: width)
     }
 
     /// Runs an audit with progress on standard error and the first Ctrl-C turned into a clean
@@ -148,8 +165,11 @@ struct ReportFlags: ParsableArguments {
             throw UsageError(message: error.description)
         }
         for warning in warnings { logger.warning("\(warning)") }
-        logger.info(
-            "\(delivery.verdictLine(result))", metadata: [DiagnosticsLogHandler.verdictKey: "\(result.summary.verdict)"])
+        // On a terminal the summary on standard output already says it.
+        if delivery.terminal == nil {
+            logger.info(
+                "\(delivery.verdictLine(result))", metadata: [DiagnosticsLogHandler.verdictKey: "\(result.summary.verdict)"])
+        }
         let code = result.summary.verdict == .pass ? ExitStatus.pass : ExitStatus.findings
         if code != ExitStatus.pass { throw ExitCode(code) }
     }

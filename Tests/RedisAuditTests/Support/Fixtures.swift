@@ -65,12 +65,14 @@ enum Fixtures {
     /// Runs the built binary with arguments and environment additions, with a deadline. A job
     /// summary (`GITHUB_STEP_SUMMARY`) is written only when the test names one: run under GitHub
     /// Actions, the tests' reports would otherwise land in the job's own summary.
-    static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil, timeout: Double = 60)
-        async throws -> Run
-    {
+    /// `executable` runs instead of the binary (a shell that starts it under `script`, say).
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], directory: String? = nil, timeout: Double = 60,
+        executable: String? = nil
+    ) async throws -> Run {
         var environment = environment
         if environment[GitHubStepSummary.variable] == nil { environment[GitHubStepSummary.variable] = "" }
-        let process = try ChildProcess(binary.path, arguments, environment: environment, directory: directory)
+        let process = try ChildProcess(executable ?? binary.path, arguments, environment: environment, directory: directory)
         guard let status = await process.finish(timeout: timeout) else {
             process.stop()
             Issue.record("redisaudit \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
