@@ -12,6 +12,8 @@ struct DiagnosticsLogHandler: LogHandler {
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
     var colour: DiagnosticColour = .standardError
+    /// The one progress line on a terminal; nil when standard error is not one.
+    var progress: ProgressLine? = ProgressLine.standardError
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -19,7 +21,17 @@ struct DiagnosticsLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        FileHandle.standardError.write(Data((line(for: event) + "\n").utf8))
+        let text = line(for: event)
+        let kind = (event.metadata?[ProgressEvent.key]).flatMap { value -> ProgressEvent? in
+            if case .string(let name) = value { return ProgressEvent(rawValue: name) }
+            return nil
+        }
+        guard let progress else {
+            // Not a terminal: progress only every so often, as plain lines.
+            if kind != .update { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+            return
+        }
+        progress.write(text, kind: kind)
     }
 
     /// The line written for an event, without its newline.
@@ -40,5 +52,38 @@ struct DiagnosticsLogHandler: LogHandler {
         let level: Logger.Level = quiet ? .critical : (verbose ? .debug : .info)
         let colour = DiagnosticColour.standardError
         LoggingSystem.bootstrap { _ in DiagnosticsLogHandler(logLevel: level, colour: colour) }
+    }
+}
+
+/// The self-updating progress line on a terminal's standard error: each update returns to the
+/// line's start and overwrites it (padded over what was longer); any other message first moves
+/// past it, so messages and the line never mix.
+final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    /// The length of the progress text on screen, 0 when no progress line is open.
+    private var open = 0
+
+    /// The line for this process's standard error, when it is a terminal.
+    static let standardError: ProgressLine? = isatty(STDERR_FILENO) == 1 ? ProgressLine() : nil
+
+    /// Writes `text`: as the progress line for `update` and `line`, ending it for `done`, as an
+    /// ordinary message otherwise.
+    func write(_ text: String, kind: ProgressEvent?) {
+        lock.lock()
+        defer { lock.unlock() }
+        var output = ""
+        switch kind {
+        case .update?, .line?:
+            output = "\r" + text + String(repeating: " ", count: max(0, open - text.count))
+            open = text.count
+        case .done?:
+            output = "\r" + text + String(repeating: " ", count: max(0, open - text.count)) + "\n"
+            open = 0
+        case nil:
+            if open > 0 { output = "\r" + String(repeating: " ", count: open) + "\r" }
+            output += text + "\n"
+            open = 0
+        }
+        FileHandle.standardError.write(Data(output.utf8))
     }
 }

@@ -90,6 +90,7 @@ struct ScenarioExploration: Sendable {
         var judgedInOrder: [InjectFindings.Judged?] = Array(repeating: nil, count: plans.count)
         var failing = 0
         var scheduler = TrialScheduler(alone: plans.map { $0.serverFault != nil }, jobs: configuration.jobs)
+        let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: (Int, Trial).self) { group in
             while !scheduler.isDone {
                 for index in scheduler.startable() {
@@ -107,9 +108,14 @@ struct ScenarioExploration: Sendable {
                 judgedInOrder[index] = (trial, verdict)
                 if verdict.outcome != .survived && verdict.outcome != .notReached { failing += 1 }
                 logger.debug("\(scenario.name) on \(role): \(InjectFindings.describe(trial.plan)) -> \(verdict.summary)")
-                if scheduler.finished % 10 == 0 || scheduler.isDone {
-                    logger.info("  trial \(scheduler.finished) of \(plans.count) on \(role), \(failing) failing so far")
-                }
+                // Every trial on a terminal (one line updated in place), every tenth elsewhere.
+                let kind: ProgressEvent =
+                    scheduler.isDone ? .done : scheduler.finished % 10 == 0 ? .line : .update
+                let rate = ProgressEvent.rate(
+                    done: scheduler.finished, total: plans.count, seconds: (ContinuousClock.now - started).seconds)
+                logger.info(
+                    "  trial \(scheduler.finished) of \(plans.count) on \(role), \(failing) failing so far (\(rate))",
+                    metadata: kind.metadata)
             }
         }
         return judgedInOrder.compactMap { $0 }

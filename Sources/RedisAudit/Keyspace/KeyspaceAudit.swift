@@ -150,7 +150,7 @@ public struct KeyspaceAudit: Sendable {
                             // Another node failed: stop here rather than finish a scan nobody reads.
                             try Task.checkCancellation()
                             if let line = await collector.ingest(batch, side: entry.side, node: entry.node) {
-                                logger.info("\(line)")
+                                logger.info("\(line)", metadata: ProgressEvent.line.metadata)
                             }
                         }
                         return (index, (clock.now - scanStarted).seconds)
