@@ -170,7 +170,9 @@ final class TestServer: @unchecked Sendable {
     /// Sends one command given as text arguments.
     @discardableResult
     func command(_ arguments: String...) async throws -> RESPValue {
-        let connection = try await connect()
+        // Set-up commands (DEBUG POPULATE of 300,000 keys) may take seconds on a loaded machine.
+        let connection = try await connect(
+            options: ConnectionOptions(commandTimeout: .seconds(60), tls: TLSOptions(caFile: caFile)))
         return try await withCleanup {
             return try await connection.execute(RESPCommand(strings: arguments))
         } cleanup: {
