@@ -80,6 +80,7 @@ enum AccessFindings {
                     + scenarios.map { "`\($0)`" }.joined(separator: ", "))
             let name = first.command
             let role = first.role
+            let (identity, category, title, why, fix): (String, FindingCategory, String, String, String)
             switch first.access {
             case .denied:
                 let allowing = categories[name] ?? []
@@ -87,46 +88,43 @@ enum AccessFindings {
                 let grant =
                     allowing.isEmpty
                     ? "`+\(name.lowercased())`" : "`+\(name.lowercased())` (or one of \(allowing.joined(separator: ", ")))"
-                return Finding(
-                    identity: "denied|\(name)|\(role)", severity: .high, category: .commandDenied,
-                    title: "\(name) is denied to the audit's user on \(role) (NOPERM)",
-                    endpoints: [role], scenario: scenarios.count == 1 ? first.scenario : nil,
-                    step: scenarios.count == 1 ? first.location : nil, evidence: evidence,
-                    why: "The server knows \(name) but the user's ACL refuses it: an application connecting as this user fails "
-                        + "every request that needs it. Its replies are not compared, so they add no further findings.",
-                    fix:
-                        "Grant it to the application's user (ACL SETUSER user \(grant)), or audit with the user the application really uses.",
-                    occurrences: all.count)
+                (identity, category) = ("denied|\(name)|\(role)", .commandDenied)
+                title = "\(name) is denied to the audit's user on \(role) (NOPERM)"
+                why =
+                    "The server knows \(name) but the user's ACL refuses it: an application connecting as this user fails "
+                    + "every request that needs it. Its replies are not compared, so they add no further findings."
+                fix =
+                    "Grant it to the application's user (ACL SETUSER user \(grant)), or audit with the user the application really uses."
             case .notCarried:
-                return Finding(
-                    identity: "unsupported|\(name)|\(role)", severity: .high, category: .commandUnsupported,
-                    title: "\(name) cannot travel over \(role)'s REST API",
-                    endpoints: [role], scenario: scenarios.count == 1 ? first.scenario : nil,
-                    step: scenarios.count == 1 ? first.location : nil, evidence: evidence,
-                    why: "Each REST request stands alone, with no connection behind it: blocking commands, subscriptions, "
-                        + "WATCH and connection state have nothing to live on, so an SDK over REST cannot send \(name) "
-                        + "and the code path that needs it fails after the move.",
-                    fix: "Keep this code path on a TCP client for this host (the same database takes rediss:// connections), "
-                        + "or replace \(name): polling instead of a blocking pop, a /multi-exec transaction instead of WATCH.",
-                    occurrences: all.count)
+                (identity, category) = ("unsupported|\(name)|\(role)", .commandUnsupported)
+                title = "\(name) cannot travel over \(role)'s REST API"
+                why =
+                    "Each REST request stands alone, with no connection behind it: blocking commands, subscriptions, "
+                    + "WATCH and connection state have nothing to live on, so an SDK over REST cannot send \(name) "
+                    + "and the code path that needs it fails after the move."
+                fix =
+                    "Keep this code path on a TCP client for this host (the same database takes rediss:// connections), "
+                    + "or replace \(name): polling instead of a blocking pop, a /multi-exec transaction instead of WATCH."
             case .unknown, .closedConnection:
                 let closed = first.access == .closedConnection
-                return Finding(
-                    identity: "unsupported|\(name)|\(role)", severity: .high, category: .commandUnsupported,
-                    title: closed
-                        ? "\(role) closed the connection on \(name)" : "\(name) is not supported on \(role) (unknown command)",
-                    endpoints: [role], scenario: scenarios.count == 1 ? first.scenario : nil,
-                    step: scenarios.count == 1 ? first.location : nil, evidence: evidence,
-                    why: closed
-                        ? "The host (often a proxy such as twemproxy, which drops the connection on commands it does not support) "
-                            + "ends the connection instead of answering: the application's client sees a network error and every "
-                            + "command queued behind it fails too."
-                        : "The application's \(name) fails on this host, so the code path that depends on it breaks after the move.",
-                    fix: closed
-                        ? "Do not send \(name) through this host (use a server or proxy that supports it), or restructure the scripts."
-                        : "Use a host (engine and version) that supports \(name), or replace it with commands both hosts support.",
-                    occurrences: all.count)
+                (identity, category) = ("unsupported|\(name)|\(role)", .commandUnsupported)
+                title =
+                    closed ? "\(role) closed the connection on \(name)" : "\(name) is not supported on \(role) (unknown command)"
+                why =
+                    closed
+                    ? "The host (often a proxy such as twemproxy, which drops the connection on commands it does not support) "
+                        + "ends the connection instead of answering: the application's client sees a network error and every "
+                        + "command queued behind it fails too."
+                    : "The application's \(name) fails on this host, so the code path that depends on it breaks after the move."
+                fix =
+                    closed
+                    ? "Do not send \(name) through this host (use a server or proxy that supports it), or restructure the scripts."
+                    : "Use a host (engine and version) that supports \(name), or replace it with commands both hosts support."
             }
+            return Finding(
+                identity: identity, severity: .high, category: category, title: title, endpoints: [role],
+                scenario: scenarios.count == 1 ? first.scenario : nil, step: scenarios.count == 1 ? first.location : nil,
+                evidence: evidence, why: why, fix: fix, occurrences: all.count)
         }
     }
 
