@@ -281,37 +281,34 @@ enum InjectFindings {
         evidence += first.0.trial.after.lines.map { "  " + $0 }
         evidence.append("\(roles.1) once the fault settled:")
         evidence += first.1.trial.after.lines.map { "  " + $0 }
-        let transports = (first.0.trial.transport, first.1.trial.transport)
-        if transports.0 != transports.1 {
-            let (tcp, rest) = transports.0 == .rest ? (roles.1, roles.0) : (roles.0, roles.1)
-            return [
-                Finding(
-                    identity: "inject|parity", severity: .high, category: .faultParity,
-                    title: "`\(scenario.name)` fails differently over TCP (\(tcp)) and over REST (\(rest)) under the same faults",
-                    endpoints: [roles.0, roles.1], scenario: scenario.name, step: first.0.trial.plan.point?.location,
-                    evidence: evidence,
-                    why:
-                        "Over TCP a pipeline is commands on one connection: a dropped connection cuts it between two commands, "
-                        + "and what ran first stays (a partial apply). Over REST the pipeline is one HTTP request: it is lost "
-                        + "whole before the server sees it, or runs whole and loses its response, so the client is told it "
-                        + "failed after everything was applied. Moving between the SDKs trades one failure for the other.",
-                    fix: "Make the step atomic (MULTI/EXEC, /multi-exec or a script) so TCP cannot split it, and safe to send "
-                        + "twice (or read back before retrying) so a lost REST response cannot mislead the application.",
-                    occurrences: differing.count)
-            ]
+        let title: String
+        let why: String
+        let fix: String
+        if first.0.trial.transport != first.1.trial.transport {
+            let (tcp, rest) = first.0.trial.transport == .rest ? (roles.1, roles.0) : (roles.0, roles.1)
+            title = "`\(scenario.name)` fails differently over TCP (\(tcp)) and over REST (\(rest)) under the same faults"
+            why =
+                "Over TCP a pipeline is commands on one connection: a dropped connection cuts it between two commands, "
+                + "and what ran first stays (a partial apply). Over REST the pipeline is one HTTP request: it is lost "
+                + "whole before the server sees it, or runs whole and loses its response, so the client is told it "
+                + "failed after everything was applied. Moving between the SDKs trades one failure for the other."
+            fix =
+                "Make the step atomic (MULTI/EXEC, /multi-exec or a script) so TCP cannot split it, and safe to send "
+                + "twice (or read back before retrying) so a lost REST response cannot mislead the application."
+        } else {
+            title = "`\(scenario.name)` survives the same faults differently on \(roles.0) and \(roles.1)"
+            why =
+                "A failure the application survives on one host corrupts or loses its state on the other: moving hosts changes "
+                + "what a dropped connection or a lost reply costs."
+            fix =
+                "Read the two endpoints' findings for this scenario; fix the scenario's weak step on both, and compare the "
+                + "hosts' persistence and replication settings."
         }
         return [
             Finding(
-                identity: "inject|parity", severity: .high, category: .faultParity,
-                title: "`\(scenario.name)` survives the same faults differently on \(roles.0) and \(roles.1)",
+                identity: "inject|parity", severity: .high, category: .faultParity, title: title,
                 endpoints: [roles.0, roles.1], scenario: scenario.name, step: first.0.trial.plan.point?.location,
-                evidence: evidence,
-                why:
-                    "A failure the application survives on one host corrupts or loses its state on the other: moving hosts changes "
-                    + "what a dropped connection or a lost reply costs.",
-                fix: "Read the two endpoints' findings for this scenario; fix the scenario's weak step on both, and compare the "
-                    + "hosts' persistence and replication settings.",
-                occurrences: differing.count)
+                evidence: evidence, why: why, fix: fix, occurrences: differing.count)
         ]
     }
 
