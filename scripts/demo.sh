@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Starts a local Redis 7.0 and Valkey 9.1 (persistence off, free loopback ports), runs
-# `redisaudit compare` with every built-in scenario, the concurrent ones 5 times (report.md,
-# report.json), then `redisaudit inject` exploring every fault point of every built-in scenario
-# on both, the concurrent ones raced 3 times with all their clients first and then explored with
-# one (inject-report.md, inject-report.json); then fills both servers with a few hundred keys of
-# the auth backend's patterns (a few without TTL on A, shorter sessions on B), runs
-# `redisaudit keyspace A B` (keyspace.md, keyspace.json), prints the three Markdown reports, and
-# stops both servers; then runs the deploy gate of examples/ci (one accepted, one new difference).
+# `redisaudit compare` with every built-in scenario, the concurrent ones 5 times; then
+# `redisaudit inject` exploring every fault point of every built-in scenario on both, the
+# concurrent ones raced 3 times with all their clients first and then explored with one; then
+# fills both servers with a few hundred keys of the auth backend's patterns (a few without TTL on
+# A, shorter sessions on B) and runs `redisaudit keyspace A B`; stops both servers; then runs the
+# deploy gate of examples/ci (one accepted, one new difference). Each step prints its summary
+# and writes its Markdown, JSON and HTML reports to reports/ (the gate's to reports/gate/).
 set -euo pipefail
 bin=${1:?usage: demo.sh PATH_TO_REDISAUDIT}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,23 +39,27 @@ port_a=$(free_port); start redis "$redis" "$port_a"
 port_b=$(free_port); start valkey "$valkey" "$port_b"
 echo "demo: Redis 7.0 on 127.0.0.1:$port_a (A), Valkey 9.1 on 127.0.0.1:$port_b (B)" >&2
 
-status=0
-"$bin" compare "redis://127.0.0.1:$port_a" "redis://127.0.0.1:$port_b" --trials 5 \
-  --output "$root/report.md" --json-output "$root/report.json" || status=$?
-if [ "$status" -ge 2 ]; then echo "demo: compare failed with exit code $status" >&2; exit "$status"; fi
-cat "$root/report.md"
-echo
+cd "$root"
+reports=reports
+mkdir -p "$reports"
+# One audit step: its summary on standard output, its reports in reports/NAME.{md,json,html}.
+# Exit codes 0 and 1 (findings) are results; anything else stops the demo.
+audit() { # name subcommand args...
+  local name=$1; shift
+  local code=0
+  echo
+  "$bin" "$@" --summary --top 3 --quiet --output "$reports/$name.md" --json-output "$reports/$name.json" \
+    --html-output "$reports/$name.html" || code=$?
+  if [ "$code" -ge 2 ]; then echo "demo: $1 failed with exit code $code" >&2; exit "$code"; fi
+}
 
-echo "demo: exploring every fault point of every built-in scenario on A and B (redisaudit inject)" >&2
-inject_status=0
-"$bin" inject "redis://127.0.0.1:$port_a" "redis://127.0.0.1:$port_b" --trial-timeout 0.2 --jobs 8 --trials 3 \
-  --output "$root/inject-report.md" --json-output "$root/inject-report.json" || inject_status=$?
-if [ "$inject_status" -ge 2 ]; then echo "demo: inject failed with exit code $inject_status" >&2; exit "$inject_status"; fi
-cat "$root/inject-report.md"
+echo "== 1. compare: every built-in scenario on A and B (a few seconds)"
+audit compare compare "redis://127.0.0.1:$port_a" "redis://127.0.0.1:$port_b" --trials 5
+
 echo
-echo "demo: wrote report.md and report.json (compare exit code $status: 0 pass, 1 findings at or above --fail-on)" >&2
-echo "demo: wrote inject-report.md and inject-report.json (inject exit code $inject_status: the built-in scenarios" \
-  "replay the report's bugs, so findings are expected; login-multi and refresh-lua show the fixes)" >&2
+echo "== 2. inject: every fault point of every built-in scenario on A and B (about 15 s; the scenarios"
+echo "   replay the audit reports' bugs, so findings are expected; login-multi and refresh-lua show the fixes)"
+audit inject inject "redis://127.0.0.1:$port_a" "redis://127.0.0.1:$port_b" --trial-timeout 0.2 --jobs 8 --trials 3
 
 # keyspace: the report's patterns on both sides. On A, 4 refresh tokens missed their EXPIRE
 # (TTL -1); on B, sessions last 1 day instead of 7; lockouts never expire on either side.
@@ -85,22 +89,19 @@ redis-cli -p "$port_a" flushall >/dev/null
 redis-cli -p "$port_b" flushall >/dev/null
 populate "$port_a" 604800 4
 populate "$port_b" 86400 0
-kstatus=0
-"$bin" keyspace "redis://127.0.0.1:$port_a" "redis://127.0.0.1:$port_b" \
-  --output "$root/keyspace.md" --json-output "$root/keyspace.json" || kstatus=$?
-if [ "$kstatus" -ge 2 ]; then echo "demo: keyspace failed with exit code $kstatus" >&2; exit "$kstatus"; fi
 echo
-cat "$root/keyspace.md"
-echo
-echo "demo: wrote keyspace.md and keyspace.json (keyspace exit code $kstatus)" >&2
+echo "== 3. keyspace: the auth backend's key patterns and TTLs on A and B"
+audit keyspace keyspace "redis://127.0.0.1:$port_a" "redis://127.0.0.1:$port_b"
 
 # The deploy gate of examples/ci: its own Redis 7.0 (saving to disk) and Valkey 9.1 (staging,
 # persistence off, and here also evicting keys), the checked-in baseline accepting the
 # persistence difference; the new eviction policy alone fails the gate.
-echo >&2
-echo "demo: the deploy gate of examples/ci (redisaudit compare --config --baseline), one accepted and one new difference" >&2
+echo
+echo "== 4. the deploy gate of examples/ci: one accepted and one new difference"
+echo
 gstatus=0
-NEW_DIFFERENCE=1 REDISAUDIT="$bin" REPORTS="$work/gate" GITHUB_STEP_SUMMARY="$work/gate/step-summary.md" \
+NEW_DIFFERENCE=1 REDISAUDIT="$bin" REPORTS="$reports/gate" GITHUB_STEP_SUMMARY="$reports/gate/step-summary.md" \
   REDIS_SERVER="$redis" VALKEY_SERVER="$valkey" "$root/examples/ci/run-locally.sh" 2>"$work/gate.log" || gstatus=$?
-grep -E '^### |^Baseline|^\*\*Verdict' "$work/gate/report.md" || true
-echo "demo: gate exit code $gstatus (1: a new finding at or above fail-on; reports in .demo/gate/: report.md, report.json, report.xml)" >&2
+echo "   the gate exited $gstatus: a new finding at or above fail-on stops the deploy"
+echo
+echo "Open reports/inject.html for the fault map; every step's Markdown, JSON and HTML are in reports/."

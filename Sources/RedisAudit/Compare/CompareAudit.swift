@@ -137,6 +137,7 @@ public struct CompareAudit: Sendable {
             if let learned = catalog.learnedNote { notes.append(learned) }
             var accessFailures: [AccessFailure] = []
             var redirections: [String: ClusterRedirections] = [:]
+            var replays: [ScenarioReplay] = []
             do {
                 for (index, scenario) in scenarios.enumerated() {
                     if interruption?.isRequested == true { throw InterruptedError() }
@@ -201,6 +202,7 @@ public struct CompareAudit: Sendable {
                         "\(scenario.name): \(a.steps.count) steps on A, \(b.steps.count) on B, \(scenarioFindings.count) findings"
                     )
                     findings += scenarioFindings
+                    replays.append(comparison.sideBySide())
                 }
             } catch {
                 await confinement.release(endpoints: sides, options: config.connection)
@@ -231,7 +233,8 @@ public struct CompareAudit: Sendable {
                 },
                 scenarios: config.scenarios.map(\.name), startedAt: startedAt, durationSeconds: seconds,
                 notes: notes)
-            return AuditReport(tool: ToolInfo(), command: "compare", summary: summary, findings: ranked, profiles: profiles)
+            return AuditReport(
+                tool: ToolInfo(), command: "compare", summary: summary, findings: ranked, profiles: profiles, replays: replays)
         } cleanup: {
             await catalog.close()
         }

@@ -12,7 +12,7 @@ import Yams
 /// vars: { clients: 100 }
 /// fail-on: medium
 /// baseline: .redisaudit-baseline.yaml
-/// outputs: { markdown: redisaudit.md, json: redisaudit.json, junit: redisaudit.xml }
+/// outputs: { markdown: redisaudit.md, json: redisaudit.json, junit: redisaudit.xml, html: redisaudit.html }
 /// inject: { faults: [kill-after:EXPIRE], lost-writes: true }
 /// ```
 ///
@@ -46,6 +46,7 @@ public struct AuditConfig: Sendable, Hashable {
         public var markdown: String?
         public var json: String?
         public var junit: String?
+        public var html: String?
     }
 
     /// `compare:` settings.
@@ -153,11 +154,12 @@ public struct AuditConfig: Sendable, Hashable {
                 failOn = text
             case "baseline": baseline = reader.path(try document.string(value, "baseline"))
             case "outputs":
-                for (kind, _, entry) in try document.mapping(value, accepted: ["markdown", "json", "junit"], what: "outputs") {
+                for (kind, _, entry) in try document.mapping(value, accepted: ["markdown", "json", "junit", "html"], what: "outputs") {
                     let path = reader.path(try document.string(entry, "outputs.\(kind)"))
                     switch kind {
                     case "markdown": outputs.markdown = path
                     case "json": outputs.json = path
+                    case "html": outputs.html = path
                     default: outputs.junit = path
                     }
                 }

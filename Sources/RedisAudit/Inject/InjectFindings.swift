@@ -158,11 +158,26 @@ enum InjectFindings {
         let lastStep = trial.plan.point.map { max($0.step, trial.abortedAt ?? $0.step) } ?? (trial.steps.count - 1)
         lines.append("")
         lines.append("Shortest reproducer: steps 1 to \(lastStep + 1) of `\(trial.scenario.name)` with \(describe(trial.plan)):")
-        if trial.plan.serverFault == nil {
-            let rules = trial.plan.rules.map { "--fault '\($0.text)'" }.joined(separator: " ")
-            lines.append("  redisaudit inject \(endpoint) --scenario \(trial.scenario.name) \(rules)")
+        if let command = reproducer(trial.plan, scenario: trial.scenario.name, endpoint: endpoint) {
+            lines.append("  " + command)
         }
         lines.append("")
+        lines += transcript(trial, verdict: first.verdict, role: role)
+        return lines
+    }
+
+    /// The `redisaudit inject` command that runs one trial alone; nil for a server fault, which
+    /// no `--fault` rule repeats.
+    static func reproducer(_ plan: TrialPlan, scenario: String, endpoint: Endpoint) -> String? {
+        guard plan.serverFault == nil else { return nil }
+        let rules = plan.rules.map { "--fault '\($0.text)'" }.joined(separator: " ")
+        return "redisaudit inject \(endpoint) --scenario \(scenario) \(rules)"
+    }
+
+    /// One trial as it ran: each command and its reply, where the application stopped or that it
+    /// went on, the state before and after, and the invariants that fail.
+    static func transcript(_ trial: Trial, verdict: TrialVerdict, role: String) -> [String] {
+        var lines: [String] = []
         for step in trial.steps {
             for failure in step.retriedFailures {
                 lines.append(
@@ -196,9 +211,9 @@ enum InjectFindings {
                 lines += changed.map { "  " + $0 }
             }
         }
-        if !first.verdict.failing.isEmpty {
+        if !verdict.failing.isEmpty {
             lines.append("Failing invariants:")
-            for result in first.verdict.failing {
+            for result in verdict.failing {
                 lines.append(
                     "  \(InvariantText.describe(result.invariant)) (\(Transcript.shortLocation(result.invariant.location))): \(result.observation)"
                 )

@@ -78,6 +78,18 @@ public struct TTLHistogram: Sendable, Equatable {
         maximum = max(maximum, other.maximum)
     }
 
+    /// How many TTLs fall at or under each limit (milliseconds, ascending) and above the last:
+    /// `limits.count + 1` counts, each bucket counted where its middle falls.
+    public func bands(_ limits: [Int64]) -> [Int] {
+        var out = [Int](repeating: 0, count: limits.count + 1)
+        for (index, c) in counts.enumerated() where c > 0 {
+            let middle = Self.value(ofBucket: index)
+            let band = limits.firstIndex { middle <= Double($0) } ?? limits.count
+            out[band] += Int(c)
+        }
+        return out
+    }
+
     /// The `q` quantile (0...1) in milliseconds, clamped to the exact minimum and maximum; nil when empty.
     public func quantile(_ q: Double) -> Int64? {
         guard count > 0 else { return nil }
@@ -173,6 +185,7 @@ public struct PatternStatistics: Sendable, Equatable {
             ttlMinSeconds: ttl.count > 0 ? seconds(ttl.minimum) : nil,
             ttlMedianSeconds: seconds(ttl.quantile(0.5)), ttlP95Seconds: seconds(ttl.quantile(0.95)),
             ttlMaxSeconds: ttl.count > 0 ? seconds(ttl.maximum) : nil,
+            ttlBands: ttl.count > 0 ? ttl.bands(KeyspacePatternRow.ttlBandLimits.map { $0.seconds * 1000 }) : nil,
             memoryBytes: memoryKeys > 0 ? memoryBytes : nil, memoryKeys: memoryKeys > 0 ? memoryKeys : nil,
             examples: examples.map { KeyPatternInference.display($0) },
             examplesWithoutTTL: examplesWithoutTTL.map { KeyPatternInference.display($0) },

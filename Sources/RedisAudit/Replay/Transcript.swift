@@ -27,14 +27,19 @@ enum Transcript {
 
     /// `A: (integer) 1`, multi-line replies indented under the role.
     static func reply(_ role: String, _ outcome: CommandOutcome) -> [String] {
+        let lines = reply(outcome)
+        return ["\(role): \(lines[0])"] + lines.dropFirst().map { "   \($0)" }
+    }
+
+    /// A reply as redis-cli prints it (at least one line, 12 at most and a count of the rest).
+    static func reply(_ outcome: CommandOutcome) -> [String] {
         switch outcome {
         case .failed(let failure):
-            return ["\(role): (no reply) \(failure)"]
+            return ["(no reply) \(failure)"]
         case .reply(let value):
-            let lines = value.redisCLIDescription.split(separator: "\n", omittingEmptySubsequences: false)
-            guard let first = lines.first else { return ["\(role):"] }
-            let limited = lines.count > 12 ? Array(lines.prefix(12)) + ["... (\(lines.count - 12) more lines)"] : Array(lines)
-            return ["\(role): \(first)"] + limited.dropFirst().map { "   \($0)" }
+            let lines = value.redisCLIDescription.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            guard !lines.isEmpty else { return [""] }
+            return lines.count > 12 ? Array(lines.prefix(12)) + ["... (\(lines.count - 12) more lines)"] : lines
         }
     }
 

@@ -15,6 +15,8 @@ public struct AuditReport: Codable, Sendable {
     public var profiles: [ServerProfile]
     /// `inject`: every fault point tried and how each trial ended.
     public var coverage: [FaultCoverage]?
+    /// `compare`: each scenario's steps as both endpoints ran them; absent from other reports.
+    public var replays: [ScenarioReplay]?
     /// The pattern tables of `redisaudit keyspace`; absent from other reports.
     public var keyspace: KeyspaceSection?
     /// What `--baseline` accepted, what is new and what no longer occurs; absent without one.
@@ -22,7 +24,7 @@ public struct AuditReport: Codable, Sendable {
 
     public init(
         tool: ToolInfo, command: String, summary: ReportSummary, findings: [Finding], profiles: [ServerProfile],
-        coverage: [FaultCoverage]? = nil, keyspace: KeyspaceSection? = nil
+        coverage: [FaultCoverage]? = nil, keyspace: KeyspaceSection? = nil, replays: [ScenarioReplay]? = nil
     ) {
         self.tool = tool
         self.command = command
@@ -31,6 +33,7 @@ public struct AuditReport: Codable, Sendable {
         self.profiles = profiles
         self.coverage = coverage
         self.keyspace = keyspace
+        self.replays = replays
     }
 }
 
@@ -40,6 +43,45 @@ public struct FaultCoverage: Codable, Sendable, Hashable {
     public struct Row: Codable, Sendable, Hashable {
         public var point: String
         public var outcomes: [String]
+        /// The trial behind each outcome, column by column (nil where the kind does not apply);
+        /// absent from reports written before it existed.
+        public var trials: [Cell?]?
+
+        public init(point: String, outcomes: [String], trials: [Cell?]? = nil) {
+            self.point = point
+            self.outcomes = outcomes
+            self.trials = trials
+        }
+    }
+
+    /// One trial of the map: how it ended, and what shows it (its transcript, the command that repeats it).
+    public struct Cell: Codable, Sendable, Hashable {
+        /// A `TrialOutcome`: `survived`, `partial-apply`, `silent-corruption`, ...
+        public var outcome: String
+        /// True when the application stopped (the request failed) rather than went on.
+        public var stopped: Bool
+        /// True when a step waited the whole command timeout.
+        public var hang: Bool
+        /// The coverage table's words: `ok`, `retried`, `stopped, unchanged`, `partial-apply, hang`.
+        public var summary: String
+        /// Where and which fault: `kill-after at step 1 (pipeline), command 2: SADD (login.yaml:15)`.
+        public var fault: String
+        /// The `redisaudit inject` command that runs this trial alone (nil for a server fault).
+        public var reproducer: String?
+        /// The trial's commands and replies, where the application stopped, the state it left.
+        public var transcript: [String]
+
+        public init(
+            outcome: String, stopped: Bool, hang: Bool, summary: String, fault: String, reproducer: String?, transcript: [String]
+        ) {
+            self.outcome = outcome
+            self.stopped = stopped
+            self.hang = hang
+            self.summary = summary
+            self.fault = fault
+            self.reproducer = reproducer
+            self.transcript = transcript
+        }
     }
 
     public var scenario: String

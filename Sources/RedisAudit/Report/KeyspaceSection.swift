@@ -111,6 +111,9 @@ public struct KeyspacePatternRow: Codable, Sendable, Hashable {
     public var ttlMedianSeconds: Double?
     public var ttlP95Seconds: Double?
     public var ttlMaxSeconds: Double?
+    /// The keys with a TTL by remaining time: one count per `ttlBandLimits` entry (at or under
+    /// it) and one for the rest; nil when no key has a TTL.
+    public var ttlBands: [Int]?
     /// Sum of `MEMORY USAGE` and how many keys it covers (with `--memory`).
     public var memoryBytes: Int?
     public var memoryKeys: Int?
@@ -128,7 +131,7 @@ public struct KeyspacePatternRow: Codable, Sendable, Hashable {
 
     public init(
         pattern: String, keys: Int, types: [String: Int], withoutTTL: Int, ttlMinSeconds: Double?, ttlMedianSeconds: Double?,
-        ttlP95Seconds: Double?, ttlMaxSeconds: Double?, memoryBytes: Int?, memoryKeys: Int?, examples: [String],
+        ttlP95Seconds: Double?, ttlMaxSeconds: Double?, ttlBands: [Int]? = nil, memoryBytes: Int?, memoryKeys: Int?, examples: [String],
         examplesWithoutTTL: [String], outsidePrefix: Int?, slots: Int? = nil, slot: Int? = nil, busiestNode: String? = nil,
         busiestNodeShare: Double? = nil
     ) {
@@ -140,6 +143,7 @@ public struct KeyspacePatternRow: Codable, Sendable, Hashable {
         self.ttlMedianSeconds = ttlMedianSeconds
         self.ttlP95Seconds = ttlP95Seconds
         self.ttlMaxSeconds = ttlMaxSeconds
+        self.ttlBands = ttlBands
         self.memoryBytes = memoryBytes
         self.memoryKeys = memoryKeys
         self.examples = examples
@@ -150,6 +154,13 @@ public struct KeyspacePatternRow: Codable, Sendable, Hashable {
         self.busiestNode = busiestNode
         self.busiestNodeShare = busiestNodeShare
     }
+}
+
+extension KeyspacePatternRow {
+    /// The upper limits of the TTL bands, in seconds, each with its label; a last band holds the rest.
+    public static let ttlBandLimits: [(label: String, seconds: Int64)] = [
+        ("1 min", 60), ("10 min", 600), ("1 h", 3600), ("6 h", 21600), ("1 d", 86400), ("7 d", 604_800), ("30 d", 2_592_000),
+    ]
 }
 
 /// The Markdown of a keyspace section: one pattern table per endpoint.

@@ -6,7 +6,7 @@ import Foundation
 public struct ReportDelivery: Sendable {
     /// The report formats.
     public enum Format: String, CaseIterable, Sendable {
-        case markdown, json, junit
+        case markdown, json, junit, html
     }
 
     /// The format of the main report.
@@ -17,40 +17,51 @@ public struct ReportDelivery: Sendable {
     public var jsonOutput: String?
     /// A copy in JUnit XML (`--junit-output`), whatever the format.
     public var junitOutput: String?
-    /// Set when standard output is a terminal and neither `--format` nor `-o` was given: the
-    /// reports go to files in the working directory and the terminal gets ``TerminalSummary``.
+    /// A copy as a self-contained HTML page (`--html-output`), whatever the format.
+    public var htmlOutput: String?
+    /// Set when standard output is a terminal and neither `--format` nor `-o` was given, or with
+    /// `--summary`: the reports go to files (`-o` and the other outputs, else default names in
+    /// the working directory) and standard output gets ``TerminalSummary``.
     public var terminal: Terminal?
 
     /// How the terminal summary is drawn.
     public struct Terminal: Sendable {
         public var colour: Bool
         public var width: Int
+        /// Findings listed before "and N more".
+        public var listed: Int
 
-        public init(colour: Bool, width: Int) {
+        public init(colour: Bool, width: Int, listed: Int = TerminalSummary.listed) {
             self.colour = colour
             self.width = width
+            self.listed = listed
         }
     }
 
     public init(
-        format: Format, output: String? = nil, jsonOutput: String? = nil, junitOutput: String? = nil, terminal: Terminal? = nil
+        format: Format, output: String? = nil, jsonOutput: String? = nil, junitOutput: String? = nil, htmlOutput: String? = nil,
+        terminal: Terminal? = nil
     ) {
         self.format = format
         self.output = output
         self.jsonOutput = jsonOutput
         self.junitOutput = junitOutput
-        self.terminal = output == nil ? terminal : nil
+        self.htmlOutput = htmlOutput
+        self.terminal = terminal
     }
 
-    /// The Markdown and JSON reports' files on a terminal: `redisaudit-<subcommand>.md` and
-    /// `.json` in the working directory, unless `--json-output` names the JSON one.
-    public func terminalFiles(command: String) -> (markdown: String, json: String) {
-        ("redisaudit-\(command).md", jsonOutput ?? "redisaudit-\(command).json")
+    /// The reports' files with the summary: `redisaudit-<subcommand>.md`, `.json` and `.html` in
+    /// the working directory, unless `-o`, `--json-output` or `--html-output` names one.
+    public func terminalFiles(command: String) -> (markdown: String, json: String, html: String) {
+        (
+            output ?? "redisaudit-\(command).md", jsonOutput ?? "redisaudit-\(command).json",
+            htmlOutput ?? "redisaudit-\(command).html"
+        )
     }
 
     /// The files named, each with the flag that named it, in flag order.
     public var files: [(flag: String, path: String)] {
-        [("-o", output), ("--json-output", jsonOutput), ("--junit-output", junitOutput)].compactMap { flag, path in
+        [("-o", output), ("--json-output", jsonOutput), ("--junit-output", junitOutput), ("--html-output", htmlOutput)].compactMap { flag, path in
             path.map { (flag, $0) }
         }
     }
@@ -70,7 +81,7 @@ public struct ReportDelivery: Sendable {
                 throw ReportDeliveryError(description: "\(flag): \(error.description)")
             }
         }
-        if terminal != nil {
+        if terminal != nil, output == nil || jsonOutput == nil || htmlOutput == nil {
             do {
                 try ReportFile.checkWritable("redisaudit-report.md")
             } catch {
@@ -89,18 +100,21 @@ public struct ReportDelivery: Sendable {
                 let files = terminalFiles(command: report.command)
                 try ReportFile.write(MarkdownReport.render(report), to: files.markdown)
                 try ReportFile.write(JSONReport.render(report), to: files.json)
-                var written = [files.markdown, files.json]
+                try ReportFile.write(HTMLReport.render(report), to: files.html)
+                var written = [files.markdown, files.json, files.html]
                 if let junitOutput {
                     try ReportFile.write(JUnitReport.render(report), to: junitOutput)
                     written.append(junitOutput)
                 }
                 try ReportFile.writeStandardOutput(
-                    TerminalSummary.render(report, files: written, colour: terminal.colour, width: terminal.width))
+                    TerminalSummary.render(
+                        report, files: written, colour: terminal.colour, width: terminal.width, listed: terminal.listed))
             } else {
                 try deliverMain(report)
             }
             if let jsonOutput, terminal == nil { try ReportFile.write(JSONReport.render(report), to: jsonOutput) }
             if let junitOutput, terminal == nil { try ReportFile.write(JUnitReport.render(report), to: junitOutput) }
+            if let htmlOutput, terminal == nil { try ReportFile.write(HTMLReport.render(report), to: htmlOutput) }
         } catch {
             throw ReportDeliveryError(description: error.description)
         }
@@ -129,6 +143,7 @@ public struct ReportDelivery: Sendable {
         case .markdown: return MarkdownReport.render(report)
         case .json: return JSONReport.render(report)
         case .junit: return JUnitReport.render(report)
+        case .html: return HTMLReport.render(report)
         }
     }
 

@@ -17,12 +17,14 @@ import Foundation
 ///   Full reports: redisaudit-compare.md, redisaudit-compare.json
 /// ```
 public enum TerminalSummary {
-    /// Findings listed before "and N more".
+    /// Findings listed before "and N more", unless the caller says otherwise (`--top`).
     public static let listed = 10
 
     /// The summary, `width` columns wide at most (titles are cut to fit), coloured with ANSI
     /// styles when `colour` is true.
-    public static func render(_ report: AuditReport, files: [String], colour: Bool, width: Int = 100) -> String {
+    public static func render(
+        _ report: AuditReport, files: [String], colour: Bool, width: Int = 100, listed: Int = TerminalSummary.listed
+    ) -> String {
         func paint(_ text: String, _ style: String) -> String { colour ? "\u{1B}[\(style)m\(text)\u{1B}[0m" : text }
         let summary = report.summary
         var lines: [String] = []

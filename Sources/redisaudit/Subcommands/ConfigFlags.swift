@@ -75,6 +75,7 @@ extension ReportFlags {
         if flags.output == nil, flags.format ?? .markdown == .markdown { flags.output = config.outputs.markdown }
         if flags.jsonOutput == nil { flags.jsonOutput = config.outputs.json }
         if flags.junitOutput == nil { flags.junitOutput = config.outputs.junit }
+        if flags.htmlOutput == nil { flags.htmlOutput = config.outputs.html }
         return flags
     }
 }

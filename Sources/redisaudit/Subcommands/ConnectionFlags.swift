@@ -73,9 +73,18 @@ enum NumberOption {
 struct ReportFlags: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "Report format on standard output: markdown, json or junit (default: markdown; on a terminal without -o, "
-                + "a summary, the reports written to redisaudit-<subcommand>.md and .json)."))
+            "Report format on standard output: markdown, json, junit or html (default: markdown; on a terminal without -o, "
+                + "a summary, the reports written to redisaudit-<subcommand>.md, .json and .html)."))
     var format: ReportFormat?
+
+    @Flag(
+        help: ArgumentHelp(
+            "Print the summary on standard output even when it is not a terminal; the reports go to -o, --json-output and "
+                + "--html-output, or to redisaudit-<subcommand>.md, .json and .html."))
+    var summary = false
+
+    @Option(help: "Findings the summary lists before \"and N more\" (default: 10).")
+    var top: Int?
 
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.", completion: .file())
     var output: String?
@@ -86,6 +95,11 @@ struct ReportFlags: ParsableArguments {
     @Option(
         help: "Also write the JUnit XML report to this file (whatever --format says).", completion: .file(extensions: ["xml"]))
     var junitOutput: String?
+
+    @Option(
+        help: "Also write the self-contained HTML report to this file (whatever --format says).",
+        completion: .file(extensions: ["html"]))
+    var htmlOutput: String?
 
     @Option(
         help: "Exit 1 when a finding is at or above this severity: critical, high, medium, low, info or never (default: high).")
@@ -101,6 +115,11 @@ struct ReportFlags: ParsableArguments {
     var verbose = false
 
     func validate() throws {
+        if summary, let format {
+            throw ValidationError(
+                "--summary prints the summary in place of the report and --format \(format.rawValue) prints the report: give one of them")
+        }
+        if let top, !(0...10_000).contains(top) { throw ValidationError("--top must be a number from 0 to 10000, got \(top)") }
         if let failOn, FailThreshold(failOn) == nil {
             throw ValidationError("--fail-on must be one of critical, high, medium, low, info, never (got '\(failOn)')")
         }
@@ -112,19 +131,24 @@ struct ReportFlags: ParsableArguments {
     var delivery: ReportDelivery {
         ReportDelivery(
             format: (format ?? .markdown).delivery, output: output, jsonOutput: jsonOutput, junitOutput: junitOutput,
-            terminal: format == nil ? Self.terminal() : nil)
+            htmlOutput: htmlOutput, terminal: summary ? summaryStyle() : format == nil && output == nil ? terminal() : nil)
     }
 
     /// The terminal summary's settings when standard output is a terminal, nil otherwise: colour
     /// as for diagnostics (never with NO_COLOR or TERM=dumb), the terminal's width (else COLUMNS,
     /// else 100).
-    static func terminal(environment: [String: String] = ProcessInfo.processInfo.environment) -> ReportDelivery.Terminal? {
+    func terminal(environment: [String: String] = ProcessInfo.processInfo.environment) -> ReportDelivery.Terminal? {
         guard isatty(STDOUT_FILENO) == 1 else { return nil }
-        let colour = DiagnosticColour(environment: environment, isTerminal: true).isEnabled
+        return summaryStyle(environment: environment)
+    }
+
+    /// How `--summary` draws: as on a terminal when standard output is one, plain otherwise.
+    func summaryStyle(environment: [String: String] = ProcessInfo.processInfo.environment) -> ReportDelivery.Terminal {
+        let colour = DiagnosticColour(environment: environment, isTerminal: isatty(STDOUT_FILENO) == 1).isEnabled
         var size = winsize()
         let columns = ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : nil
         let width = max(40, columns ?? environment["COLUMNS"].flatMap(Int.init) ?? 100)
-        return ReportDelivery.Terminal(colour: colour, width: width)
+        return ReportDelivery.Terminal(colour: colour, width: width, listed: top ?? TerminalSummary.listed)
     }
 
     /// Runs an audit with progress on standard error and the first Ctrl-C turned into a clean
@@ -191,13 +215,14 @@ struct ReportFlags: ParsableArguments {
 
 /// The report formats, as `--format` takes them.
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case markdown, json, junit
+    case markdown, json, junit, html
 
     var delivery: ReportDelivery.Format {
         switch self {
         case .markdown: return .markdown
         case .json: return .json
         case .junit: return .junit
+        case .html: return .html
         }
     }
 }
