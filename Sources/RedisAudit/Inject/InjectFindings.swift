@@ -166,12 +166,16 @@ enum InjectFindings {
         return lines
     }
 
-    /// The `redisaudit inject` command that runs one trial alone; nil for a server fault, which
-    /// no `--fault` rule repeats.
+    /// The `redisaudit inject` command that runs one trial alone, ready to paste: the password
+    /// (never shown) comes from the environment; nil for a server fault, which no `--fault` rule
+    /// repeats.
     static func reproducer(_ plan: TrialPlan, scenario: String, endpoint: Endpoint) -> String? {
         guard plan.serverFault == nil else { return nil }
         let rules = plan.rules.map { "--fault '\($0.text)'" }.joined(separator: " ")
-        return "redisaudit inject \(endpoint) --scenario \(scenario) \(rules)"
+        var shown = endpoint
+        shown.password = nil
+        let password = endpoint.password == nil ? "" : "REDISAUDIT_PASSWORD=\"$REDIS_PASSWORD\" "
+        return "\(password)redisaudit inject \(shown) --scenario \(scenario) \(rules)"
     }
 
     /// One trial as it ran: each command and its reply, where the application stopped or that it

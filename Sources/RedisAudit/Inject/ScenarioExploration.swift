@@ -54,7 +54,9 @@ struct ScenarioExploration: Sendable {
             plans, scenario: scenario, bindings: bindings, baseline: baseline, namespaces: plans.indices.map { namespace($0 + 1) }
         )
         let findings = InjectFindings.findings(judged, baseline: baseline, scenario: scenario, role: role, endpoint: endpoint)
-        return Outcome(judged: judged, findings: findings, coverage: FaultCoverage(judged, scenario: scenario, role: role, endpoint: endpoint))
+        return Outcome(
+            judged: judged, findings: findings,
+            coverage: FaultCoverage(judged, scenario: scenario, role: role, endpoint: endpoint))
     }
 
     /// Every trial to run: each explored fault at each of its points and each allowed server

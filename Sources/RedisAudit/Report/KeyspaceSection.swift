@@ -131,8 +131,9 @@ public struct KeyspacePatternRow: Codable, Sendable, Hashable {
 
     public init(
         pattern: String, keys: Int, types: [String: Int], withoutTTL: Int, ttlMinSeconds: Double?, ttlMedianSeconds: Double?,
-        ttlP95Seconds: Double?, ttlMaxSeconds: Double?, ttlBands: [Int]? = nil, memoryBytes: Int?, memoryKeys: Int?, examples: [String],
-        examplesWithoutTTL: [String], outsidePrefix: Int?, slots: Int? = nil, slot: Int? = nil, busiestNode: String? = nil,
+        ttlP95Seconds: Double?, ttlMaxSeconds: Double?, ttlBands: [Int]? = nil, memoryBytes: Int?, memoryKeys: Int?,
+        examples: [String], examplesWithoutTTL: [String], outsidePrefix: Int?, slots: Int? = nil, slot: Int? = nil,
+        busiestNode: String? = nil,
         busiestNodeShare: Double? = nil
     ) {
         self.pattern = pattern

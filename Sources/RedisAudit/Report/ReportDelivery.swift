@@ -61,7 +61,8 @@ public struct ReportDelivery: Sendable {
 
     /// The files named, each with the flag that named it, in flag order.
     public var files: [(flag: String, path: String)] {
-        [("-o", output), ("--json-output", jsonOutput), ("--junit-output", junitOutput), ("--html-output", htmlOutput)].compactMap { flag, path in
+        [("-o", output), ("--json-output", jsonOutput), ("--junit-output", junitOutput), ("--html-output", htmlOutput)].compactMap
+        { flag, path in
             path.map { (flag, $0) }
         }
     }

@@ -117,7 +117,8 @@ struct ReportFlags: ParsableArguments {
     func validate() throws {
         if summary, let format {
             throw ValidationError(
-                "--summary prints the summary in place of the report and --format \(format.rawValue) prints the report: give one of them")
+                "--summary prints the summary in place of the report and --format \(format.rawValue) prints the report: give one of them"
+            )
         }
         if let top, !(0...10_000).contains(top) { throw ValidationError("--top must be a number from 0 to 10000, got \(top)") }
         if let failOn, FailThreshold(failOn) == nil {

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import RedisAudit
 
-/// The built binary's report outputs: `--format junit`, and `--junit-output` next to the other outputs.
+/// The built binary's report outputs: `--format junit` and `html`, `--junit-output` and
+/// `--html-output` next to the other outputs, and `--summary` through a pipe.
 @Suite("redisaudit report outputs", .timeLimit(.minutes(2)), MachineLoad.light)
 struct ReportOutputTests {
     static func scratch() throws -> String {
@@ -151,5 +152,33 @@ struct ReportOutputTests {
         #expect(status == 2, "\(shell.stderr)")
         #expect(shell.stderr.contains("cannot write the report to standard output: No space left on device"), "\(shell.stderr)")
         #expect(try await server.command("DBSIZE") == .integer(0))
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70)))
+    func theSummaryGoesThroughAPipeWithTheReportsInTheirFiles() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let directory = try Self.scratch()
+        let run = try await Fixtures.run(
+            ["keyspace", server.url, "--summary", "--top", "0", "-q", "-o", "ks.md", "--html-output", "ks.html"],
+            directory: directory)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("redisaudit keyspace: PASS"), "\(run.stdout)")
+        #expect(run.stdout.hasSuffix("Full reports: ks.md, redisaudit-keyspace.json, ks.html\n"), "\(run.stdout)")
+        #expect(!run.stdout.contains("\u{1B}"), "no colour through a pipe")
+        #expect(try String(contentsOfFile: directory + "/ks.md", encoding: .utf8).hasPrefix("# redisaudit keyspace report"))
+        #expect(try String(contentsOfFile: directory + "/ks.html", encoding: .utf8).hasPrefix("<!DOCTYPE html>"))
+        #expect(FileManager.default.fileExists(atPath: directory + "/redisaudit-keyspace.json"))
+        // The HTML report alone on standard output.
+        let html = try await Fixtures.run(["keyspace", server.url, "--format", "html", "-q"], directory: directory)
+        #expect(html.status == 0 && html.stdout.hasPrefix("<!DOCTYPE html>") && html.stdout.contains("</html>"))
+    }
+
+    @Test func theSummaryAndAFormatAreOneTooManyAndTopIsChecked() async throws {
+        let both = try await Fixtures.run(["keyspace", "redis://127.0.0.1:1", "--summary", "--format", "json"])
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("--summary prints the summary in place of the report and --format json prints the report"))
+        let top = try await Fixtures.run(["keyspace", "redis://127.0.0.1:1", "--top", "-1"])
+        #expect(top.status == 2, "\(top.stderr)")
     }
 }

@@ -56,7 +56,8 @@ struct TerminalSummaryTests {
                 directory: directory.path, executable: "/bin/sh")
             #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
             #expect(run.stdout.contains("redisaudit keyspace: "))
-            #expect(run.stdout.contains("Full reports: redisaudit-keyspace.md, redisaudit-keyspace.json"))
+            #expect(
+                run.stdout.contains("Full reports: redisaudit-keyspace.md, redisaudit-keyspace.json, redisaudit-keyspace.html"))
             #expect(!run.stdout.contains("# redisaudit keyspace report"))
             #expect(run.stdout.contains("\u{1B}[") == !noColour)
         }
@@ -64,6 +65,8 @@ struct TerminalSummaryTests {
         #expect(markdown.hasPrefix("# redisaudit keyspace report"))
         let json = try Data(contentsOf: directory.appendingPathComponent("redisaudit-keyspace.json"))
         #expect((try JSONSerialization.jsonObject(with: json) as? [String: Any])?["command"] as? String == "keyspace")
+        let html = try String(contentsOf: directory.appendingPathComponent("redisaudit-keyspace.html"), encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("id=\"keyspace\""))
         // Through a pipe: the whole report on standard output, no file, no control character.
         let piped = try await Fixtures.run(["keyspace", server.url, "-q"])
         #expect(piped.stdout.hasPrefix("# redisaudit keyspace report") && !piped.stdout.contains("\u{1B}"))

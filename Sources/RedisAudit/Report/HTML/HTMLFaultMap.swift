@@ -75,7 +75,9 @@ enum HTMLFaultMap {
         }
         out.append("<div class=\"legend\">")
         for look in looks {
-            out.append("<span class=\"o-\(look.name)\">\(HTMLText.escape(look.label)): \(HTMLText.escape(look.meaning)) (\(tally[look.name, default: 0]))</span>")
+            out.append(
+                "<span class=\"o-\(look.name)\">\(HTMLText.escape(look.label)): \(HTMLText.escape(look.meaning)) (\(tally[look.name, default: 0]))</span>"
+            )
         }
         out.append("<span class=\"hung\">a yellow bar: that trial also hung (\(tally["hung", default: 0]))</span>")
         out.append("</div>")
@@ -91,17 +93,22 @@ enum HTMLFaultMap {
     ) -> [String] {
         var out = ["<div class=\"mapblock\">"]
         let facts = tables.map { t in
-            "\(t.endpoint): \(t.trials) trials, \(t.survived) survived" + (t.notReached > 0 ? ", \(t.notReached) not reached" : "")
+            "\(t.endpoint): \(t.trials) trials, \(t.survived) survived"
+                + (t.notReached > 0 ? ", \(t.notReached) not reached" : "")
         }
-        out.append("<h3><code>\(HTMLText.escape(scenario))</code> <span class=\"muted\">\(HTMLText.escape(facts.joined(separator: "; ")))</span></h3>")
+        out.append(
+            "<h3><code>\(HTMLText.escape(scenario))</code> <span class=\"muted\">\(HTMLText.escape(facts.joined(separator: "; ")))</span></h3>"
+        )
         var points: [String] = []
         for table in tables { for row in table.rows where !points.contains(row.point) { points.append(row.point) } }
         out.append(
-            "<div class=\"maptools\"><label><input type=\"checkbox\" data-only-failing=\"\(id)\"> only rows where a trial failed</label></div>")
+            "<div class=\"maptools\"><label><input type=\"checkbox\" data-only-failing=\"\(id)\"> only rows where a trial failed</label></div>"
+        )
         out.append("<div class=\"faultmap\"><table id=\"\(id)\" data-scenario=\"\(HTMLText.escape(scenario))\"><thead>")
         if tables.count > 1 {
             out.append(
-                "<tr><th></th>" + tables.map { "<th class=\"group\" colspan=\"\($0.faults.count)\">\(HTMLText.escape($0.endpoint))</th>" }
+                "<tr><th></th>"
+                    + tables.map { "<th class=\"group\" colspan=\"\($0.faults.count)\">\(HTMLText.escape($0.endpoint))</th>" }
                     .joined() + "</tr>")
         }
         out.append(
@@ -117,7 +124,9 @@ enum HTMLFaultMap {
                     let trial = row?.trials.flatMap { column < $0.count ? $0[column] : nil }
                     guard let trial else {
                         // A report without the trials behind its cells shows the words alone.
-                        cells.append(outcome.isEmpty ? "<td class=\"cell none\"></td>" : "<td class=\"cell\">\(HTMLText.escape(outcome))</td>")
+                        cells.append(
+                            outcome.isEmpty
+                                ? "<td class=\"cell none\"></td>" : "<td class=\"cell\">\(HTMLText.escape(outcome))</td>")
                         continue
                     }
                     let (look, label) = look(trial)

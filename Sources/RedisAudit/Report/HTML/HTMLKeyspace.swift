@@ -18,11 +18,14 @@ enum HTMLKeyspace {
             if !table.complete { line += ", sampled" }
             out.append("<p><b>\(HTMLText.escape(line))</b></p>")
             if let refusal = table.memoryRefused {
-                out.append("<p class=\"muted\">MEMORY USAGE refused by \(HTMLText.escape(table.role)): \(HTMLText.escape(refusal))</p>")
+                out.append(
+                    "<p class=\"muted\">MEMORY USAGE refused by \(HTMLText.escape(table.role)): \(HTMLText.escape(refusal))</p>")
             }
         }
-        out.append("<p class=\"muted\">Each chart: the pattern's keys without a TTL (red), then those with one by time left: "
-            + (["≤ " + KeyspacePatternRow.ttlBandLimits[0].label] + KeyspacePatternRow.ttlBandLimits.dropFirst().map { "≤ " + $0.label } + ["more"])
+        out.append(
+            "<p class=\"muted\">Each chart: the pattern's keys without a TTL (red), then those with one by time left: "
+                + (["≤ " + KeyspacePatternRow.ttlBandLimits[0].label]
+                + KeyspacePatternRow.ttlBandLimits.dropFirst().map { "≤ " + $0.label } + ["more"])
                 .joined(separator: ", ") + ". Hover a bar for its count.</p>")
         if section.endpoints.count == 2 {
             out += pair(section.endpoints[0], section.endpoints[1])
@@ -38,7 +41,8 @@ enum HTMLKeyspace {
         var out = ["<h3>\(HTMLText.escape(table.role))</h3>"]
         out.append(
             "<table class=\"ttl\"><thead><tr><th>pattern</th><th class=\"num\">keys</th><th>types</th><th class=\"num\">no TTL</th>"
-                + "<th>TTL</th><th class=\"num\">median</th><th class=\"num\">p95</th><th class=\"num\">max</th></tr></thead><tbody>")
+                + "<th>TTL</th><th class=\"num\">median</th><th class=\"num\">p95</th><th class=\"num\">max</th></tr></thead><tbody>"
+        )
         for row in table.patterns.prefix(rowLimit) {
             out.append(
                 "<tr><td><code>\(HTMLText.escape(pattern(row.pattern)))</code></td><td class=\"num\">\(KeyspaceMarkdown.grouped(row.keys))</td>"
@@ -48,7 +52,9 @@ enum HTMLKeyspace {
                     + "<td class=\"num\">\(KeyspaceMarkdown.duration(row.ttlMaxSeconds))</td></tr>")
         }
         out.append("</tbody></table>")
-        if table.patterns.count > rowLimit { out.append("<p class=\"muted\">… \(table.patterns.count - rowLimit) more patterns in the JSON report.</p>") }
+        if table.patterns.count > rowLimit {
+            out.append("<p class=\"muted\">… \(table.patterns.count - rowLimit) more patterns in the JSON report.</p>")
+        }
         return out
     }
 
@@ -77,7 +83,9 @@ enum HTMLKeyspace {
                     + "<td class=\"num\">\(medians)</td><td>\(HTMLText.escape(why))</td></tr>")
         }
         out.append("</tbody></table>")
-        if names.count > rowLimit { out.append("<p class=\"muted\">… \(names.count - rowLimit) more patterns in the JSON report.</p>") }
+        if names.count > rowLimit {
+            out.append("<p class=\"muted\">… \(names.count - rowLimit) more patterns in the JSON report.</p>")
+        }
         return out
     }
 
@@ -106,17 +114,22 @@ enum HTMLKeyspace {
 
     /// The TTL chart of one pattern: a bar for the keys without a TTL, then one per band.
     static func chart(_ row: KeyspacePatternRow) -> String {
-        let labels = ["no TTL"] + KeyspacePatternRow.ttlBandLimits.map { "≤ " + $0.label } + ["> " + (KeyspacePatternRow.ttlBandLimits.last?.label ?? "")]
+        let labels =
+            ["no TTL"] + KeyspacePatternRow.ttlBandLimits.map { "≤ " + $0.label } + [
+                "> " + (KeyspacePatternRow.ttlBandLimits.last?.label ?? "")
+            ]
         let bands = row.ttlBands ?? [Int](repeating: 0, count: KeyspacePatternRow.ttlBandLimits.count + 1)
         let values = [row.withoutTTL] + bands
         let top = max(1, values.max() ?? 1)
         let bar = 11, gap = 2, height = 26
-        var svg = "<svg width=\"\(values.count * (bar + gap))\" height=\"\(height + 2)\" role=\"img\" aria-label=\"TTL distribution\">"
+        var svg =
+            "<svg width=\"\(values.count * (bar + gap))\" height=\"\(height + 2)\" role=\"img\" aria-label=\"TTL distribution\">"
         for (index, value) in values.enumerated() {
             let h = value == 0 ? 0 : max(2, Int((Double(value) / Double(top) * Double(height)).rounded()))
             let x = index * (bar + gap)
             let colour = index == 0 ? "#c62828" : "#1f6f8b"
-            svg += "<rect x=\"\(x)\" y=\"\(height - h)\" width=\"\(bar)\" height=\"\(h)\" fill=\"\(colour)\">"
+            svg +=
+                "<rect x=\"\(x)\" y=\"\(height - h)\" width=\"\(bar)\" height=\"\(h)\" fill=\"\(colour)\">"
                 + "<title>\(HTMLText.escape(labels[index])): \(KeyspaceMarkdown.grouped(value)) keys</title></rect>"
             svg += "<rect x=\"\(x)\" y=\"\(height)\" width=\"\(bar)\" height=\"2\" fill=\"#d8dee4\"></rect>"
         }

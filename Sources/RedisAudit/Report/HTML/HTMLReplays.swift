@@ -8,7 +8,8 @@ enum HTMLReplays {
         var out = ["<section id=\"steps\"><h2>Steps side by side</h2>"]
         out.append(
             "<p class=\"muted\">Each scenario's commands as both endpoints ran them (keys in each side's own namespace). "
-                + "Where the replies differ the way the findings judge them, the row is marked and the two replies stand side by side.</p>")
+                + "Where the replies differ the way the findings judge them, the row is marked and the two replies stand side by side.</p>"
+        )
         for (index, replay) in replays.enumerated() {
             let differing = replay.steps.filter(\.differs).count
             let commands = replay.steps.reduce(0) { $0 + $1.commands.count }
@@ -35,7 +36,8 @@ enum HTMLReplays {
                                 + "<td class=\"side\">\(reply(command.b))</td></tr>")
                     } else {
                         out.append(
-                            "<tr class=\"same clean\"><td>\(where_)</td><td>\(code)</td><td colspan=\"2\">\(reply(command.a ?? command.b))</td></tr>")
+                            "<tr class=\"same clean\"><td>\(where_)</td><td>\(code)</td><td colspan=\"2\">\(reply(command.a ?? command.b))</td></tr>"
+                        )
                     }
                 }
             }

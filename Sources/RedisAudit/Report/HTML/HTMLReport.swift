@@ -20,7 +20,8 @@ public enum HTMLReport {
         if let keyspace = report.keyspace { out += HTMLKeyspace.render(keyspace) }
         if let replays = report.replays, !replays.isEmpty { out += HTMLReplays.render(replays) }
         if !report.profiles.isEmpty { out += profiles(report.profiles) }
-        out.append("<p class=\"muted\">Written by \(HTMLText.escape(report.tool.name)) \(HTMLText.escape(report.tool.version)).</p>")
+        out.append(
+            "<p class=\"muted\">Written by \(HTMLText.escape(report.tool.name)) \(HTMLText.escape(report.tool.version)).</p>")
         out.append("</main>")
         if !trials.entries.isEmpty {
             out.append(
@@ -45,7 +46,8 @@ public enum HTMLReport {
         out.append("<span class=\"verdict \(verdict)\" id=\"verdict\">\(verdict.uppercased())</span></div>")
         var policy = "\(s.failing) finding\(s.failing == 1 ? "" : "s") at or above <code>\(s.failOn)</code> (--fail-on)"
         if s.shared > 0 {
-            policy += "; \(s.shared) shared by both endpoints, failing at or above <code>\(s.failOnShared)</code> (--fail-on-shared)"
+            policy +=
+                "; \(s.shared) shared by both endpoints, failing at or above <code>\(s.failOnShared)</code> (--fail-on-shared)"
         }
         out.append("<p>\(policy).</p>")
         out.append("<div class=\"counts\">")
@@ -62,9 +64,13 @@ public enum HTMLReport {
                     + "<td>\(HTMLText.escape(e.engine))</td><td>\(HTMLText.escape(e.version))</td></tr>")
         }
         out.append("</tbody></table>")
-        var ran = s.scenarios.isEmpty ? "" : "Scenarios: " + s.scenarios.map { "<code>\(HTMLText.escape($0))</code>" }.joined(separator: ", ") + ". "
+        var ran =
+            s.scenarios.isEmpty
+            ? "" : "Scenarios: " + s.scenarios.map { "<code>\(HTMLText.escape($0))</code>" }.joined(separator: ", ") + ". "
         if report.keyspace != nil { ran = "" }
-        out.append("<p class=\"muted\">\(ran)Started \(HTMLText.escape(s.startedAt)), took \(MarkdownReport.formatSeconds(s.durationSeconds)).</p>")
+        out.append(
+            "<p class=\"muted\">\(ran)Started \(HTMLText.escape(s.startedAt)), took \(MarkdownReport.formatSeconds(s.durationSeconds)).</p>"
+        )
         if let b = report.baseline {
             out.append(
                 "<p>Baseline <code>\(HTMLText.escape(b.file))</code>: \(b.new) new, \(b.accepted) accepted, \(b.expired) expired, "
@@ -99,14 +105,17 @@ public enum HTMLReport {
             out.append("<h3>Shared by both endpoints</h3>")
             out.append(
                 "<p class=\"muted\">The same outcome on both endpoints: these are about the scripts both hosts run, not about "
-                    + "the move. They fail the run only at or above <code>\(report.summary.failOnShared)</code> (--fail-on-shared).</p>")
+                    + "the move. They fail the run only at or above <code>\(report.summary.failOnShared)</code> (--fail-on-shared).</p>"
+            )
             for (index, f) in shared.enumerated() {
                 out += finding(f, number: differences.count + index + 1, baseline: report.baseline != nil)
             }
         }
         if let baseline = report.baseline, !baseline.resolved.isEmpty {
             out.append("<h3>Resolved since the baseline</h3>")
-            out.append("<p>These entries of <code>\(HTMLText.escape(baseline.file))</code> matched no finding in this run; remove them.</p>")
+            out.append(
+                "<p>These entries of <code>\(HTMLText.escape(baseline.file))</code> matched no finding in this run; remove them.</p>"
+            )
             out.append("<table><thead><tr><th>id</th><th>finding</th><th>accepted because</th></tr></thead><tbody>")
             for entry in baseline.resolved {
                 let what = [entry.title, entry.scenario.map { "scenario \($0)" }].compactMap { $0 }.joined(separator: ", ")
@@ -140,7 +149,8 @@ public enum HTMLReport {
         out.append("<p class=\"facts\">" + facts.joined(separator: " · ") + "</p>")
         if let scenario = f.scenario {
             out.append(
-                "<p><b>Scenario:</b> <code>\(HTMLText.escape(scenario))</code>" + (f.step.map { ", " + HTMLText.escape($0) } ?? "")
+                "<p><b>Scenario:</b> <code>\(HTMLText.escape(scenario))</code>"
+                    + (f.step.map { ", " + HTMLText.escape($0) } ?? "")
                     + "</p>")
         }
         if let acceptance = f.acceptance {
@@ -161,7 +171,9 @@ public enum HTMLReport {
     /// The endpoints' profiles in one table, a column each, differing rows marked.
     private static func profiles(_ profiles: [ServerProfile]) -> [String] {
         var out = ["<section id=\"profiles\"><h2>Server profiles</h2>"]
-        out.append("<table><thead><tr><th></th>" + profiles.map { "<th>\(HTMLText.escape($0.role))</th>" }.joined() + "</tr></thead><tbody>")
+        out.append(
+            "<table><thead><tr><th></th>" + profiles.map { "<th>\(HTMLText.escape($0.role))</th>" }.joined()
+                + "</tr></thead><tbody>")
         for row in ProfileRows.rows(profiles) {
             let mark = row.differs ? " ≠" : ""
             out.append(

@@ -34,6 +34,7 @@ enum HTMLText {
 
     /// An `id` attribute's value from free text: letters, digits and `-` only.
     static func anchor(_ text: String) -> String {
-        String(text.lowercased().unicodeScalars.map { CharacterSet.alphanumerics.contains($0) && $0.isASCII ? Character($0) : "-" })
+        String(
+            text.lowercased().unicodeScalars.map { CharacterSet.alphanumerics.contains($0) && $0.isASCII ? Character($0) : "-" })
     }
 }
