@@ -160,6 +160,7 @@ public struct CompareAudit: Sendable {
                     let trials = scenario.isConcurrent ? config.trials : 1
                     var runsA: [ScenarioRun] = []
                     var runsB: [ScenarioRun] = []
+                    let trialsStarted = ContinuousClock.now
                     for trial in 0..<trials {
                         if interruption?.isRequested == true { throw InterruptedError() }
                         // One namespace per scenario, trial and side: A and B may even be two databases of one server.
@@ -179,7 +180,16 @@ public struct CompareAudit: Sendable {
                             runsA.append(a)
                             runsB.append(b)
                         }
-                        if trials > 1 { logger.debug("\(scenario.name): trial \(trial + 1) of \(trials) done") }
+                        if trials > 1 {
+                            // Every trial on a terminal (one line updated in place), the last one elsewhere too.
+                            let failing = (runsA + runsB).filter { run in run.invariants.contains { !$0.holds } }.count
+                            let rate = ProgressEvent.rate(
+                                done: trial + 1, total: trials, seconds: (ContinuousClock.now - trialsStarted).seconds)
+                            let runs = "\(failing) run\(failing == 1 ? "" : "s")"
+                            logger.info(
+                                "  trial \(trial + 1) of \(trials) of \(scenario.name) on A and B, \(runs) with a failing invariant so far (\(rate))",
+                                metadata: (trial + 1 == trials ? ProgressEvent.done : .update).metadata)
+                        }
                     }
                     for run in runsA + runsB {
                         redirections[run.role, default: ClusterRedirections()] =

@@ -79,12 +79,15 @@ public struct TTLHistogram: Sendable, Equatable {
     }
 
     /// How many TTLs fall at or under each limit (milliseconds, ascending) and above the last:
-    /// `limits.count + 1` counts, each bucket counted where its middle falls.
+    /// `limits.count + 1` counts, each bucket counted where its lower end falls. TTLs count down
+    /// from round values, so one just under a limit (a week's, read a second later) is common
+    /// and one just over it rare: a bucket across a limit counts under it.
     public func bands(_ limits: [Int64]) -> [Int] {
         var out = [Int](repeating: 0, count: limits.count + 1)
         for (index, c) in counts.enumerated() where c > 0 {
-            let middle = Self.value(ofBucket: index)
-            let band = limits.firstIndex { middle <= Double($0) } ?? limits.count
+            let octave = index / Self.bucketsPerOctave
+            let low = Double(1 << octave) * (1 + Double(index % Self.bucketsPerOctave) / Double(Self.bucketsPerOctave))
+            let band = limits.firstIndex { low <= Double($0) } ?? limits.count
             out[band] += Int(c)
         }
         return out

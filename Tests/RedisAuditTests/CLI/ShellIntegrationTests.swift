@@ -51,9 +51,9 @@ struct ShellIntegrationTests {
         #expect(try Compare.parse(["redis://a", "redis://b"]).report.junitOutput == nil)
     }
 
-    @Test func anUnknownFormatIsAUsageErrorThatListsJUnit() async throws {
+    @Test func anUnknownFormatIsAUsageErrorThatListsJUnitAndHTML() async throws {
         let run = try await Fixtures.run(["compare", "redis://a", "redis://b", "--format", "xml"])
         #expect(run.status == 2)
-        #expect(run.stderr.contains("'markdown', 'json' or 'junit'"), "\(run.stderr)")
+        #expect(run.stderr.contains("'markdown', 'json', 'junit' or 'html'"), "\(run.stderr)")
     }
 }

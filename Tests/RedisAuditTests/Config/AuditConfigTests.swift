@@ -103,7 +103,7 @@ struct AuditConfigTests {
         ("inject:\n  faults:\n    - kill-after:EXPIRE\n    - explode:GET\n", 4, "invalid fault rule 'explode:GET'"),
         ("inject:\n  lost-writes: sometimes\n", 2, "true or false"),
         ("keyspace:\n  expect-prefix: [a, \"\"]\n", 2, "must not be empty"),
-        ("outputs:\n  html: report.html\n", 2, "unknown key 'html' in outputs (accepted: markdown, json, junit)"),
+        ("outputs:\n  pdf: report.pdf\n", 2, "unknown key 'pdf' in outputs (accepted: markdown, json, junit, html)"),
         ("scenarios:\n  login: yes\n", 2, "list of values"),
         ("[1, 2]\n", 1, "the config file must be a mapping"),
         ("fail-on: high\n  bad: indentation\n", 2, "invalid YAML"),

@@ -98,11 +98,14 @@ struct HTMLReportTests {
         #expect(chart.0.components(separatedBy: "<title>").count - 1 == 9)
     }
 
-    @Test func ttlBandsCountEachKeyOnceAtItsLimit() {
+    @Test func ttlBandsCountEachKeyOnceAndAWeekJustUnderAWeek() {
         var histogram = TTLHistogram()
-        for ms: Int64 in [1_000, 59_000, 61_000, 3_000_000, 90_000_000, 4_000_000_000] { histogram.add(ms) }
+        for ms: Int64 in [1_000, 59_000, 63_000, 3_000_000, 90_000_000, 4_000_000_000] { histogram.add(ms) }
         let bands = histogram.bands(KeyspacePatternRow.ttlBandLimits.map { $0.seconds * 1000 })
         #expect(bands == [2, 1, 1, 0, 0, 1, 0, 1])
         #expect(bands.reduce(0, +) == histogram.count)
+        var week = TTLHistogram()
+        for seconds: Int64 in [604_800, 604_797, 604_000] { week.add(seconds * 1000) }
+        #expect(week.bands(KeyspacePatternRow.ttlBandLimits.map { $0.seconds * 1000 }) == [0, 0, 0, 0, 0, 3, 0, 0])
     }
 }
