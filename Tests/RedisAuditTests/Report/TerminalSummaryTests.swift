@@ -15,11 +15,42 @@ struct TerminalSummaryTests {
             "summary-compare-colour.txt", TerminalSummary.render(report, files: Self.files, colour: true))
     }
 
-    @Test func keyspaceMatchesGolden() throws {
+    @Test func keyspaceMatchesGoldenWithAndWithoutColour() throws {
         let report = KeyspaceReportRenderingTests.sample()
-        try ReportRenderingTests.golden(
-            "summary-keyspace.txt",
-            TerminalSummary.render(report, files: ["redisaudit-keyspace.md", "redisaudit-keyspace.json"], colour: false))
+        let files = ["redisaudit-keyspace.md", "redisaudit-keyspace.json", "redisaudit-keyspace.html"]
+        try ReportRenderingTests.golden("summary-keyspace.txt", TerminalSummary.render(report, files: files, colour: false))
+        try ReportRenderingTests.golden("summary-keyspace-colour.txt", TerminalSummary.render(report, files: files, colour: true))
+    }
+
+    @Test func injectMatchesGoldenWithAndWithoutColourAndTopListsFewer() throws {
+        var report = ReportRenderingTests.sample()
+        report.command = "inject"
+        let template = report.findings[0]
+        let titles: [(Severity, String)] = [
+            (.critical, "`login` goes on after a failed SADD and leaves a broken state: the session set must list the new token"),
+            (
+                .high,
+                "A failure at INCR stops `lockout` half-way and leaves a partial write: lock:${email} changed, locktime:${email} not"
+            ),
+            (.high, "A failure at DEL stops `logout` half-way and leaves a partial write"),
+            (.medium, "A slow reply blocks `lockout` for the whole command timeout (200 ms)"),
+        ]
+        report.findings = titles.enumerated().map { index, entry in
+            var finding = template
+            finding.id = "RA-00000000\(index)\(index)"
+            finding.severity = entry.0
+            finding.title = entry.1
+            finding.scope = nil
+            return finding
+        }
+        report.summary = ReportSummary(
+            findings: report.findings, failOn: .severity(.high), endpoints: report.summary.endpoints, scenarios: ["login"],
+            startedAt: report.summary.startedAt, durationSeconds: 11.2)
+        let files = ["reports/inject.md", "reports/inject.json", "reports/inject.html"]
+        try ReportRenderingTests.golden("summary-inject.txt", TerminalSummary.render(report, files: files, colour: false))
+        try ReportRenderingTests.golden("summary-inject-colour.txt", TerminalSummary.render(report, files: files, colour: true))
+        let top = TerminalSummary.render(report, files: files, colour: false, listed: 2)
+        #expect(top.split(separator: "\n").filter { $0.contains("RA-") }.count == 2 && top.contains("  ... and 2 more"))
     }
 
     @Test func tenFindingsAreListedThenHowManyMoreAndLongTitlesAreCutToTheWidth() {
