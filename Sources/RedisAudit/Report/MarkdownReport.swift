@@ -99,26 +99,14 @@ public enum MarkdownReport {
     /// One finding as a numbered section: heading, facts, where, why, fix and evidence.
     private static func finding(_ f: Finding, number: Int, baseline: Bool) -> [String] {
         var out: [String] = []
-        let mark: String
-        switch f.acceptance?.status {
-        case .accepted: mark = " (accepted)"
-        case .expired: mark = " (acceptance expired)"
-        case nil: mark = baseline ? " (new)" : ""
-        }
-        out.append("### \(number). [\(f.severity.rawValue.uppercased())] \(f.title)\(mark)")
+        out.append("### \(number). [\(f.severity.rawValue.uppercased())] \(f.title)\(f.baselineMark(baseline: baseline))")
         out.append("")
-        var facts = ["`\(f.id)`", "\(f.category.rawValue)"]
-        if !f.endpoints.isEmpty { facts.append("endpoints: " + f.endpoints.joined(separator: ", ")) }
-        if f.occurrences > 1 { facts.append("\(f.occurrences) occurrences") }
-        out.append(facts.joined(separator: " · "))
+        out.append((["`\(f.id)`"] + f.facts).joined(separator: " · "))
         out.append("")
         if let scenario = f.scenario {
             out.append("- **Scenario:** `\(scenario)`" + (f.step.map { ", \($0)" } ?? ""))
         }
-        if let acceptance = f.acceptance {
-            let until = acceptance.expires.map { acceptance.status == .expired ? ", expired \($0)" : ", until \($0)" } ?? ""
-            out.append("- **Accepted in the baseline:** \(acceptance.reason)\(until)")
-        }
+        if let accepted = f.acceptanceText { out.append("- **Accepted in the baseline:** \(accepted)") }
         out.append("- **Why it matters:** \(f.why)")
         out.append("- **Fix:** \(f.fix)")
         if !f.evidence.isEmpty {

@@ -132,20 +132,12 @@ public enum HTMLReport {
     /// One finding: severity and title always visible; why, fix and where in the body, the
     /// evidence collapsed. The first few are open.
     private static func finding(_ f: Finding, number: Int, baseline: Bool) -> [String] {
-        let mark: String
-        switch f.acceptance?.status {
-        case .accepted: mark = " (accepted)"
-        case .expired: mark = " (acceptance expired)"
-        case nil: mark = baseline ? " (new)" : ""
-        }
         let open = number <= 3 && f.severity >= .medium ? " open" : ""
         var out = ["<details class=\"finding\" id=\"\(HTMLText.anchor(f.id))\"\(open)>"]
         out.append(
             "<summary><span class=\"sev \(f.severity.rawValue)\">\(f.severity.rawValue.uppercased())</span> "
-                + "\(number). \(HTMLText.escape(f.title))\(HTMLText.escape(mark))</summary><div>")
-        var facts = ["<code>\(HTMLText.escape(f.id))</code>", HTMLText.escape(f.category.rawValue)]
-        if !f.endpoints.isEmpty { facts.append("endpoints: " + HTMLText.escape(f.endpoints.joined(separator: ", "))) }
-        if f.occurrences > 1 { facts.append("\(f.occurrences) occurrences") }
+                + "\(number). \(HTMLText.escape(f.title + f.baselineMark(baseline: baseline)))</summary><div>")
+        let facts = ["<code>\(HTMLText.escape(f.id))</code>"] + f.facts.map(HTMLText.escape)
         out.append("<p class=\"facts\">" + facts.joined(separator: " · ") + "</p>")
         if let scenario = f.scenario {
             out.append(
@@ -153,9 +145,8 @@ public enum HTMLReport {
                     + (f.step.map { ", " + HTMLText.escape($0) } ?? "")
                     + "</p>")
         }
-        if let acceptance = f.acceptance {
-            let until = acceptance.expires.map { acceptance.status == .expired ? ", expired \($0)" : ", until \($0)" } ?? ""
-            out.append("<p><b>Accepted in the baseline:</b> \(HTMLText.escape(acceptance.reason + until))</p>")
+        if let accepted = f.acceptanceText {
+            out.append("<p><b>Accepted in the baseline:</b> \(HTMLText.escape(accepted))</p>")
         }
         out.append("<p><b>Why it matters:</b> \(HTMLText.escape(f.why))</p>")
         out.append("<p><b>Fix:</b> \(HTMLText.escape(f.fix))</p>")

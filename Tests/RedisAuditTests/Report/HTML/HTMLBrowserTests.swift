@@ -99,17 +99,20 @@ struct HTMLBrowserTests {
         func outputs(_ name: String) -> [String] {
             ["--html-output", "\(name).html", "--json-output", "\(name).json", "-o", "\(name).md", "-q"]
         }
+        /// The report `name`.html opened, checked, and photographed as `name`.png.
+        func page(_ name: String) async throws -> Page {
+            let file = directory.appendingPathComponent("\(name).html")
+            let page = try await Self.open(file.path, screenshot: Self.artifacts.appendingPathComponent("\(name).png"))
+            Self.checkPage(page, html: try String(contentsOf: file, encoding: .utf8))
+            return page
+        }
 
         // compare: refresh-delifeq differs (DELIFEQ is Valkey's), login does not.
         let compare = try await Fixtures.run(
             ["compare"] + urls + ["--scenario", "login", "--scenario", "refresh-delifeq"] + outputs("compare"),
             environment: environment, directory: directory.path, timeout: 120)
         #expect(compare.status == 1, "\(compare.stderr)")
-        let compareHTML = try String(contentsOf: directory.appendingPathComponent("compare.html"), encoding: .utf8)
-        let comparePage = try await Self.open(
-            directory.appendingPathComponent("compare.html").path,
-            screenshot: Self.artifacts.appendingPathComponent("compare.png"))
-        Self.checkPage(comparePage, html: compareHTML)
+        let comparePage = try await page("compare")
         #expect(comparePage.dom.contains("<tr class=\"diff\">") && comparePage.dom.contains("DELIFEQ"))
         #expect(comparePage.dom.contains("id=\"profiles\""))
 
@@ -118,10 +121,7 @@ struct HTMLBrowserTests {
             ["inject"] + urls + ["--scenario", "login", "--scenario", "lockout", "--trial-timeout", "0.5", "--jobs", "4"]
                 + outputs("inject"), environment: environment, directory: directory.path, timeout: 300)
         #expect(inject.status == 1, "\(inject.stderr)")
-        let injectHTML = try String(contentsOf: directory.appendingPathComponent("inject.html"), encoding: .utf8)
-        let injectPage = try await Self.open(
-            directory.appendingPathComponent("inject.html").path, screenshot: Self.artifacts.appendingPathComponent("inject.png"))
-        Self.checkPage(injectPage, html: injectHTML)
+        let injectPage = try await page("inject")
         let report = try JSONDecoder().decode(
             AuditReport.self, from: Data(contentsOf: directory.appendingPathComponent("inject.json")))
         let coverage = try #require(report.coverage)
@@ -171,11 +171,7 @@ struct HTMLBrowserTests {
         let keyspace = try await Fixtures.run(
             ["keyspace"] + urls + outputs("keyspace"), environment: environment, directory: directory.path, timeout: 120)
         #expect(keyspace.status == 1, "\(keyspace.stderr)")
-        let keyspaceHTML = try String(contentsOf: directory.appendingPathComponent("keyspace.html"), encoding: .utf8)
-        let keyspacePage = try await Self.open(
-            directory.appendingPathComponent("keyspace.html").path,
-            screenshot: Self.artifacts.appendingPathComponent("keyspace.png"))
-        Self.checkPage(keyspacePage, html: keyspaceHTML)
+        let keyspacePage = try await page("keyspace")
         #expect(keyspacePage.dom.contains("<svg") && keyspacePage.dom.contains("no TTL: 10 keys"))
         #expect(keyspacePage.dom.contains("median TTL"), "the sessions' TTLs differ between A and B")
     }
