@@ -126,8 +126,12 @@ enum HTMLAssets {
             Array.prototype.forEach.call(document.querySelectorAll("details"), function (d) { d.open = true; });
           });
           // A link to #trial-N opens that trial, as a click on its cell does.
-          var linked = /^#trial-([0-9]+)$/.exec(window.location.hash);
-          if (linked) { show(Number(linked[1])); }
+          function follow() {
+            var linked = /^#trial-([0-9]+)$/.exec(window.location.hash);
+            if (linked) { show(Number(linked[1])); }
+          }
+          window.addEventListener("hashchange", follow);
+          follow();
           document.body.setAttribute("data-ready", String(trials.length));
         })();
         """

@@ -24,6 +24,21 @@ enum HTMLFaultMap {
             entries.append(entry)
             return entries.count - 1
         }
+
+        /// The trial a finding of `inject` shows first: its scenario, one of its endpoints, the
+        /// fault point it names, a trial that failed or hung there (else any trial there).
+        func first(for finding: Finding) -> Int? {
+            guard let scenario = finding.scenario, let step = finding.step else { return nil }
+            let there = entries.indices.filter { index in
+                let entry = entries[index]
+                return entry.scenario == scenario && finding.endpoints.contains(entry.endpoint)
+                    && entry.fault.hasSuffix(" " + step)
+            }
+            let failed = there.first { index in
+                entries[index].hang || !["survived", "not-reached"].contains(entries[index].outcome)
+            }
+            return failed ?? there.first
+        }
     }
 
     /// How a cell looks: its colour class and its few letters.

@@ -16,7 +16,7 @@ public enum HTMLReport {
         // An exploration is read as its picture first: the fault map, then the findings it ranks.
         let trials = HTMLFaultMap.Trials()
         if let coverage = report.coverage, !coverage.isEmpty { out += HTMLFaultMap.render(coverage, trials: trials) }
-        out += findings(report)
+        out += findings(report, trials: trials)
         if let keyspace = report.keyspace { out += HTMLKeyspace.render(keyspace) }
         if let replays = report.replays, !replays.isEmpty { out += HTMLReplays.render(replays) }
         if !report.profiles.isEmpty { out += profiles(report.profiles) }
@@ -91,7 +91,7 @@ public enum HTMLReport {
 
     /// The findings, ranked: differences first, then what both endpoints share, then the
     /// baseline's resolved entries.
-    private static func findings(_ report: AuditReport) -> [String] {
+    private static func findings(_ report: AuditReport, trials: HTMLFaultMap.Trials) -> [String] {
         var out = ["<section id=\"findings\"><h2>Findings</h2>"]
         let differences = report.findings.filter { $0.scope != .shared }
         let shared = report.findings.filter { $0.scope == .shared }
@@ -99,7 +99,7 @@ public enum HTMLReport {
             out.append("<p>\(shared.isEmpty ? "No findings." : "No differences between the endpoints.")</p>")
         }
         for (index, f) in differences.enumerated() {
-            out += finding(f, number: index + 1, baseline: report.baseline != nil)
+            out += finding(f, number: index + 1, baseline: report.baseline != nil, trial: trials.first(for: f))
         }
         if !shared.isEmpty {
             out.append("<h3>Shared by both endpoints</h3>")
@@ -108,7 +108,8 @@ public enum HTMLReport {
                     + "the move. They fail the run only at or above <code>\(report.summary.failOnShared)</code> (--fail-on-shared).</p>"
             )
             for (index, f) in shared.enumerated() {
-                out += finding(f, number: differences.count + index + 1, baseline: report.baseline != nil)
+                out += finding(
+                    f, number: differences.count + index + 1, baseline: report.baseline != nil, trial: trials.first(for: f))
             }
         }
         if let baseline = report.baseline, !baseline.resolved.isEmpty {
@@ -130,8 +131,8 @@ public enum HTMLReport {
     }
 
     /// One finding: severity and title always visible; why, fix and where in the body, the
-    /// evidence collapsed. The first few are open.
-    private static func finding(_ f: Finding, number: Int, baseline: Bool) -> [String] {
+    /// evidence collapsed, and for `inject` a link to the trial in the fault map. The first few are open.
+    private static func finding(_ f: Finding, number: Int, baseline: Bool, trial: Int?) -> [String] {
         let open = number <= 3 && f.severity >= .medium ? " open" : ""
         var out = ["<details class=\"finding\" id=\"\(HTMLText.anchor(f.id))\"\(open)>"]
         out.append(
@@ -150,6 +151,9 @@ public enum HTMLReport {
         }
         out.append("<p><b>Why it matters:</b> \(HTMLText.escape(f.why))</p>")
         out.append("<p><b>Fix:</b> \(HTMLText.escape(f.fix))</p>")
+        if let trial {
+            out.append("<p><a href=\"#trial-\(trial)\" data-trial=\"\(trial)\">Open its first trial from the fault map</a></p>")
+        }
         if !f.evidence.isEmpty {
             out.append(
                 "<details class=\"evidence\"><summary>Evidence (\(f.evidence.count) line\(f.evidence.count == 1 ? "" : "s"))</summary>"

@@ -158,6 +158,17 @@ struct HTMLBrowserTests {
                 "REDISAUDIT_PASSWORD=\"$REDIS_PASSWORD\" redisaudit inject redis://127.0.0.1:\(a.port) --scenario ")
                 && reproducer.contains("--fault"), "\(reproducer)")
 
+        // It prints, every collapsed part open, on paper-sized pages.
+        let pdf = Self.artifacts.appendingPathComponent("inject.pdf")
+        let chromium = try #require(Self.chromium)
+        let printed = try await Fixtures.run(
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", "--print-to-pdf=\(pdf.path)",
+                directory.appendingPathComponent("inject.html").absoluteString,
+            ], timeout: 120, executable: chromium)
+        #expect(printed.status == 0, "\(printed.stderr)")
+        #expect(try Data(contentsOf: pdf).prefix(5) == Data("%PDF-".utf8))
+
         // keyspace: sessions for a week on A, a day on B; lockouts without a TTL on both.
         for (server, ttl) in [(a, 604_800), (b, 86_400)] {
             let endpoint = try Endpoint.parse(server === a ? "redis://:\(Self.password)@127.0.0.1:\(a.port)" : b.url)

@@ -13,6 +13,9 @@ struct HTMLReportTests {
         report.command = "inject"
         report.findings[0].title = "<script>alert(1)</script> & \"quotes\""
         report.findings[0].evidence = ["> SET k </script><b>"]
+        report.findings[0].scenario = "login"
+        report.findings[0].step = "step 1 (pipeline), command 2: SADD (login.yaml:15)"
+        report.findings[0].endpoints = ["A"]
         let partial = FaultCoverage.Cell(
             outcome: "partial-apply", stopped: true, hang: true, summary: "partial-apply, hang",
             fault: "kill-after at step 1 (pipeline), command 2: SADD (login.yaml:15)",
@@ -67,6 +70,8 @@ struct HTMLReportTests {
         #expect(html.components(separatedBy: "<td class=\"cell none\"></td>").count - 1 == 3)
         #expect(html.contains("data-ready") && html.contains("id=\"trials\""))
         #expect(html.contains("A: 3 trials, 2 survived"))
+        // The finding about that point links to its failing trial.
+        #expect(html.contains("<a href=\"#trial-1\" data-trial=\"1\">Open its first trial from the fault map</a>"))
     }
 
     @Test func aReportWrittenBeforeTheTrialsWereKeptShowsTheWordsAlone() throws {
