@@ -2,7 +2,7 @@
 extension FaultCoverage {
     /// The coverage table of one scenario's trials on one endpoint: a row per fault point, a
     /// column per fault kind, each cell the trial's outcome and what shows it.
-    init(_ judged: [InjectFindings.Judged], scenario: Scenario, role: String, endpoint: Endpoint) {
+    init(_ judged: [InjectFindings.Judged], scenario: Scenario, role: String, reproducer: TrialReproducer) {
         let kinds =
             Array(Set(judged.compactMap(\.trial.plan.fault))).sorted().map(\.rawValue)
             + Array(Set(judged.compactMap(\.trial.plan.serverFault))).sorted().map(\.rawValue)
@@ -17,7 +17,7 @@ extension FaultCoverage {
                 label = point.map { Self.shortLabel($0) } ?? plan.reproducer.joined(separator: " + ")
             }
             let column = plan.fault?.rawValue ?? plan.serverFault?.rawValue ?? "faults"
-            let cell = Self.cell(entry, scenario: scenario.name, role: role, endpoint: endpoint)
+            let cell = Self.cell(entry, role: role, reproducer: reproducer)
             if let i = rows.firstIndex(where: { $0.label == label }) {
                 rows[i].cells[column] = cell
             } else {
@@ -41,7 +41,7 @@ extension FaultCoverage {
     static let transcriptLimit = 80
 
     /// One judged trial as the map shows it.
-    static func cell(_ entry: InjectFindings.Judged, scenario: String, role: String, endpoint: Endpoint) -> Cell {
+    static func cell(_ entry: InjectFindings.Judged, role: String, reproducer: TrialReproducer) -> Cell {
         var transcript = InjectFindings.transcript(entry.trial, verdict: entry.verdict, role: role)
         if transcript.count > transcriptLimit {
             let more = transcript.count - transcriptLimit
@@ -50,7 +50,7 @@ extension FaultCoverage {
         return Cell(
             outcome: entry.verdict.outcome.rawValue, stopped: !entry.trial.wentOn, hang: entry.verdict.hang,
             summary: entry.verdict.summary, fault: InjectFindings.describe(entry.trial.plan),
-            reproducer: InjectFindings.reproducer(entry.trial.plan, scenario: scenario, endpoint: endpoint),
+            reproducer: reproducer.command(entry.trial.plan, scenario: entry.trial.scenario),
             transcript: transcript)
     }
 

@@ -5,7 +5,9 @@ enum InjectFindings {
     typealias Judged = (trial: Trial, verdict: TrialVerdict)
 
     /// The findings of one scenario's exploration on one endpoint.
-    static func findings(_ judged: [Judged], baseline: Trial, scenario: Scenario, role: String, endpoint: Endpoint) -> [Finding] {
+    static func findings(_ judged: [Judged], baseline: Trial, scenario: Scenario, role: String, reproducer: TrialReproducer)
+        -> [Finding]
+    {
         let reached = judged.filter { $0.verdict.outcome != .notReached }
         var groups: [String: [Judged]] = [:]
         var order: [String] = []
@@ -17,18 +19,20 @@ enum InjectFindings {
         }
         var findings = order.map { key in
             finding(
-                for: groups[key]!, total: reached.count, baseline: baseline, scenario: scenario, role: role, endpoint: endpoint,
+                for: groups[key]!, total: reached.count, baseline: baseline, scenario: scenario, role: role,
+                reproducer: reproducer,
                 identity: key)
         }
         let hung = reached.filter(\.verdict.hang)
         if !hung.isEmpty {
-            findings.append(hangFinding(hung, total: reached.count, scenario: scenario, role: role, endpoint: endpoint))
+            findings.append(hangFinding(hung, total: reached.count, scenario: scenario, role: role, reproducer: reproducer))
         }
         return findings
     }
 
     private static func finding(
-        for group: [Judged], total: Int, baseline: Trial, scenario: Scenario, role: String, endpoint: Endpoint, identity: String
+        for group: [Judged], total: Int, baseline: Trial, scenario: Scenario, role: String, reproducer: TrialReproducer,
+        identity: String
     ) -> Finding {
         let sorted = group.sorted { lhs, rhs in
             let l = lhs.trial.plan.point.map { ($0.step, $0.wireIndex) } ?? (0, 0)
@@ -117,11 +121,12 @@ enum InjectFindings {
         return Finding(
             identity: "inject|\(role)|\(identity)", severity: severity, category: category(outcome), title: title,
             endpoints: [role], scenario: scenario.name, step: first.trial.plan.point?.location ?? "the given faults",
-            evidence: evidence(sorted, total: total, role: role, endpoint: endpoint, client: scenario.client),
+            evidence: evidence(sorted, total: total, role: role, reproducer: reproducer, client: scenario.client),
             why: why, fix: fix, occurrences: group.count)
     }
 
-    private static func hangFinding(_ hung: [Judged], total: Int, scenario: Scenario, role: String, endpoint: Endpoint) -> Finding
+    private static func hangFinding(_ hung: [Judged], total: Int, scenario: Scenario, role: String, reproducer: TrialReproducer)
+        -> Finding
     {
         let sorted = hung.sorted { ($0.trial.plan.point ?? .origin) < ($1.trial.plan.point ?? .origin) }
         // The timeout of a step the client then retried is among its retried failures.
@@ -135,7 +140,7 @@ enum InjectFindings {
             identity: "inject|\(role)|hang", severity: .medium, category: .hang,
             title: "A slow reply blocks `\(scenario.name)` for the whole command timeout (\(waited))",
             endpoints: [role], scenario: scenario.name, step: sorted.first?.trial.plan.point?.location,
-            evidence: evidence(sorted, total: total, role: role, endpoint: endpoint, client: scenario.client),
+            evidence: evidence(sorted, total: total, role: role, reproducer: reproducer, client: scenario.client),
             why: "The step waited \(waited) for a reply that came late and then failed; without a client-side command timeout "
                 + "it would wait as long as the server takes (the report's read timeout: the request hangs). Judged with "
                 + "\(scenario.client).",
@@ -145,7 +150,7 @@ enum InjectFindings {
     }
 
     /// The points that trigger it, the shortest reproducer and its transcript.
-    private static func evidence(_ sorted: [Judged], total: Int, role: String, endpoint: Endpoint, client: ClientRetry)
+    private static func evidence(_ sorted: [Judged], total: Int, role: String, reproducer: TrialReproducer, client: ClientRetry)
         -> [String]
     {
         var lines = ["Triggered by \(sorted.count) of \(total) fault points on \(role), with \(client):"]
@@ -158,24 +163,12 @@ enum InjectFindings {
         let lastStep = trial.plan.point.map { max($0.step, trial.abortedAt ?? $0.step) } ?? (trial.steps.count - 1)
         lines.append("")
         lines.append("Shortest reproducer: steps 1 to \(lastStep + 1) of `\(trial.scenario.name)` with \(describe(trial.plan)):")
-        if let command = reproducer(trial.plan, scenario: trial.scenario.name, endpoint: endpoint) {
+        if let command = reproducer.command(trial.plan, scenario: trial.scenario) {
             lines.append("  " + command)
         }
         lines.append("")
         lines += transcript(trial, verdict: first.verdict, role: role)
         return lines
-    }
-
-    /// The `redisaudit inject` command that runs one trial alone, ready to paste: the password
-    /// (never shown) comes from the environment; nil for a server fault, which no `--fault` rule
-    /// repeats.
-    static func reproducer(_ plan: TrialPlan, scenario: String, endpoint: Endpoint) -> String? {
-        guard plan.serverFault == nil else { return nil }
-        let rules = plan.rules.map { "--fault '\($0.text)'" }.joined(separator: " ")
-        var shown = endpoint
-        shown.password = nil
-        let password = endpoint.password == nil ? "" : "REDISAUDIT_PASSWORD=\"$REDIS_PASSWORD\" "
-        return "\(password)redisaudit inject \(shown) --scenario \(scenario) \(rules)"
     }
 
     /// One trial as it ran: each command and its reply, where the application stopped or that it

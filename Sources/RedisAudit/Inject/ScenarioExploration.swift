@@ -53,10 +53,12 @@ struct ScenarioExploration: Sendable {
         let judged = try await trials(
             plans, scenario: scenario, bindings: bindings, baseline: baseline, namespaces: plans.indices.map { namespace($0 + 1) }
         )
-        let findings = InjectFindings.findings(judged, baseline: baseline, scenario: scenario, role: role, endpoint: endpoint)
+        let reproducer = TrialReproducer(endpoint: endpoint, trialTimeout: configuration.trialTimeout)
+        let findings = InjectFindings.findings(
+            judged, baseline: baseline, scenario: scenario, role: role, reproducer: reproducer)
         return Outcome(
             judged: judged, findings: findings,
-            coverage: FaultCoverage(judged, scenario: scenario, role: role, endpoint: endpoint))
+            coverage: FaultCoverage(judged, scenario: scenario, role: role, reproducer: reproducer))
     }
 
     /// Every trial to run: each explored fault at each of its points and each allowed server

@@ -51,7 +51,8 @@ struct InjectFindingsTests {
 
     private func findings(_ trials: [Trial], role: String = "A") -> [Finding] {
         InjectFindings.findings(
-            judged(trials), baseline: Self.baseline, scenario: Self.scenario, role: role, endpoint: Self.endpoint)
+            judged(trials), baseline: Self.baseline, scenario: Self.scenario, role: role,
+            reproducer: TrialReproducer(endpoint: Self.endpoint))
     }
 
     @Test func trialsThatFailTheSameWayAreOneFindingCountingTheirPoints() throws {
