@@ -38,7 +38,10 @@ struct InjectIntegrationTests {
         #expect(partial.evidence.contains { $0.contains("kill-after at step 1 (pipeline") && $0.contains("command 2: SADD") })
         #expect(partial.evidence.contains { $0.contains("kill-before at step 1 (pipeline") && $0.contains("command 3: EXPIRE") })
         #expect(partial.evidence.contains { $0.hasPrefix("  sess:user123 (set, no TTL)") })
-        #expect(partial.evidence.contains { $0.contains("--scenario login --trial-timeout 1.0 --fault kill-after:SADD:nth=1,scope=run") })
+        #expect(
+            partial.evidence.contains {
+                $0.contains("--scenario login --trial-timeout 1.0 --fault kill-after:SADD:nth=1,scope=run")
+            })
         #expect(partial.occurrences == 2)
         let coverage = try #require(report.coverage?.first)
         #expect(coverage.trials == 20)
