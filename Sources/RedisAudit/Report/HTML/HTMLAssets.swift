@@ -59,7 +59,9 @@ enum HTMLAssets {
         .o-applied-told-failed { background: #fde68a; color: #5b4300; }
         .o-hang { background: #fbbf24; color: #3d2a00; }
         .o-not-reached { background: #eceff1; color: #6b7280; }
+        .faultmap.dense td, .faultmap.dense tbody th { padding: 0 4px; font-size: 10.5px; line-height: 1.3; }
         .hung { box-shadow: inset 0 -4px 0 #f59e0b; }
+        .faultmap.dense .hung { box-shadow: inset 0 -2px 0 #f59e0b; }
         .maps { display: flex; flex-wrap: wrap; gap: 4px 28px; align-items: flex-start; }
         .mapblock { max-width: 100%; }
         .legend { display: flex; flex-wrap: wrap; gap: 6px; margin: 8px 0; font-size: 12px; }

@@ -52,7 +52,7 @@ enum HTMLFaultMap {
     static let looks: [Look] = [
         Look(name: "survived", label: "ok", meaning: "survived: went on, invariants hold"),
         Look(name: "stopped", label: "stop", meaning: "stopped cleanly: state unchanged or complete"),
-        Look(name: "hang", label: "hang", meaning: "hang: waited the whole command timeout"),
+        Look(name: "hang", label: "hang", meaning: "waited the whole command timeout"),
         Look(name: "partial-apply", label: "partial", meaning: "partial apply: stopped half-written"),
         Look(name: "silent-corruption", label: "corrupt", meaning: "silent corruption: went on, an invariant fails"),
         Look(name: "error-swallowed", label: "swallowed", meaning: "swallowed error: an error read as not found"),
@@ -74,6 +74,9 @@ enum HTMLFaultMap {
         let look = named(cell.outcome)
         return (look, look.label)
     }
+
+    /// Grids with more rows than this are drawn dense (shorter rows, smaller type).
+    static let denseAbove = 40
 
     static func render(_ coverage: [FaultCoverage], trials: Trials) -> [String] {
         var out = ["<section id=\"fault-map\"><h2>Fault map</h2>"]
@@ -119,7 +122,8 @@ enum HTMLFaultMap {
         out.append(
             "<div class=\"maptools\"><label><input type=\"checkbox\" data-only-failing=\"\(id)\"> only rows where a trial failed</label></div>"
         )
-        out.append("<div class=\"faultmap\"><table id=\"\(id)\" data-scenario=\"\(HTMLText.escape(scenario))\"><thead>")
+        let dense = points.count > denseAbove ? " dense" : ""
+        out.append("<div class=\"faultmap\(dense)\"><table id=\"\(id)\" data-scenario=\"\(HTMLText.escape(scenario))\"><thead>")
         if tables.count > 1 {
             out.append(
                 "<tr><th></th>"

@@ -74,6 +74,18 @@ struct HTMLReportTests {
         #expect(html.contains("<a href=\"#trial-1\" data-trial=\"1\">Open its first trial from the fault map</a>"))
     }
 
+    @Test func aGridOfManyFaultPointsIsDrawnDenseWithEveryRow() {
+        var report = Self.injectSample()
+        let row = report.coverage![0].rows[0]
+        report.coverage![0].rows = (1...HTMLFaultMap.denseAbove + 1).map { index in
+            FaultCoverage.Row(point: "step \(index) #1: SETEX", outcomes: row.outcomes, trials: row.trials)
+        }
+        let html = HTMLReport.render(report)
+        #expect(html.contains("<div class=\"faultmap dense\">"))
+        #expect(html.components(separatedBy: "<th class=\"point\"").count - 1 == HTMLFaultMap.denseAbove + 1)
+        #expect(!HTMLReport.render(Self.injectSample()).contains("faultmap dense"))
+    }
+
     @Test func aReportWrittenBeforeTheTrialsWereKeptShowsTheWordsAlone() throws {
         var report = Self.injectSample()
         report.coverage![0].rows = report.coverage![0].rows.map { FaultCoverage.Row(point: $0.point, outcomes: $0.outcomes) }
