@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import RedisAudit
 
-/// Exploration progress: one line updated in place on a terminal (a real pseudo-terminal from
-/// `script`), plain lines every tenth trial elsewhere, with no control character.
+/// Exploration and concurrent-trial progress: one line updated in place on a terminal (a real
+/// pseudo-terminal from `script`), plain lines elsewhere, with no control character.
 @Suite("exploration progress", .timeLimit(.minutes(2)), MachineLoad.light)
 struct ProgressLineTests {
     @Test(.enabled(if: Fixtures.available(.redis70) && FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
@@ -33,6 +33,31 @@ struct ProgressLineTests {
         #expect(plain.status == 1)
         let trials = plain.stderr.split(separator: "\n").filter { $0.contains(" trial ") }
         #expect(trials.map { $0.split(separator: " ").dropFirst(2).first ?? "" } == ["10", "20"], "\(trials)")
+        #expect(!plain.stderr.contains("\r") && !plain.stderr.contains("\u{1B}"))
+    }
+
+    @Test(.enabled(if: Fixtures.available(.redis70) && FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func compareConcurrentTrialsUpdateOneLineAndElsewhereOnlyTheLast() async throws {
+        let server = try await TestServer.start(.redis70)
+        defer { server.stop() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "redisaudit-progress-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let arguments = ["compare", server.url, server.url, "--scenario", "checkin-capacity", "--trials", "4"]
+        let command = ([Fixtures.binary.path] + arguments).joined(separator: " ")
+        let terminal = try await Fixtures.run(
+            ["-c", "script -qec '\(command)' /dev/null"], directory: directory.path, timeout: 120, executable: "/bin/sh")
+        // The race fails on both endpoints alike: a shared finding, which does not fail the run.
+        #expect(terminal.status == 0, "\(terminal.stdout)")
+        for trial in 1...4 {
+            #expect(terminal.stdout.contains("\rredisaudit:   trial \(trial) of 4 of checkin-capacity on A and B, "))
+        }
+        #expect(terminal.stdout.contains("with a failing invariant so far"))
+
+        let plain = try await Fixtures.run(arguments, timeout: 120)
+        let trials = plain.stderr.split(separator: "\n").filter { $0.contains(" trial ") }
+        #expect(trials.count == 1 && trials[0].contains("trial 4 of 4 of checkin-capacity"), "\(trials)")
         #expect(!plain.stderr.contains("\r") && !plain.stderr.contains("\u{1B}"))
     }
 }
