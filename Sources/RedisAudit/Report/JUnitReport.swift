@@ -179,39 +179,9 @@ public enum JUnitReport {
 
     /// ` name="value" ...`, each value escaped for an attribute.
     static func attributes(_ pairs: [(String, String)]) -> String {
-        pairs.map { " \($0.0)=\"\(escape($0.1, inAttribute: true))\"" }.joined()
+        pairs.map { " \($0.0)=\"\(MarkupText.escape($0.1, inAttribute: true))\"" }.joined()
     }
 
     /// Element text, escaped.
-    static func text(_ value: String) -> String { escape(value, inAttribute: false) }
-
-    /// Escapes `&`, `<` and `>` (and in attributes quotes, tabs and line breaks, which an
-    /// attribute would otherwise normalise to spaces), and drops what XML 1.0 cannot carry at all:
-    /// control characters other than tab, line feed and carriage return, U+FFFE and U+FFFF.
-    public static func escape(_ value: String, inAttribute: Bool) -> String {
-        var out = String.UnicodeScalarView()
-        func append(_ entity: String) { out.append(contentsOf: entity.unicodeScalars) }
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "&": append("&amp;")
-            case "<": append("&lt;")
-            case ">": append("&gt;")
-            case "\"" where inAttribute: append("&quot;")
-            case "'" where inAttribute: append("&apos;")
-            case "\n" where inAttribute: append("&#10;")
-            case "\t" where inAttribute: append("&#9;")
-            case "\r": append("&#13;")
-            default: if isAllowed(scalar) { out.append(scalar) }
-            }
-        }
-        return String(out)
-    }
-
-    /// XML 1.0's `Char` production: `#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]`.
-    static func isAllowed(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x9, 0xA, 0xD, 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: return true
-        default: return false
-        }
-    }
+    static func text(_ value: String) -> String { MarkupText.escape(value, inAttribute: false) }
 }

@@ -247,14 +247,6 @@ struct JUnitReportTests {
         Self.expectFailuresFollowTheThreshold(report, read)
     }
 
-    @Test func escapingIsXMLsOwn() {
-        #expect(
-            JUnitReport.escape("<a href='x'>&\"</a>", inAttribute: true) == "&lt;a href=&apos;x&apos;&gt;&amp;&quot;&lt;/a&gt;")
-        #expect(JUnitReport.escape("<a href='x'>&\"</a>", inAttribute: false) == "&lt;a href='x'&gt;&amp;\"&lt;/a&gt;")
-        #expect(JUnitReport.escape("a\u{0}b\u{1F}c\td\ne\rf\u{FFFF}g😀", inAttribute: false) == "abc\td\ne&#13;fg😀")
-        #expect(JUnitReport.escape("a\tb\nc", inAttribute: true) == "a&#9;b&#10;c")
-    }
-
     @Test(.enabled(if: ReportSchemaTests.available))
     func theSchemaRejectsWhatCIServersWouldNotRead() async throws {
         let stray = try await Self.read(

@@ -1,24 +1,11 @@
 import Foundation
 
-/// Text made safe for the HTML report: escaped for element content and attribute values, and
-/// JSON that can sit inside a `<script>` element.
+/// Text made safe for the HTML report: escaped for element content and attribute values
+/// (`MarkupText`), JSON that can sit inside a `<script>` element, and anchors.
 enum HTMLText {
-    /// `&`, `<`, `>`, `"` and `'` as entities.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(character)
-            }
-        }
-        return out
-    }
+    /// Text for element content and attribute values alike: every character markup would read
+    /// as its entity (line breaks too, which a `title` keeps and a `<pre>` shows as breaks).
+    static func escape(_ text: String) -> String { MarkupText.escape(text, inAttribute: true) }
 
     /// A value as JSON for a `<script type="application/json">` element: no `<` (so no
     /// `</script>`) and no line separators that end a script line.
