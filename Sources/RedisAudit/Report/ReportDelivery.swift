@@ -93,29 +93,35 @@ public struct ReportDelivery: Sendable {
         }
     }
 
-    /// Writes the report everywhere it goes. A job summary (`GITHUB_STEP_SUMMARY`) that cannot be
-    /// written does not change the verdict: its failure is returned as a warning, not thrown.
+    /// Every file the report is written to, each in its format, in order: the main report (`-o`)
+    /// and the copies; with the summary, the Markdown, JSON and HTML reports (`terminalFiles`) and
+    /// the JUnit copy.
+    public func writes(command: String) -> [(format: Format, path: String)] {
+        let named: [(Format, String?)]
+        if terminal != nil {
+            let files = terminalFiles(command: command)
+            named = [(.markdown, files.markdown), (.json, files.json), (.html, files.html), (.junit, junitOutput)]
+        } else {
+            named = [(format, output), (.json, jsonOutput), (.junit, junitOutput), (.html, htmlOutput)]
+        }
+        return named.compactMap { format, path in path.map { (format, $0) } }
+    }
+
+    /// Writes the report everywhere it goes: its files, then standard output (the summary, or the
+    /// main report when no `-o` names its file). A job summary (`GITHUB_STEP_SUMMARY`) that cannot
+    /// be written does not change the verdict: its failure is returned as a warning, not thrown.
     public func deliver(_ report: AuditReport, environment: [String: String]) throws(ReportDeliveryError) -> [String] {
         do {
+            let writes = writes(command: report.command)
+            for (format, path) in writes { try ReportFile.write(Self.render(report, as: format), to: path) }
             if let terminal {
-                let files = terminalFiles(command: report.command)
-                try ReportFile.write(MarkdownReport.render(report), to: files.markdown)
-                try ReportFile.write(JSONReport.render(report), to: files.json)
-                try ReportFile.write(HTMLReport.render(report), to: files.html)
-                var written = [files.markdown, files.json, files.html]
-                if let junitOutput {
-                    try ReportFile.write(JUnitReport.render(report), to: junitOutput)
-                    written.append(junitOutput)
-                }
                 try ReportFile.writeStandardOutput(
                     TerminalSummary.render(
-                        report, files: written, colour: terminal.colour, width: terminal.width, listed: terminal.listed))
-            } else {
-                try deliverMain(report)
+                        report, files: writes.map(\.path), colour: terminal.colour, width: terminal.width,
+                        listed: terminal.listed))
+            } else if output == nil {
+                try ReportFile.writeStandardOutput(Self.render(report, as: format) + "\n")
             }
-            if let jsonOutput, terminal == nil { try ReportFile.write(JSONReport.render(report), to: jsonOutput) }
-            if let junitOutput, terminal == nil { try ReportFile.write(JUnitReport.render(report), to: junitOutput) }
-            if let htmlOutput, terminal == nil { try ReportFile.write(HTMLReport.render(report), to: htmlOutput) }
         } catch {
             throw ReportDeliveryError(description: error.description)
         }
@@ -125,16 +131,6 @@ public struct ReportDelivery: Sendable {
             return []
         } catch {
             return [error.description]
-        }
-    }
-
-    /// The main report in its format, to `-o` or standard output.
-    private func deliverMain(_ report: AuditReport) throws(ReportWriteError) {
-        let text = Self.render(report, as: format)
-        if let output {
-            try ReportFile.write(text, to: output)
-        } else {
-            try ReportFile.writeStandardOutput(text + "\n")
         }
     }
 
