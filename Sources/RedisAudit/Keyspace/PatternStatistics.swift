@@ -51,13 +51,15 @@ public struct TTLHistogram: Sendable, Equatable {
         return min(octaves * bucketsPerOctave - 1, octave * bucketsPerOctave + fraction)
     }
 
+    /// The lower end of a bucket, in milliseconds (the next bucket's is its upper end).
+    static func lowerBound(ofBucket index: Int) -> Double {
+        let octave = index / bucketsPerOctave
+        return Double(1 << octave) * (1 + Double(index % bucketsPerOctave) / Double(bucketsPerOctave))
+    }
+
     /// The middle of a bucket, in milliseconds.
     static func value(ofBucket index: Int) -> Double {
-        let octave = index / bucketsPerOctave
-        let fraction = index % bucketsPerOctave
-        let low = Double(1 << octave) * (1 + Double(fraction) / Double(bucketsPerOctave))
-        let high = Double(1 << octave) * (1 + Double(fraction + 1) / Double(bucketsPerOctave))
-        return (low + high) / 2
+        (lowerBound(ofBucket: index) + lowerBound(ofBucket: index + 1)) / 2
     }
 
     @inline(__always)
@@ -85,8 +87,7 @@ public struct TTLHistogram: Sendable, Equatable {
     public func bands(_ limits: [Int64]) -> [Int] {
         var out = [Int](repeating: 0, count: limits.count + 1)
         for (index, c) in counts.enumerated() where c > 0 {
-            let octave = index / Self.bucketsPerOctave
-            let low = Double(1 << octave) * (1 + Double(index % Self.bucketsPerOctave) / Double(Self.bucketsPerOctave))
+            let low = Self.lowerBound(ofBucket: index)
             let band = limits.firstIndex { low <= Double($0) } ?? limits.count
             out[band] += Int(c)
         }

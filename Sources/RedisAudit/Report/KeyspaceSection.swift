@@ -162,6 +162,10 @@ extension KeyspacePatternRow {
     public static let ttlBandLimits: [(label: String, seconds: Int64)] = [
         ("1 min", 60), ("10 min", 600), ("1 h", 3600), ("6 h", 21600), ("1 d", 86400), ("7 d", 604_800), ("30 d", 2_592_000),
     ]
+
+    /// Each of `ttlBands`' counts by name: `≤ 1 min` ... `≤ 30 d`, `> 30 d`.
+    public static let ttlBandLabels: [String] =
+        ttlBandLimits.map { "≤ " + $0.label } + ["> " + (ttlBandLimits.last?.label ?? "")]
 }
 
 /// The Markdown of a keyspace section: one pattern table per endpoint.

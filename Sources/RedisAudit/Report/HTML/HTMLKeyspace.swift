@@ -24,9 +24,7 @@ enum HTMLKeyspace {
         }
         out.append(
             "<p class=\"muted\">Each chart: the pattern's keys without a TTL (red), then those with one by time left: "
-                + (["≤ " + KeyspacePatternRow.ttlBandLimits[0].label]
-                + KeyspacePatternRow.ttlBandLimits.dropFirst().map { "≤ " + $0.label } + ["more"])
-                .joined(separator: ", ") + ". Hover a bar for its count.</p>")
+                + KeyspacePatternRow.ttlBandLabels.joined(separator: ", ") + ". Hover a bar for its count.</p>")
         if section.endpoints.count == 2 {
             out += pair(section.endpoints[0], section.endpoints[1])
         } else {
@@ -114,11 +112,8 @@ enum HTMLKeyspace {
 
     /// The TTL chart of one pattern: a bar for the keys without a TTL, then one per band.
     static func chart(_ row: KeyspacePatternRow) -> String {
-        let labels =
-            ["no TTL"] + KeyspacePatternRow.ttlBandLimits.map { "≤ " + $0.label } + [
-                "> " + (KeyspacePatternRow.ttlBandLimits.last?.label ?? "")
-            ]
-        let bands = row.ttlBands ?? [Int](repeating: 0, count: KeyspacePatternRow.ttlBandLimits.count + 1)
+        let labels = ["no TTL"] + KeyspacePatternRow.ttlBandLabels
+        let bands = row.ttlBands ?? [Int](repeating: 0, count: KeyspacePatternRow.ttlBandLabels.count)
         let values = [row.withoutTTL] + bands
         let top = max(1, values.max() ?? 1)
         let bar = 11, gap = 2, height = 26
