@@ -71,17 +71,14 @@ final class ProgressLine: @unchecked Sendable {
     func write(_ text: String, kind: ProgressEvent?) {
         lock.lock()
         defer { lock.unlock() }
-        var output = ""
-        switch kind {
-        case .update?, .line?:
+        var output: String
+        if let kind {
+            // Back to the line's start, over what was longer; `done` ends the line.
             output = "\r" + text + String(repeating: " ", count: max(0, open - text.count))
-            open = text.count
-        case .done?:
-            output = "\r" + text + String(repeating: " ", count: max(0, open - text.count)) + "\n"
-            open = 0
-        case nil:
-            if open > 0 { output = "\r" + String(repeating: " ", count: open) + "\r" }
-            output += text + "\n"
+            open = kind == .done ? 0 : text.count
+            if kind == .done { output += "\n" }
+        } else {
+            output = (open > 0 ? "\r" + String(repeating: " ", count: open) + "\r" : "") + text + "\n"
             open = 0
         }
         FileHandle.standardError.write(Data(output.utf8))

@@ -221,7 +221,7 @@ public struct ScenarioComparison {
     private func replies(_ sa: StepRecord, _ sb: StepRecord) -> [Finding] {
         if let discarded = discardedTransaction(sa, sb) { return [discarded] }
         var findings: [Finding] = []
-        let inner = sa.commands.compactMap { $0.position == nil ? nil : $0.specName }
+        let inner = sa.listedCommands
         for (ra, rb) in zip(sa.commands, sb.commands) {
             if isAccessFailure(ra, rb) { continue }
             // A script the confinement refused did not run as the application's would: no reply to compare.

@@ -9,7 +9,7 @@ extension ScenarioComparison {
             let sa = index < a.steps.count ? a.steps[index] : nil
             let sb = index < b.steps.count ? b.steps[index] : nil
             guard let first = sa ?? sb else { continue }
-            let inner = first.commands.compactMap { $0.position == nil ? nil : $0.specName }
+            let inner = first.listedCommands
             let width = max(sa?.commands.count ?? 0, sb?.commands.count ?? 0)
             var commands: [ScenarioReplay.Command] = []
             for position in 0..<width {

@@ -46,6 +46,10 @@ public struct StepRecord: Sendable {
     public var concurrent: ConcurrentOutcome? = nil
     /// Why each attempt that was tried again failed (its first failing reply or lost reply).
     public var retriedFailures: [CommandOutcome] = []
+
+    /// The spec names of the commands the scenario lists (a transaction's without MULTI and
+    /// EXEC): the replies inside EXEC's, in order, as `ReplyComparison` compares them.
+    var listedCommands: [String] { commands.compactMap { $0.position == nil ? nil : $0.specName } }
 }
 
 /// One command as sent (namespace stripped for display) and what came back.
