@@ -7,10 +7,7 @@ import Testing
 @Suite("redisaudit report outputs", .timeLimit(.minutes(2)), MachineLoad.light)
 struct ReportOutputTests {
     static func scratch() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ra-outputs-\(UUID().uuidString.prefix(6))")
-            .path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return directory
+        try Fixtures.scratchDirectory("outputs").path
     }
 
     @Test(.enabled(if: ReportSchemaTests.available && Fixtures.available(.redis62, .redis70)))

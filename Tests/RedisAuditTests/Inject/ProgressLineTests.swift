@@ -10,9 +10,7 @@ struct ProgressLineTests {
     func onATerminalTheTrialsUpdateOneLineAndElsewhereEveryTenthIsALine() async throws {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "redisaudit-progress-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Fixtures.scratchDirectory("progress")
         defer { try? FileManager.default.removeItem(at: directory) }
         let command = "\(Fixtures.binary.path) inject \(server.url) --scenario login"
         let terminal = try await Fixtures.run(
@@ -40,9 +38,7 @@ struct ProgressLineTests {
     func compareConcurrentTrialsUpdateOneLineAndElsewhereOnlyTheLast() async throws {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "redisaudit-progress-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Fixtures.scratchDirectory("progress")
         defer { try? FileManager.default.removeItem(at: directory) }
         let arguments = ["compare", server.url, server.url, "--scenario", "checkin-capacity", "--trials", "4"]
         let command = ([Fixtures.binary.path] + arguments).joined(separator: " ")

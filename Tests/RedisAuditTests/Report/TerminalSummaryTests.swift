@@ -76,9 +76,7 @@ struct TerminalSummaryTests {
     func onATerminalTheBinaryPrintsTheSummaryAndWritesTheReports() async throws {
         let server = try await TestServer.start(.redis70)
         defer { server.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "redisaudit-tty-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Fixtures.scratchDirectory("tty")
         defer { try? FileManager.default.removeItem(at: directory) }
         let command = "\(Fixtures.binary.path) keyspace \(server.url) -q"
         for noColour in [false, true] {

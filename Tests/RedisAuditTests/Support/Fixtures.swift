@@ -9,6 +9,14 @@ enum Fixtures {
         TestServer.serversRequired || kinds.allSatisfy { TestServer.binary($0) != nil }
     }
 
+    /// A fresh, empty temporary directory `redisaudit-<name>-<random>`; the caller removes it.
+    static func scratchDirectory(_ name: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "redisaudit-\(name)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
     /// Writes a scenario file into a fresh temporary directory and returns its path.
     static func scenarioFile(_ yaml: String, name: String = "scenario.yaml") throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(

@@ -30,8 +30,7 @@ struct HTMLBrowserTests {
     /// Opens `file` (with `fragment`) in headless Chromium; with `screenshot`, also saves one there.
     static func open(_ file: String, fragment: String = "", screenshot: URL? = nil) async throws -> Page {
         let chromium = try #require(chromium, "chromium is not installed (make deps installs it)")
-        let profile = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "redisaudit-chromium-\(UUID().uuidString.prefix(8))")
+        let profile = try Fixtures.scratchDirectory("chromium")
         defer { try? FileManager.default.removeItem(at: profile) }
         let common = [
             "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(profile.path)",
@@ -89,9 +88,7 @@ struct HTMLBrowserTests {
         defer { a.stop() }
         let b = try await TestServer.start(.valkey91)
         defer { b.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "redisaudit-html-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Fixtures.scratchDirectory("html")
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
         let environment = ["REDISAUDIT_PASSWORD_A": Self.password]
