@@ -64,10 +64,10 @@ public enum HTMLReport {
                     + "<td>\(HTMLText.escape(e.engine))</td><td>\(HTMLText.escape(e.version))</td></tr>")
         }
         out.append("</tbody></table>")
-        var ran =
-            s.scenarios.isEmpty
+        // A keyspace audit runs no scenario.
+        let ran =
+            s.scenarios.isEmpty || report.keyspace != nil
             ? "" : "Scenarios: " + s.scenarios.map { "<code>\(HTMLText.escape($0))</code>" }.joined(separator: ", ") + ". "
-        if report.keyspace != nil { ran = "" }
         out.append(
             "<p class=\"muted\">\(ran)Started \(HTMLText.escape(s.startedAt)), took \(MarkdownReport.formatSeconds(s.durationSeconds)).</p>"
         )

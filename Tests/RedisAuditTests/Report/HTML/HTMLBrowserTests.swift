@@ -40,6 +40,8 @@ struct HTMLBrowserTests {
         let dump = try await Fixtures.run(common + ["--dump-dom", url], timeout: 120, executable: chromium)
         #expect(dump.status == 0, "\(dump.stderr)")
         if let screenshot {
+            // An earlier run's picture must not pass for this one's.
+            try? FileManager.default.removeItem(at: screenshot)
             let shot = try await Fixtures.run(
                 common + ["--screenshot=\(screenshot.path)", url], timeout: 120, executable: chromium)
             #expect(shot.status == 0, "\(shot.stderr)")
@@ -157,6 +159,7 @@ struct HTMLBrowserTests {
 
         // It prints, every collapsed part open, on paper-sized pages.
         let pdf = Self.artifacts.appendingPathComponent("inject.pdf")
+        try? FileManager.default.removeItem(at: pdf)
         let chromium = try #require(Self.chromium)
         let printed = try await Fixtures.run(
             [
