@@ -99,11 +99,12 @@ enum HTMLAssets {
           function show(index) {
             var t = trials[index];
             if (!t || !panel) { return; }
+            var c = t.trial;
             text("trial-title", t.scenario + " on " + t.endpoint + ": " + t.kind + " at " + t.point);
-            text("trial-outcome", t.summary === t.outcome ? t.summary : t.outcome + ": " + t.summary);
-            text("trial-fault", t.fault);
-            text("trial-reproducer", t.reproducer || "A server fault: no --fault rule repeats it; run the exploration again with --server-faults.");
-            text("trial-transcript", t.transcript.join("\\n"));
+            text("trial-outcome", c.summary === c.outcome ? c.summary : c.outcome + ": " + c.summary);
+            text("trial-fault", c.fault);
+            text("trial-reproducer", c.reproducer || "A server fault: no --fault rule repeats it; run the exploration again with --server-faults.");
+            text("trial-transcript", c.transcript.join("\\n"));
             panel.hidden = false;
             panel.focus();
           }

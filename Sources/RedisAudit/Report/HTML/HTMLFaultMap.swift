@@ -2,18 +2,18 @@
 /// grouped by endpoint), each cell one trial coloured by how it ended; a click opens the trial's
 /// transcript and the command that repeats it.
 enum HTMLFaultMap {
-    /// One trial behind a cell, as the page's script reads it.
+    /// One trial behind a cell, as the page's script reads it: where it sits, and the report's cell.
     struct Entry: Encodable {
         var scenario: String
         var endpoint: String
         var point: String
         var kind: String
-        var outcome: String
-        var hang: Bool
-        var summary: String
-        var fault: String
-        var reproducer: String?
-        var transcript: [String]
+        var trial: FaultCoverage.Cell
+    }
+
+    /// True when a trial went well: it survived without hanging, or its fault never fired.
+    static func isClean(_ trial: FaultCoverage.Cell) -> Bool {
+        !trial.hang && [TrialOutcome.survived.rawValue, TrialOutcome.notReached.rawValue].contains(trial.outcome)
     }
 
     /// The trials of every map on the page, numbered in the order their cells were drawn.
@@ -32,11 +32,9 @@ enum HTMLFaultMap {
             let there = entries.indices.filter { index in
                 let entry = entries[index]
                 return entry.scenario == scenario && finding.endpoints.contains(entry.endpoint)
-                    && entry.fault.hasSuffix(" " + step)
+                    && entry.trial.fault.hasSuffix(" " + step)
             }
-            let failed = there.first { index in
-                entries[index].hang || !["survived", "not-reached"].contains(entries[index].outcome)
-            }
+            let failed = there.first { !HTMLFaultMap.isClean(entries[$0].trial) }
             return failed ?? there.first
         }
     }
@@ -152,12 +150,9 @@ enum HTMLFaultMap {
                     tally[look.name, default: 0] += 1
                     let hung = trial.hang && look.name != "hang"
                     if hung { tally["hung", default: 0] += 1 }
-                    if !["survived", "stopped", "not-reached"].contains(look.name) { clean = false }
+                    if !Self.isClean(trial) { clean = false }
                     let index = trials.add(
-                        Entry(
-                            scenario: scenario, endpoint: table.endpoint, point: point, kind: kind, outcome: trial.outcome,
-                            hang: trial.hang, summary: trial.summary, fault: trial.fault, reproducer: trial.reproducer,
-                            transcript: trial.transcript))
+                        Entry(scenario: scenario, endpoint: table.endpoint, point: point, kind: kind, trial: trial))
                     let hover = "\(table.endpoint) · \(kind) · \(trial.summary)" + (trial.reproducer.map { "\n" + $0 } ?? "")
                     cells.append(
                         "<td class=\"cell o-\(look.name)\(hung ? " hung" : "")\" id=\"cell-\(index)\" tabindex=\"0\" data-trial=\"\(index)\" data-endpoint=\"\(HTMLText.escape(table.endpoint))\" "
