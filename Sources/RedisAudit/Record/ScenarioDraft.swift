@@ -257,7 +257,8 @@ public struct ScenarioDraft: Sendable {
                 // Commands that may carry a password (MIGRATE ... AUTH, CONFIG SET masterauth) show no arguments.
                 if inference.redact || Self.mayCarryCredentials.contains(command.name) {
                     lines.append(
-                        "  #   \(command.name) with \(command.arguments.count - 1) arguments (redacted), line \(command.location.line)"
+                        "  #   \(Self.commentSafe(command.name)) with \(command.arguments.count - 1) arguments (redacted), "
+                            + "line \(command.location.line)"
                     )
                 } else {
                     lines.append(

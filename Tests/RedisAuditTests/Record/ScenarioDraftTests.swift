@@ -43,6 +43,16 @@ struct ScenarioDraftTests {
         #expect(scenario.steps[0].commands[0].arguments.map(\.raw) == ["SET", "lock:order-${lock_2}", "1", "NX", "PX", "3000"])
     }
 
+    /// A fuzzer find (`fuzz/regressions/monitor-line/command-name-with-a-nul.bin`): a redacted
+    /// comment wrote a queued command's name as captured, NUL included, and the file did not load.
+    @Test func aRedactedCommentWritesAControlCharacterInACommandNameEscaped() throws {
+        let draft = draft(
+            [c(1, "a", "SET", "k", "v"), c(1, "a", "MULTI"), c(1, "a", "DEL", "k"), c(1, "a", "E0X00\u{0}01", "0")],
+            redact: true)
+        #expect(draft.yaml.contains("#   E0X00\\x0001 with 1 arguments (redacted)"), "\(draft.yaml)")
+        _ = try ScenarioLoader.parse(yaml: draft.yaml, file: "draft.yaml")
+    }
+
     @Test func capturedRepliesBecomeExpectations() throws {
         var set = c(1, "a", "SET", "k", "v")
         set.reply = .simpleString("OK")
