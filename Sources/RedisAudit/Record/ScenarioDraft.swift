@@ -211,7 +211,9 @@ public struct ScenarioDraft: Sendable {
         }
         for (step, expectations) in zip(steps, expectations) { out += lines(of: step, expectations: expectations) }
         out += invariants.yaml(haveReplies: haveReplies)
-        return out.joined(separator: "\n") + "\n"
+        // Comments quote what was captured (a client, a command, a value): none may end its line.
+        return out.map { $0.trimmingPrefix(while: { $0 == " " }).hasPrefix("#") ? Self.commentSafe($0) : $0 }
+            .joined(separator: "\n") + "\n"
     }
 
     /// The YAML lines of one step, with the `expect:` of each of its commands.
@@ -252,12 +254,12 @@ public struct ScenarioDraft: Sendable {
             if let expect { lines.append("    expect: \(expect)") }
             return lines
         case .comment(let reason, let commands):
-            var lines = ["  # Not replayed, \(Self.commentSafe(reason)):"]
+            var lines = ["  # Not replayed, \(reason):"]
             for command in commands {
                 // Commands that may carry a password (MIGRATE ... AUTH, CONFIG SET masterauth) show no arguments.
                 if inference.redact || Self.mayCarryCredentials.contains(command.name) {
                     lines.append(
-                        "  #   \(Self.commentSafe(command.name)) with \(command.arguments.count - 1) arguments (redacted), "
+                        "  #   \(command.name) with \(command.arguments.count - 1) arguments (redacted), "
                             + "line \(command.location.line)"
                     )
                 } else {
@@ -281,15 +283,20 @@ public struct ScenarioDraft: Sendable {
         return "[" + items.joined(separator: ", ") + "]"
     }
 
-    /// Text for a comment line: a captured argument quoted in the reason (an EVALSHA's digest)
-    /// may hold a line break or another control character, which would end the comment or make
-    /// the file invalid YAML; each is written as `\xHH`.
+    /// A comment line as written: what it quotes from the capture (an EVALSHA's digest, a
+    /// command's name, a client's address, where a variable recurs) may hold a line break or
+    /// another control character, which would end the comment or make the file invalid YAML;
+    /// each is written as `\xHH` (YAML's other line breaks as `\uHHHH`).
     static func commentSafe(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        func unsafe(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.value < 0x20 || scalar.value == 0x7F || [0x85, 0x2028, 0x2029].contains(scalar.value)
+        }
+        guard text.unicodeScalars.contains(where: unsafe) else { return text }
         return String(
             text.unicodeScalars.map { scalar in
-                scalar.value < 0x20 || scalar.value == 0x7F
-                    ? "\\x" + String(format: "%02x", scalar.value) : String(scalar)
+                guard unsafe(scalar) else { return String(scalar) }
+                return scalar.value > 0xFF
+                    ? "\\u" + String(format: "%04x", scalar.value) : "\\x" + String(format: "%02x", scalar.value)
             }.joined())
     }
 

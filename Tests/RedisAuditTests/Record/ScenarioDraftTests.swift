@@ -53,6 +53,20 @@ struct ScenarioDraftTests {
         _ = try ScenarioLoader.parse(yaml: draft.yaml, file: "draft.yaml")
     }
 
+    /// Another (`variable-recurring-in-a-command-name-with-a-backspace.bin`): the header's
+    /// variables say where each value recurs, naming a command captured with a control character.
+    @Test func everyCommentLineWritesItsControlCharactersEscaped() throws {
+        let commands = [
+            c(1, "a", "S\u{8}ET", "doc:3f0c2a9e1b7d", "3f0c2a9e1b7d"), c(1, "a", "GET", "doc:3f0c2a9e1b7d"),
+            c(1, "a", "DEL", "doc:3f0c2a9e1b7d"),
+        ]
+        let draft = draft(commands)
+        let comments = draft.yaml.split(separator: "\n").filter { $0.trimmingPrefix(while: { $0 == " " }).hasPrefix("#") }
+        #expect(comments.contains { $0.contains("S\\x08ET") }, "\(draft.yaml)")
+        #expect(!comments.contains { $0.unicodeScalars.contains { $0.value < 0x20 } })
+        _ = try ScenarioLoader.parse(yaml: draft.yaml, file: "draft.yaml")
+    }
+
     @Test func capturedRepliesBecomeExpectations() throws {
         var set = c(1, "a", "SET", "k", "v")
         set.reply = .simpleString("OK")
